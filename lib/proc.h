@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* Process helpers: waiting with a timeout and stopping what we started. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Waits for pid to exit for at most timeout_ns (0 = poll once). Returns 0
+ * and the wait status in *status, -ETIMEDOUT if still running, or -errno.
+ */
+int proc_wait_timeout(pid_t pid, uint64_t timeout_ns, int *status);
+
+/*
+ * Stops a child we started: SIGTERM to the process group pgid (or to pid
+ * alone when group is false), waits up to grace_ns, then SIGKILL and reaps.
+ * Returns 0 and the status, or -errno.
+ */
+int proc_stop(pid_t pid, bool group, uint64_t grace_ns, int *status);
+
+/* Reaps every exited child without blocking; returns how many. */
+int proc_reap_children(void);
+
+/* true when pid exists (kill(pid, 0) succeeds or fails with EPERM). */
+bool proc_alive(pid_t pid);
+
+/* Process start time (field 22 of /proc/PID/stat, in clock ticks), 0 if gone.
+ * With the pid it identifies a process across pid reuse (for journals). */
+uint64_t proc_start_time(pid_t pid);
