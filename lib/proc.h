@@ -28,3 +28,14 @@ bool proc_alive(pid_t pid);
 /* Process start time (field 22 of /proc/PID/stat, in clock ticks), 0 if gone.
  * With the pid it identifies a process across pid reuse (for journals). */
 uint64_t proc_start_time(pid_t pid);
+
+/*
+ * Runs argv[0] (PATH search) with stdin from stdin_data (NULL = /dev/null),
+ * capturing stdout (and stderr when merge_stderr) into a malloc'd
+ * NUL-terminated *out, at most max_out bytes (more is an error, -EFBIG).
+ * Kills the child's process group after timeout_ns (-ETIMEDOUT). Returns 0
+ * and the wait status in *status once the child exited, or -errno.
+ * *out is written whenever the child ran, also on error, and may be NULL.
+ */
+int proc_run(char *const argv[], const char *stdin_data, bool merge_stderr, uint64_t timeout_ns,
+	     size_t max_out, char **out, int *status);
