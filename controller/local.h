@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The local backend's extras beyond struct backend_ops: each "VM" is a set
+ * of cgroups (v2, or one per v1 controller) named isolab-<run>-<vm> plus a
+ * network namespace of the same name, all VMs joined through veth pairs to
+ * one bridge that lives in a switch namespace isolab-<run>-sw (nothing is
+ * added to the host's own network namespace). The local executor uses
+ * backend_local_enter() in a forked child to place a tool inside a VM.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+
+enum local_role {
+	LOCAL_ROLE_VICTIM,
+	LOCAL_ROLE_NEIGHBOR,
+	LOCAL_ROLE_PROBE,
+};
+
+/* What one VM should look like. 0 = no limit / leave the default. */
+struct local_vm_spec {
+	const char *name;
+	enum local_role role;
+	uint64_t memory_max;  /* bytes */
+	uint64_t pids_max;
+	int io_weight;	      /* Xen-like scale: 256 = default, 0 = leave */
+	uint64_t cpu_max_pct; /* percent of one CPU, 0 = none (same as Xen cap) */
+};
+
+/*
+ * Creates every VM's cgroups and namespace and the links between them, for
+ * the run id given in backend_config.run_id. On failure, what was created is
+ * removed again. Safe to call once per backend.
+ */
+int backend_local_prepare(struct backend *b, const struct local_vm_spec *vms, size_t n,
+			  struct backend_err *err);
+
+/*
+ * In a forked child, before exec: joins the VM's cgroups and network
+ * namespace. Uses only what prepare() opened; returns 0 or -errno.
+ */
+int backend_local_enter(struct backend *b, const char *vm);
+
+/* The VM's IPv4 address inside the run's virtual network ("198.18.x.y"), NULL if unknown. */
+const char *backend_local_vm_addr(struct backend *b, const char *vm);
+
+/* Removes everything prepare() created: kills processes still in the VMs' cgroups, removes
+ * cgroups and namespaces. Idempotent. */
+int backend_local_teardown(struct backend *b, struct backend_err *err);
+
+/*
+ * After a crash: removes every leftover of run run_id (or of every isolab run when run_id is
+ * NULL) — processes left in its cgroups, cgroups, namespaces. Found by name, so it works
+ * without the dead run's memory. Returns how many objects were removed, or -errno.
+ */
+int backend_local_cleanup_run(const char *run_id, const char *cgroup_root, struct backend_err *err);
+
+/* A one-line description of how the probe VM is protected, for the manifest and report. */
+const char *backend_local_probe_protection(struct backend *b);
