@@ -3,8 +3,12 @@
 # xenlab domU /init (busybox): network from the kernel command line
 # (lab.ip=10.9.0.1N), dropbear for the controller's ssh executor, and an
 # optional workload: lab.run=NAME runs /lab/NAME.sh (progress on hvc0).
-export PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin:/lab/bin
+export PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
 export HOME=/root
+/bin/busybox mkdir -p /usr/bin /usr/sbin /sbin
+for a in $(/bin/busybox --list-full); do
+	[ -e "/$a" ] || /bin/busybox ln -s /bin/busybox "/$a"
+done
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null

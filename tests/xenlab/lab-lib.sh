@@ -2,7 +2,8 @@
 # xenlab helpers for dom0 test scripts (sourced as /lab/lib.sh).
 # Output lines a test parses start with a tag: "SHARE ", "CHECK ", "INFO ".
 
-info() { echo "INFO $*"; }
+# info MSG: a progress line with dom0's uptime, for timing a test's steps.
+info() { echo "INFO t=$(cut -d' ' -f1 /proc/uptime) $*"; }
 die() { echo "FATAL $*"; exit 1; }
 
 # mkpool NAME SCHED CPU: a one-CPU cpupool taken from Pool-0.

@@ -46,6 +46,9 @@ BINARIES = (("ISOLAB", "isolab"), ("ISOLAB_BOMB", "isolab-bomb"),
             ("ISOLAB_PROBE", "isolab-probe"), ("ISOLAB_VICTIM", "isolab-victim"))
 
 
+DOMU_HOST_TOOLS = ("setsid",)
+
+
 def in_ci():
     return os.environ.get("CI") == "true"
 
@@ -214,6 +217,14 @@ class Lab:
                 if lib not in dom0_files:
                     _copy(lib, ov, lib)
                 _copy(lib, du, lib)
+        # util-linux's setsid: the ssh executor runs `setsid -w`, which
+        # busybox's setsid lacks.
+        for tool in DOMU_HOST_TOOLS:
+            path = shutil.which(tool)
+            if path:
+                _copy(path, du, "/usr/bin/" + tool)
+                for lib in _ldd(path):
+                    _copy(lib, du, lib)
         # The guests' image: base + this overlay, as one concatenated cpio.
         domu = os.path.join(ov, "lab", "domu.cpio")
         shutil.copyfile(os.path.join(self.img, "domu.cpio"), domu)

@@ -13,7 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab  # noqa: E402
 
-WINDOW = int(os.environ.get("XENLAB_WINDOW", "15"))
+WINDOW = int(os.environ.get("XENLAB_WINDOW", "12"))
 
 SCRIPT = r"""
 . /lab/lib.sh
@@ -23,10 +23,14 @@ echo "CHECK dom0-sched $(xl sched-credit -d Domain-0 | awk 'NR == 2 { print $3, 
 echo "CHECK xl-info-sched $(xl info | awk -F': ' '/^xen_scheduler/ { print $2 }')"
 mkpool p1 credit 1
 mkpool p2 credit2 2
+info pools made
 mkdomu d1 p1 "" spin
+info d1 created
 mkdomu d2 p1 "" spin
+info d2 created
 wait_console d1 xenlab-spin || die "d1 did not start spinning"
 wait_console d2 xenlab-spin || die "d2 did not start spinning"
+info both spinning
 echo "CHECK pools $(xl cpupool-list | awk 'NR > 1 { print $1 ":" $3 ":" $4 }' | tr '\n' ' ')"
 sleep 3
 share equal WINDOW d1 d2
@@ -46,7 +50,9 @@ echo "CHECK credit2-weight $(xl sched-credit2 -d d2 | awk 'NR == 2 { print $3 }'
 xl sched-credit -d d1 -w 0 >/dev/null 2>&1; echo "CHECK reject-w0 $?"
 xl sched-credit -d d1 -w 65536 >/dev/null 2>&1; echo "CHECK reject-w65536 $?"
 echo "CHECK d1-weight-after-reject $(xl sched-credit -d d1 | awk 'NR == 2 { print $3 }')"
+info measured
 xl destroy d1; xl destroy d2
+info destroyed
 """.replace("WINDOW", str(WINDOW))
 
 
