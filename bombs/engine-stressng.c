@@ -88,8 +88,8 @@ int sng_parse_yaml(const char *text, struct sng_metrics *m)
 }
 
 /* Builds argv: stress-ng, the kind's arguments, timeout and metrics options. */
-static int sng_argv(const struct bomb_config *cfg, const char *path, char *buf, size_t len,
-		    char *tbuf, size_t tlen, const char **argv)
+static int sng_argv(const struct bomb_config *cfg, const char *path, const char *ypath, char *buf,
+		    size_t len, char *tbuf, size_t tlen, const char **argv)
 {
 	size_t n = 0;
 	int r = cfg->ops->sng_args(cfg, buf, len);
@@ -108,15 +108,13 @@ static int sng_argv(const struct bomb_config *cfg, const char *path, char *buf, 
 	argv[n++] = secs ? tbuf : "0";
 	argv[n++] = "--metrics-brief";
 	argv[n++] = "--yaml";
-	argv[n++] = "/dev/fd/3";
-	if (cfg->quiet)
-		argv[n++] = "--quiet";
+	argv[n++] = ypath;
 	argv[n] = NULL;
 	return 0;
 }
 
 static void __attribute__((noreturn))
-sng_child(const struct bomb_config *cfg, const char **argv, int yfd, pid_t parent)
+sng_child(const struct bomb_config *cfg, const char **argv, pid_t parent)
 {
 	int out = 2;
 
@@ -125,8 +123,9 @@ sng_child(const struct bomb_config *cfg, const char **argv, int yfd, pid_t paren
 		_exit(127);
 	if (cfg->quiet)
 		out = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	/* stdout is for our JSON: its chatter goes to stderr */
-	if (out < 0 || dup2(out, 1) < 0 || dup2(yfd, 3) < 0)
+	/* stdout is for our JSON: its chatter goes to stderr (or nowhere with
+	 * --quiet; its own --quiet would drop the YAML too) */
+	if (out < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(127);
 	execv(argv[0], (char *const *)argv);
 	_exit(127);
@@ -151,7 +150,7 @@ static void sng_read_yaml(int yfd, struct sng_metrics *m)
 void sng_run(const struct bomb_config *cfg, const char *path, struct bomb_outcome *out,
 	     struct sng_metrics *m, double *elapsed_s)
 {
-	char buf[1024], tbuf[32];
+	char buf[1024], tbuf[32], ypath[64];
 	const char *argv[SNG_MAX_ARGS];
 	bool duty_signals = cfg->intensity < 100 && cfg->ops != &bomb_cpu_ops;
 	bool stopped = false, asked = false;
@@ -164,11 +163,10 @@ void sng_run(const struct bomb_config *cfg, const char *path, struct bomb_outcom
 	m->n = 0;
 	*elapsed_s = 0;
 	out->started_wall_ns = clock_wall_ns();
-	if (sng_argv(cfg, path, buf, sizeof(buf), tbuf, sizeof(tbuf), argv)) {
-		out->status = RESULT_FAILED;
-		snprintf(out->error, sizeof(out->error), "stress-ng arguments too long");
-		return;
-	}
+	/*
+	 * stress-ng writes its YAML by path: give it our memfd through /proc,
+	 * so there is no file to remove, whatever happens.
+	 */
 	yfd = memfd_create("isolab-bomb-yaml", MFD_CLOEXEC);
 	if (yfd < 0) {
 		out->status = RESULT_FAILED;
@@ -176,11 +174,18 @@ void sng_run(const struct bomb_config *cfg, const char *path, struct bomb_outcom
 			 strerror(errno));
 		return;
 	}
+	snprintf(ypath, sizeof(ypath), "/proc/%d/fd/%d", (int)getpid(), yfd);
+	if (sng_argv(cfg, path, ypath, buf, sizeof(buf), tbuf, sizeof(tbuf), argv)) {
+		out->status = RESULT_FAILED;
+		snprintf(out->error, sizeof(out->error), "stress-ng arguments too long");
+		close(yfd);
+		return;
+	}
 	start = clock_now_ns();
 	self = getpid();
 	pid = fork();
 	if (pid == 0)
-		sng_child(cfg, argv, yfd, self);
+		sng_child(cfg, argv, self);
 	if (pid < 0) {
 		out->status = RESULT_FAILED;
 		snprintf(out->error, sizeof(out->error), "fork failed: %s", strerror(errno));

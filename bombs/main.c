@@ -6,6 +6,7 @@
 #include <sys/prctl.h>
 
 #include "bomb.h"
+#include "clock.h"
 #include "engine-stressng.h"
 #include "json.h"
 #include "log.h"
@@ -103,6 +104,7 @@ int main(int argc, char **argv)
 		if (!sng_find(sng_path, sizeof(sng_path))) {
 			memset(&out, 0, sizeof(out));
 			out.status = RESULT_FAILED;
+			out.started_wall_ns = clock_wall_ns();
 			snprintf(
 				out.error, sizeof(out.error),
 				"--engine stress-ng: stress-ng is not installed (not found in PATH)");
