@@ -349,9 +349,8 @@ static void mem_sng_metrics(const struct bomb_config *cfg, const struct sng_metr
 		json_kv_double(w, "bytes_touched_per_s", mbs * 1048576.0 * cfg->threads);
 		json_kv_double(w, "memset_mb_per_s", mbs * cfg->threads);
 	} else {
-		json_kv_double(
-			w, "bytes_touched_per_s",
-			el > 0 ? ops * (double)(cfg->bytes / cfg->threads) * cfg->threads / el : 0);
+		/* stress-ng's vm bogo ops are not passes over the buffer: no rate */
+		json_kv_null(w, "bytes_touched_per_s");
 	}
 	json_kv_uint(w, "bogo_ops", (uint64_t)ops);
 }
