@@ -2,42 +2,67 @@
 #include "net.h"
 
 #include <errno.h>
-#include <netdb.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "clock.h"
 #include "json.h"
 
+static void set_any(struct net_addr *out, uint16_t port)
+{
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(out, 0, sizeof(*out));
+	if (fd >= 0) {
+		/* IPv6 "any" takes IPv4 too (IPV6_V6ONLY is cleared by the listener) */
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&out->ss;
+
+		close(fd);
+		a6->sin6_family = AF_INET6;
+		a6->sin6_addr = in6addr_any;
+		a6->sin6_port = htons(port);
+		out->len = sizeof(*a6);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&out->ss;
+
+		a4->sin_family = AF_INET;
+		a4->sin_addr.s_addr = htonl(INADDR_ANY);
+		a4->sin_port = htons(port);
+		out->len = sizeof(*a4);
+	}
+}
+
 int net_resolve(const char *host, uint16_t port, int socktype, bool passive, struct net_addr *out,
 		char *why, size_t whylen)
 {
-	struct addrinfo hints = { .ai_socktype = socktype, .ai_flags = AI_NUMERICSERV };
-	struct addrinfo *res = NULL;
-	char portstr[8];
-	int r;
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
 
-	if (passive)
-		hints.ai_flags |= AI_PASSIVE;
-	snprintf(portstr, sizeof(portstr), "%u", (unsigned)port);
-	r = getaddrinfo(*host ? host : NULL, portstr, &hints, &res);
-	if (r || !res) {
-		snprintf(why, whylen, "cannot resolve '%s': %s", host, gai_strerror(r));
-		return -EINVAL;
+	if (!*host) {
+		if (!passive) {
+			snprintf(why, whylen, "no host");
+			return -EINVAL;
+		}
+		set_any(out, port);
+		return 0;
 	}
-	/* for "any", prefer IPv6 (dual stack), else whatever came first */
-	struct addrinfo *pick = res;
-
-	if (!*host)
-		for (struct addrinfo *a = res; a; a = a->ai_next)
-			if (a->ai_family == AF_INET6) {
-				pick = a;
-				break;
-			}
-	memcpy(&out->ss, pick->ai_addr, pick->ai_addrlen);
-	out->len = pick->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
+	if (!strcmp(host, "localhost"))
+		host = "127.0.0.1";
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, host, &a4.sin_addr) == 1) {
+		memcpy(&out->ss, &a4, sizeof(a4));
+		out->len = sizeof(a4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &a6.sin6_addr) == 1) {
+		memcpy(&out->ss, &a6, sizeof(a6));
+		out->len = sizeof(a6);
+		return 0;
+	}
+	return net_lookup_name(host, port, socktype, out, why, whylen);
 }
 
 void net_count(struct net_counter *c, uint64_t bytes)

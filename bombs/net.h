@@ -34,6 +34,14 @@ struct net_counter {
 int net_resolve(const char *host, uint16_t port, int socktype, bool passive, struct net_addr *out,
 		char *why, size_t whylen);
 
+/*
+ * Host names (not numeric addresses): getaddrinfo in the dynamic build
+ * (net-lookup.c); the static build has no NSS, so it says so
+ * (net-lookup-static.c). Same contract as net_resolve().
+ */
+int net_lookup_name(const char *host, uint16_t port, int socktype, struct net_addr *out, char *why,
+		    size_t whylen);
+
 void net_count(struct net_counter *c, uint64_t bytes);
 
 /* Sums counters; the window is first byte to last byte over all of them. */
