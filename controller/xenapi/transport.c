@@ -207,7 +207,8 @@ struct xapi_transport *xapi_http_new(const struct xapi_http_opts *opts, struct b
 	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h->curl, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, ms(opts->connect_timeout_ns, 10000000000ULL));
+	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS,
+			 ms(opts->connect_timeout_ns, 10000000000ULL));
 	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, ms(opts->total_timeout_ns, 60000000000ULL));
 	curl_easy_setopt(h->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_response);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_data);
@@ -215,8 +216,7 @@ struct xapi_transport *xapi_http_new(const struct xapi_http_opts *opts, struct b
 	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, h->errbuf);
 	curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYPEER, opts->insecure ? 0L : 1L);
 	curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYHOST, opts->insecure ? 0L : 2L);
-	if (opts->ca_file &&
-	    curl_easy_setopt(h->curl, CURLOPT_CAINFO, opts->ca_file) != CURLE_OK)
+	if (opts->ca_file && curl_easy_setopt(h->curl, CURLOPT_CAINFO, opts->ca_file) != CURLE_OK)
 		goto out_free;
 	return &h->base;
 out_free:

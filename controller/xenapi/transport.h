@@ -32,11 +32,11 @@ struct xapi_transport {
 };
 
 struct xapi_http_opts {
-	const char *ca_file;	      /* NULL: system store */
-	bool insecure;		      /* no certificate/host verification */
-	uint64_t connect_timeout_ns;  /* 0: 10 s */
-	uint64_t total_timeout_ns;    /* per request, 0: 60 s */
-	size_t max_response;	      /* 0: 16 MiB */
+	const char *ca_file;	     /* NULL: system store */
+	bool insecure;		     /* no certificate/host verification */
+	uint64_t connect_timeout_ns; /* 0: 10 s */
+	uint64_t total_timeout_ns;   /* per request, 0: 60 s */
+	size_t max_response;	     /* 0: 16 MiB */
 };
 
 /* libcurl transport with one reused handle (keep-alive). NULL on failure. */

@@ -130,7 +130,8 @@ int xapi_unwrap(const char *method, const struct xmlrpc_value *res,
 	if (strcmp(status, "Success") == 0) {
 		*value = xmlrpc_struct_get(res, "Value");
 		if (!*value) {
-			backend_errf(err, "BAD_RESPONSE", "xenapi: %s: Success without Value", method);
+			backend_errf(err, "BAD_RESPONSE", "xenapi: %s: Success without Value",
+				     method);
 			return -EBADMSG;
 		}
 		return 0;
@@ -216,8 +217,8 @@ static int rpc(struct xapi_session *s, const char *method, const struct xmlrpc_v
 		goto out_free_body;
 	}
 	if (rc) {
-		backend_errf(err, "BAD_RESPONSE", "xenapi: %s: malformed answer from %s: %s", method,
-			     s->url, rc == -EFBIG ? "too large" : why);
+		backend_errf(err, "BAD_RESPONSE", "xenapi: %s: malformed answer from %s: %s",
+			     method, s->url, rc == -EFBIG ? "too large" : why);
 		rc = -EBADMSG;
 		goto out_free_body;
 	}
@@ -232,7 +233,8 @@ static int rpc(struct xapi_session *s, const char *method, const struct xmlrpc_v
 		goto out_free_body;
 	}
 	if (v->type != XMLRPC_STRUCT) {
-		backend_errf(err, "BAD_RESPONSE", "xenapi: %s: answer is not a XenAPI result", method);
+		backend_errf(err, "BAD_RESPONSE", "xenapi: %s: answer is not a XenAPI result",
+			     method);
 		xmlrpc_free(v);
 		rc = -EBADMSG;
 		goto out_free_body;

@@ -28,21 +28,21 @@ struct xapi_session;
 #define XAPI_PASSWORD_MAX 1024
 
 struct xapi_session_config {
-	const char *url;	/* http(s)://host[:port][/path] */
+	const char *url; /* http(s)://host[:port][/path] */
 	const char *user;
 	/* Writes the NUL-terminated password into buf; 0 or -errno with err filled. */
 	int (*get_password)(void *arg, char *buf, size_t size, struct backend_err *err);
 	void *password_arg;
-	const char *version;	/* API version sent at login, default "1.0" */
-	unsigned max_retries;	/* default 3 (0 means default; use no_retry for none) */
+	const char *version;  /* API version sent at login, default "1.0" */
+	unsigned max_retries; /* default 3 (0 means default; use no_retry for none) */
 	bool no_retry;
-	uint64_t backoff_ns;	/* first backoff, doubled each time; default 200 ms */
-	unsigned max_redirects; /* HOST_IS_SLAVE hops, default 2 */
+	uint64_t backoff_ns;		   /* first backoff, doubled each time; default 200 ms */
+	unsigned max_redirects;		   /* HOST_IS_SLAVE hops, default 2 */
 	uint64_t (*sleep_fn)(uint64_t ns); /* tests: record instead of sleeping */
 };
 
 struct xapi_stats {
-	unsigned long calls;	/* XML-RPC round trips, logins included */
+	unsigned long calls; /* XML-RPC round trips, logins included */
 	unsigned long retries;
 	unsigned long relogins;
 	unsigned long redirects;

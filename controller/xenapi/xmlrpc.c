@@ -317,10 +317,10 @@ bool xmlrpc_equal(const struct xmlrpc_value *a, const struct xmlrpc_value *b)
 const char *xmlrpc_type_name(enum xmlrpc_type t)
 {
 	static const char *const names[] = {
-		[XMLRPC_NIL] = "nil",	      [XMLRPC_STRING] = "string",
-		[XMLRPC_INT] = "int",	      [XMLRPC_BOOL] = "boolean",
-		[XMLRPC_DOUBLE] = "double",   [XMLRPC_DATETIME] = "dateTime.iso8601",
-		[XMLRPC_BASE64] = "base64",   [XMLRPC_STRUCT] = "struct",
+		[XMLRPC_NIL] = "nil",	    [XMLRPC_STRING] = "string",
+		[XMLRPC_INT] = "int",	    [XMLRPC_BOOL] = "boolean",
+		[XMLRPC_DOUBLE] = "double", [XMLRPC_DATETIME] = "dateTime.iso8601",
+		[XMLRPC_BASE64] = "base64", [XMLRPC_STRUCT] = "struct",
 		[XMLRPC_ARRAY] = "array",
 	};
 	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
@@ -438,8 +438,8 @@ static bool xml_safe(const char *s, size_t len)
 			cp = cp << 6 | (p[i] & 0x3f);
 		}
 		if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
-		    (need == 3 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-		    cp == 0xfffe || cp == 0xffff)
+		    (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
 			return false;
 		p += need + 1;
 	}
@@ -698,7 +698,8 @@ static int next_elem(struct dec *d, xmlNodePtr n, xmlNodePtr *out)
 		if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
 		    blank(n->content))
 			continue;
-		return bad(d, "unexpected content near <%s>", n->parent ? (const char *)n->parent->name : "?");
+		return bad(d, "unexpected content near <%s>",
+			   n->parent ? (const char *)n->parent->name : "?");
 	}
 	*out = NULL;
 	return 0;

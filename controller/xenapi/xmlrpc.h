@@ -27,7 +27,7 @@
 enum xmlrpc_type {
 	XMLRPC_NIL,
 	XMLRPC_STRING,
-	XMLRPC_INT,	 /* <int>/<i4>/<i8>; encoded as <i8> only outside int32 */
+	XMLRPC_INT, /* <int>/<i4>/<i8>; encoded as <i8> only outside int32 */
 	XMLRPC_BOOL,
 	XMLRPC_DOUBLE,
 	XMLRPC_DATETIME, /* text kept as sent, e.g. "20261122T00:18:12Z" */
@@ -88,7 +88,7 @@ struct xmlrpc_value *xmlrpc_dup(const struct xmlrpc_value *v);
 const struct xmlrpc_value *xmlrpc_struct_get(const struct xmlrpc_value *st, const char *name);
 const char *xmlrpc_struct_get_str(const struct xmlrpc_value *st, const char *name);
 const char *xmlrpc_get_str(const struct xmlrpc_value *v);
-size_t xmlrpc_array_len(const struct xmlrpc_value *v);		      /* 0 if not an array */
+size_t xmlrpc_array_len(const struct xmlrpc_value *v); /* 0 if not an array */
 const struct xmlrpc_value *xmlrpc_array_get(const struct xmlrpc_value *v, size_t i);
 /* true when both trees hold the same types and values (members in order). */
 bool xmlrpc_equal(const struct xmlrpc_value *a, const struct xmlrpc_value *b);
