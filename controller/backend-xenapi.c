@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "clock.h"
 #include "json.h"
 #include "log.h"
 #include "parse.h"
@@ -303,6 +304,13 @@ static int xenapi_open(const struct backend_config *cfg, struct backend **out,
 	rc = check_config(cfg, err);
 	if (rc)
 		return rc;
+	env = getenv("ISOLAB_XENAPI_TIMEOUT");
+	if (env && parse_duration(env, 100 * NSEC_PER_MSEC, 3600 * NSEC_PER_SEC,
+				  &hopts.total_timeout_ns)) {
+		backend_errf(err, "EINVAL", "xenapi: ISOLAB_XENAPI_TIMEOUT '%s': %s", env,
+			     parse_duration_hint());
+		return -EINVAL;
+	}
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return oom(err);

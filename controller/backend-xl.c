@@ -117,8 +117,7 @@ static const char *power_state(const char *st)
 static int xl_list_vms(struct backend *b, struct vm_info **out, size_t *n, struct backend_err *err)
 {
 	static const char *const list_args[] = { "list", NULL };
-	const char *cmd = xl_sched_cmd(b->info.scheduler);
-	const char *sched_args[] = { cmd, NULL };
+	const char *sched_args[] = { NULL, NULL };
 	struct xl_dom *doms = NULL, *sched = NULL;
 	size_t nd = 0, ns = 0, cnt = 0;
 	struct vm_info *vms = NULL;
@@ -135,12 +134,32 @@ static int xl_list_vms(struct backend *b, struct vm_info **out, size_t *n, struc
 			     "xl list: cannot read its output");
 		return rc;
 	}
-	/* weights are best effort: a domain in another cpupool shows none here */
-	if (cmd && xl_exec(&b->target, sched_args, &text, NULL) == 0) {
-		if (xl_parse_domains(text, true, &sched, &ns))
-			ns = 0;
+	/* weights are best effort, from both credit schedulers: cpupools may differ */
+	for (int k = 0; k < 2; k++) {
+		struct xl_dom *more = NULL, *all;
+		size_t nm = 0;
+
+		sched_args[0] = k ? "sched-credit2" : "sched-credit";
+		if (xl_exec(&b->target, sched_args, &text, NULL))
+			continue;
+		rc = xl_parse_domains(text, true, &more, &nm);
 		free(text);
+		if (rc || !nm) {
+			free(more);
+			continue;
+		}
+		all = realloc(sched, (ns + nm) * sizeof(*all));
+		if (!all) {
+			free(more);
+			rc = -ENOMEM;
+			goto out_nomem;
+		}
+		memcpy(all + ns, more, nm * sizeof(*all));
+		sched = all;
+		ns += nm;
+		free(more);
 	}
+	rc = 0;
 	vms = calloc(nd ? nd : 1, sizeof(*vms));
 	if (!vms) {
 		rc = -ENOMEM;

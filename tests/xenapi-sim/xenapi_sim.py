@@ -342,6 +342,9 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address):
+        pass  # refused TLS handshakes and dropped clients are part of the tests
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -151,7 +151,7 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	log_init("xenapi-driver", LOG_LVL_WARN);
-	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			cfg.name = optarg;
