@@ -143,7 +143,7 @@ static int set_nonblock(int fd)
 	return 0;
 }
 
-int proc_run(char *const argv[], const char *stdin_data, bool merge_stderr, uint64_t timeout_ns,
+int proc_run(const char *const argv[], const char *stdin_data, bool merge_stderr, uint64_t timeout_ns,
 	     size_t max_out, char **out, int *status)
 {
 	int outp[2] = { -1, -1 }, inp[2] = { -1, -1 };
@@ -185,7 +185,7 @@ int proc_run(char *const argv[], const char *stdin_data, bool merge_stderr, uint
 		if (merge_stderr)
 			dup2(outp[1], STDERR_FILENO);
 		signal(SIGPIPE, SIG_DFL);
-		execvp(argv[0], argv);
+		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	close(outp[1]);
