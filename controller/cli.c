@@ -65,6 +65,17 @@ int cli_backend_opt(struct cli_backend *cb, int c, const char *arg)
 	return 0;
 }
 
+int cli_bad_option(const char *who, char **argv, int c)
+{
+	const char *opt = argv[optind - 1];
+
+	if (c == ':')
+		fprintf(stderr, "%s: option '%s' needs a value\n", who, opt);
+	else
+		fprintf(stderr, "%s: unknown option '%s' (see %s --help)\n", who, opt, who);
+	return 2;
+}
+
 int cli_backend_validate(const struct cli_backend *cb, const char *who)
 {
 	const char *name = cb->cfg.name;
@@ -168,7 +179,7 @@ int cli_cmd_vms(int argc, char **argv)
 	bool json = false;
 	int c, r, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "+hf:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hf:", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(vms_help, stdout);
 			return 0;
@@ -179,7 +190,7 @@ int cli_cmd_vms(int argc, char **argv)
 		}
 		r = cli_backend_opt(&cb, c, optarg);
 		if (r == -ENOENT)
-			fprintf(stderr, "isolab vms: bad option (see isolab vms --help)\n");
+			return cli_bad_option("isolab vms", argv, c);
 		if (r < 0)
 			return 2;
 	}
@@ -288,7 +299,7 @@ int cli_cmd_sched(int argc, char **argv)
 	argc -= 2;
 	argv += 2;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+w:c:hf:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:w:c:hf:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(sched_help, stdout);
@@ -311,8 +322,7 @@ int cli_cmd_sched(int argc, char **argv)
 		default:
 			r = cli_backend_opt(&cb, c, optarg);
 			if (r == -ENOENT)
-				fprintf(stderr,
-					"isolab sched: bad option (see isolab sched --help)\n");
+				return cli_bad_option("isolab sched", argv, c);
 			if (r < 0)
 				return 2;
 		}
@@ -386,7 +396,7 @@ static const char deploy_help[] =
 	"~/isolab/bin on every VM of the scenario that has an ssh = user@host key.\n"
 	"  -h, --help\n";
 
-static int run_cmd(char *const argv[], const char *what)
+static int run_cmd(const char *const argv[], const char *what)
 {
 	char *out = NULL;
 	int st, r = proc_run(argv, NULL, true, 300 * NSEC_PER_SEC, 1 << 20, &out, &st);
@@ -411,13 +421,12 @@ int cli_cmd_deploy(int argc, char **argv)
 	char err[1024], paths[3][PATH_MAX], dest[600];
 	int c, ret = 0, n_hosts = 0;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(deploy_help, stdout);
 			return 0;
 		}
-		fprintf(stderr, "isolab deploy: bad option (see isolab deploy --help)\n");
-		return 2;
+		return cli_bad_option("isolab deploy", argv, c);
 	}
 	if (argc - optind != 1) {
 		fprintf(stderr, "isolab deploy: expected exactly one SCENARIO file\n");
@@ -445,14 +454,16 @@ int cli_cmd_deploy(int argc, char **argv)
 			continue;
 		n_hosts++;
 		{
-			char *mk[] = { (char *)"ssh", (char *)"-o", (char *)"BatchMode=yes",
-				       (char *)"--",  (char *)host, (char *)"mkdir -p isolab/bin",
-				       NULL };
-			char *cp[] = { (char *)"scp", (char *)"-q",
-				       (char *)"-o",  (char *)"BatchMode=yes",
-				       paths[0],      paths[1],
-				       paths[2],      dest,
-				       NULL };
+			const char *mk[] = {
+				(char *)"ssh", (char *)"-o", (char *)"BatchMode=yes",
+				(char *)"--",  (char *)host, (char *)"mkdir -p isolab/bin",
+				NULL
+			};
+			const char *cp[] = { (char *)"scp", (char *)"-q",
+					     (char *)"-o",  (char *)"BatchMode=yes",
+					     paths[0],	    paths[1],
+					     paths[2],	    dest,
+					     NULL };
 
 			snprintf(dest, sizeof(dest), "%s:isolab/bin/", host);
 			if (run_cmd(mk, host) < 0 || run_cmd(cp, host) < 0) {

@@ -58,6 +58,9 @@ int cli_backend_validate(const struct cli_backend *cb, const char *who);
 /* `isolab check`'s backend part: open, caps, every scenario VM known. Exit status. */
 int cli_check_backend(const struct scenario *s, const struct backend_config *override);
 
+/* One line for a getopt error (opterr = 0, optstring starting "+:"); returns 2. */
+int cli_bad_option(const char *who, char **argv, int c);
+
 int cli_cmd_vms(int argc, char **argv);
 int cli_cmd_sched(int argc, char **argv);
 int cli_cmd_deploy(int argc, char **argv);

@@ -134,9 +134,9 @@ out_free:
 static int ssh_signal(const struct exec_ctx *x, struct tool_proc *p, int sig)
 {
 	char cmd[96], *out = NULL;
-	char *argv[] = { (char *)"ssh", (char *)"-o", (char *)"BatchMode=yes",
-			 (char *)"-T",	(char *)"--", (char *)p->ssh,
-			 cmd,		NULL };
+	const char *argv[] = { (char *)"ssh", (char *)"-o", (char *)"BatchMode=yes",
+			       (char *)"-T",  (char *)"--", (char *)p->ssh,
+			       cmd,	      NULL };
 	int st, r;
 
 	(void)x;

@@ -494,8 +494,8 @@ static bool default_owner_alive(pid_t pid, uint64_t start)
 static int default_kill_remote(const char *ssh, long pgid)
 {
 	char cmd[64], *out = NULL;
-	char *argv[] = { (char *)"ssh", (char *)"-o", (char *)"BatchMode=yes",
-			 (char *)ssh,	cmd,	      NULL };
+	const char *argv[] = { (char *)"ssh", (char *)"-o", (char *)"BatchMode=yes",
+			       (char *)ssh,   cmd,	    NULL };
 	int st, r;
 
 	snprintf(cmd, sizeof(cmd), "kill -KILL -- -%ld 2>/dev/null; true", pgid);

@@ -73,7 +73,7 @@ static int cmd_run(int argc, char **argv)
 	size_t len;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+qr:hf:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:qr:hf:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			quick = true;
@@ -102,8 +102,7 @@ static int cmd_run(int argc, char **argv)
 				break;
 			if (r != -ENOENT)
 				return 2;
-			fprintf(stderr, "isolab run: bad option (see isolab run --help)\n");
-			return 2;
+			return cli_bad_option("isolab run", argv, c);
 		}
 	}
 	if (print) {
@@ -180,14 +179,14 @@ static int cmd_check(int argc, char **argv)
 	char err[1024];
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+hf:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hf:", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(check_help, stdout);
 			return 0;
 		}
 		r = cli_backend_opt(&cb, c, optarg);
 		if (r == -ENOENT)
-			fprintf(stderr, "isolab check: bad option (see isolab check --help)\n");
+			return cli_bad_option("isolab check", argv, c);
 		if (r < 0)
 			return 2;
 	}
@@ -221,13 +220,12 @@ static int cmd_restore(int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(restore_help, stdout);
 			return 0;
 		}
-		fprintf(stderr, "isolab restore: bad option (see isolab restore --help)\n");
-		return 2;
+		return cli_bad_option("isolab restore", argv, c);
 	}
 	if (optind < argc) {
 		fprintf(stderr, "isolab restore: unexpected argument '%s'\n", argv[optind]);
@@ -265,6 +263,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0) {
 			optind = 1;
+			opterr = cmds[i].fn == report_main; /* ours print one line themselves */
 			return cmds[i].fn(argc - 1, argv + 1);
 		}
 	fprintf(stderr, "isolab: unknown command '%s' (see isolab --help)\n", argv[1]);

@@ -252,9 +252,9 @@ static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *
 	snprintf(R->urls_file, sizeof(R->urls_file), "%s/urls.txt", R->state_sub);
 	if (probe_vm->ssh) {
 		char cmd[PATH_MAX + 256];
-		char *argv[] = { (char *)"ssh", (char *)"-o", (char *)"BatchMode=yes",
-				 (char *)"-T",	(char *)"--", probe_vm->ssh,
-				 cmd,		NULL };
+		const char *argv[] = { (char *)"ssh", (char *)"-o", (char *)"BatchMode=yes",
+				       (char *)"-T",  (char *)"--", probe_vm->ssh,
+				       cmd,	      NULL };
 		char *out = NULL;
 
 		snprintf(R->urls_file, sizeof(R->urls_file), "/tmp/isolab-urls-%s.txt", R->run_id);
@@ -854,7 +854,7 @@ out_journal:
 
 		if (d) {
 			/* remove the run's own scratch dir, then the journal */
-			char *argv[] = { (char *)"rm", (char *)"-rf", (char *)"--", d, NULL };
+			const char *argv[] = { (char *)"rm", (char *)"-rf", (char *)"--", d, NULL };
 			char *out = NULL;
 			int st;
 
