@@ -5,7 +5,7 @@
 #include <errno.h>
 
 static int local_open(const struct backend_config *cfg, struct backend **out,
-		     struct backend_err *err)
+		      struct backend_err *err)
 {
 	backend_errf(err, "ENOSYS", "the local backend is not built yet");
 	return -ENOSYS;

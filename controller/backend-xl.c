@@ -4,8 +4,7 @@
 
 #include <errno.h>
 
-static int xl_open(const struct backend_config *cfg, struct backend **out,
-		     struct backend_err *err)
+static int xl_open(const struct backend_config *cfg, struct backend **out, struct backend_err *err)
 {
 	backend_errf(err, "ENOSYS", "the xl backend is not built yet");
 	return -ENOSYS;

@@ -25,7 +25,7 @@ enum local_role {
 struct local_vm_spec {
 	const char *name;
 	enum local_role role;
-	uint64_t memory_max;  /* bytes */
+	uint64_t memory_max; /* bytes */
 	uint64_t pids_max;
 	int io_weight;	      /* Xen-like scale: 256 = default, 0 = leave */
 	uint64_t cpu_max_pct; /* percent of one CPU, 0 = none (same as Xen cap) */
