@@ -11,8 +11,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "clock.h"
 #include "fileio.h"
 #include "json.h"
@@ -42,6 +44,7 @@ struct http_worker {
 	struct http_conn *conns;
 	unsigned nconns;
 	unsigned busy;
+	int timer_fd;	 /* wakes the poll exactly at the next intended send time */
 	uint64_t next_i; /* open loop: this stream's next request */
 	size_t next_target;
 };
@@ -185,7 +188,7 @@ static uint64_t issue(struct http_worker *hw, uint64_t now_ns)
 static void complete(struct http_worker *hw, CURLMsg *msg, uint64_t now_ns)
 {
 	struct http_conn *c = NULL;
-	struct probe_sample s = {0};
+	struct probe_sample s = { 0 };
 	curl_off_t total_us = 0;
 	long status = 0;
 
@@ -228,6 +231,9 @@ static int worker_init(struct http_worker *hw, struct probe_worker *w)
 	hw->cfg = cfg;
 	hw->nconns = sched_share(cfg->concurrency, w->nworkers, w->idx);
 	hw->next_target = (size_t)w->idx * cfg->n_urls / w->nworkers;
+	hw->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (hw->timer_fd < 0)
+		return -errno;
 	hw->multi = curl_multi_init();
 	hw->conns = calloc(hw->nconns, sizeof(*hw->conns));
 	if (!hw->multi || !hw->conns)
@@ -251,13 +257,42 @@ static void worker_done(struct http_worker *hw)
 		curl_easy_cleanup(hw->conns[i].easy);
 	}
 	free(hw->conns);
+	if (hw->timer_fd >= 0)
+		close(hw->timer_fd);
 	if (hw->multi)
 		curl_multi_cleanup(hw->multi);
 }
 
+/*
+ * Sleeps in curl_multi_poll until curl has work or next is due. Poll's
+ * timeout has millisecond steps; a timerfd wakes it on time for open-loop
+ * sends (otherwise requests would leave up to 1 ms late, in bursts).
+ */
+static void wait_next(struct http_worker *hw, uint64_t now, uint64_t next)
+{
+	struct curl_waitfd extra = { .fd = hw->timer_fd, .events = CURL_WAIT_POLLIN };
+	uint64_t expirations;
+	unsigned nextra = 0;
+
+	if (next != UINT64_MAX && next > now && next - now < POLL_CAP_MS * NSEC_PER_MSEC) {
+		struct itimerspec its = {
+			.it_value = { .tv_sec = (time_t)(next / NSEC_PER_SEC),
+				      .tv_nsec = (long)(next % NSEC_PER_SEC) },
+		};
+
+		if (timerfd_settime(hw->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+			nextra = 1;
+	}
+	(void)curl_multi_poll(hw->multi, nextra ? &extra : NULL, nextra,
+			      nextra ? POLL_CAP_MS : (int)sched_wait_ms(now, next, POLL_CAP_MS),
+			      NULL);
+	if (nextra && read(hw->timer_fd, &expirations, sizeof(expirations)) < 0)
+		expirations = 0;
+}
+
 static void http_work(struct probe_worker *w)
 {
-	struct http_worker hw = {0};
+	struct http_worker hw = { .timer_fd = -1 };
 	struct probe_run *run = w->run;
 	int ret, running;
 
@@ -286,8 +321,7 @@ static void http_work(struct probe_worker *w)
 		next = issue(&hw, now);
 		if (hw.busy == 0 && probe_stopping(run, now))
 			break;
-		(void)curl_multi_poll(hw.multi, NULL, 0, (int)sched_wait_ms(now, next, POLL_CAP_MS),
-				      NULL);
+		wait_next(&hw, now, next);
 	}
 out:
 	worker_done(&hw);
@@ -322,7 +356,7 @@ static size_t fetch_write(char *data, size_t size, size_t nmemb, void *arg)
 
 static int fetch_list(const struct probe_config *cfg, char **out, size_t *len)
 {
-	struct fetch_buf b = {0};
+	struct fetch_buf b = { 0 };
 	long status = 0;
 	CURLcode rc;
 	CURL *e = curl_easy_init();

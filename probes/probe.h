@@ -71,7 +71,7 @@ void probe_config_done(struct probe_config *cfg);
  * Absolute URLs ("scheme://...") are kept; "/path" is joined to base's
  * origin (scheme://host[:port]); any other entry ("Main_Page") is appended to
  * base, with a '/' between them unless base ends with one. Returns 0 and
- * appends malloc'd strings to *list/*n (caller frees each and the array), or
+ * appends malloc'd strings to *list and *n (caller frees each and the array), or
  * -EINVAL with a message in err ("line 3: path 'x' needs --base URL").
  */
 int probe_parse_urls(const char *text, size_t len, const char *base, char ***list, size_t *n,
@@ -95,8 +95,7 @@ void probe_list_free(char **list, size_t n);
 uint64_t sched_intended_ns(uint64_t start_ns, double rate, unsigned nstreams, unsigned k,
 			   uint64_t i);
 /* How many of stream k's requests are due at now (intended <= now). */
-uint64_t sched_due(uint64_t start_ns, uint64_t now_ns, double rate, unsigned nstreams,
-		   unsigned k);
+uint64_t sched_due(uint64_t start_ns, uint64_t now_ns, double rate, unsigned nstreams, unsigned k);
 /* Splits total into n nearly equal shares; share k (the first total % n get one more). */
 unsigned sched_share(unsigned total, unsigned n, unsigned k);
 /* --backoff: pause after the nth consecutive failure: n seconds, at most 15 s; 0 for n = 0. */
@@ -166,11 +165,11 @@ struct probe_sample {
 
 struct probe_run {
 	const struct probe_config *cfg;
-	uint64_t start_ns;   /* the load starts (warmup included) */
-	uint64_t measure_ns; /* start + warmup: requests intended from here on count */
-	uint64_t end_ns;     /* stop issuing; UINT64_MAX when bounded by --requests */
-	atomic_bool stop;    /* stop issuing, let requests in flight finish */
-	atomic_bool abort;   /* a signal: abandon requests in flight */
+	uint64_t start_ns;	      /* the load starts (warmup included) */
+	uint64_t measure_ns;	      /* start + warmup: requests intended from here on count */
+	uint64_t end_ns;	      /* stop issuing; UINT64_MAX when bounded by --requests */
+	atomic_bool stop;	      /* stop issuing, let requests in flight finish */
+	atomic_bool abort;	      /* a signal: abandon requests in flight */
 	atomic_uint_fast64_t tickets; /* measured requests handed out (--requests) */
 	atomic_uint_fast64_t live_requests;
 	atomic_uint_fast64_t live_failures;

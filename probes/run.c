@@ -35,7 +35,8 @@ struct thread_arg {
 static void *worker_main(void *arg)
 {
 	struct probe_worker *w = arg;
-	const struct probe_ops *ops = w->run->cfg->kind[0] == 's' ? &probe_sql_ops : &probe_http_ops;
+	const struct probe_ops *ops =
+		w->run->cfg->kind[0] == 's' ? &probe_sql_ops : &probe_http_ops;
 
 	ops->work(w);
 	atomic_fetch_sub(&running, 1);
@@ -80,18 +81,17 @@ static void summary(const struct probe_stats *t, uint64_t measured_ns, bool open
 	log_info("%llu requests in %.1f s, %.1f/s; ok %llu, failed %llu (timeout %llu, connect "
 		 "%llu, http_status %llu, read %llu, other %llu)",
 		 (unsigned long long)t->requests, ns_to_s(measured_ns),
-		 measured_ns ? t->requests / ns_to_s(measured_ns) : 0.0,
-		 (unsigned long long)t->ok, (unsigned long long)(t->requests - t->ok),
+		 measured_ns ? t->requests / ns_to_s(measured_ns) : 0.0, (unsigned long long)t->ok,
+		 (unsigned long long)(t->requests - t->ok),
 		 (unsigned long long)t->failed_by[PROBE_FAIL_TIMEOUT],
 		 (unsigned long long)t->failed_by[PROBE_FAIL_CONNECT],
 		 (unsigned long long)t->failed_by[PROBE_FAIL_HTTP_STATUS],
 		 (unsigned long long)t->failed_by[PROBE_FAIL_READ],
 		 (unsigned long long)t->failed_by[PROBE_FAIL_OTHER]);
 	log_info("latency%s ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f",
-		 open_loop ? " (from intended send time)" : "",
-		 ns_to_ms(hist_percentile(h, 50)), ns_to_ms(hist_percentile(h, 90)),
-		 ns_to_ms(hist_percentile(h, 99)), ns_to_ms(hist_percentile(h, 99.9)),
-		 ns_to_ms(hist_max(h)));
+		 open_loop ? " (from intended send time)" : "", ns_to_ms(hist_percentile(h, 50)),
+		 ns_to_ms(hist_percentile(h, 90)), ns_to_ms(hist_percentile(h, 99)),
+		 ns_to_ms(hist_percentile(h, 99.9)), ns_to_ms(hist_max(h)));
 	if (open_loop) {
 		h = t->raw;
 		log_info("latency (uncorrected) ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max "
@@ -149,7 +149,7 @@ static void supervise(struct probe_run *run, const struct probe_config *cfg)
 
 int probe_run(const struct probe_ops *ops, const struct probe_config *cfg)
 {
-	struct probe_run run = {.cfg = cfg};
+	struct probe_run run = { .cfg = cfg };
 	unsigned n = ops->nworkers(cfg), started = 0;
 	struct probe_worker *workers = NULL;
 	struct probe_stats total;

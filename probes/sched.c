@@ -14,8 +14,7 @@ uint64_t sched_intended_ns(uint64_t start_ns, double rate, unsigned nstreams, un
 	return start_ns + (uint64_t)llroundl(slot * 1e9L / rate);
 }
 
-uint64_t sched_due(uint64_t start_ns, uint64_t now_ns, double rate, unsigned nstreams,
-		   unsigned k)
+uint64_t sched_due(uint64_t start_ns, uint64_t now_ns, double rate, unsigned nstreams, unsigned k)
 {
 	long double slots;
 	uint64_t n;

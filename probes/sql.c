@@ -69,7 +69,7 @@ static bool wait_socket(struct sql_worker *sw, short events, uint64_t deadline_n
 {
 	for (;;) {
 		uint64_t now = clock_now_ns();
-		struct pollfd pfd = {.fd = PQsocket(sw->conn), .events = events};
+		struct pollfd pfd = { .fd = PQsocket(sw->conn), .events = events };
 		int n;
 
 		if (now >= deadline_ns || atomic_load(&sw->run->abort))
@@ -98,8 +98,7 @@ static int sql_connect(struct sql_worker *sw, uint64_t deadline_ns)
 	while (st != PGRES_POLLING_OK) {
 		if (st == PGRES_POLLING_FAILED)
 			goto out_bad;
-		if (!wait_socket(sw, st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
-				 deadline_ns)) {
+		if (!wait_socket(sw, st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline_ns)) {
 			set_error(sw, "connection timed out");
 			disconnect(sw);
 			return -ETIMEDOUT;
@@ -219,7 +218,7 @@ out_send:
 
 static void one_request(struct sql_worker *sw, uint64_t intended_ns)
 {
-	struct probe_sample s = {0};
+	struct probe_sample s = { 0 };
 	size_t q = sw->next_query;
 	uint64_t now = clock_now_ns();
 
@@ -263,13 +262,13 @@ static bool wait_until(struct sql_worker *sw, uint64_t t)
 			return true;
 		probe_stats_tick(sw->run, &sw->w->st, now);
 		(void)clock_sleep(t - now < SLICE_MS * NSEC_PER_MSEC ? t - now
-								    : SLICE_MS * NSEC_PER_MSEC);
+								     : SLICE_MS * NSEC_PER_MSEC);
 	}
 }
 
 static void sql_work(struct probe_worker *w)
 {
-	struct sql_worker sw = {.w = w, .run = w->run, .cfg = w->run->cfg};
+	struct sql_worker sw = { .w = w, .run = w->run, .cfg = w->run->cfg };
 	const struct probe_config *cfg = sw.cfg;
 	uint64_t i = 0;
 
@@ -284,7 +283,8 @@ static void sql_work(struct probe_worker *w)
 		uint64_t t;
 
 		if (cfg->rate > 0)
-			t = sched_intended_ns(sw.run->start_ns, cfg->rate, w->nworkers, w->idx, i++);
+			t = sched_intended_ns(sw.run->start_ns, cfg->rate, w->nworkers, w->idx,
+					      i++);
 		else
 			t = sw.resume_ns;
 		if (t >= sw.run->end_ns || !wait_until(&sw, t))

@@ -175,7 +175,7 @@ static int add_url(const char *s, size_t n, size_t lineno, void *arg)
 int probe_parse_urls(const char *text, size_t len, const char *base, char ***list, size_t *n,
 		     char *err, size_t errlen)
 {
-	struct url_ctx c = {.base = base, .list = list, .n = n, .err = err, .errlen = errlen};
+	struct url_ctx c = { .base = base, .list = list, .n = n, .err = err, .errlen = errlen };
 	size_t olen;
 
 	if (base) {
@@ -203,7 +203,7 @@ static int add_query(const char *s, size_t n, size_t lineno, void *arg)
 int probe_parse_queries(const char *text, size_t len, char ***list, size_t *n, char *err,
 			size_t errlen)
 {
-	struct query_ctx c = {.list = list, .n = n};
+	struct query_ctx c = { .list = list, .n = n };
 
 	return each_line(text, len, true, add_query, &c, err, errlen);
 }

@@ -18,19 +18,19 @@
 #define LINKS_SPREAD 12
 
 static const char *const words[] = {
-	"alpha",    "river",   "stone",   "quantum", "garden",  "harbor",  "engine",	"meadow",
-	"signal",   "cobalt",  "lantern", "orbit",   "prairie", "copper",  "falcon",	"glacier",
-	"kernel",   "marble",  "nebula",  "oak",     "pepper",  "quartz",  "ridge",	"saffron",
-	"timber",   "umbra",   "velvet",  "willow",  "xenon",   "yarrow",  "zephyr",	"anchor",
-	"beacon",   "canyon",  "delta",   "ember",   "fjord",   "granite", "horizon",	"island",
-	"jasmine",  "kestrel", "lagoon",  "mosaic",  "nectar",  "opal",    "pioneer",	"quill",
-	"raven",    "summit",  "tundra",  "uplands", "valley",  "walnut",  "yeoman",	"zenith",
-	"archive",  "bridge",  "citadel", "dynamo",  "estuary", "forge",   "gazette",	"hamlet",
-	"the",	    "of",      "and",	  "in",	     "to",	"is",	   "was",	"for",
-	"with",	    "by",      "on",	  "as",	     "at",	"from",	   "which",	"its",
-	"history",  "city",    "system",  "theory",  "battle",  "species", "language", "music",
+	"alpha",    "river",   "stone",	  "quantum", "garden",	"harbor",  "engine",   "meadow",
+	"signal",   "cobalt",  "lantern", "orbit",   "prairie", "copper",  "falcon",   "glacier",
+	"kernel",   "marble",  "nebula",  "oak",     "pepper",	"quartz",  "ridge",    "saffron",
+	"timber",   "umbra",   "velvet",  "willow",  "xenon",	"yarrow",  "zephyr",   "anchor",
+	"beacon",   "canyon",  "delta",	  "ember",   "fjord",	"granite", "horizon",  "island",
+	"jasmine",  "kestrel", "lagoon",  "mosaic",  "nectar",	"opal",	   "pioneer",  "quill",
+	"raven",    "summit",  "tundra",  "uplands", "valley",	"walnut",  "yeoman",   "zenith",
+	"archive",  "bridge",  "citadel", "dynamo",  "estuary", "forge",   "gazette",  "hamlet",
+	"the",	    "of",      "and",	  "in",	     "to",	"is",	   "was",      "for",
+	"with",	    "by",      "on",	  "as",	     "at",	"from",	   "which",    "its",
+	"history",  "city",    "system",  "theory",  "battle",	"species", "language", "music",
 	"railway",  "season",  "century", "climate", "council", "museum",  "protocol", "treaty",
-	"mountain", "novel",   "painter", "reactor", "school",  "temple",  "village",	"voyage",
+	"mountain", "novel",   "painter", "reactor", "school",	"temple",  "village",  "voyage",
 };
 
 #define NWORDS (sizeof(words) / sizeof(words[0]))
@@ -55,7 +55,7 @@ static unsigned rng_below(struct rng *r, unsigned n)
 
 void vdb_title(unsigned id, char *buf, size_t len)
 {
-	struct rng r = {.s = 0x5eed0000ULL + id};
+	struct rng r = { .s = 0x5eed0000ULL + id };
 	const char *a = words[rng_below(&r, 64)], *b = words[80 + rng_below(&r, NWORDS - 80)];
 
 	snprintf(buf, len, "%c%s_%c%s_%u", a[0] - 32, a + 1, b[0] - 32, b + 1, id);
@@ -153,16 +153,16 @@ static int fill(sqlite3 *db, unsigned npages, char *err, size_t errlen)
 {
 	sqlite3_stmt *page = NULL, *link = NULL;
 	char title[64], *body;
-	struct rng r = {.s = 0x1501ab};
+	struct rng r = { .s = 0x1501ab };
 	int ret = -EIO;
 
 	body = malloc(16384);
 	if (!body)
 		return -ENOMEM;
-	if (sqlite3_prepare_v2(db, "INSERT INTO pages(id, title, body) VALUES (?, ?, ?)", -1,
-			       &page, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO links(src, dst) VALUES (?, ?)", -1,
-			       &link, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "INSERT INTO pages(id, title, body) VALUES (?, ?, ?)", -1, &page,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO links(src, dst) VALUES (?, ?)", -1, &link,
+			       NULL) != SQLITE_OK)
 		goto out_err;
 	for (unsigned id = 1; id <= npages; id++) {
 		size_t blen = gen_body(&r, body, 16384);
@@ -253,9 +253,10 @@ int vdb_ensure(const char *path, unsigned npages, bool *built, char *err, size_t
 			return 0;
 		}
 		if (ret < 0) {
-			snprintf(err, errlen,
-				 "'%s' exists and is not an isolab-victim database; not replacing it",
-				 path);
+			snprintf(
+				err, errlen,
+				"'%s' exists and is not an isolab-victim database; not replacing it",
+				path);
 			return ret;
 		}
 	}
@@ -384,7 +385,7 @@ static void buf_esc(struct buf *b, const char *s, size_t n)
 
 int vdb_render(struct vdb_conn *c, const char *title, char **html, size_t *len)
 {
-	struct buf b = {0};
+	struct buf b = { 0 };
 	const char *body, *t, *para;
 	long long id;
 	int rc;
@@ -439,7 +440,7 @@ int vdb_render(struct vdb_conn *c, const char *title, char **html, size_t *len)
 
 int vdb_urls(const char *path, char **text, size_t *len)
 {
-	struct buf b = {0};
+	struct buf b = { 0 };
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	int rc, ret = -EIO;

@@ -51,18 +51,24 @@ struct victim {
 
 static __thread struct vdb_conn *thread_conn;
 
-enum { OPT_DB = 0x100, OPT_PAGES, OPT_THREADS, OPT_READY_FD, OPT_VERSION };
+enum {
+	OPT_DB = 0x100,
+	OPT_PAGES,
+	OPT_THREADS,
+	OPT_READY_FD,
+	OPT_VERSION
+};
 
 static const struct option options[] = {
-	{"listen", required_argument, NULL, 'l'},
-	{"db", required_argument, NULL, OPT_DB},
-	{"pages", required_argument, NULL, OPT_PAGES},
-	{"threads", required_argument, NULL, OPT_THREADS},
-	{"ready-fd", required_argument, NULL, OPT_READY_FD},
-	{"quiet", no_argument, NULL, 'q'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{0},
+	{ "listen", required_argument, NULL, 'l' },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "pages", required_argument, NULL, OPT_PAGES },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "ready-fd", required_argument, NULL, OPT_READY_FD },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ 0 },
 };
 
 static const char usage_text[] =
@@ -235,9 +241,9 @@ static int parse_args(int argc, char **argv, struct victim_config *cfg)
 /* Resolves --listen into addr; 0 or 2 (message printed). */
 static int resolve_listen(const char *s, struct sockaddr_storage *addr, socklen_t *len)
 {
-	struct addrinfo hints = {.ai_family = AF_UNSPEC,
-				 .ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
 	struct addrinfo *res = NULL;
 	char host[256], port[8];
 	uint16_t p;
@@ -273,8 +279,8 @@ static void signal_ready(int fd)
 
 int main(int argc, char **argv)
 {
-	struct victim_config cfg = {.pages = 10000, .ready_fd = -1};
-	struct victim v = {0};
+	struct victim_config cfg = { .pages = 10000, .ready_fd = -1 };
+	struct victim v = { 0 };
 	struct sockaddr_storage addr;
 	socklen_t addrlen = 0;
 	struct MHD_Daemon *d = NULL;
@@ -352,11 +358,11 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	d = MHD_start_daemon(MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-			     0, NULL, NULL, handle, &v, MHD_OPTION_SOCK_ADDR, &addr,
-			     MHD_OPTION_THREAD_POOL_SIZE, cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
-			     (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-			     MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+	d = MHD_start_daemon(
+		MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		handle, &v, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE, cfg.threads,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)4096, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!d) {
 		log_error("cannot listen on %s (address in use or not local?)", cfg.listen);
