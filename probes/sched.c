@@ -23,9 +23,7 @@ uint64_t sched_due(uint64_t start_ns, uint64_t now_ns, double rate, unsigned nst
 		return 0;
 	/* slots whose intended time is <= now: floor(elapsed * rate) + 1 */
 	slots = floorl((long double)(now_ns - start_ns) * rate / 1e9L) + 1;
-	if (slots <= k)
-		return 0;
-	n = (uint64_t)((slots - k + nstreams - 1) / nstreams);
+	n = slots <= k ? 0 : (uint64_t)((slots - k + nstreams - 1) / nstreams);
 	/* rounding in the division above must never promise a request not yet due */
 	while (n > 0 && sched_intended_ns(start_ns, rate, nstreams, k, n - 1) > now_ns)
 		n--;
