@@ -104,6 +104,9 @@ static int conn_setup(struct http_worker *hw, struct http_conn *c)
 	    curl_easy_setopt(e, CURLOPT_USERAGENT, "isolab-probe/" ISOLAB_VERSION) ||
 	    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS) ||
 	    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L) ||
+	    /* no proxy from the environment: it would measure the proxy (and costs a
+	       getenv() per request) */
+	    curl_easy_setopt(e, CURLOPT_PROXY, "") ||
 	    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L) ||
 	    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, cfg->insecure ? 0L : 1L) ||
 	    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, cfg->insecure ? 0L : 2L))
