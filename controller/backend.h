@@ -15,15 +15,15 @@
 
 struct json_writer;
 
-#define XEN_WEIGHT_MIN     1
-#define XEN_WEIGHT_MAX     65535
+#define XEN_WEIGHT_MIN	   1
+#define XEN_WEIGHT_MAX	   65535
 #define XEN_WEIGHT_DEFAULT 256
-#define XEN_CAP_MAX        25600 /* 256 CPUs' worth; backends may reject less */
+#define XEN_CAP_MAX	   25600 /* 256 CPUs' worth; backends may reject less */
 
 /* A failure as data: a short machine code and a one-line human message. */
 struct backend_err {
-	char code[64];	/* e.g. "SESSION_INVALID", "ENOENT", "NOT_IMPLEMENTED" */
-	char msg[512];	/* one line, no password ever */
+	char code[64]; /* e.g. "SESSION_INVALID", "ENOENT", "NOT_IMPLEMENTED" */
+	char msg[512]; /* one line, no password ever */
 };
 
 void backend_errf(struct backend_err *err, const char *code, const char *fmt, ...)
@@ -36,11 +36,11 @@ struct sched_params {
 };
 
 struct vm_info {
-	char *name;	   /* name-label / cgroup vm name */
-	char *id;	   /* backend's id: domid, OpaqueRef, cgroup path */
-	char *power_state; /* "Running", "Halted", ... or NULL */
-	char *host;	   /* resident host or NULL */
-	int vcpus;	   /* -1 unknown */
+	char *name;		   /* name-label / cgroup vm name */
+	char *id;		   /* backend's id: domid, OpaqueRef, cgroup path */
+	char *power_state;	   /* "Running", "Halted", ... or NULL */
+	char *host;		   /* resident host or NULL */
+	int vcpus;		   /* -1 unknown */
 	struct sched_params sched; /* effective values (defaults filled in) */
 };
 
@@ -51,22 +51,22 @@ void vm_info_array_free(struct vm_info *vms, size_t n);
 struct backend_caps {
 	bool weight;
 	bool cap;
-	bool live;	     /* changes apply to running VMs now */
+	bool live;	       /* changes apply to running VMs now */
 	const char *scheduler; /* "credit", "credit2", "cgroup-v2", "cgroup-v1", ... */
 	char notes[1024];      /* human: what is unavailable and why */
 };
 
 /* Connection/config options, from the command line or a scenario's [global]. */
 struct backend_config {
-	const char *name;	   /* "local", "xenapi", "xl" */
-	const char *xenapi_url;	   /* https://host */
+	const char *name;	/* "local", "xenapi", "xl" */
+	const char *xenapi_url; /* https://host */
 	const char *xenapi_user;
 	const char *xenapi_password_file;
 	const char *ca_file;
 	bool insecure;
-	const char *dom0;	   /* user@host for ssh to dom0 (xl / live xenapi changes) */
-	const char *run_id;	   /* local: cgroup/netns prefix isolab-<run> */
-	const char *cgroup_root;   /* local: override for tests */
+	const char *dom0;	 /* user@host for ssh to dom0 (xl / live xenapi changes) */
+	const char *run_id;	 /* local: cgroup/netns prefix isolab-<run> */
+	const char *cgroup_root; /* local: override for tests */
 };
 
 struct backend;
@@ -74,11 +74,13 @@ struct backend;
 struct backend_ops {
 	const char *name;
 	/* Connects / detects. *out is written only on success. */
-	int (*open)(const struct backend_config *cfg, struct backend **out, struct backend_err *err);
+	int (*open)(const struct backend_config *cfg, struct backend **out,
+		    struct backend_err *err);
 	void (*close)(struct backend *b); /* logs out, frees; NULL is a no-op */
 	int (*caps)(struct backend *b, struct backend_caps *out, struct backend_err *err);
 	/* VMs that are not templates nor control domains; caller frees with vm_info_array_free. */
-	int (*list_vms)(struct backend *b, struct vm_info **out, size_t *n, struct backend_err *err);
+	int (*list_vms)(struct backend *b, struct vm_info **out, size_t *n,
+			struct backend_err *err);
 	/* Effective weight/cap (defaults filled in), and whether it is live. */
 	int (*sched_get)(struct backend *b, const char *vm, struct sched_params *out, bool *live,
 			 struct backend_err *err);

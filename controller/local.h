@@ -25,7 +25,7 @@ enum local_role {
 struct local_vm_spec {
 	const char *name;
 	enum local_role role;
-	uint64_t memory_max;  /* bytes */
+	uint64_t memory_max; /* bytes */
 	uint64_t pids_max;
 	int io_weight;	      /* Xen-like scale: 256 = default, 0 = leave */
 	uint64_t cpu_max_pct; /* percent of one CPU, 0 = none (same as Xen cap) */
@@ -58,6 +58,14 @@ int backend_local_teardown(struct backend *b, struct backend_err *err);
  * without the dead run's memory. Returns how many objects were removed, or -errno.
  */
 int backend_local_cleanup_run(const char *run_id, const char *cgroup_root, struct backend_err *err);
+
+/*
+ * Like backend_ops.sched_get, and says whether the values are exact: false when the cgroup
+ * holds a value (set outside isolab) that no Xen weight/cap maps onto exactly, so that
+ * setting the returned values again would not restore it bit for bit.
+ */
+int backend_local_sched_get_exact(struct backend *b, const char *vm, struct sched_params *out,
+				  bool *exact, struct backend_err *err);
 
 /* A one-line description of how the probe VM is protected, for the manifest and report. */
 const char *backend_local_probe_protection(struct backend *b);

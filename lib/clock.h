@@ -9,8 +9,8 @@
 #define NSEC_PER_MSEC 1000000ULL
 #define NSEC_PER_SEC  1000000000ULL
 
-uint64_t clock_now_ns(void);  /* CLOCK_MONOTONIC */
-uint64_t clock_wall_ns(void); /* CLOCK_REALTIME, for timestamps only */
+uint64_t clock_now_ns(void);	     /* CLOCK_MONOTONIC */
+uint64_t clock_wall_ns(void);	     /* CLOCK_REALTIME, for timestamps only */
 uint64_t clock_thread_cpu_ns(void);  /* CLOCK_THREAD_CPUTIME_ID */
 uint64_t clock_process_cpu_ns(void); /* CLOCK_PROCESS_CPUTIME_ID */
 

@@ -33,7 +33,7 @@ uint64_t hist_count(const struct hist *h);
 uint64_t hist_clamped(const struct hist *h);
 uint64_t hist_min(const struct hist *h); /* 0 when empty */
 uint64_t hist_max(const struct hist *h); /* 0 when empty */
-double hist_mean(const struct hist *h);  /* exact (from the recorded values), 0 when empty */
+double hist_mean(const struct hist *h);	 /* exact (from the recorded values), 0 when empty */
 double hist_stdev(const struct hist *h); /* population stdev, exact, 0 when empty */
 /* pct in [0, 100]; the value at or below which pct % of values lie. 0 when empty. */
 uint64_t hist_percentile(const struct hist *h, double pct);
