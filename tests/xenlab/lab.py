@@ -235,7 +235,7 @@ class Lab:
         return initrd
 
     # ---- boot ----
-    def run(self, script, timeout=300, sched="credit", cpus=3, mem=1536, files=None,
+    def run(self, script, timeout=300, sched="credit", cpus=3, mem=2048, files=None,
             name="lab"):
         """Boots Xen, runs SCRIPT (sh) in dom0 after the toolstack is up.
 
