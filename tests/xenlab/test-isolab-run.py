@@ -185,10 +185,12 @@ def main():
         m = (probe or {}).get("metrics", {})
         lat = m.get("latency_ms", {})
         share = None
-        if r.get("started") and r.get("ended"):
-            # the probe measures during the last `duration` s of the run
-            t1 = ts(r["ended"])
-            share = share_between(samples, t1 - DURATION - 1, t1)
+        try:
+            # the probe's own measurement: the last `duration` s of its run
+            t1 = ts(probe["started"]) + float(probe["elapsed_s"])
+            share = share_between(samples, t1 - DURATION, t1)
+        except (TypeError, KeyError, ValueError):
+            pass
         per_phase.setdefault(r["phase"], []).append({
             "round": r.get("round"), "status": r.get("status"),
             "rps": m.get("throughput_rps"), "p50": lat.get("p50"), "p99": lat.get("p99"),
