@@ -222,6 +222,9 @@ class Lab:
         for name, path in self.bins.items():
             _copy(path, ov, "/usr/local/bin/" + name)
             for lib in _ldd(path):
+                # merged /usr on both sides: compare and copy by the real directory
+                lib = os.path.join(os.path.realpath(os.path.dirname(lib)),
+                                   os.path.basename(lib))
                 if lib not in dom0_files:
                     _copy(lib, ov, lib)
             if name in DOMU_BINARIES:
@@ -246,7 +249,7 @@ class Lab:
         return initrd
 
     # ---- boot ----
-    def run(self, script, timeout=300, sched="credit", cpus=3, mem=3072, files=None,
+    def run(self, script, timeout=300, sched="credit2", cpus=3, mem=3072, files=None,
             name="lab"):
         """Boots Xen, runs SCRIPT (sh) in dom0 after the toolstack is up.
 
@@ -413,7 +416,7 @@ def main(argv):
     import argparse
     ap = argparse.ArgumentParser(description="boot the xenlab and run a dom0 script")
     ap.add_argument("--timeout", type=int, default=300)
-    ap.add_argument("--sched", default="credit", choices=("credit", "credit2"))
+    ap.add_argument("--sched", default="credit2", choices=("credit", "credit2"))
     ap.add_argument("--image-only", action="store_true")
     ap.add_argument("script", nargs="?")
     a = ap.parse_args(argv)

@@ -75,9 +75,9 @@ SCRIPT = r"""
 . /lab/lib.sh
 set -u
 export ISOLAB_STATE_DIR=/run/isolab-state
-mkpool p1 credit 1
 mkdomu v1 p1 10.9.0.11 "" 512
 mkdomu v2 p1 10.9.0.12 "" 256
+wait_domu v1 v2
 info domains created
 wait_ssh 10.9.0.11 300 || { tail -n 30 /var/log/xen/console/guest-v1.log; die "no ssh to v1"; }
 wait_ssh 10.9.0.12 300 || { tail -n 30 /var/log/xen/console/guest-v2.log; die "no ssh to v2"; }
