@@ -15,7 +15,7 @@ mkdomu() {
 	local name=$1 pool=$2 ip=${3:-} run=${4:-} mem=${5:-256} extra vif=""
 	extra="console=hvc0 rdinit=/init quiet loglevel=3"
 	[ -n "$ip" ] && extra="$extra lab.ip=$ip" &&
-		vif="vif = [ 'bridge=xenbr0,mac=00:16:3e:00:00:${ip##*.}' ]"
+		vif="vif = [ 'bridge=xenbr0,mac=00:16:3e:00:00:${ip##*.},script=/lab/vif-lab' ]"
 	[ -n "$run" ] && extra="$extra lab.run=$run"
 	cat >"/etc/xen/$name.cfg" <<EOF
 name = "$name"

@@ -207,6 +207,7 @@ class Lab:
         # The init scripts ride in the overlay (a later cpio entry wins), so
         # editing them does not invalidate the cached image.
         shutil.copy2(os.path.join(HERE, "dom0-init.sh"), os.path.join(ov, "init"))
+        shutil.copy2(os.path.join(HERE, "vif-lab.sh"), os.path.join(ov, "lab", "vif-lab"))
         shutil.copy2(os.path.join(HERE, "domu-init.sh"), os.path.join(du, "init"))
         for name, body in files.items():
             dest = os.path.join(ov, "lab", name)
