@@ -101,7 +101,7 @@ static void build_protection(struct backend *b, const char *probe)
 
 		snprintf(cpu, sizeof(cpu),
 			 "%s=%llu, the top of the range (%llux a default VM's %llu)", cpu_knob(b),
-			 (unsigned long long)top, (unsigned long long)(top / def),
+			 (unsigned long long)top, (unsigned long long)((top + def / 2) / def),
 			 (unsigned long long)def);
 	}
 	if (cg_has(s, CG_IO) && s->io_knob[0])

@@ -215,6 +215,7 @@ static void detect_v2(struct cg_sys *s, const char *mount)
 			s->hier[idx].ctrls |= 1u << c;
 			s->ctrl_hier[c] = idx;
 		} else if (avail && list_has(avail, v2_names[c])) {
+			s->noted |= 1u << c;
 			notef(s,
 			      "%s controller available but not enabled for child cgroups in "
 			      "%s/cgroup.subtree_control (echo +%s > it to enable): %s",
@@ -245,10 +246,12 @@ static void detect_v1(struct cg_sys *s, const char *proc_cgroup)
 		    !path_exists(mount, "cgroup.procs"))
 			continue;
 		if (c == CG_CPU && !path_exists(mount, "cpu.shares")) {
+			s->noted |= 1u << c;
 			notef(s, "v1 cpu hierarchy has no cpu.shares: cpu weight unavailable");
 			continue;
 		}
 		if (c == CG_MEMORY && !path_exists(mount, "memory.limit_in_bytes")) {
+			s->noted |= 1u << c;
 			notef(s, "v1 memory hierarchy has no memory.limit_in_bytes: %s",
 			      ctrl_loss[c]);
 			continue;
@@ -259,6 +262,7 @@ static void detect_v1(struct cg_sys *s, const char *proc_cgroup)
 			else if (path_exists(mount, "blkio.weight"))
 				snprintf(s->io_knob, sizeof(s->io_knob), "blkio.weight");
 			else {
+				s->noted |= 1u << c;
 				notef(s, "no io weight: the v1 blkio controller has neither "
 					 "blkio.weight nor blkio.bfq.weight (they need the CFQ or "
 					 "BFQ I/O scheduler)");
@@ -322,9 +326,10 @@ int cg_detect(const char *root, struct cg_sys *out)
 	for (int c = 0; c < CG_NR_CTRL; c++) {
 		int h = s->ctrl_hier[c];
 
-		if (h < 0)
-			notef(s, "no %s controller: %s", v2_names[c], ctrl_loss[c]);
-		else if (s->hier[h].version == 1)
+		if (h < 0) {
+			if (!(s->noted & (1u << c)))
+				notef(s, "no %s controller: %s", v2_names[c], ctrl_loss[c]);
+		} else if (s->hier[h].version == 1)
 			any_v1 = true;
 		else
 			any_v2 = true;

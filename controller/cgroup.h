@@ -65,6 +65,7 @@ struct cg_sys {
 	bool has_cgroup_kill;	   /* v2 cgroup.kill */
 	char io_knob[32];	   /* "io.weight", "blkio.weight", ..., "" when none */
 	char notes[1024];	   /* what is unavailable and why, "; "-separated */
+	unsigned noted;		   /* 1 << enum cg_ctrl: notes already say why it is missing */
 };
 
 /* One VM (or run parent): its directory in each hierarchy ("" = not used). */
