@@ -39,7 +39,7 @@ static const struct backend_ops *ops = &backend_local_ops;
 
 #define PORT 7100
 
-static char run1[32], run2[32];
+static char run1[32], run2[32], run3[32];
 static struct backend *b;
 
 static const struct local_vm_spec vms[] = {
@@ -411,20 +411,29 @@ static void real_cleanup_after_crash_leaves_nothing(void **state)
 	if (crash == 0) {
 		struct backend_config cfg = { .name = "local", .run_id = run2 };
 		struct backend *cb = NULL;
+		int in[2];
+		char c;
 		pid_t s;
 
 		close(pfd[0]);
 		if (ops->open(&cfg, &cb, NULL) < 0 || backend_local_prepare(cb, vms, 3, NULL) < 0)
 			_exit(1);
+		if (pipe2(in, O_CLOEXEC) < 0)
+			_exit(1);
 		s = fork();
 		if (s == 0) {
-			if (backend_local_enter(cb, "web") < 0)
+			/* tells both once it is inside, so the crash comes after the enter */
+			pid_t me = getpid();
+
+			if (backend_local_enter(cb, "web") < 0 ||
+			    write(pfd[1], &me, sizeof(me)) != sizeof(me) ||
+			    write(in[1], "i", 1) != 1)
 				_exit(1);
 			alarm(30);
 			pause();
 			_exit(0);
 		}
-		if (write(pfd[1], &s, sizeof(s)) != sizeof(s))
+		if (s < 0 || read(in[0], &c, 1) != 1)
 			_exit(1);
 		raise(SIGKILL); /* the controller dies mid-run */
 		_exit(1);
@@ -455,6 +464,51 @@ static void real_cleanup_after_crash_leaves_nothing(void **state)
 	assert_int_equal(backend_local_cleanup_run(run2, NULL, &err), 0);
 }
 
+static void real_v2_mount_without_controllers_still_tracks_and_kills(void **state)
+{
+	const char *root = "/sys/fs/cgroup/unified";
+	struct backend_config cfg = { .name = "local", .run_id = run3, .cgroup_root = root };
+	static const struct local_vm_spec solo[] = { { .name = "solo" } };
+	struct backend_err err = { 0 };
+	struct backend *vb = NULL;
+	char want[128], path[256], *text = NULL;
+	int st;
+	pid_t pid;
+
+	if (access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) < 0)
+		skip(); /* a pure v2 host: the tests above ran on v2 already */
+	assert_int_equal(ops->open(&cfg, &vb, &err), 0);
+	if (backend_local_prepare(vb, solo, 1, &err) != 0)
+		fail_msg("prepare: %s", err.msg);
+	pid = fork();
+	if (pid == 0) {
+		if (backend_local_enter(vb, "solo") < 0)
+			_exit(1);
+		alarm(30);
+		pause();
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	snprintf(want, sizeof(want), "0::/isolab-%s/isolab-%s-solo", run3, run3);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	for (int i = 0; i < 100 && !(text && strstr(text, want)); i++) {
+		free(text);
+		text = NULL;
+		(void)file_read_all(path, 65536, &text, NULL);
+		(void)clock_sleep(10 * NSEC_PER_MSEC);
+	}
+	assert_non_null(text);
+	assert_non_null(strstr(text, want));
+	free(text);
+	assert_int_equal(backend_local_teardown(vb, &err), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGKILL);
+	snprintf(path, sizeof(path), "%s/isolab-%s", root, run3);
+	assert_int_equal(access(path, F_OK), -1);
+	ops->close(vb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +521,7 @@ int main(void)
 		cmocka_unit_test(real_list_vms_shows_the_run),
 		cmocka_unit_test(real_teardown_leaves_nothing),
 		cmocka_unit_test(real_cleanup_after_crash_leaves_nothing),
+		cmocka_unit_test(real_v2_mount_without_controllers_still_tracks_and_kills),
 	};
 	const char *ci = getenv("CI");
 	int ret;
@@ -483,11 +538,13 @@ int main(void)
 		return 1;
 	snprintf(run1, sizeof(run1), "it%d", (int)getpid());
 	snprintf(run2, sizeof(run2), "it%dc", (int)getpid());
+	snprintf(run3, sizeof(run3), "it%dv", (int)getpid());
 	ret = cmocka_run_group_tests(tests, setup, NULL);
 	/* whatever happened above, leave nothing of ours behind */
 	if (b)
 		ops->close(b);
 	(void)backend_local_cleanup_run(run1, NULL, NULL);
 	(void)backend_local_cleanup_run(run2, NULL, NULL);
+	(void)backend_local_cleanup_run(run3, NULL, NULL);
 	return ret;
 }
