@@ -159,9 +159,20 @@ static int check_self(void *arg)
 
 	if (file_read_all("/proc/self/cgroup", 65536, &cg, NULL) < 0)
 		return 1;
+	/* "N:ctrls:/path": the v2 line ("0::") and every cpu/memory/pids line must be in the VM */
 	for (char *l = strtok(cg, "\n"); l; l = strtok(NULL, "\n")) {
+		char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		bool used;
+
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		used = c1[1] == '\0' || strcmp(c1 + 1, "cpu") == 0 || strstr(c1 + 1, "cpu,") ||
+		       strcmp(c1 + 1, "memory") == 0 || strcmp(c1 + 1, "pids") == 0;
+		if (!used)
+			continue;
 		lines++;
-		if (strstr(l, want))
+		if (strstr(c2 + 1, want))
 			in_vm_lines++;
 	}
 	free(cg);
@@ -188,8 +199,7 @@ static int check_self(void *arg)
 		}
 		free(text);
 	}
-	/* cpu, memory, blkio/io, pids and the v2 tracking hierarchy: at least 2 */
-	if (in_vm_lines < 2)
+	if (lines == 0 || in_vm_lines != lines)
 		return 3;
 	if (!has_addr)
 		return 4;
