@@ -20,12 +20,13 @@
 #include "fileio.h"
 #include "json.h"
 #include "log.h"
+#include "memstream.h"
 #include "parse.h"
 #include "sysinfo.h"
 
 #define MEM_CHUNK      (64ULL << 20) /* one mmap */
 #define MEM_STEP_PAGES 64	     /* pages touched between clock reads */
-#define MEM_SET_SLICE  (1ULL << 20)  /* memset size under a duty cycle */
+#define MEM_SET_SLICE  (1ULL << 20)  /* bytes written between looks at the clock */
 
 enum {
 	MEM_FILL,
@@ -131,12 +132,12 @@ static bool map_chunk(struct mem_worker *w, struct mem_chunk *c)
 static void set_chunk(struct mem_worker *w, struct mem_chunk *c, const struct duty *d,
 		      unsigned char v)
 {
-	size_t slice = duty_full(d) ? c->len : MEM_SET_SLICE;
+	size_t slice = MEM_SET_SLICE;
 
 	for (size_t off = 0; off < c->len && !bomb_should_stop(w->ctx); off += slice) {
 		size_t n = c->len - off < slice ? c->len - off : slice;
 
-		memset(c->p + off, v, n);
+		mem_stream_set(c->p + off, n, v);
 		__atomic_fetch_add(&w->touched, n, __ATOMIC_RELAXED);
 		(void)duty_pause(d, w->ctx);
 	}
