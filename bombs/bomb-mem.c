@@ -395,9 +395,10 @@ const struct bomb_ops bomb_mem_ops = {
 	.help = "  --bytes SIZE   memory to hold (default: 90 % of the tighter of the cgroup\n"
 		"                 memory limit and MemAvailable)\n"
 		"  --mode M       fill (default: page-by-page allocation, then re-touching) or\n"
-		"                 bandwidth (memset over it as fast as possible)\n"
+		"                 bandwidth (streaming stores over it as fast as possible)\n"
 		"  --threads N    workers (default: 1 for fill, the CPUs for bandwidth)\n"
-		"metrics: bytes_resident, bytes_touched, bytes_touched_per_s, rss_bytes, alloc_failures\n"
+		"metrics: bytes_resident, bytes_touched (fill: pages x page size), bytes_touched_per_s\n"
+		"         (bandwidth: once resident), fill_s, rss_bytes, alloc_failures\n"
 		"stress-ng: fill = --vm N --vm-bytes B/N --vm-keep; bandwidth = --memrate N --memrate-bytes B/N\n",
 	.opts = mem_opts,
 	.modes = mem_modes,
