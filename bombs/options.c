@@ -363,7 +363,8 @@ int bomb_parse_args(int argc, char **argv, struct bomb_config *cfg)
 			goto out;
 	}
 	if (cfg->json && cfg->ready_fd == 1) {
-		log_error("--ready-fd 1: stdout carries the --json result; use 2 (stderr) or a pipe");
+		log_error(
+			"--ready-fd 1: stdout carries the --json result; use 2 (stderr) or a pipe");
 		goto out;
 	}
 	r = cfg->ops->check(cfg);
