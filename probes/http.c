@@ -17,6 +17,7 @@
 #include "config.h"
 #include "clock.h"
 #include "fileio.h"
+#include "h1.h"
 #include "json.h"
 #include "log.h"
 #include "probe.h"
@@ -445,6 +446,17 @@ static int http_prepare(struct probe_config *cfg)
 		log_error("no URL to fetch: give --url URL or --urls FILE");
 		return -EINVAL;
 	}
+	if (strcmp(cfg->engine, "curl") != 0 && h1_supported(cfg)) {
+		ret = h1_prepare(cfg);
+		if (ret < 0) {
+			log_error("preparing the requests failed: %s", strerror(-ret));
+			return ret == -EINVAL ? ret : -EIO;
+		}
+		cfg->native = true;
+	} else if (strcmp(cfg->engine, "native") == 0) {
+		log_error("--engine native fetches plain http:// URLs only; use --engine curl");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -465,6 +477,7 @@ static void http_options_json(struct json_writer *w, const struct probe_config *
 	json_kv_uint(w, "urls", cfg->n_urls);
 	json_kv_str(w, "first_url", cfg->n_urls ? cfg->urls[0] : NULL);
 	json_kv_bool(w, "insecure", cfg->insecure);
+	json_kv_str(w, "engine", cfg->engine);
 }
 
 const struct probe_ops probe_http_ops = {

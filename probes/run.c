@@ -27,11 +27,6 @@ void probe_config_done(struct probe_config *cfg)
 	cfg->n_urls = cfg->n_queries = 0;
 }
 
-struct thread_arg {
-	const struct probe_ops *ops;
-	struct probe_worker *w;
-};
-
 static void *worker_main(void *arg)
 {
 	struct probe_worker *w = arg;
@@ -242,8 +237,8 @@ int probe_run(const struct probe_ops *ops, const struct probe_config *cfg)
 		w = json_new(JSON_PRETTY);
 		if (!w)
 			goto out_workers;
-		result_begin(w, "isolab-probe", ops->kind, ops->engine, status, error, wall,
-			     finish_ns - run.start_ns);
+		result_begin(w, "isolab-probe", ops->kind, cfg->native ? "native" : ops->engine,
+			     status, error, wall, finish_ns - run.start_ns);
 		options_json(w, ops, cfg);
 		probe_metrics_json(w, &run, &total, measured_ns, cfg->rate > 0);
 		json_obj_end(w);

@@ -257,10 +257,18 @@ class Faulty:
         self.stop()
 
 
+def engine_args(args):
+    """ISOLAB_PROBE_ENGINE=curl|native runs every http test with that engine."""
+    engine = os.environ.get("ISOLAB_PROBE_ENGINE")
+    if engine and args and args[0] == "http":
+        return list(args) + ["--engine", engine]
+    return list(args)
+
+
 def run_probe(args, timeout=60, env=None):
     """Runs isolab-probe with --json; returns (exit code, parsed JSON or None, stderr, seconds)."""
     t0 = time.monotonic()
-    r = subprocess.run([probe_bin()] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    r = subprocess.run([probe_bin()] + engine_args(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL)
     took = time.monotonic() - t0
     doc = None

@@ -120,8 +120,9 @@ class Victim(unittest.TestCase):
             s.close()
 
     def test_sigterm_stops_within_a_second_with_interrupted_result(self):
-        p = subprocess.Popen([servers.probe_bin(), "http", "--url", self.base() + "/health",
-                              "-c", "2", "--duration", "60", "--json", "-q"],
+        p = subprocess.Popen([servers.probe_bin()] + servers.engine_args(
+                             ["http", "--url", self.base() + "/health", "-c", "2", "--duration",
+                              "60", "--json", "-q"]),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(1.0)
         t0 = time.monotonic()
@@ -135,8 +136,9 @@ class Victim(unittest.TestCase):
 
     def test_ready_fd_says_ready_once_load_runs(self):
         r, w = os.pipe()
-        p = subprocess.Popen([servers.probe_bin(), "http", "--url", self.base() + "/health",
-                              "--requests", "50", "--ready-fd", str(w), "-q", "--json"],
+        p = subprocess.Popen([servers.probe_bin()] + servers.engine_args(
+                             ["http", "--url", self.base() + "/health", "--requests", "50",
+                              "--ready-fd", str(w), "-q", "--json"]),
                              pass_fds=(w,), stdout=subprocess.PIPE, text=True)
         os.close(w)
         line = os.read(r, 100)
@@ -211,6 +213,13 @@ class VictimDatabase(unittest.TestCase):
 
 
 class Nginx(unittest.TestCase):
+    def test_engine_is_reported(self):
+        with servers.start_nginx() as ng:
+            rc, doc, err, _ = run_probe(["http", "--url", ng.url, "--requests", "10", "--json", "-q"])
+            self.assertEqual(rc, 0, err)
+            want = {"curl": "libcurl", "native": "native"}.get(os.environ.get("ISOLAB_PROBE_ENGINE"), "native")
+            self.assertEqual(doc["engine"], want)
+
     def test_static_page_closed_loop(self):
         with servers.start_nginx() as ng:
             rc, doc, err, _ = run_probe(["http", "--url", ng.url, "-c", "8", "--duration", "1.5",
@@ -294,9 +303,9 @@ class Faulty(unittest.TestCase):
             if os.environ.get("CI") == "true":
                 self.fail("unshare -rn unavailable in CI")
             self.skipTest("unshare -rn unavailable")
-        r = subprocess.run(["unshare", "-rn", servers.probe_bin(), "http", "--url",
-                            "http://no-such-host.invalid/", "--requests", "3", "-c", "1",
-                            "--timeout", "2s", "--json", "-q"], stdout=subprocess.PIPE,
+        r = subprocess.run(["unshare", "-rn", servers.probe_bin()] + servers.engine_args(
+                           ["http", "--url", "http://no-such-host.invalid/", "--requests", "3",
+                            "-c", "1", "--timeout", "2s", "--json", "-q"]), stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, timeout=20)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(json.loads(r.stdout)["metrics"]["failed_by"]["connect"], 3)
@@ -327,6 +336,7 @@ class BadInput(unittest.TestCase):
         (["http", "--url", "http://h/", "--rate", "10", "--backoff"], "--backoff"),
         (["http", "--url", "http://h/", "--ready-fd", "999"], "--ready-fd"),
         (["http", "--url", "http://h/", "--bogus"], "bogus"),
+        (["http", "--url", "http://h/", "--engine", "fast"], "--engine"),
         (["http", "--url", "http://h/", "extra"], "unexpected argument"),
         (["http", "--urls", "/nonexistent/list"], "cannot read"),
         (["http", "--url", "http://h/", "--query", "SELECT 1"], "is for 'sql'"),
@@ -344,6 +354,12 @@ class BadInput(unittest.TestCase):
                 lines = r.stderr.strip().splitlines()
                 self.assertEqual(len(lines), 1, r.stderr)
                 self.assertIn(word, lines[0])
+
+    def test_engine_native_refuses_https(self):
+        r = subprocess.run([servers.probe_bin(), "http", "--url", "https://127.0.0.1:1/",
+                            "--engine", "native"], stderr=subprocess.PIPE, text=True, timeout=10)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--engine curl", r.stderr)
 
     def test_bad_url_list_names_the_line(self):
         tmp = tempfile.mkdtemp()
