@@ -300,6 +300,11 @@ static void http_work(struct probe_worker *w)
 	struct probe_run *run = w->run;
 	int ret, running;
 
+	if (run->cfg->native) {
+		h1_work(w);
+		return;
+	}
+
 	ret = worker_init(&hw, w);
 	if (ret < 0) {
 		w->error = ret;

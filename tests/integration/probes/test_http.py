@@ -258,7 +258,7 @@ class Faulty(unittest.TestCase):
     def tearDownClass(cls):
         cls.f.stop()
 
-    def expect(self, mode, kind, n=6, timeout="1s", max_s=3.0, extra=()):
+    def expect(self, mode, kind, n=6, timeout="1s", max_s=5.0, extra=()):
         rc, doc, err, took = run_probe(["http", "--url", self.f.url(mode), "-c", str(n),
                                         "--requests", str(n), "--timeout", timeout, "--json"]
                                        + list(extra))
@@ -286,7 +286,7 @@ class Faulty(unittest.TestCase):
         self.expect("reset", "read")
 
     def test_silent_server_times_out_not_hangs(self):
-        doc = self.expect("silent", "timeout", timeout="700ms", max_s=2.5)
+        doc = self.expect("silent", "timeout", timeout="700ms", max_s=4.0)
         self.assertGreaterEqual(doc["metrics"]["latency_ms"]["min"], 690)
 
     def test_silent_server_open_loop_drains_within_timeout(self):
@@ -295,7 +295,7 @@ class Faulty(unittest.TestCase):
                                         "--json", "-q"])
         self.assertEqual(rc, 0, err)
         self.assertAlmostEqual(doc["metrics"]["failed_by"]["timeout"], 20, delta=1)
-        self.assertLess(took, 2.5)
+        self.assertLess(took, 4.0)
 
     def test_unresolvable_name_counts_as_connect(self):
         # in a network namespace of its own with only loopback: no query leaves the host
