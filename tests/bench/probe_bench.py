@@ -84,6 +84,24 @@ def part_throughput(ng):
                   % (key, wl, pl, pl / wl if wl else float("nan")))
 
 
+def part_latency():
+    delay = 0.010
+    print("== 2b. latency agreement on a server answering after exactly %.0f ms (-c 4, %d rounds)"
+          % (delay * 1000, ROUNDS))
+    with servers.Faulty(modes=["delay"], delay=delay) as f:
+        url = f.url("delay")
+        w, p = [], []
+        for _ in range(ROUNDS):
+            w.append(run_wrk(url, 4, 1, int(SECONDS)))
+            p.append(run_probe(url, 4, 1, SECONDS))
+        for key in ("p50", "p90", "p99"):
+            wl = statistics.median(x["lat"][key] for x in w)
+            pl = statistics.median(x["lat"][key] for x in p)
+            print("  latency %-4s wrk %7.3f ms  isolab-probe %7.3f ms  ratio %.3f" % (key, wl, pl, pl / wl))
+        print("  throughput   wrk %7.1f req/s isolab-probe %7.1f req/s" %
+              (statistics.median(x["rps"] for x in w), statistics.median(x["rps"] for x in p)))
+
+
 def part_freeze():
     period, freeze, rate, dur = 4.0, 1.0, 200, 12
     print("== 3. server freezing %.0f s every %.0f s, %d s runs" % (freeze, period, dur))
@@ -117,11 +135,13 @@ def main():
     if b"libasan" in subprocess.run(["ldd", PROBE], stdout=subprocess.PIPE).stdout:
         print("  warning: this binary is built with ASan; use a release build for figures")
     print("  host: %d CPUs, load average %s" % (os.cpu_count(), open("/proc/loadavg").read().split()[:3]))
-    parts = sys.argv[1:] or ["throughput", "freeze", "rss"]
+    parts = sys.argv[1:] or ["throughput", "latency", "freeze", "rss"]
     ng = servers.start_nginx(workers=1)
     try:
         if "throughput" in parts:
             part_throughput(ng)
+        if "latency" in parts:
+            part_latency()
         if "freeze" in parts:
             part_freeze()
         if "rss" in parts:

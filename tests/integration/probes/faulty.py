@@ -12,6 +12,7 @@ Each mode listens on its own random 127.0.0.1 port:
   freeze    like ok, but stalls every answer during a 1 s freeze every --period s
   chunked   200 with a chunked body (valid; split across writes), keep-alive
   eofbody   200 without length: the body ends when the server closes (valid)
+  delay     like ok, each answer after --delay seconds (a known latency)
   refused   a port bound but not listening: connections are refused
 Prints one JSON line {"mode": port, ...} when ready; runs until SIGTERM/SIGINT
 (or until stdin closes, with --until-stdin-eof).
@@ -86,7 +87,9 @@ class Server:
             req = read_request(conn)
             if req is None:
                 return
-            if mode in ("ok", "freeze"):
+            if mode in ("ok", "freeze", "delay"):
+                if mode == "delay":
+                    time.sleep(self.args.delay)
                 if mode == "freeze":
                     until = self.frozen_until()
                     if until:
@@ -127,6 +130,7 @@ def main():
     ap.add_argument("--modes", default="ok,chunked,eofbody,status5xx,garbage,truncated,reset,silent,refused")
     ap.add_argument("--period", type=float, default=4.0, help="freeze: seconds between freezes")
     ap.add_argument("--freeze", type=float, default=1.0, help="freeze: seconds frozen")
+    ap.add_argument("--delay", type=float, default=0.005, help="delay: seconds per answer")
     ap.add_argument("--until-stdin-eof", action="store_true", help="also stop when stdin closes")
     args = ap.parse_args()
     servers = {m: Server(m, args) for m in args.modes.split(",")}

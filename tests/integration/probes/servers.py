@@ -230,9 +230,9 @@ class Postgres:
 class Faulty:
     """faulty.py in its own process; .ports maps each mode to its port."""
 
-    def __init__(self, modes=None, period=4.0, freeze=1.0):
+    def __init__(self, modes=None, period=4.0, freeze=1.0, delay=0.005):
         args = ["/usr/bin/python3", os.path.join(HERE, "faulty.py"), "--until-stdin-eof",
-                "--period", str(period), "--freeze", str(freeze)]
+                "--period", str(period), "--freeze", str(freeze), "--delay", str(delay)]
         if modes:
             args += ["--modes", ",".join(modes)]
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
