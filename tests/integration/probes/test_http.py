@@ -106,6 +106,20 @@ class Victim(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertEqual(doc["metrics"]["failed_by"]["http_status"], 5)
 
+    def test_victim_keeps_connections_alive(self):
+        s = socket.create_connection(("127.0.0.1", self.victim.port), timeout=5)
+        try:
+            for _ in range(3):
+                s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+                answer = b""
+                while not answer.endswith(b"ok\n"):
+                    chunk = s.recv(4096)
+                    self.assertTrue(chunk, "the victim closed a keep-alive connection")
+                    answer += chunk
+                self.assertNotIn(b"Connection: close", answer)
+        finally:
+            s.close()
+
     def test_slow_client_does_not_stall_others(self):
         # a client that sends half a request and then nothing
         s = socket.create_connection(("127.0.0.1", self.victim.port))
