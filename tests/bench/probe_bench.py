@@ -67,16 +67,20 @@ def part_throughput(ng):
     print("== 1+2. nginx static page (%d bytes), 1 nginx worker, %d rounds of %.0f s, alternating"
           % (ng.page_bytes, ROUNDS, SECONDS))
     for conns, threads in ((10, 1), (50, 2)):
-        w, p = [], []
+        w, p, pc = [], [], []
         for _ in range(ROUNDS):
             w.append(run_wrk(ng.url, conns, threads, int(SECONDS)))
             p.append(run_probe(ng.url, conns, threads, SECONDS))
+            pc.append(run_probe(ng.url, conns, threads, SECONDS, ["--engine", "curl"]))
         wr = statistics.median(x["rps"] for x in w)
         pr = statistics.median(x["rps"] for x in p)
         print("  -c %-3d -t %d  wrk %8.0f req/s (%.1f us CPU/req)   isolab-probe %8.0f req/s "
               "(%.1f us CPU/req)   ratio %.2f"
               % (conns, threads, wr, statistics.median(x["cpu_us_per_req"] for x in w), pr,
                  statistics.median(x["cpu_us_per_req"] for x in p), pr / wr))
+        cr = statistics.median(x["rps"] for x in pc)
+        print("  %14s --engine curl: %8.0f req/s (%.1f us CPU/req)   ratio %.2f"
+              % ("", cr, statistics.median(x["cpu_us_per_req"] for x in pc), cr / wr))
         for key in ("p50", "p90", "p99"):
             wl = statistics.median(x["lat"][key] for x in w)
             pl = statistics.median(x["lat"][key] for x in p)
