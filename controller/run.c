@@ -651,8 +651,12 @@ static int open_backend(struct run *R)
 		return r;
 	}
 	R->local = strcmp(R->ops->name, "local") == 0;
-	if (R->ops->caps && R->ops->caps(R->b, &R->caps, &err) == 0)
+	if (R->ops->caps && R->ops->caps(R->b, &R->caps, &err) == 0) {
 		R->caps_ok = true;
+		snprintf(R->scheduler, sizeof(R->scheduler), "%s",
+			 R->caps.scheduler ? R->caps.scheduler : "");
+		R->caps.scheduler = R->scheduler;
+	}
 	if (R->caps_ok && R->caps.notes[0])
 		log_info("backend %s: %s", R->ops->name, R->caps.notes);
 	return 0;
@@ -682,7 +686,11 @@ static int prepare_local(struct run *R)
 		log_error("local backend: preparing the VMs failed: %s", err.msg);
 		return r;
 	}
-	R->probe_protection = backend_local_probe_protection(R->b);
+	{
+		const char *pp = backend_local_probe_protection(R->b);
+
+		snprintf(R->probe_protection, sizeof(R->probe_protection), "%s", pp ? pp : "");
+	}
 	return 0;
 }
 
@@ -843,8 +851,12 @@ out_victim:
 		}
 	}
 out_close:
+	/* the final manifest while the backend can still describe itself */
+	if (manifest_write(&R, true) < 0)
+		log_error("cannot write %s/manifest.json", R.dir);
 	R.ops->close(R.b);
 	R.b = NULL;
+	goto out_journal;
 out_manifest:
 	if (manifest_write(&R, true) < 0)
 		log_error("cannot write %s/manifest.json", R.dir);
