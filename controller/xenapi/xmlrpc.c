@@ -584,7 +584,7 @@ static bool has_secret(const struct xmlrpc_value *v)
 int xmlrpc_encode_call(const char *method, const struct xmlrpc_value *const *params, size_t n,
 		       char **out, size_t *len)
 {
-	xmlDocPtr doc;
+	xmlDocPtr doc = NULL;
 	xmlNodePtr root, ps, p;
 	bool wipe = false;
 	int rc = -ENOMEM;
@@ -1030,7 +1030,7 @@ static int decode_value(struct dec *d, xmlNodePtr val, int depth, struct xmlrpc_
 
 static int read_doc(struct dec *d, const char *buf, size_t len, size_t max_len, xmlDocPtr *out)
 {
-	xmlDocPtr doc;
+	xmlDocPtr doc = NULL;
 
 	if (len > max_len || len > XMLRPC_MAX_INPUT)
 		return -EFBIG;
@@ -1073,7 +1073,7 @@ int xmlrpc_parse_response(const char *buf, size_t len, size_t max_len, struct xm
 	struct dec d = { why, why_len };
 	struct xmlrpc_value *v = NULL;
 	xmlNodePtr root, body, extra, param;
-	xmlDocPtr doc;
+	xmlDocPtr doc = NULL;
 	bool is_fault;
 	int rc;
 
@@ -1131,7 +1131,7 @@ int xmlrpc_parse_call(const char *buf, size_t len, size_t max_len, char **method
 	struct dec d = { why, why_len };
 	struct xmlrpc_value *arr = NULL, *v;
 	xmlNodePtr root, name, ps = NULL, p;
-	xmlDocPtr doc;
+	xmlDocPtr doc = NULL;
 	char *m = NULL;
 	size_t mlen;
 	int rc;
