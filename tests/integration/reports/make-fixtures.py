@@ -234,7 +234,7 @@ def main():
     spec = {"baseline": (1, 3, 0), "cpu": (2, 10, 0), "cpu+prio": (1, 3.05, 0)}
     root, exp = build("partial", phases, 3, spec, status="partial",
                       skip={(2, "cpu"), (2, "cpu+prio"), (3, "baseline"), (3, "cpu"),
-                            (3, "cpu+prio")})
+                            (3, "cpu+prio")}, no_hist={"cpu"})
     exp["partial"] = True
     exp["verdicts"] = {"cpu+prio": "protected"}
     write(os.path.join(root, "expected.json"), exp)
