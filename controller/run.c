@@ -1,0 +1,903 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The run loop (issue 4 §4): per round and phase — journal and apply the
+ * priorities, start the bombs and wait until they are running, run the
+ * probe through warmup and measurement, stop the bombs, collect every
+ * tool's JSON, restore the priorities, cool down. Results go to
+ * <results>/<run-id>/ as docs/results.md describes.
+ */
+#include "run.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "exec.h"
+#include "fileio.h"
+#include "jscan.h"
+#include "journal.h"
+#include "json.h"
+#include "local.h"
+#include "log.h"
+#include "parse.h"
+#include "plan.h"
+#include "proc.h"
+#include "progress.h"
+#include "report.h"
+#include "run-priv.h"
+#include "scenario.h"
+#include "sig.h"
+
+#define BOMB_READY_NS	(15 * NSEC_PER_SEC)
+#define VICTIM_READY_NS (120 * NSEC_PER_SEC)
+#define STOP_GRACE_NS	(5 * NSEC_PER_SEC)
+#define URLS_MAX	(8u << 20)
+
+static int make_run_id(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	uint16_t rnd = 0;
+	char stamp[32];
+
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+		rnd = (uint16_t)(clock_now_ns() ^ (uint64_t)getpid());
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(buf, len, "%s-%04x", stamp, rnd);
+	return 0;
+}
+
+static const char *vm_ident(const struct run *R, const char *name)
+{
+	const struct scn_vm *vm = scenario_vm(R->s, name);
+
+	return vm ? vm->ident : name;
+}
+
+/* Where the VM's services are reached from the others. */
+static const char *vm_addr(const struct run *R, const struct scn_vm *vm)
+{
+	static char host[256];
+	const char *at;
+
+	if (vm->addr)
+		return vm->addr;
+	if (vm->ssh) {
+		at = strchr(vm->ssh, '@');
+		snprintf(host, sizeof(host), "%s", at ? at + 1 : vm->ssh);
+		return host;
+	}
+	if (R->local) {
+		const char *a = backend_local_vm_addr(R->b, vm->ident);
+
+		if (a)
+			return a;
+	}
+	return "127.0.0.1";
+}
+
+static const struct exec_ops *vm_exec(const struct scn_vm *vm)
+{
+	return vm->ssh ? &exec_ssh_ops : &exec_local_ops;
+}
+
+/* Replaces every ${vm} with that VM's address; caller frees. */
+static char *subst(const struct run *R, const char *v)
+{
+	char out[1024];
+	size_t o = 0;
+
+	while (*v && o + 1 < sizeof(out)) {
+		const char *end;
+
+		if (v[0] == '$' && v[1] == '{' && (end = strchr(v, '}'))) {
+			char name[SCN_MAX_NAME];
+			const struct scn_vm *vm;
+
+			snprintf(name, sizeof(name), "%.*s", (int)(end - v - 2), v + 2);
+			vm = scenario_vm(R->s, name);
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "%s",
+					      vm ? vm_addr(R, vm) : name);
+			if (o >= sizeof(out))
+				o = sizeof(out) - 1;
+			v = end + 1;
+			continue;
+		}
+		out[o++] = *v++;
+	}
+	out[o] = '\0';
+	return strdup(out);
+}
+
+/* A growing argv whose strings it owns. */
+struct args {
+	char *v[128];
+	size_t n;
+	bool oom;
+};
+
+static void arg(struct args *a, const char *s)
+{
+	if (a->n + 1 >= sizeof(a->v) / sizeof(a->v[0])) {
+		a->oom = true;
+		return;
+	}
+	a->v[a->n] = strdup(s);
+	if (!a->v[a->n])
+		a->oom = true;
+	else
+		a->n++;
+	a->v[a->n] = NULL;
+}
+
+static void arg_own(struct args *a, char *s)
+{
+	if (!s || a->n + 1 >= sizeof(a->v) / sizeof(a->v[0])) {
+		free(s);
+		a->oom = true;
+		return;
+	}
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+static void argf(struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void argf(struct args *a, const char *fmt, ...)
+{
+	char buf[PATH_MAX + 64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	arg(a, buf);
+}
+
+static void args_free(struct args *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i]);
+	a->n = 0;
+}
+
+static void tool_opts(const struct run *R, struct args *a, const struct scn_tool *t)
+{
+	for (size_t i = 0; i < t->n_opts; i++) {
+		argf(a, "--%s", t->opts[i].key);
+		arg_own(a, subst(R, t->opts[i].value));
+	}
+}
+
+static bool has_opt(const struct scn_tool *t, const char *key)
+{
+	for (size_t i = 0; i < t->n_opts; i++)
+		if (strcmp(t->opts[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+static int start_tool(struct run *R, const struct scn_vm *vm, struct args *a,
+		      const char *stderr_path, struct tool_proc *p)
+{
+	int r;
+
+	if (a->oom)
+		return -ENOMEM;
+	r = vm_exec(vm)->start(&R->x, vm->ident, vm->ssh, a->v, stderr_path, p);
+	if (r < 0)
+		log_error("%s: cannot start %s in vm %s: %s", p->label, a->v[0], vm->name,
+			  strerror(-r));
+	return r;
+}
+
+/* ---- the victim service ---- */
+
+/* In a child inside the probe VM: GET /urls from the victim into path. */
+static int fetch_urls_child(const char *addr, uint16_t port, const char *path)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct timeval tv = { .tv_sec = 20 };
+	char req[128], *buf = malloc(URLS_MAX), *body;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if (!buf || inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		return 1;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 1;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return 1;
+	n = snprintf(req, sizeof(req), "GET /urls HTTP/1.0\r\nHost: %s\r\n\r\n", addr);
+	if (write(fd, req, (size_t)n) != n)
+		return 1;
+	while (len + 1 < URLS_MAX && (n = read(fd, buf + len, URLS_MAX - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	if (strncmp(buf, "HTTP/1.", 7) != 0 || strncmp(buf + 8, " 200", 4) != 0)
+		return 1;
+	body = strstr(buf, "\r\n\r\n");
+	if (!body)
+		return 1;
+	body += 4;
+	return file_write_atomic(path, body, len - (size_t)(body - buf), 0644) < 0 ? 1 : 0;
+}
+
+static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *addr)
+{
+	pid_t pid;
+	int st, r;
+
+	snprintf(R->urls_file, sizeof(R->urls_file), "%s/urls.txt", R->state_sub);
+	if (probe_vm->ssh) {
+		char cmd[PATH_MAX + 256];
+		const char *argv[] = { (char *)"ssh", (char *)"-o", (char *)"BatchMode=yes",
+				       (char *)"-T",  (char *)"--", probe_vm->ssh,
+				       cmd,	      NULL };
+		char *out = NULL;
+
+		snprintf(R->urls_file, sizeof(R->urls_file), "/tmp/isolab-urls-%s.txt", R->run_id);
+		snprintf(cmd, sizeof(cmd), "curl -fsS -o %s http://%s:%u/urls", R->urls_file, addr,
+			 R->s->victim_port);
+		r = proc_run(argv, NULL, true, 30 * NSEC_PER_SEC, 65536, &out, &st);
+		free(out);
+		return r < 0 ? r : (WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO);
+	}
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (R->local && backend_local_enter(R->b, probe_vm->ident) < 0)
+			_exit(1);
+		_exit(fetch_urls_child(addr, R->s->victim_port, R->urls_file));
+	}
+	r = proc_wait_timeout(pid, 30 * NSEC_PER_SEC, &st);
+	if (r == -ETIMEDOUT) {
+		(void)kill(pid, SIGKILL);
+		(void)proc_wait_timeout(pid, NSEC_PER_SEC, &st);
+		return r;
+	}
+	if (r < 0)
+		return r;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+}
+
+static int start_victim(struct run *R)
+{
+	const struct scn_vm *vm = scenario_victim(R->s);
+	const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
+	struct args a = { 0 };
+	char errp[RUN_PATH_MAX + 64];
+	int r;
+
+	tool_proc_init(&R->victim, "victim");
+	arg(&a, "isolab-victim");
+	arg(&a, "--listen");
+	/* inside its own VM: its address there; a guest over ssh: every interface */
+	argf(&a, "%s:%u", vm->ssh ? "0.0.0.0" : vm_addr(R, vm), R->s->victim_port);
+	arg(&a, "--db");
+	if (vm->ssh)
+		argf(&a, "/tmp/isolab-victim-%s.db", R->run_id);
+	else
+		argf(&a, "%s/victim.db", R->state_sub);
+	arg(&a, "--pages");
+	argf(&a, "%u", R->s->victim_pages);
+	arg(&a, "--ready-fd");
+	arg(&a, "2");
+	arg(&a, "--quiet");
+	snprintf(errp, sizeof(errp), "%s/victim.stderr", R->dir);
+	r = start_tool(R, vm, &a, errp, &R->victim);
+	args_free(&a);
+	if (r < 0)
+		return r;
+	R->victim_started = true;
+	log_info("starting isolab-victim in vm %s (%u pages)", vm->name, R->s->victim_pages);
+	{
+		struct tool_proc *pp = &R->victim;
+
+		exec_wait_ready(&pp, 1, clock_now_ns() + VICTIM_READY_NS);
+	}
+	if (!R->victim.ready) {
+		log_error("isolab-victim in vm %s did not become ready (see %s)", vm->name, errp);
+		return -EIO;
+	}
+	snprintf(R->victim_url, sizeof(R->victim_url), "http://%s:%u", vm_addr(R, vm),
+		 R->s->victim_port);
+	r = fetch_urls(R, pvm, vm_addr(R, vm));
+	if (r < 0) {
+		log_error("cannot fetch %s/urls from vm %s: %s", R->victim_url, pvm->name,
+			  strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+static void stop_victim(struct run *R)
+{
+	struct tool_proc *pp = &R->victim;
+	if (!R->victim_started)
+		return;
+	exec_stop_all(&R->x, &pp, 1, STOP_GRACE_NS);
+	tool_proc_done(&R->victim);
+	R->victim_started = false;
+}
+
+/* ---- one run (round x phase) ---- */
+
+static void apply_prio(struct run *R, const struct scn_phase *ph, bool *ok)
+{
+	struct backend_err err = { 0 };
+
+	for (size_t i = 0; i < ph->n_prio; i++) {
+		const struct scn_prio *p = &ph->prio[i];
+		const char *id = vm_ident(R, p->vm);
+		struct sched_params orig, want = { .weight = p->weight, .cap = p->cap };
+		bool live;
+		int r;
+
+		r = R->ops->sched_get(R->b, id, &orig, &live, &err);
+		if (r == 0)
+			r = journal_sched(R->j, id, &orig); /* journal first, fsync'd */
+		if (r == 0)
+			r = R->ops->sched_set(R->b, id, &want, &err);
+		if (r < 0) {
+			log_error("phase %s: cannot set weight %d cap %d on %s: %s", ph->name,
+				  p->weight, p->cap, p->vm, err.msg[0] ? err.msg : strerror(-r));
+			*ok = false;
+		}
+	}
+}
+
+static int restore_prio(struct run *R)
+{
+	struct backend_err err = { 0 };
+	int r;
+
+	if (!R->j || !journal_pending(R->j))
+		return 0;
+	r = journal_restore_sched(R->j, R->ops, R->b, &err);
+	if (r < 0)
+		log_error("restoring scheduler settings failed: %s (run `isolab restore`)",
+			  err.msg[0] ? err.msg : strerror(-r));
+	return r;
+}
+
+/* Writes a tool's stdout as its result file; false (DNR) when it gave no JSON object. */
+static bool save_result(struct run *R, struct tool_proc *p, const char *path)
+{
+	char status[32];
+
+	if (!p->out || p->out_overflow || !jscan_is_object(p->out, p->out_len)) {
+		log_warn("%s did not report (no JSON result): DNR", p->label);
+		return false;
+	}
+	if (file_write_atomic(path, p->out, p->out_len, 0644) < 0) {
+		log_error("cannot write %s: %s", path, strerror(errno));
+		return false;
+	}
+	if (jscan_get_str(p->out, p->out_len, "status", status, sizeof(status)) &&
+	    strcmp(status, "failed") == 0) {
+		char e[256] = "";
+
+		(void)jscan_get_str(p->out, p->out_len, "error", e, sizeof(e));
+		log_warn("%s reported status failed: %s", p->label, e);
+	}
+	return true;
+}
+
+static void show_progress(struct run *R, size_t idx, const char *what)
+{
+	const struct plan_run *pr = &R->plan.runs[idx];
+	uint64_t el = clock_now_ns() - R->started_mono;
+	double per = idx ? ns_to_s(el) / (double)idx : R->est_per_run_s;
+	double eta = per * (double)(R->plan.n - idx);
+	char e1[32], e2[32];
+
+	fmt_duration(el, e1, sizeof(e1));
+	fmt_duration((uint64_t)(eta * 1e9), e2, sizeof(e2));
+	progress_update("[%zu/%zu] round %u/%u  %-24s %-10s elapsed %s  ETA %s", idx + 1, R->plan.n,
+			pr->round, R->s->rounds, R->s->phases[pr->phase].name, what, e1, e2);
+}
+
+static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t n,
+		      struct tool_proc *probe, uint64_t deadline)
+{
+	bool termed = false;
+
+	while (tool_proc_active(probe)) {
+		uint64_t now = clock_now_ns();
+
+		if (sig_stop_requested() && !termed) {
+			const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
+
+			(void)vm_exec(pvm)->signal(&R->x, probe, SIGTERM);
+			termed = true;
+			deadline = now + STOP_GRACE_NS;
+		}
+		if (now >= deadline) {
+			const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
+
+			log_error("probe overran its time; killing it");
+			struct tool_proc *pp = probe;
+
+			(void)vm_exec(pvm)->signal(&R->x, probe, SIGKILL);
+			exec_stop_all(&R->x, &pp, 1, NSEC_PER_SEC);
+			return -ETIMEDOUT;
+		}
+		(void)exec_pump(all, n, 200 * NSEC_PER_MSEC);
+		show_progress(R, idx, "measuring");
+	}
+	return 0;
+}
+
+static int run_one(struct run *R, size_t idx)
+{
+	const struct plan_run *pr = &R->plan.runs[idx];
+	const struct scn_phase *ph = &R->s->phases[pr->phase];
+	struct run_rec *rec = &R->recs[R->n_recs];
+	struct tool_proc *bombs = calloc(ph->n_bombs + 1, sizeof(*bombs));
+	struct tool_proc **all = calloc(ph->n_bombs + 2, sizeof(*all));
+	struct tool_proc probe;
+	char dir[RUN_PATH_MAX + 256], path[RUN_PATH_MAX + 512];
+	uint64_t bomb_dur = R->s->warmup_ns + R->s->duration_ns + 60 * NSEC_PER_SEC;
+	bool ok = true;
+	int r = 0;
+
+	if (!bombs || !all) {
+		free(bombs);
+		free(all);
+		return -ENOMEM;
+	}
+	memset(rec, 0, sizeof(*rec));
+	rec->idx = idx;
+	rec->bomb_ok = calloc(ph->n_bombs + 1, sizeof(*rec->bomb_ok));
+	if (!rec->bomb_ok) {
+		free(bombs);
+		free(all);
+		return -ENOMEM;
+	}
+	R->n_recs++;
+	clock_iso8601(clock_wall_ns(), rec->started, sizeof(rec->started));
+	snprintf(dir, sizeof(dir), "%s/%s", R->dir, pr->dir);
+	(void)file_mkdirs(dir, 0755);
+	if (!progress_enabled())
+		log_info("[%zu/%zu] round %u/%u phase %s", idx + 1, R->plan.n, pr->round,
+			 R->s->rounds, ph->name);
+	show_progress(R, idx, "starting");
+
+	/* 1. priorities, journal first */
+	apply_prio(R, ph, &ok);
+
+	/* 2. bombs: receivers first (the senders need a peer), each waited for */
+	for (int pass = 0; pass < 2 && !sig_stop_requested(); pass++) {
+		struct tool_proc *started[64];
+		size_t ns = 0;
+
+		for (size_t i = 0; i < ph->n_bombs; i++) {
+			const struct scn_tool *t = scenario_bomb(R->s, ph->bombs[i]);
+			const struct scn_vm *vm = scenario_vm(R->s, t->vm);
+			struct args a = { 0 };
+			char label[96];
+
+			if ((strcmp(t->kind, "net-recv") == 0) != (pass == 0))
+				continue;
+			snprintf(label, sizeof(label), "bomb %s", t->name);
+			tool_proc_init(&bombs[i], label);
+			arg(&a, "isolab-bomb");
+			arg(&a, t->kind);
+			arg(&a, "--duration");
+			argf(&a, "%llums", (unsigned long long)(bomb_dur / NSEC_PER_MSEC));
+			arg(&a, "--json");
+			arg(&a, "--quiet");
+			arg(&a, "--ready-fd");
+			arg(&a, "2");
+			if (strcmp(t->kind, "disk") == 0 && !has_opt(t, "dir") && !vm->ssh) {
+				char d[RUN_PATH_MAX + 128];
+
+				snprintf(d, sizeof(d), "%s/disk-%s", R->state_sub, t->name);
+				(void)file_mkdirs(d, 0700);
+				arg(&a, "--dir");
+				arg(&a, d);
+			}
+			tool_opts(R, &a, t);
+			snprintf(path, sizeof(path), "%s/bomb-%s.stderr", dir, t->name);
+			if (start_tool(R, vm, &a, path, &bombs[i]) == 0 && ns < 64)
+				started[ns++] = &bombs[i];
+			args_free(&a);
+		}
+		exec_wait_ready(started, ns, clock_now_ns() + BOMB_READY_NS);
+		for (size_t i = 0; i < ns; i++)
+			if (!started[i]->ready)
+				log_warn("%s did not report ready", started[i]->label);
+	}
+
+	/* 3. the probe: its own warmup, then the measurement */
+	tool_proc_init(&probe, "probe");
+	if (!sig_stop_requested()) {
+		const struct scn_tool *t = &R->s->probe;
+		const struct scn_vm *vm = scenario_vm(R->s, t->vm);
+		struct args a = { 0 };
+
+		arg(&a, "isolab-probe");
+		arg(&a, t->kind);
+		if (strcmp(t->kind, "http") == 0 && R->s->probe_target &&
+		    strcmp(R->s->probe_target, "victim") == 0) {
+			arg(&a, "--urls");
+			arg(&a, R->urls_file);
+			arg(&a, "--base");
+			arg(&a, R->victim_url);
+		} else if (R->s->probe_target && strcmp(R->s->probe_target, "victim") != 0) {
+			char *copy = strdup(R->s->probe_target), *tok, *save = NULL;
+
+			for (tok = copy ? strtok_r(copy, " ,\t", &save) : NULL; tok;
+			     tok = strtok_r(NULL, " ,\t", &save)) {
+				arg(&a, "--url");
+				arg_own(&a, subst(R, tok));
+			}
+			free(copy);
+		}
+		arg(&a, "--duration");
+		argf(&a, "%llums", (unsigned long long)(R->s->duration_ns / NSEC_PER_MSEC));
+		arg(&a, "--warmup");
+		argf(&a, "%llums", (unsigned long long)(R->s->warmup_ns / NSEC_PER_MSEC));
+		arg(&a, "--json");
+		arg(&a, "--quiet");
+		if (!vm->ssh) {
+			arg(&a, "--log");
+			argf(&a, "%s/probe-requests.csv", dir);
+		}
+		tool_opts(R, &a, t);
+		snprintf(path, sizeof(path), "%s/probe.stderr", dir);
+		if (start_tool(R, vm, &a, path, &probe) < 0)
+			ok = false;
+		args_free(&a);
+	}
+	{
+		size_t k = 0;
+
+		for (size_t i = 0; i < ph->n_bombs; i++)
+			if (bombs[i].pid > 0)
+				all[k++] = &bombs[i];
+		all[k++] = &probe;
+		if (probe.pid > 0)
+			r = wait_probe(R, idx, all, k, &probe,
+				       clock_now_ns() + R->s->warmup_ns + R->s->duration_ns +
+					       60 * NSEC_PER_SEC);
+
+		/* 4. stop the bombs; "interrupted" with metrics is their normal result */
+		show_progress(R, idx, "stopping");
+		if (k > 1)
+			exec_stop_all(&R->x, all, k - 1, STOP_GRACE_NS);
+	}
+
+	/* 5. collect */
+	snprintf(path, sizeof(path), "%s/probe.json", dir);
+	rec->probe_ok = probe.pid > 0 && save_result(R, &probe, path);
+	if (rec->probe_ok) {
+		(void)jscan_get_num(probe.out, probe.out_len, "metrics.latency_ms.p99",
+				    &rec->p99_ms);
+		(void)jscan_get_num(probe.out, probe.out_len, "metrics.success_pct",
+				    &rec->success_pct);
+	}
+	for (size_t i = 0; i < ph->n_bombs; i++) {
+		const struct scn_tool *t = scenario_bomb(R->s, ph->bombs[i]);
+
+		snprintf(path, sizeof(path), "%s/bomb-%s.json", dir, t->name);
+		rec->bomb_ok[i] = bombs[i].pid > 0 && save_result(R, &bombs[i], path);
+		tool_proc_done(&bombs[i]);
+	}
+	tool_proc_done(&probe);
+
+	/* 6. restore */
+	if (restore_prio(R) < 0)
+		ok = false;
+	clock_iso8601(clock_wall_ns(), rec->ended, sizeof(rec->ended));
+	if (sig_stop_requested())
+		rec->status = "interrupted";
+	else if (!ok || r < 0)
+		rec->status = "failed";
+	else if (!rec->probe_ok)
+		rec->status = "dnr";
+	else {
+		rec->status = "ok";
+		for (size_t i = 0; i < ph->n_bombs; i++)
+			if (!rec->bomb_ok[i])
+				rec->status = "dnr";
+	}
+	if (!progress_enabled())
+		log_info("[%zu/%zu] %s: %s, p99 %.2f ms, %.1f %% ok", idx + 1, R->plan.n, ph->name,
+			 rec->status, rec->p99_ms, rec->success_pct);
+	free(bombs);
+	free(all);
+	return 0;
+}
+
+/* ---- the whole run ---- */
+
+static int open_backend(struct run *R)
+{
+	struct backend_err err = { 0 };
+	int r;
+
+	R->ops = backend_find(R->cfg.name);
+	if (!R->ops) {
+		log_error("unknown backend '%s' (expected local, xenapi or xl)", R->cfg.name);
+		return -EINVAL;
+	}
+	r = R->ops->open(&R->cfg, &R->b, &err);
+	if (r < 0) {
+		log_error("backend %s: %s", R->ops->name, err.msg);
+		return r;
+	}
+	R->local = strcmp(R->ops->name, "local") == 0;
+	if (R->ops->caps && R->ops->caps(R->b, &R->caps, &err) == 0)
+		R->caps_ok = true;
+	if (R->caps_ok && R->caps.notes[0])
+		log_info("backend %s: %s", R->ops->name, R->caps.notes);
+	return 0;
+}
+
+static int prepare_local(struct run *R)
+{
+	struct local_vm_spec *spec = calloc(R->s->n_vms, sizeof(*spec));
+	struct backend_err err = { 0 };
+	int r;
+
+	if (!spec)
+		return -ENOMEM;
+	for (size_t i = 0; i < R->s->n_vms; i++) {
+		const struct scn_vm *vm = &R->s->vms[i];
+
+		spec[i].name = vm->ident;
+		spec[i].role = vm->role == SCN_ROLE_VICTIM  ? LOCAL_ROLE_VICTIM
+			       : vm->role == SCN_ROLE_PROBE ? LOCAL_ROLE_PROBE
+							    : LOCAL_ROLE_NEIGHBOR;
+		spec[i].memory_max = vm->memory_max;
+		spec[i].pids_max = vm->pids_max;
+	}
+	r = backend_local_prepare(R->b, spec, R->s->n_vms, &err);
+	free(spec);
+	if (r < 0) {
+		log_error("local backend: preparing the VMs failed: %s", err.msg);
+		return r;
+	}
+	R->probe_protection = backend_local_probe_protection(R->b);
+	return 0;
+}
+
+static void cooldown(const struct run *R)
+{
+	uint64_t until = clock_now_ns() + R->s->cooldown_ns;
+
+	while (!sig_stop_requested() && clock_now_ns() < until)
+		(void)clock_sleep_until(until);
+}
+
+static void print_summary(const struct run *R)
+{
+	size_t dnr = 0, ok = 0;
+
+	for (size_t i = 0; i < R->n_recs; i++) {
+		ok += R->recs[i].status && strcmp(R->recs[i].status, "ok") == 0;
+		dnr += R->recs[i].status && strcmp(R->recs[i].status, "dnr") == 0;
+	}
+	if (R->o->json)
+		printf("{\"run_id\":\"%s\",\"dir\":\"%s\",\"status\":\"%s\",\"runs\":%zu,"
+		       "\"ok\":%zu,\"dnr\":%zu,\"planned\":%zu}\n",
+		       R->run_id, R->dir, R->status, R->n_recs, ok, dnr, R->plan.n);
+	printf("%s\n", R->dir);
+	fflush(stdout);
+}
+
+int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
+{
+	struct run R = { .s = s, .o = o };
+	const char *root = o->results_root ? o->results_root : s->results ? s->results : "results";
+	const char *state = journal_state_dir();
+	char rel[PATH_MAX], real[PATH_MAX], path[RUN_PATH_MAX + 32];
+	bool teardown_ok = true, restore_ok = true;
+	int r, ret = 1;
+
+	R.status = "failed";
+	R.started_wall = clock_wall_ns();
+	R.started_mono = clock_now_ns();
+	R.est_per_run_s = scenario_estimate_s(s) / (double)(s->n_phases * s->rounds);
+	tool_proc_init(&R.victim, "victim");
+	if (sig_install_stop() < 0)
+		return 1;
+	progress_init(true);
+
+	/* leftovers of dead runs first: the host must be as it was */
+	r = journal_replay_dir(state, NULL);
+	if (r > 0)
+		log_info("restored the leftovers of %d earlier run(s)", r);
+	else if (r < 0)
+		log_warn("could not restore every earlier run (%s); see `isolab restore`",
+			 strerror(-r));
+
+	make_run_id(R.run_id, sizeof(R.run_id));
+	snprintf(rel, sizeof(rel), "%s/%s", root, R.run_id);
+	r = file_mkdirs(rel, 0755);
+	if (r < 0 || !realpath(rel, real)) {
+		log_error("cannot create the results directory '%s': %s", rel,
+			  strerror(r < 0 ? -r : errno));
+		return 1;
+	}
+	if (strlen(real) >= sizeof(R.dir) - 256 || strlen(state) >= sizeof(R.state_sub) - 64) {
+		log_error("the results or state directory path is too long");
+		return 1;
+	}
+	snprintf(R.dir, sizeof(R.dir), "%s", real);
+	snprintf(path, sizeof(path), "%s/scenario.ini", R.dir);
+	if (file_write_atomic(path, text, strlen(text), 0644) < 0)
+		log_warn("cannot write %s", path);
+	if (plan_build(s, &R.plan) < 0)
+		return 1;
+	R.recs = calloc(R.plan.n + 1, sizeof(*R.recs));
+	if (!R.recs)
+		goto out_plan;
+
+	/* backend config: scenario, then the command line over it */
+	scenario_backend_config(s, &R.cfg);
+	if (o->override) {
+		const struct backend_config *ov = o->override;
+
+		R.cfg.name = ov->name ? ov->name : R.cfg.name;
+		R.cfg.xenapi_url = ov->xenapi_url ? ov->xenapi_url : R.cfg.xenapi_url;
+		R.cfg.xenapi_user = ov->xenapi_user ? ov->xenapi_user : R.cfg.xenapi_user;
+		R.cfg.xenapi_password_file = ov->xenapi_password_file ? ov->xenapi_password_file
+								      : R.cfg.xenapi_password_file;
+		R.cfg.ca_file = ov->ca_file ? ov->ca_file : R.cfg.ca_file;
+		R.cfg.dom0 = ov->dom0 ? ov->dom0 : R.cfg.dom0;
+		R.cfg.insecure |= ov->insecure;
+		R.cfg.cgroup_root = ov->cgroup_root;
+	}
+	R.cfg.run_id = R.run_id;
+	if (!R.cfg.cgroup_root)
+		R.cfg.cgroup_root = getenv("ISOLAB_CGROUP_ROOT");
+
+	/* journal before anything on the host changes */
+	r = journal_create(state, R.run_id, &R.cfg, &R.j);
+	if (r < 0) {
+		log_error("cannot create the restore journal in %s: %s (set ISOLAB_STATE_DIR)",
+			  state, strerror(-r));
+		goto out_recs;
+	}
+	snprintf(R.state_sub, sizeof(R.state_sub), "%s/run-%s.d", state, R.run_id);
+	if (journal_dir(R.j, R.state_sub) < 0 || file_mkdirs(R.state_sub, 0700) < 0) {
+		log_error("cannot create %s", R.state_sub);
+		goto out_journal;
+	}
+	R.x.journal = R.j;
+	R.x.remote_path = "isolab/bin";
+
+	if (open_backend(&R) < 0) {
+		ret = 2;
+		goto out_manifest;
+	}
+	if (R.local) {
+		R.x.local = R.b;
+		if (prepare_local(&R) < 0)
+			goto out_close;
+	}
+	(void)manifest_write(&R, false);
+	log_info("run %s: %zu phases x %u rounds, about %.0f s; results in %s", R.run_id,
+		 s->n_phases, s->rounds, scenario_estimate_s(s), R.dir);
+
+	if (strcmp(s->probe.kind, "http") == 0 && s->probe_target &&
+	    strcmp(s->probe_target, "victim") == 0 && start_victim(&R) < 0)
+		goto out_victim;
+
+	for (size_t i = 0; i < R.plan.n && !sig_stop_requested(); i++) {
+		if (run_one(&R, i) < 0)
+			break;
+		(void)manifest_write(&R, false);
+		if (i + 1 < R.plan.n)
+			cooldown(&R);
+	}
+	progress_done();
+	if (R.n_recs == R.plan.n && !sig_stop_requested()) {
+		bool all_failed = true;
+
+		for (size_t i = 0; i < R.n_recs; i++)
+			all_failed &= strcmp(R.recs[i].status, "failed") == 0;
+		R.status = all_failed ? "failed" : "complete";
+	} else {
+		R.status = R.n_recs ? "partial" : "failed";
+	}
+	if (sig_stop_requested())
+		log_warn("interrupted by signal %d: keeping what was measured (partial)",
+			 sig_stop_signal());
+out_victim:
+	progress_done();
+	stop_victim(&R);
+	if (restore_prio(&R) < 0)
+		restore_ok = false;
+	if (R.local) {
+		struct backend_err err = { 0 };
+
+		if (backend_local_teardown(R.b, &err) < 0) {
+			log_error("local backend teardown: %s", err.msg);
+			teardown_ok = false;
+		}
+	}
+out_close:
+	R.ops->close(R.b);
+	R.b = NULL;
+out_manifest:
+	if (manifest_write(&R, true) < 0)
+		log_error("cannot write %s/manifest.json", R.dir);
+out_journal:
+	if (restore_ok && teardown_ok) {
+		char *d = strdup(R.state_sub);
+
+		if (d) {
+			/* remove the run's own scratch dir, then the journal */
+			const char *argv[] = { (char *)"rm", (char *)"-rf", (char *)"--", d, NULL };
+			char *out = NULL;
+			int st;
+
+			if (R.state_sub[0])
+				(void)proc_run(argv, NULL, true, 60 * NSEC_PER_SEC, 4096, &out,
+					       &st);
+			free(out);
+			free(d);
+		}
+		journal_finish(R.j);
+	} else {
+		log_error("the host may still carry changes of run %s: run `isolab restore`",
+			  R.run_id);
+		journal_abandon(R.j);
+	}
+	R.j = NULL;
+	if (R.n_recs && !o->no_report && report_render_dir(R.dir, NULL, REPORT_ALL) < 0)
+		log_warn("the report could not be rendered (isolab report %s)", R.dir);
+	if (strcmp(R.status, "complete") == 0)
+		ret = 0;
+	else if (ret != 2)
+		ret = 1;
+	print_summary(&R);
+out_recs:
+	for (size_t i = 0; i < R.n_recs; i++)
+		free(R.recs[i].bomb_ok);
+	free(R.recs);
+out_plan:
+	plan_done(&R.plan);
+	return ret;
+}
+
+int run_restore(bool verbose)
+{
+	const char *state = journal_state_dir();
+	int r;
+
+	(void)verbose;
+	r = journal_replay_dir(state, NULL);
+	if (r < 0) {
+		log_error("restore: %s", strerror(-r));
+		return 1;
+	}
+	log_info("restore: %d run(s) restored from %s", r, state);
+	return 0;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scenario files: an INI dialect in the spirit of fio job files. Sections
+ * [global], [vm NAME], [probe], [bomb NAME], [phase NAME]; "key = value",
+ * comments start with ';' or '#'. The parser is our own so that every error
+ * names FILE:LINE and what was expected.
+ *
+ * A [phase] may sweep one priority key ("weight.web = 256, 512, 1024"): it
+ * expands into one phase per value, named "NAME[weight.web=512]".
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+
+#define SCN_MAX_NAME 64
+
+enum scn_role {
+	SCN_ROLE_VICTIM,
+	SCN_ROLE_NEIGHBOR,
+	SCN_ROLE_PROBE,
+};
+
+/* One tool option passed through as "--key value". */
+struct scn_opt {
+	char *key;
+	char *value;
+};
+
+struct scn_vm {
+	char *name;
+	enum scn_role role;
+	char *ident;	     /* backend identity (cgroup/name-label); defaults to name */
+	char *ssh;	     /* user@host for the ssh executor, NULL = local */
+	char *addr;	     /* address the victim service listens on / is reached at */
+	uint64_t memory_max; /* bytes, 0 = no limit */
+	uint64_t pids_max;   /* 0 = no limit */
+	int line;
+};
+
+/* A bomb or the probe: which VM, which kind, and its own options. */
+struct scn_tool {
+	char *name;
+	char *vm;
+	char *kind;
+	struct scn_opt *opts;
+	size_t n_opts;
+	int line;
+};
+
+/* A phase's priority for one VM; -1 = not given. */
+struct scn_prio {
+	char *vm;
+	int weight;
+	int cap;
+};
+
+struct scn_phase {
+	char *name;
+	char **bombs; /* names of [bomb] sections */
+	size_t n_bombs;
+	struct scn_prio *prio;
+	size_t n_prio;
+	char *twin;	 /* equal-weight phase this one is compared with, or NULL */
+	char *sweep_key; /* "weight.web" for a sweep member, else NULL */
+	int sweep_value;
+	int line;
+};
+
+struct scenario {
+	char *file; /* as given, for messages ("<default>" for the built-in) */
+	char *name;
+
+	/* [global] */
+	char *backend;
+	char *xenapi_url;
+	char *xenapi_user;
+	char *xenapi_password_file;
+	char *ca_file;
+	char *dom0;
+	bool insecure;
+	char *results;	      /* results directory root, NULL = "results" */
+	uint64_t duration_ns; /* probe measurement per phase and round */
+	uint64_t warmup_ns;
+	uint64_t cooldown_ns;
+	unsigned rounds;
+	uint16_t victim_port;
+	unsigned victim_pages;
+
+	struct scn_vm *vms;
+	size_t n_vms;
+	struct scn_tool *bombs;
+	size_t n_bombs;
+	struct scn_tool probe;
+	bool has_probe;
+	char *probe_target; /* "victim" or URLs (the probe's "target" key) */
+	struct scn_phase *phases;
+	size_t n_phases;
+};
+
+/*
+ * Parses text (len bytes) read from file. On error returns -EINVAL (or
+ * -ENOMEM) and writes one line "FILE:LINE: what was expected" into errbuf.
+ * *out is written only on success; free it with scenario_free().
+ */
+int scenario_parse(const char *file, const char *text, size_t len, struct scenario **out,
+		   char *errbuf, size_t errlen);
+/* Reads and parses a file (at most 1 MiB). */
+int scenario_load(const char *path, struct scenario **out, char *errbuf, size_t errlen);
+void scenario_free(struct scenario *s);
+
+/* The built-in default scenario's text, full or quick. */
+const char *scenario_default_text(bool quick);
+
+/* Applies --quick to any scenario: short durations, one round. */
+void scenario_make_quick(struct scenario *s);
+
+/* Keeps only the phases whose names are in the comma-separated list. -ENOENT if one is unknown. */
+int scenario_select_phases(struct scenario *s, const char *list, char *errbuf, size_t errlen);
+
+const struct scn_vm *scenario_vm(const struct scenario *s, const char *name);
+const struct scn_tool *scenario_bomb(const struct scenario *s, const char *name);
+const struct scn_vm *scenario_victim(const struct scenario *s);
+const char *scn_role_name(enum scn_role role);
+
+/* Fills cfg from [global]; the strings stay owned by s. */
+void scenario_backend_config(const struct scenario *s, struct backend_config *cfg);
+
+/* Seconds the scenario takes, roughly (for ETA and `isolab check`). */
+double scenario_estimate_s(const struct scenario *s);

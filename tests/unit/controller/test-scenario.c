@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+/* Scenario parsing: every error path names FILE:LINE, sweeps expand, the default parses. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "scenario.h"
+
+#define HEAD                                                                                       \
+	"[vm web]\nrole = victim\n[vm noisy]\nrole = neighbor\n[vm client]\nrole = probe\n"        \
+	"[probe]\nvm = client\nkind = http\n[bomb cpu]\nvm = noisy\nkind = cpu\n"
+/* HEAD is 12 lines; the next line is line 13 */
+
+static int parse(const char *text, struct scenario **s, char *err, size_t len)
+{
+	return scenario_parse("t.ini", text, strlen(text), s, err, len);
+}
+
+struct bad_case {
+	const char *name;
+	const char *text;
+	const char *expect; /* substring of the error, which starts with "t.ini:LINE: " */
+};
+
+static const struct bad_case bad[] = {
+	{ "unknown_section", "[globl]\n", "t.ini:1: unknown section [globl]" },
+	{ "header_unclosed", "[vm web\n", "t.ini:1: malformed section header" },
+	{ "header_trailing", "[vm web] x\n", "t.ini:1: malformed section header" },
+	{ "vm_without_name", "[vm]\n", "t.ini:1: [vm] needs a name" },
+	{ "global_with_name", "[global x]\n", "t.ini:1: [global] takes no name" },
+	{ "bad_vm_name", "[vm a/b]\nrole = victim\n", "t.ini:1: invalid vm name 'a/b'" },
+	{ "bad_phase_name", HEAD "[phase a[b]\n", "t.ini:13: invalid phase name 'a[b'" },
+	{ "key_outside", "x = 1\n", "t.ini:1: key outside any section" },
+	{ "no_equals", "[global]\nduration\n", "t.ini:2: expected KEY = VALUE" },
+	{ "missing_key", "[global]\n= 3\n", "t.ini:2: missing key" },
+	{ "missing_value", "[global]\nrounds =\n", "t.ini:2: rounds: missing value" },
+	{ "duplicate_key", "[global]\nrounds = 1\nrounds = 2\n",
+	  "t.ini:3: duplicate key 'rounds' (first at line 2)" },
+	{ "duplicate_global", "[global]\n[global]\n", "t.ini:2: duplicate [global] section" },
+	{ "duplicate_vm", "[vm a]\nrole = victim\n[vm a]\nrole = probe\n",
+	  "t.ini:3: duplicate [vm a] (first at line 1)" },
+	{ "duplicate_bomb", HEAD "[bomb cpu]\nvm = noisy\nkind = cpu\n",
+	  "t.ini:13: duplicate [bomb cpu]" },
+	{ "duplicate_phase", HEAD "[phase p]\n[phase p]\n", "t.ini:14: duplicate [phase p]" },
+	{ "unknown_global_key", "[global]\nspeed = 3\n",
+	  "t.ini:2: unknown key 'speed' in [global]" },
+	{ "bad_backend", "[global]\nbackend = kvm\n", "t.ini:2: backend: unknown 'kvm'" },
+	{ "bad_duration", "[global]\nduration = fast\n",
+	  "t.ini:2: duration: 'fast' is not a duration" },
+	{ "zero_duration", "[global]\nduration = 0\n", "t.ini:2: duration: '0' is not a duration" },
+	{ "bad_warmup", "[global]\nwarmup = -1s\n", "t.ini:2: warmup" },
+	{ "bad_rounds", "[global]\nrounds = 0\n", "t.ini:2: rounds: '0' (expected 1-1000)" },
+	{ "bad_rounds_junk", "[global]\nrounds = 3x\n", "t.ini:2: rounds: '3x'" },
+	{ "bad_insecure", "[global]\ninsecure = maybe\n", "t.ini:2: insecure: 'maybe'" },
+	{ "bad_dom0", "[global]\ndom0 = host\n", "t.ini:2: dom0: 'host' (expected user@host)" },
+	{ "password_in_file", "[global]\nxenapi_password = x\n",
+	  "t.ini:2: xenapi_password: passwords" },
+	{ "bad_port", "[global]\nvictim_port = 70000\n", "t.ini:2: victim_port" },
+	{ "bad_role", "[vm a]\nrole = boss\n", "t.ini:2: role: 'boss'" },
+	{ "no_role", "[vm a]\nssh = u@h\n", "t.ini:1: [vm a] has no role" },
+	{ "unknown_vm_key", "[vm a]\nrole = victim\ncolour = red\n",
+	  "t.ini:3: unknown key 'colour'" },
+	{ "bad_memory_max", "[vm a]\nrole = victim\nmemory_max = lots\n",
+	  "t.ini:3: memory_max: 'lots'" },
+	{ "tiny_memory_max", "[vm a]\nrole = victim\nmemory_max = 1K\n",
+	  "t.ini:3: memory_max: '1K'" },
+	{ "bad_pids_max", "[vm a]\nrole = victim\npids_max = 2\n", "t.ini:3: pids_max: '2'" },
+	{ "bad_ssh", "[vm a]\nrole = victim\nssh = a b\n", "t.ini:3: ssh: 'a b'" },
+	{ "ident_twice", "[vm a]\nrole = victim\nname = x\ncgroup = y\n",
+	  "t.ini:4: cgroup: the VM's identity is already given" },
+	{ "no_victim", "[vm a]\nrole = probe\n", "t.ini: no victim" },
+	{ "two_victims", "[vm a]\nrole = victim\n[vm b]\nrole = victim\n",
+	  "t.ini:3: second victim [vm b]" },
+	{ "no_probe", "[vm a]\nrole = victim\n", "t.ini: no [probe] section" },
+	{ "probe_bad_kind", "[vm a]\nrole = victim\n[probe]\nvm = a\nkind = ftp\n",
+	  "t.ini:3: [probe] kind 'ftp'" },
+	{ "probe_no_kind", "[vm a]\nrole = victim\n[probe]\nvm = a\n",
+	  "t.ini:3: [probe] has no kind" },
+	{ "probe_no_vm", "[vm a]\nrole = victim\n[probe]\nkind = http\n",
+	  "t.ini:3: [probe] has no vm" },
+	{ "probe_undefined_vm", "[vm a]\nrole = victim\n[probe]\nvm = zz\nkind = http\n",
+	  "t.ini:4: vm: 'zz' names no [vm] section" },
+	{ "probe_reserved_opt", "[vm a]\nrole = victim\n[probe]\nvm = a\nkind = http\njson = 1\n",
+	  "t.ini:6: json: set by the controller" },
+	{ "bomb_bad_kind", HEAD "[bomb x]\nvm = noisy\nkind = gpu\n",
+	  "t.ini:13: [bomb x] kind 'gpu'" },
+	{ "bomb_no_kind", HEAD "[bomb x]\nvm = noisy\n", "t.ini:13: [bomb x] has no kind" },
+	{ "bomb_no_vm", HEAD "[bomb x]\nkind = cpu\n", "t.ini:13: [bomb x] has no vm" },
+	{ "bomb_undefined_vm", HEAD "[bomb x]\nvm = ghost\nkind = cpu\n",
+	  "t.ini:14: vm: 'ghost' names no [vm] section" },
+	{ "bomb_duration_reserved", HEAD "[bomb x]\nvm = noisy\nkind = cpu\nduration = 5s\n",
+	  "t.ini:16: duration: set by the controller" },
+	{ "bomb_bad_option_name", HEAD "[bomb x]\nvm = noisy\nkind = cpu\n-x = 1\n",
+	  "t.ini:16: invalid option name '-x'" },
+	{ "bomb_bad_ref", HEAD "[bomb x]\nvm = noisy\nkind = net-send\nto = ${nowhere}:1\n",
+	  "t.ini:16: to: ${nowhere} names no [vm] section" },
+	{ "bomb_unterminated_ref", HEAD "[bomb x]\nvm = noisy\nkind = net-send\nto = ${web:1\n",
+	  "t.ini:16: to: unterminated ${VM} reference" },
+	{ "no_phases", HEAD, "t.ini: no phases" },
+	{ "phase_unknown_key", HEAD "[phase p]\ncolour = 1\n",
+	  "t.ini:14: unknown key 'colour' in [phase p]" },
+	{ "phase_undefined_bomb", HEAD "[phase p]\nbombs = cpu, gpu\n",
+	  "t.ini:14: bombs: 'gpu' names no [bomb] section" },
+	{ "phase_bomb_twice", HEAD "[phase p]\nbombs = cpu, cpu\n",
+	  "t.ini:14: bombs: 'cpu' listed twice" },
+	{ "phase_empty_bomb", HEAD "[phase p]\nbombs = cpu,,\n", "t.ini:14: bombs: empty name" },
+	{ "phase_weight_undefined_vm", HEAD "[phase p]\nweight.ghost = 512\n",
+	  "t.ini:14: weight.ghost: 'ghost' names no [vm] section" },
+	{ "phase_weight_zero", HEAD "[phase p]\nweight.web = 0\n",
+	  "t.ini:14: weight.web: 0 out of range (expected 1-65535)" },
+	{ "phase_weight_high", HEAD "[phase p]\nweight.web = 65536\n",
+	  "t.ini:14: weight.web: 65536 out of range" },
+	{ "phase_weight_junk", HEAD "[phase p]\nweight.web = heavy\n",
+	  "t.ini:14: weight.web: 'heavy' is not a number" },
+	{ "phase_cap_negative", HEAD "[phase p]\ncap.noisy = -5\n",
+	  "t.ini:14: cap.noisy: -5 out of range" },
+	{ "phase_cap_high", HEAD "[phase p]\ncap.noisy = 30000\n",
+	  "t.ini:14: cap.noisy: 30000 out of range" },
+	{ "sweep_bad_value", HEAD "[phase p]\nweight.web = 256, 0\n",
+	  "t.ini:14: weight.web: 0 out of range" },
+	{ "sweep_empty_value", HEAD "[phase p]\nweight.web = 256, \n", "t.ini:14: weight.web" },
+	{ "sweep_two_keys", HEAD "[phase p]\nweight.web = 256, 512\ncap.noisy = 10, 20\n",
+	  "t.ini:15: cap.noisy: only one key per phase may sweep (already weight.web at line 14)" },
+	{ "twin_undefined", HEAD "[phase p]\ntwin = q\n",
+	  "t.ini:13: twin: 'q' names no other [phase]" },
+	{ "twin_self", HEAD "[phase p]\ntwin = p\n", "t.ini:13: twin: 'p' names no other [phase]" },
+	{ "nul_byte", "[global]\0\n", "contains a NUL byte" },
+};
+
+static void parse_rejects_each_error_with_file_line(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct scenario *s = NULL;
+		char err[1024] = "";
+		size_t len = strlen(bad[i].text);
+		int r;
+
+		if (strcmp(bad[i].name, "nul_byte") == 0)
+			len = 10;
+		r = scenario_parse("t.ini", bad[i].text, len, &s, err, sizeof(err));
+		if (r != -EINVAL || !strstr(err, bad[i].expect) || strchr(err, '\n')) {
+			print_error("case %s: r=%d err='%s' expected '%s'\n", bad[i].name, r, err,
+				    bad[i].expect);
+			fail();
+		}
+		assert_null(s);
+	}
+}
+
+static void parse_accepts_minimal_with_defaults(void **state)
+{
+	struct scenario *s = NULL;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(parse(HEAD "[phase base]\n", &s, err, sizeof(err)), 0);
+	assert_string_equal(s->backend, "local");
+	assert_int_equal(s->rounds, 3);
+	assert_int_equal(s->duration_ns, 30 * NSEC_PER_SEC);
+	assert_int_equal(s->n_vms, 3);
+	assert_string_equal(scenario_victim(s)->name, "web");
+	assert_string_equal(scenario_vm(s, "web")->ident, "web");
+	assert_string_equal(s->probe_target, "victim");
+	assert_int_equal(s->n_phases, 1);
+	assert_int_equal(s->phases[0].n_bombs, 0);
+	scenario_free(s);
+}
+
+static void parse_reads_keys_comments_and_options(void **state)
+{
+	struct scenario *s = NULL;
+	char err[512];
+	const char *text =
+		"; comment\n[global]\nbackend = xenapi ; inline\nduration = 1.5m\n"
+		"rounds = 2\nwarmup = 0\nxenapi_url = https://pool\nxenapi_user = root\n"
+		"xenapi_password_file = /etc/pw\ndom0 = root@pool\ninsecure = yes\n"
+		"# hash comment\n"
+		"[vm web]\nrole = victim\nname = Web VM\nmemory_max = 1G\npids_max = 100\n"
+		"[vm client]\nrole = probe\nssh = me@client\n"
+		"[vm noisy]\nrole = neighbour\ncgroup = n1\n"
+		"[probe]\nkind = http\nconcurrency = 8\nmax_conn = 2\n"
+		"[bomb net]\nvm = noisy\nkind = net-send\nto = ${web}:5201\n"
+		"[phase cpu]\nbombs = net\n[phase cpu+prio]\nbombs = all\n"
+		"weight.web = 2048\ncap.noisy = 50\n";
+
+	(void)state;
+	assert_int_equal(parse(text, &s, err, sizeof(err)), 0);
+	assert_string_equal(s->backend, "xenapi");
+	assert_int_equal(s->duration_ns, 90 * NSEC_PER_SEC);
+	assert_int_equal(s->warmup_ns, 0);
+	assert_true(s->insecure);
+	assert_string_equal(s->dom0, "root@pool");
+	assert_string_equal(scenario_vm(s, "web")->ident, "Web VM");
+	assert_int_equal(scenario_vm(s, "web")->memory_max, 1ULL << 30);
+	assert_int_equal(scenario_vm(s, "web")->pids_max, 100);
+	assert_string_equal(scenario_vm(s, "noisy")->ident, "n1");
+	assert_int_equal(scenario_vm(s, "noisy")->role, SCN_ROLE_NEIGHBOR);
+	assert_string_equal(s->probe.vm, "client"); /* defaults to the probe-role VM */
+	assert_int_equal(s->probe.n_opts, 2);
+	assert_string_equal(s->probe.opts[1].key, "max-conn"); /* '_' becomes '-' */
+	assert_string_equal(s->bombs[0].opts[0].value, "${web}:5201");
+	assert_int_equal(s->n_phases, 2);
+	assert_string_equal(s->phases[1].twin, "cpu");
+	assert_null(s->phases[0].twin);
+	assert_int_equal(s->phases[1].n_prio, 2);
+	assert_int_equal(s->phases[1].prio[0].weight, 2048);
+	assert_int_equal(s->phases[1].prio[0].cap, -1);
+	assert_int_equal(s->phases[1].prio[1].cap, 50);
+
+	struct backend_config cfg = { 0 };
+
+	scenario_backend_config(s, &cfg);
+	assert_string_equal(cfg.name, "xenapi");
+	assert_string_equal(cfg.xenapi_password_file, "/etc/pw");
+	scenario_free(s);
+}
+
+static void sweep_expands_one_phase_per_value(void **state)
+{
+	struct scenario *s = NULL;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(parse(HEAD "[phase cpu]\nbombs = cpu\n[phase cpu+prio]\nbombs = cpu\n"
+				    "weight.web = 256, 512,1024 ,4096\ncap.noisy = 50\n",
+			       &s, err, sizeof(err)),
+			 0);
+	assert_int_equal(s->n_phases, 5);
+	assert_string_equal(s->phases[0].name, "cpu");
+	assert_string_equal(s->phases[2].name, "cpu+prio[weight.web=512]");
+	assert_string_equal(s->phases[4].name, "cpu+prio[weight.web=4096]");
+	for (size_t i = 1; i < 5; i++) {
+		assert_string_equal(s->phases[i].sweep_key, "weight.web");
+		assert_string_equal(s->phases[i].twin, "cpu");
+		assert_int_equal(s->phases[i].n_bombs, 1);
+		assert_int_equal(s->phases[i].prio[0].cap, -1);
+		assert_int_equal(s->phases[i].prio[1].cap, 50);
+	}
+	assert_int_equal(s->phases[1].prio[0].weight, 256);
+	assert_int_equal(s->phases[3].prio[0].weight, 1024);
+	assert_int_equal(s->phases[3].sweep_value, 1024);
+	scenario_free(s);
+}
+
+static void sweep_on_cap_names_the_cap(void **state)
+{
+	struct scenario *s = NULL;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(parse(HEAD "[phase capped]\nbombs = cpu\ncap.noisy = 0, 25\n", &s, err,
+			       sizeof(err)),
+			 0);
+	assert_int_equal(s->n_phases, 2);
+	assert_string_equal(s->phases[1].name, "capped[cap.noisy=25]");
+	assert_int_equal(s->phases[1].prio[0].cap, 25);
+	assert_int_equal(s->phases[1].prio[0].weight, -1);
+	scenario_free(s);
+}
+
+static void default_scenarios_parse_and_fit_their_budget(void **state)
+{
+	(void)state;
+	for (int quick = 0; quick < 2; quick++) {
+		const char *t = scenario_default_text(quick);
+		struct scenario *s = NULL;
+		char err[512];
+
+		assert_int_equal(scenario_parse("<default>", t, strlen(t), &s, err, sizeof(err)),
+				 0);
+		assert_int_equal(s->n_phases, 15);
+		assert_string_equal(s->phases[0].name, "baseline");
+		assert_non_null(scenario_bomb(s, "net-send"));
+		/* every bomb phase has its prioritised twin */
+		for (size_t i = 1; i < s->n_phases; i++)
+			if (strstr(s->phases[i].name, "+prio"))
+				assert_non_null(s->phases[i].twin);
+		if (quick)
+			assert_true(scenario_estimate_s(s) <= 120.0);
+		else
+			assert_true(scenario_estimate_s(s) <= 600.0);
+		scenario_free(s);
+	}
+}
+
+static void quick_shortens_any_scenario(void **state)
+{
+	struct scenario *s = NULL;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(parse("[global]\nduration = 1m\nrounds = 5\n" HEAD "[phase a]\n", &s, err,
+			       sizeof(err)),
+			 0);
+	scenario_make_quick(s);
+	assert_int_equal(s->rounds, 1);
+	assert_int_equal(s->duration_ns, 3 * NSEC_PER_SEC);
+	scenario_free(s);
+}
+
+static void select_phases_keeps_named_and_drops_lost_twins(void **state)
+{
+	struct scenario *s = NULL;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(parse(HEAD "[phase baseline]\n[phase cpu]\nbombs = cpu\n[phase cpu+prio]\n"
+				    "bombs = cpu\nweight.web = 512, 1024\n",
+			       &s, err, sizeof(err)),
+			 0);
+	assert_int_equal(scenario_select_phases(s, "baseline,cpu+prio", err, sizeof(err)), 0);
+	assert_int_equal(s->n_phases, 3); /* baseline + both sweep members */
+	assert_null(s->phases[1].twin);	  /* cpu is gone */
+	assert_int_equal(scenario_select_phases(s, "nope", err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "no phase 'nope'"));
+	scenario_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parse_rejects_each_error_with_file_line),
+		cmocka_unit_test(parse_accepts_minimal_with_defaults),
+		cmocka_unit_test(parse_reads_keys_comments_and_options),
+		cmocka_unit_test(sweep_expands_one_phase_per_value),
+		cmocka_unit_test(sweep_on_cap_names_the_cap),
+		cmocka_unit_test(default_scenarios_parse_and_fit_their_budget),
+		cmocka_unit_test(quick_shortens_any_scenario),
+		cmocka_unit_test(select_phases_keeps_named_and_drops_lost_twins),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
