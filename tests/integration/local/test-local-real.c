@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <ifaddrs.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -321,6 +322,59 @@ static void real_sched_set_reads_back(void **state)
 	assert_int_equal(ops->sched_set(b, "web", &p, &err), 0);
 }
 
+/* Spins on CPU 0 for 1 s of wall time; returns the percent of it that it got. */
+static int burn(void *arg)
+{
+	cpu_set_t one;
+	uint64_t start = clock_now_ns(), cpu0;
+	volatile uint64_t x = 0;
+
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	if (sched_setaffinity(0, sizeof(one), &one) < 0)
+		return 255;
+	cpu0 = clock_process_cpu_ns();
+	while (clock_now_ns() - start < NSEC_PER_SEC)
+		for (int i = 0; i < 10000; i++)
+			x += (uint64_t)i;
+	return (int)((clock_process_cpu_ns() - cpu0) * 100 / (clock_now_ns() - start));
+}
+
+static void real_weights_and_caps_share_a_cpu_as_set(void **state)
+{
+	struct sched_params lo = { .weight = 256, .cap = 0 }, hi = { .weight = 2048, .cap = 0 };
+	struct sched_params capped = { .weight = 256, .cap = 20 };
+	struct backend_err err = { 0 };
+	pid_t pw, pn;
+	int sw, sn, web, noisy;
+
+	assert_int_equal(ops->sched_set(b, "web", &lo, &err), 0);
+	assert_int_equal(ops->sched_set(b, "noisy", &hi, &err), 0);
+	pw = fork();
+	if (pw == 0)
+		_exit(backend_local_enter(b, "web") < 0 ? 254 : burn(NULL));
+	pn = fork();
+	if (pn == 0)
+		_exit(backend_local_enter(b, "noisy") < 0 ? 254 : burn(NULL));
+	assert_int_equal(waitpid(pw, &sw, 0), pw);
+	assert_int_equal(waitpid(pn, &sn, 0), pn);
+	web = exit_code(sw);
+	noisy = exit_code(sn);
+	fprintf(stderr, "# one CPU shared, weight 256 vs 2048: %d%% vs %d%%\n", web, noisy);
+	assert_true(web < 200 && noisy < 200);
+	/* 8:1 asked; load elsewhere on the host and PELT's ramp-up blur it, equal would be 1:1 */
+	assert_true(noisy > 0);
+	assert_true(noisy >= 2 * web);
+
+	assert_int_equal(ops->sched_set(b, "web", &capped, &err), 0);
+	web = exit_code(in_vm("web", burn, NULL, 5 * NSEC_PER_SEC));
+	fprintf(stderr, "# alone with cap 20: %d%% of a CPU\n", web);
+	assert_true(web <= 30);
+	assert_int_equal(ops->sched_set(b, "web", &lo, &err), 0);
+	lo.weight = 256;
+	assert_int_equal(ops->sched_set(b, "noisy", &lo, &err), 0);
+}
+
 static int hog(void *arg)
 {
 	size_t len = 256u << 20;
@@ -539,6 +593,7 @@ int main(void)
 		cmocka_unit_test(real_enter_places_child_in_vm_cgroups_and_netns),
 		cmocka_unit_test(real_vms_reach_each_other_over_the_bridge_only),
 		cmocka_unit_test(real_sched_set_reads_back),
+		cmocka_unit_test(real_weights_and_caps_share_a_cpu_as_set),
 		cmocka_unit_test(real_memory_limit_kills_a_hog),
 		cmocka_unit_test(real_pids_limit_bounds_a_fork_loop),
 		cmocka_unit_test(real_list_vms_shows_the_run),
