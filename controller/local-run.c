@@ -17,7 +17,7 @@
 
 #include "netns.h"
 
-static void close_vm_fds(struct backend *b)
+void local_close_fds(struct backend *b)
 {
 	for (size_t i = 0; i < b->n_vms; i++) {
 		struct local_vm *v = &b->vms[i];
@@ -38,7 +38,7 @@ int local_teardown_run(struct backend *b, struct backend_err *err)
 {
 	int ret = 0, r;
 
-	close_vm_fds(b);
+	local_close_fds(b);
 	for (size_t h = 0; h < b->sys.n_hier; h++) {
 		if (!b->run_group.dir[h][0])
 			continue;
@@ -280,6 +280,7 @@ int backend_local_prepare(struct backend *b, const struct local_vm_spec *vms, si
 			probe = v->name;
 	}
 	b->prepared = true; /* from here on, a failure tears down what exists */
+	b->owner = getpid();
 	r = cg_create_run(&b->sys, &b->run_group, err);
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = setup_vm(b, &b->vms[i], &vms[i], err);
