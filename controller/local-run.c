@@ -119,18 +119,17 @@ static int check_leftovers(struct backend *b, const struct local_vm_spec *vms, s
 			   struct backend_err *err)
 {
 	const char *found = NULL;
+	char ns[LOCAL_NS_MAX];
 
 	for (size_t h = 0; h < b->sys.n_hier && !found; h++)
 		if (access(b->run_group.dir[h], F_OK) == 0)
 			found = b->run_group.dir[h];
 	if (!b->fake_root && !found && netns_exists(b->sw_name))
-		found = b->sw_name;
+		found = b->sw_name; /* a namespace: `ip netns list` shows it */
 	for (size_t i = 0; i < n && !b->fake_root && !found; i++) {
-		char ns[LOCAL_NS_MAX];
-
 		snprintf(ns, sizeof(ns), "isolab-%s-%s", b->run, vms[i].name);
 		if (netns_exists(ns))
-			found = NETNS_DIR "/isolab-<run>-<vm>";
+			found = ns;
 	}
 	if (found) {
 		backend_errf(err, "EEXIST",

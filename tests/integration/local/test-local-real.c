@@ -40,7 +40,7 @@ static const struct backend_ops *ops = &backend_local_ops;
 
 #define PORT 7100
 
-static char run1[32], run2[32], run3[32];
+static char run1[32], run2[32], run3[32], run4[32];
 static struct backend *b;
 
 static const struct local_vm_spec vms[] = {
@@ -549,6 +549,30 @@ static void real_cleanup_after_crash_leaves_nothing(void **state)
 	assert_int_equal(backend_local_cleanup_run(run2, NULL, &err), 0);
 }
 
+static void real_prepare_refuses_a_leftover_namespace(void **state)
+{
+	struct backend_config cfg = { .name = "local", .run_id = run4 };
+	const char *argv[] = { "ip", "netns", "add", NULL, NULL };
+	struct backend_err err = { 0 };
+	struct backend *lb = NULL;
+	char name[96], *out = NULL;
+	int st = 0;
+
+	snprintf(name, sizeof(name), "isolab-%s-noisy", run4);
+	argv[3] = name;
+	assert_int_equal(proc_run(argv, NULL, true, 5 * NSEC_PER_SEC, 4096, &out, &st), 0);
+	free(out);
+	assert_true(netns_present(name));
+	assert_int_equal(ops->open(&cfg, &lb, &err), 0);
+	assert_int_equal(backend_local_prepare(lb, vms, 3, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, name));
+	assert_non_null(strstr(err.msg, "isolab restore"));
+	ops->close(lb);
+	assert_true(netns_present(name)); /* not ours to remove: it was there before */
+	assert_int_equal(backend_local_cleanup_run(run4, NULL, &err), 1);
+	assert_false(netns_present(name));
+}
+
 static void real_v2_mount_without_controllers_still_tracks_and_kills(void **state)
 {
 	const char *root = "/sys/fs/cgroup/unified";
@@ -607,6 +631,7 @@ int main(void)
 		cmocka_unit_test(real_list_vms_shows_the_run),
 		cmocka_unit_test(real_teardown_leaves_nothing),
 		cmocka_unit_test(real_cleanup_after_crash_leaves_nothing),
+		cmocka_unit_test(real_prepare_refuses_a_leftover_namespace),
 		cmocka_unit_test(real_v2_mount_without_controllers_still_tracks_and_kills),
 	};
 	const char *ci = getenv("CI");
@@ -625,6 +650,7 @@ int main(void)
 	snprintf(run1, sizeof(run1), "it%d", (int)getpid());
 	snprintf(run2, sizeof(run2), "it%dc", (int)getpid());
 	snprintf(run3, sizeof(run3), "it%dv", (int)getpid());
+	snprintf(run4, sizeof(run4), "it%dl", (int)getpid());
 	ret = cmocka_run_group_tests(tests, setup, NULL);
 	/* whatever happened above, leave nothing of ours behind */
 	if (b)
@@ -632,5 +658,6 @@ int main(void)
 	(void)backend_local_cleanup_run(run1, NULL, NULL);
 	(void)backend_local_cleanup_run(run2, NULL, NULL);
 	(void)backend_local_cleanup_run(run3, NULL, NULL);
+	(void)backend_local_cleanup_run(run4, NULL, NULL);
 	return ret;
 }
