@@ -258,8 +258,8 @@ static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *
 		char *out = NULL;
 
 		snprintf(R->urls_file, sizeof(R->urls_file), "/tmp/isolab-urls-%s.txt", R->run_id);
-		snprintf(cmd, sizeof(cmd), "curl -fsS -o %s http://%s:%u/urls", R->urls_file, addr,
-			 R->s->victim_port);
+		snprintf(cmd, sizeof(cmd), "curl -fsS --noproxy '*' -o %s http://%s:%u/urls",
+			 R->urls_file, addr, R->s->victim_port);
 		r = proc_run(argv, NULL, true, 30 * NSEC_PER_SEC, 65536, &out, &st);
 		free(out);
 		return r < 0 ? r : (WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO);
@@ -281,6 +281,19 @@ static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *
 	if (r < 0)
 		return r;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+}
+
+/* Runs one short command on an ssh guest; 0 when it exited 0. */
+static int ssh_oneshot(const char *host, const char *cmd)
+{
+	const char *argv[] = { "ssh", "-o", "BatchMode=yes", "-T", "--", host, cmd, NULL };
+	char *out = NULL;
+	int st, r = proc_run(argv, NULL, true, 30 * NSEC_PER_SEC, 65536, &out, &st);
+
+	free(out);
+	if (r == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		r = -EIO;
+	return r;
 }
 
 static int start_victim(struct run *R)
@@ -336,11 +349,25 @@ static int start_victim(struct run *R)
 static void stop_victim(struct run *R)
 {
 	struct tool_proc *pp = &R->victim;
+	const struct scn_vm *vm = scenario_victim(R->s);
+	const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
+	char cmd[RUN_PATH_MAX + 128];
+
 	if (!R->victim_started)
 		return;
 	exec_stop_all(&R->x, &pp, 1, STOP_GRACE_NS);
 	tool_proc_done(&R->victim);
 	R->victim_started = false;
+	/* what the run put on ssh guests (local files go with the scratch dir) */
+	if (vm->ssh) {
+		snprintf(cmd, sizeof(cmd), "rm -f /tmp/isolab-victim-%s.db*", R->run_id);
+		if (ssh_oneshot(vm->ssh, cmd) < 0)
+			log_warn("could not remove the victim database on %s", vm->ssh);
+	}
+	if (pvm->ssh) {
+		snprintf(cmd, sizeof(cmd), "rm -f %s", R->urls_file);
+		(void)ssh_oneshot(pvm->ssh, cmd);
+	}
 }
 
 /* ---- one run (round x phase) ---- */
