@@ -59,5 +59,13 @@ int backend_local_teardown(struct backend *b, struct backend_err *err);
  */
 int backend_local_cleanup_run(const char *run_id, const char *cgroup_root, struct backend_err *err);
 
+/*
+ * Like backend_ops.sched_get, and says whether the values are exact: false when the cgroup
+ * holds a value (set outside isolab) that no Xen weight/cap maps onto exactly, so that
+ * setting the returned values again would not restore it bit for bit.
+ */
+int backend_local_sched_get_exact(struct backend *b, const char *vm, struct sched_params *out,
+				  bool *exact, struct backend_err *err);
+
 /* A one-line description of how the probe VM is protected, for the manifest and report. */
 const char *backend_local_probe_protection(struct backend *b);

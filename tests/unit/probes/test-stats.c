@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+/* Recording, the per-second timeline and the metrics JSON (probes/stats.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "hist.h"
+#include "json.h"
+#include "probe.h"
+
+#define T0 (1000 * NSEC_PER_SEC)
+
+struct fixture {
+	struct probe_config cfg;
+	struct probe_run run;
+	struct probe_stats st;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->cfg.kind = "http";
+	f->run.cfg = &f->cfg;
+	f->run.start_ns = T0;
+	f->run.measure_ns = T0 + 2 * NSEC_PER_SEC; /* 2 s warmup */
+	f->run.end_ns = UINT64_MAX;
+	assert_int_equal(probe_timeline_init(&f->run.tl), 0);
+	assert_int_equal(probe_stats_init(&f->st), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	probe_stats_done(&f->st);
+	probe_timeline_done(&f->run.tl);
+	free(f);
+	return 0;
+}
+
+static void record(struct fixture *f, uint64_t intended, uint64_t delay, uint64_t lat,
+		   enum probe_fail fail)
+{
+	struct probe_sample s = {
+		.intended_ns = intended,
+		.sent_ns = intended + delay,
+		.done_ns = intended + delay + lat,
+		.latency_ns = delay + lat,
+		.raw_ns = lat,
+		.fail = fail,
+		.status = fail == PROBE_OK ? 200 : 503,
+	};
+
+	probe_record(&f->run, &f->st, &s);
+}
+
+static void record_ignores_requests_intended_during_warmup(void **state)
+{
+	struct fixture *f = *state;
+
+	record(f, T0, 0, NSEC_PER_MSEC, PROBE_OK);
+	record(f, f->run.measure_ns - 1, 0, NSEC_PER_MSEC, PROBE_OK);
+	assert_int_equal(f->st.requests, 0);
+	record(f, f->run.measure_ns, 0, NSEC_PER_MSEC, PROBE_OK);
+	assert_int_equal(f->st.requests, 1);
+	assert_int_equal(hist_count(f->st.lat), 1);
+}
+
+static void record_keeps_corrected_and_uncorrected_latency(void **state)
+{
+	struct fixture *f = *state;
+
+	/* sent 500 ms late (the server was stalled), answered in 1 ms */
+	record(f, f->run.measure_ns, 500 * NSEC_PER_MSEC, NSEC_PER_MSEC, PROBE_OK);
+	assert_true(hist_max(f->st.lat) >= 500 * NSEC_PER_MSEC);
+	assert_true(hist_max(f->st.raw) <= NSEC_PER_MSEC + NSEC_PER_MSEC / 100);
+}
+
+static void record_counts_failures_by_kind(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t t = f->run.measure_ns;
+
+	record(f, t, 0, 1000, PROBE_OK);
+	record(f, t, 0, 1000, PROBE_FAIL_TIMEOUT);
+	record(f, t, 0, 1000, PROBE_FAIL_HTTP_STATUS);
+	record(f, t, 0, 1000, PROBE_FAIL_HTTP_STATUS);
+	record(f, t, 0, 1000, PROBE_FAIL_READ);
+	assert_int_equal(f->st.requests, 5);
+	assert_int_equal(f->st.ok, 1);
+	assert_int_equal(f->st.failed_by[PROBE_FAIL_TIMEOUT], 1);
+	assert_int_equal(f->st.failed_by[PROBE_FAIL_HTTP_STATUS], 2);
+	assert_int_equal(f->st.failed_by[PROBE_FAIL_READ], 1);
+	assert_int_equal(f->st.failed_by[PROBE_FAIL_CONNECT], 0);
+}
+
+static void timeline_has_a_point_per_second_including_silent_ones(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t m = f->run.measure_ns;
+
+	/* second 0: 3 fast requests; seconds 1-2: nothing (a freeze); second 3: one slow */
+	for (int i = 0; i < 3; i++)
+		record(f, m + i * 100 * NSEC_PER_MSEC, 0, NSEC_PER_MSEC, PROBE_OK);
+	record(f, m + 1500 * NSEC_PER_MSEC, 0, 2 * NSEC_PER_SEC, PROBE_FAIL_TIMEOUT);
+	probe_stats_tick(&f->run, &f->st, UINT64_MAX);
+	probe_timeline_close_before(&f->run.tl, 4);
+	assert_int_equal(f->run.tl.n, 4);
+	assert_int_equal(f->run.tl.points[0].requests, 3);
+	assert_int_equal(f->run.tl.points[0].failures, 0);
+	assert_true(f->run.tl.points[0].p50_ms > 0.99 && f->run.tl.points[0].p50_ms < 1.01);
+	assert_int_equal(f->run.tl.points[1].requests, 0);
+	assert_true(f->run.tl.points[1].p50_ms < 0);
+	assert_int_equal(f->run.tl.points[2].requests, 0);
+	assert_int_equal(f->run.tl.points[3].requests, 1);
+	assert_int_equal(f->run.tl.points[3].failures, 1);
+	assert_true(f->run.tl.points[3].p99_ms > 1999 && f->run.tl.points[3].p99_ms < 2001);
+}
+
+static void timeline_merges_workers_into_the_same_second(void **state)
+{
+	struct fixture *f = *state;
+	struct probe_stats other;
+	uint64_t m = f->run.measure_ns;
+
+	assert_int_equal(probe_stats_init(&other), 0);
+	record(f, m, 0, NSEC_PER_MSEC, PROBE_OK);
+	struct probe_sample s = { .intended_ns = m,
+				  .sent_ns = m,
+				  .done_ns = m + 9 * NSEC_PER_MSEC,
+				  .latency_ns = 9 * NSEC_PER_MSEC,
+				  .raw_ns = 9 * NSEC_PER_MSEC };
+	probe_record(&f->run, &other, &s);
+	probe_stats_tick(&f->run, &f->st, UINT64_MAX);
+	probe_stats_tick(&f->run, &other, UINT64_MAX);
+	probe_timeline_close_before(&f->run.tl, 1);
+	assert_int_equal(f->run.tl.n, 1);
+	assert_int_equal(f->run.tl.points[0].requests, 2);
+	assert_true(f->run.tl.points[0].p99_ms > 8.9);
+
+	probe_stats_merge(&f->st, &other);
+	assert_int_equal(f->st.requests, 2);
+	assert_int_equal(hist_count(f->st.lat), 2);
+	probe_stats_done(&other);
+}
+
+static void ticket_stops_the_run_after_n_measured_requests(void **state)
+{
+	struct fixture *f = *state;
+
+	f->cfg.requests = 2;
+	assert_true(probe_take_ticket(&f->run, T0)); /* warmup: free */
+	assert_true(probe_take_ticket(&f->run, f->run.measure_ns));
+	assert_false(atomic_load(&f->run.stop));
+	assert_true(probe_take_ticket(&f->run, f->run.measure_ns));
+	assert_true(atomic_load(&f->run.stop));
+	assert_false(probe_take_ticket(&f->run, f->run.measure_ns));
+	assert_true(probe_stopping(&f->run, f->run.measure_ns));
+}
+
+static void sqlstate_counts_codes_and_overflows(void **state)
+{
+	struct fixture *f = *state;
+	char code[6];
+
+	probe_count_sqlstate(&f->st, "42P01");
+	probe_count_sqlstate(&f->st, "42P01");
+	probe_count_sqlstate(&f->st, "57014");
+	assert_int_equal(f->st.n_sqlstate, 2);
+	assert_string_equal(f->st.sqlstate[0].code, "42P01");
+	assert_int_equal(f->st.sqlstate[0].count, 2);
+	for (int i = 0; i < PROBE_SQLSTATE_MAX + 5; i++) {
+		snprintf(code, sizeof(code), "X%04d", i);
+		probe_count_sqlstate(&f->st, code);
+	}
+	assert_int_equal(f->st.n_sqlstate, PROBE_SQLSTATE_MAX);
+	assert_int_equal(f->st.sqlstate_overflow, 7);
+}
+
+static void metrics_json_has_the_contract_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct json_writer *w = json_new(0);
+	const char *text;
+	static const char *const keys[] = {
+		"\"requests\":",       "\"ok\":",
+		"\"failed\":",	       "\"failed_by\":",
+		"\"timeout\":",	       "\"connect\":",
+		"\"http_status\":",    "\"read\":",
+		"\"other\":",	       "\"success_pct\":",
+		"\"throughput_rps\":", "\"latency_ms\":",
+		"\"p999\":",	       "\"stdev\":",
+		"\"timeline\":",       "\"latency_uncorrected_ms\":",
+		"\"histogram\":",      "\"t_s\":",
+		"\"p99_ms\":",
+	};
+
+	assert_non_null(w);
+	record(f, f->run.measure_ns, 0, NSEC_PER_MSEC, PROBE_OK);
+	record(f, f->run.measure_ns, 0, NSEC_PER_MSEC, PROBE_FAIL_CONNECT);
+	probe_stats_tick(&f->run, &f->st, UINT64_MAX);
+	probe_timeline_close_before(&f->run.tl, 1);
+	json_obj_begin(w);
+	probe_metrics_json(w, &f->run, &f->st, 2 * NSEC_PER_SEC, true);
+	json_obj_end(w);
+	assert_int_equal(json_error(w), 0);
+	text = json_data(w, NULL);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		assert_non_null(strstr(text, keys[i]));
+	assert_non_null(strstr(text, "\"success_pct\":50"));
+	assert_non_null(strstr(text, "\"throughput_rps\":1"));
+	json_free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(record_ignores_requests_intended_during_warmup,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(record_keeps_corrected_and_uncorrected_latency,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(record_counts_failures_by_kind, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			timeline_has_a_point_per_second_including_silent_ones, setup, teardown),
+		cmocka_unit_test_setup_teardown(timeline_merges_workers_into_the_same_second, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(ticket_stops_the_run_after_n_measured_requests,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(sqlstate_counts_codes_and_overflows, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(metrics_json_has_the_contract_keys, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
