@@ -77,6 +77,14 @@ def main():
         left = common.leftovers(m["run_id"])
         assert not left, "left behind: %s" % left
         runs = {r["phase"]: r for r in m["runs"] if r["round"] == 1}
+        with open(os.path.join(run_dir, runs["cpu"]["bombs"]["cpu"])) as f:
+            share = json.load(f)["metrics"].get("cpu_share", 1.0)
+        if share < 0.25 and os.environ.get("CI") != "true":
+            # the CPU bomb itself got almost no CPU: the host is busy with other work and
+            # latencies measure that, not the bomb (in CI the machine is ours: assert)
+            print("SKIP: host too busy to measure (the CPU bomb got %.0f %% of the CPUs); "
+                  "everything but the latency ordering passed" % (share * 100))
+            sys.exit(common.SKIP)
         samples = {n: [p99(run_dir, runs[n])] for n in ("baseline", "cpu", "cpu+prio")}
         # one 3 s round is noisy on a busy host: when the ordering does not show, measure
         # the three phases twice more and judge on the median of three
