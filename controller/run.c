@@ -283,6 +283,24 @@ static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
 }
 
+/* A free TCP port on loopback (for a victim that shares the host's network namespace). */
+static uint16_t free_loopback_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	uint16_t port = 0;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return 0;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
 /* Runs one short command on an ssh guest; 0 when it exited 0. */
 static int ssh_oneshot(const char *host, const char *cmd)
 {
@@ -305,6 +323,13 @@ static int start_victim(struct run *R)
 	int r;
 
 	tool_proc_init(&R->victim, "victim");
+	if (!R->local && !vm->ssh && !R->s->victim_port_set) {
+		/* on the host itself: two runs (or anything else) must not fight over 8080 */
+		uint16_t port = free_loopback_port();
+
+		if (port)
+			R->s->victim_port = port;
+	}
 	arg(&a, "isolab-victim");
 	arg(&a, "--listen");
 	/* inside its own VM: its address there; a guest over ssh: every interface */
