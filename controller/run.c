@@ -501,7 +501,14 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 			exec_stop_all(&R->x, &pp, 1, NSEC_PER_SEC);
 			return -ETIMEDOUT;
 		}
-		(void)exec_pump(all, n, 200 * NSEC_PER_MSEC);
+		if (R->victim_started && n < 63) {
+			/* keep reading the victim too: a full stderr pipe would stall it */
+			all[n] = &R->victim;
+			(void)exec_pump(all, n + 1, 200 * NSEC_PER_MSEC);
+			all[n] = NULL;
+		} else {
+			(void)exec_pump(all, n, 200 * NSEC_PER_MSEC);
+		}
 		show_progress(R, idx, "measuring");
 	}
 	return 0;
@@ -513,7 +520,7 @@ static int run_one(struct run *R, size_t idx)
 	const struct scn_phase *ph = &R->s->phases[pr->phase];
 	struct run_rec *rec = &R->recs[R->n_recs];
 	struct tool_proc *bombs = calloc(ph->n_bombs + 1, sizeof(*bombs));
-	struct tool_proc **all = calloc(ph->n_bombs + 2, sizeof(*all));
+	struct tool_proc **all = calloc(ph->n_bombs + 3, sizeof(*all)); /* + probe + victim */
 	struct tool_proc probe;
 	char dir[RUN_PATH_MAX + 256], path[RUN_PATH_MAX + 512];
 	uint64_t bomb_dur = R->s->warmup_ns + R->s->duration_ns + 60 * NSEC_PER_SEC;
@@ -877,6 +884,12 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 		goto out_victim;
 
 	for (size_t i = 0; i < R.plan.n && !sig_stop_requested(); i++) {
+		if (R.victim_started && R.victim.exited) {
+			log_error(
+				"isolab-victim exited (status %d) - see %s/victim.stderr; stopping",
+				R.victim.status, R.dir);
+			break;
+		}
 		if (run_one(&R, i) < 0)
 			break;
 		(void)manifest_write(&R, false);
