@@ -514,45 +514,13 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 	return 0;
 }
 
-static int run_one(struct run *R, size_t idx)
+/* Starts the phase's bombs, receivers first (the senders need a peer), each waited for. */
+static void start_bombs(struct run *R, const struct scn_phase *ph, const char *dir,
+			struct tool_proc *bombs)
 {
-	const struct plan_run *pr = &R->plan.runs[idx];
-	const struct scn_phase *ph = &R->s->phases[pr->phase];
-	struct run_rec *rec = &R->recs[R->n_recs];
-	struct tool_proc *bombs = calloc(ph->n_bombs + 1, sizeof(*bombs));
-	struct tool_proc **all = calloc(ph->n_bombs + 3, sizeof(*all)); /* + probe + victim */
-	struct tool_proc probe;
-	char dir[RUN_PATH_MAX + 256], path[RUN_PATH_MAX + 512];
 	uint64_t bomb_dur = R->s->warmup_ns + R->s->duration_ns + 60 * NSEC_PER_SEC;
-	bool ok = true;
-	int r = 0;
+	char path[RUN_PATH_MAX + 512];
 
-	if (!bombs || !all) {
-		free(bombs);
-		free(all);
-		return -ENOMEM;
-	}
-	memset(rec, 0, sizeof(*rec));
-	rec->idx = idx;
-	rec->bomb_ok = calloc(ph->n_bombs + 1, sizeof(*rec->bomb_ok));
-	if (!rec->bomb_ok) {
-		free(bombs);
-		free(all);
-		return -ENOMEM;
-	}
-	R->n_recs++;
-	clock_iso8601(clock_wall_ns(), rec->started, sizeof(rec->started));
-	snprintf(dir, sizeof(dir), "%s/%s", R->dir, pr->dir);
-	(void)file_mkdirs(dir, 0755);
-	if (!progress_enabled())
-		log_info("[%zu/%zu] round %u/%u phase %s", idx + 1, R->plan.n, pr->round,
-			 R->s->rounds, ph->name);
-	show_progress(R, idx, "starting");
-
-	/* 1. priorities, journal first */
-	apply_prio(R, ph, &ok);
-
-	/* 2. bombs: receivers first (the senders need a peer), each waited for */
 	for (int pass = 0; pass < 2 && !sig_stop_requested(); pass++) {
 		struct tool_proc *started[64];
 		size_t ns = 0;
@@ -594,48 +562,98 @@ static int run_one(struct run *R, size_t idx)
 			if (!started[i]->ready)
 				log_warn("%s did not report ready", started[i]->label);
 	}
+}
 
-	/* 3. the probe: its own warmup, then the measurement */
-	tool_proc_init(&probe, "probe");
-	if (!sig_stop_requested()) {
-		const struct scn_tool *t = &R->s->probe;
-		const struct scn_vm *vm = scenario_vm(R->s, t->vm);
-		struct args a = { 0 };
+/* Starts the probe: its own warmup (the bombs' warmup too), then the measurement. */
+static int start_probe(struct run *R, const char *dir, struct tool_proc *probe)
+{
+	char path[RUN_PATH_MAX + 512];
+	int r = 0;
 
-		arg(&a, "isolab-probe");
-		arg(&a, t->kind);
-		if (strcmp(t->kind, "http") == 0 && R->s->probe_target &&
-		    strcmp(R->s->probe_target, "victim") == 0) {
-			arg(&a, "--urls");
-			arg(&a, R->urls_file);
-			arg(&a, "--base");
-			arg(&a, R->victim_url);
-		} else if (R->s->probe_target && strcmp(R->s->probe_target, "victim") != 0) {
-			char *copy = strdup(R->s->probe_target), *tok, *save = NULL;
+	const struct scn_tool *t = &R->s->probe;
+	const struct scn_vm *vm = scenario_vm(R->s, t->vm);
+	struct args a = { 0 };
 
-			for (tok = copy ? strtok_r(copy, " ,\t", &save) : NULL; tok;
-			     tok = strtok_r(NULL, " ,\t", &save)) {
-				arg(&a, "--url");
-				arg_own(&a, subst(R, tok));
-			}
-			free(copy);
+	arg(&a, "isolab-probe");
+	arg(&a, t->kind);
+	if (strcmp(t->kind, "http") == 0 && R->s->probe_target &&
+	    strcmp(R->s->probe_target, "victim") == 0) {
+		arg(&a, "--urls");
+		arg(&a, R->urls_file);
+		arg(&a, "--base");
+		arg(&a, R->victim_url);
+	} else if (R->s->probe_target && strcmp(R->s->probe_target, "victim") != 0) {
+		char *copy = strdup(R->s->probe_target), *tok, *save = NULL;
+
+		for (tok = copy ? strtok_r(copy, " ,\t", &save) : NULL; tok;
+		     tok = strtok_r(NULL, " ,\t", &save)) {
+			arg(&a, "--url");
+			arg_own(&a, subst(R, tok));
 		}
-		arg(&a, "--duration");
-		argf(&a, "%llums", (unsigned long long)(R->s->duration_ns / NSEC_PER_MSEC));
-		arg(&a, "--warmup");
-		argf(&a, "%llums", (unsigned long long)(R->s->warmup_ns / NSEC_PER_MSEC));
-		arg(&a, "--json");
-		arg(&a, "--quiet");
-		if (!vm->ssh) {
-			arg(&a, "--log");
-			argf(&a, "%s/probe-requests.csv", dir);
-		}
-		tool_opts(R, &a, t);
-		snprintf(path, sizeof(path), "%s/probe.stderr", dir);
-		if (start_tool(R, vm, &a, path, &probe) < 0)
-			ok = false;
-		args_free(&a);
+		free(copy);
 	}
+	arg(&a, "--duration");
+	argf(&a, "%llums", (unsigned long long)(R->s->duration_ns / NSEC_PER_MSEC));
+	arg(&a, "--warmup");
+	argf(&a, "%llums", (unsigned long long)(R->s->warmup_ns / NSEC_PER_MSEC));
+	arg(&a, "--json");
+	arg(&a, "--quiet");
+	if (!vm->ssh) {
+		arg(&a, "--log");
+		argf(&a, "%s/probe-requests.csv", dir);
+	}
+	tool_opts(R, &a, t);
+	snprintf(path, sizeof(path), "%s/probe.stderr", dir);
+	if (start_tool(R, vm, &a, path, probe) < 0)
+		r = -EIO;
+	args_free(&a);
+	return r;
+}
+
+static int run_one(struct run *R, size_t idx)
+{
+	const struct plan_run *pr = &R->plan.runs[idx];
+	const struct scn_phase *ph = &R->s->phases[pr->phase];
+	struct run_rec *rec = &R->recs[R->n_recs];
+	struct tool_proc *bombs = calloc(ph->n_bombs + 1, sizeof(*bombs));
+	struct tool_proc **all = calloc(ph->n_bombs + 3, sizeof(*all)); /* + probe + victim */
+	struct tool_proc probe;
+	char dir[RUN_PATH_MAX + 256], path[RUN_PATH_MAX + 512];
+	bool ok = true;
+	int r = 0;
+
+	if (!bombs || !all) {
+		free(bombs);
+		free(all);
+		return -ENOMEM;
+	}
+	memset(rec, 0, sizeof(*rec));
+	rec->idx = idx;
+	rec->bomb_ok = calloc(ph->n_bombs + 1, sizeof(*rec->bomb_ok));
+	if (!rec->bomb_ok) {
+		free(bombs);
+		free(all);
+		return -ENOMEM;
+	}
+	R->n_recs++;
+	for (size_t i = 0; i < ph->n_bombs; i++)
+		tool_proc_init(&bombs[i], ph->bombs[i]); /* every one, started or not */
+	clock_iso8601(clock_wall_ns(), rec->started, sizeof(rec->started));
+	snprintf(dir, sizeof(dir), "%s/%s", R->dir, pr->dir);
+	(void)file_mkdirs(dir, 0755);
+	if (!progress_enabled())
+		log_info("[%zu/%zu] round %u/%u phase %s", idx + 1, R->plan.n, pr->round,
+			 R->s->rounds, ph->name);
+	show_progress(R, idx, "starting");
+
+	/* 1. priorities, journal first */
+	apply_prio(R, ph, &ok);
+
+	start_bombs(R, ph, dir, bombs);
+
+	tool_proc_init(&probe, "probe");
+	if (!sig_stop_requested() && start_probe(R, dir, &probe) < 0)
+		ok = false;
 	{
 		size_t k = 0;
 
