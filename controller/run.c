@@ -778,6 +778,34 @@ static int prepare_local(struct run *R)
 	return 0;
 }
 
+/* Every VM a phase prioritises must be known to the backend before anything starts. */
+static int preflight(struct run *R)
+{
+	struct backend_err err = { 0 };
+	unsigned warned = 0;
+
+	for (size_t i = 0; i < R->s->n_phases; i++)
+		for (size_t k = 0; k < R->s->phases[i].n_prio; k++) {
+			const struct scn_vm *vm = scenario_vm(R->s, R->s->phases[i].prio[k].vm);
+			struct sched_params p;
+			bool live;
+			int r = R->ops->sched_get(R->b, vm->ident, &p, &live, &err);
+
+			if (r < 0) {
+				log_error("%s:%d: vm %s ('%s') on backend %s: %s", R->s->file,
+					  vm->line, vm->name, vm->ident, R->ops->name,
+					  err.msg[0] ? err.msg : strerror(-r));
+				return r;
+			}
+			if (!live && !warned++)
+				log_warn(
+					"backend %s: priority changes apply when a VM next starts, "
+					"not now (see `isolab check`)",
+					R->ops->name);
+		}
+	return 0;
+}
+
 static void cooldown(const struct run *R)
 {
 	uint64_t until = clock_now_ns() + R->s->cooldown_ns;
@@ -884,14 +912,16 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 	R.x.journal = R.j;
 	R.x.remote_path = "isolab/bin";
 
-	if (open_backend(&R) < 0) {
-		ret = 2;
+	if (open_backend(&R) < 0)
 		goto out_manifest;
-	}
 	if (R.local) {
 		R.x.local = R.b;
 		if (prepare_local(&R) < 0)
 			goto out_close;
+	}
+	if (preflight(&R) < 0) {
+		ret = 2;
+		goto out_victim;
 	}
 	(void)manifest_write(&R, false);
 	log_info("run %s: %zu phases x %u rounds, about %.0f s; results in %s", R.run_id,
