@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """The ssh executor through a stand-in `ssh` that runs the command on this host.
 
-Every VM of the scenario has `ssh = ...`: the victim, the bomb and the probe are
+`isolab deploy` copies the tools to ~/isolab/bin of each guest (a stand-in scp copies
+into $HOME here). Every VM of the scenario has `ssh = ...`: the victim, the bomb and the probe are
 started the way they would be on guests (setsid, `isolab-pgid` on stderr, PATH with
 ~/isolab/bin), stopped by killing their remote process group, and the files the run
 put "remotely" are removed. Traffic stays on loopback.
@@ -68,6 +69,11 @@ bombs = cpu
     env = dict(os.environ, PATH=path, HOME=tmp, ISOLAB_STATE_DIR=os.path.join(tmp, "state"),
                ISOLAB_TOOL_DIR=os.path.join(tmp, "nowhere"))
     try:
+        d = common.run([BIN, "deploy", scn], env, timeout=60)
+        assert d.returncode == 0, d.stderr
+        for t in ("isolab-bomb", "isolab-probe", "isolab-victim"):
+            assert os.access(os.path.join(tmp, "isolab/bin", t), os.X_OK), "deploy: no " + t
+        assert d.stdout.count("copied") == 3, d.stdout  # three guests
         p = common.run([BIN, "run", "--no-report", scn, "--results",
                         os.path.join(tmp, "results")], env, timeout=120)
         sys.stderr.write(p.stderr[-3000:])
