@@ -35,6 +35,7 @@
 #include "journal.h"
 #include "json.h"
 #include "local.h"
+#include "live.h"
 #include "log.h"
 #include "parse.h"
 #include "plan.h"
@@ -477,9 +478,10 @@ static void show_progress(struct run *R, size_t idx, const char *what)
 }
 
 static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t n,
-		      struct tool_proc *probe, uint64_t deadline)
+		      struct tool_proc *probe, uint64_t deadline, struct live *lv)
 {
 	bool termed = false;
+	char what[128] = "measuring";
 
 	while (tool_proc_active(probe)) {
 		uint64_t now = clock_now_ns();
@@ -509,7 +511,17 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 		} else {
 			(void)exec_pump(all, n, 200 * NSEC_PER_MSEC);
 		}
-		show_progress(R, idx, "measuring");
+		if (lv) {
+			double p99, okp;
+			uint64_t nreq;
+
+			live_poll(lv);
+			if (live_get(lv, &p99, &okp, &nreq))
+				snprintf(what, sizeof(what),
+					 "measuring: %llu req, p99 %.1f ms, %.1f %% ok",
+					 (unsigned long long)nreq, p99, okp);
+		}
+		show_progress(R, idx, what);
 	}
 	return 0;
 }
@@ -661,10 +673,20 @@ static int run_one(struct run *R, size_t idx)
 			if (bombs[i].pid > 0)
 				all[k++] = &bombs[i];
 		all[k++] = &probe;
-		if (probe.pid > 0)
+		if (probe.pid > 0) {
+			const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
+			struct live *lv = NULL;
+
+			if (progress_enabled() && !pvm->ssh) {
+				snprintf(path, sizeof(path), "%s/probe-requests.csv", dir);
+				lv = live_new(path);
+			}
 			r = wait_probe(R, idx, all, k, &probe,
 				       clock_now_ns() + R->s->warmup_ns + R->s->duration_ns +
-					       60 * NSEC_PER_SEC);
+					       60 * NSEC_PER_SEC,
+				       lv);
+			live_free(lv);
+		}
 
 		/* 4. stop the bombs; "interrupted" with metrics is their normal result */
 		show_progress(R, idx, "stopping");
