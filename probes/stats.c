@@ -34,6 +34,10 @@ int probe_stats_init(struct probe_stats *st)
 		probe_stats_done(st);
 		return -ENOMEM;
 	}
+	/* touch every page now: resident memory is the same at the first request and the last */
+	hist_reset(st->lat);
+	hist_reset(st->raw);
+	hist_reset(st->sec_hist);
 	return 0;
 }
 
@@ -98,6 +102,7 @@ int probe_timeline_init(struct probe_timeline *tl)
 			probe_timeline_done(tl);
 			return -ENOMEM;
 		}
+		hist_reset(tl->ring[i]);
 	}
 	pthread_mutex_init(&tl->lock, NULL);
 	return 0;
