@@ -134,6 +134,23 @@ def part_rss(ng):
               % (m["requests"], wall, cpu / m["requests"] * 1e6, rss / 1024, len(m["timeline"])))
 
 
+def part_rss_over_time(ng):
+    secs = int(os.environ.get("BENCH_RSS_SECONDS", "60"))
+    print("== 4b. resident memory while running %d s (nginx, -c 10 -t 1), sampled every 10 s" % secs)
+    p = subprocess.Popen([PROBE, "http", "--url", ng.url, "-c", "10", "--threads", "1", "-d", str(secs),
+                          "-q", "--json"], stdout=subprocess.PIPE)
+    samples = []
+    for _ in range(secs // 10):
+        time.sleep(10)
+        with open("/proc/%d/status" % p.pid) as f:
+            samples.append(int([l for l in f if l.startswith("VmRSS")][0].split()[1]))
+    out = p.stdout.read()
+    _, _, ru = os.wait4(p.pid, 0)
+    m = json.loads(out)["metrics"]
+    print("  %d requests; VmRSS KiB every 10 s: %s; peak with the JSON result %d KiB (%d bytes of JSON)"
+          % (m["requests"], samples, ru.ru_maxrss, len(out)))
+
+
 def main():
     print("isolab-probe bench: %s" % PROBE)
     if b"libasan" in subprocess.run(["ldd", PROBE], stdout=subprocess.PIPE).stdout:
@@ -150,6 +167,7 @@ def main():
             part_freeze()
         if "rss" in parts:
             part_rss(ng)
+            part_rss_over_time(ng)
     finally:
         ng.stop()
 
