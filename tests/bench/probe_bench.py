@@ -90,14 +90,24 @@ def part_throughput(ng):
 
 def part_latency():
     delay = 0.010
-    print("== 2b. latency agreement on a server answering after exactly %.0f ms (-c 4, %d rounds)"
-          % (delay * 1000, ROUNDS))
+    print("== 2b. latency agreement on a server answering after %.0f ms: wrk and isolab-probe run"
+          " at the same time, 2 connections each, %d rounds of %.0f s" % (delay * 1000, ROUNDS, SECONDS))
     with servers.Faulty(modes=["delay"], delay=delay) as f:
         url = f.url("delay")
         w, p = [], []
         for _ in range(ROUNDS):
-            w.append(run_wrk(url, 4, 1, int(SECONDS)))
-            p.append(run_probe(url, 4, 1, SECONDS))
+            wp = subprocess.Popen(["wrk", "-t1", "-c2", "-d%ds" % int(SECONDS), "--latency", url],
+                                  stdout=subprocess.PIPE, text=True)
+            pp = subprocess.Popen([PROBE, "http", "--url", url, "-c", "2", "--threads", "1", "-d",
+                                   str(int(SECONDS)), "--json", "-q"], stdout=subprocess.PIPE, text=True)
+            wout, _ = wp.communicate()
+            pout, _ = pp.communicate()
+            lat = {}
+            for pct, key in (("50", "p50"), ("90", "p90"), ("99", "p99")):
+                lat[key] = wrk_ms(re.search(r"\s%s%%\s+(\S+)" % pct, wout).group(1))
+            w.append({"lat": lat, "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", wout).group(1))})
+            m = json.loads(pout)["metrics"]
+            p.append({"lat": m["latency_ms"], "rps": m["throughput_rps"]})
         for key in ("p50", "p90", "p99"):
             wl = statistics.median(x["lat"][key] for x in w)
             pl = statistics.median(x["lat"][key] for x in p)
