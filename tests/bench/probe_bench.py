@@ -9,7 +9,7 @@ Prints, from the same run:
      shows the freezes in the tail, closed loop with one connection hides them;
   4. probe CPU per request and peak RSS after N requests (flat with N).
 Use a release build: ISOLAB_PROBE=build-rel/probes/isolab-probe.
-Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_RSS_REQUESTS ("1000000,3000000").
+Environment: BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_RSS_REQUESTS ("1000000,3000000").
 """
 import json
 import os
@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import servers  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 RSS_REQUESTS = [int(x) for x in os.environ.get("BENCH_RSS_REQUESTS", "1000000,3000000").split(",")]
 PROBE = servers.probe_bin()
 
