@@ -269,6 +269,21 @@ def test_truncated_answer_fails_cleanly():
         assert out["error_code"] == "BAD_RESPONSE", out
 
 
+def test_answer_over_size_cap_is_refused():
+    with sim() as s:
+        s.fault("huge", 1)
+        out, _ = xa(s, "vms", expect=1)
+        assert out["error_code"] == "EFBIG" and "larger than" in out["error"], out
+        assert s.stats()["http_requests"] == 1  # not retried
+
+
+def test_bad_timeout_setting_is_refused():
+    with sim() as s:
+        out, _ = xa(s, "vms", env={"ISOLAB_XENAPI_TIMEOUT": "soon"}, expect=1)
+        assert out["error_code"] == "EINVAL" and "ISOLAB_XENAPI_TIMEOUT" in out["error"]
+        assert s.stats()["logins"] == 0
+
+
 def test_dropped_connection_is_retried():
     with sim() as s:
         s.fault("drop", 2)
