@@ -449,6 +449,8 @@ backend = xenapi
 xenapi_url = http://127.0.0.1:%(port)d
 xenapi_user = root
 xenapi_password_file = %(pw)s
+victim_port = %(vport)d
+victim_pages = 100
 
 [vm victim]
 role = victim
@@ -477,6 +479,14 @@ bombs = none
 """
 
 
+def free_port():
+    """A port nobody listens on now (other jobs on this machine run victims too)."""
+    import socket
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
 def run_env(s):
     return {"ISOLAB_STATE_DIR": os.path.join(s.tmp, "state")}
 
@@ -484,7 +494,7 @@ def run_env(s):
 def scenario(s):
     path = os.path.join(s.tmp, "xen.ini")
     with open(path, "w") as f:
-        f.write(SCENARIO % {"port": s.port, "pw": pwfile(s.tmp)})
+        f.write(SCENARIO % {"port": s.port, "pw": pwfile(s.tmp), "vport": free_port()})
     return path
 
 
