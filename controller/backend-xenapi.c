@@ -709,12 +709,12 @@ out_free:
 	return rc;
 }
 
+/* Keys the controller does not write itself (it writes name, scheduler, pool = URL, user). */
 static void xenapi_describe(struct backend *b, struct json_writer *w)
 {
-	json_kv_str(w, "url", xapi_session_url(b->s));
-	json_kv_str(w, "pool", b->pool);
-	json_kv_str(w, "user", b->user);
-	json_kv_str(w, "scheduler", b->sched);
+	json_kv_str(w, "pool_name", b->pool);
+	json_kv_str(w, "coordinator_url", xapi_session_url(b->s));
+	json_kv_str(w, "sched_policy", b->sched);
 	if (b->xen_version[0])
 		json_kv_str(w, "xen_version", b->xen_version);
 	if (b->nr_cpus > 0)

@@ -232,7 +232,7 @@ def test_session_invalid_relogs_in_once_and_retries():
 def test_host_is_slave_moves_to_coordinator():
     with sim("--member") as s:
         out, _ = xa(s, "caps", url="http://127.0.0.2:%d" % s.port)
-        assert out["describe"]["url"].startswith("http://127.0.0.1:%d" % s.port), out
+        assert out["describe"]["coordinator_url"].startswith("http://127.0.0.1:%d" % s.port), out
         assert_clean(s)
 
 
