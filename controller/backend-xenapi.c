@@ -379,7 +379,7 @@ static int xenapi_caps(struct backend *b, struct backend_caps *out, struct backe
 		.weight = xl_sched_cmd(b->sched) != NULL,
 		.cap = xl_cap_supported(b->sched, b->xen_major, b->xen_minor),
 		.live = b->dom0 != NULL,
-		.scheduler = xl_sched_cmd(b->sched) ? b->sched : "other",
+		.scheduler = xl_sched_static(b->sched),
 	};
 	size_t used;
 

@@ -76,7 +76,7 @@ static int xl_caps(struct backend *b, struct backend_caps *out, struct backend_e
 		.weight = weights,
 		.cap = xl_cap_supported(b->info.scheduler, b->info.xen_major, b->info.xen_minor),
 		.live = true,
-		.scheduler = xl_sched_cmd(b->info.scheduler) ? b->info.scheduler : "other",
+		.scheduler = xl_sched_static(b->info.scheduler),
 	};
 
 	if (!weights)

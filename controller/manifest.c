@@ -211,7 +211,7 @@ int manifest_write(const struct run *R, bool final)
 	if (R->b && R->ops->describe)
 		R->ops->describe(R->b, w);
 	json_obj_end(w);
-	if (R->probe_protection)
+	if (R->probe_protection[0])
 		json_kv_str(w, "probe_protection", R->probe_protection);
 	else
 		json_kv_null(w, "probe_protection");

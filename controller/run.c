@@ -295,7 +295,7 @@ static int start_victim(struct run *R)
 	arg(&a, "isolab-victim");
 	arg(&a, "--listen");
 	/* inside its own VM: its address there; a guest over ssh: every interface */
-	argf(&a, "%s:%u", vm->ssh ? "0.0.0.0" : vm_addr(R, vm), R->s->victim_port);
+	argf(&a, "%s:%u", vm->ssh && !vm->addr ? "0.0.0.0" : vm_addr(R, vm), R->s->victim_port);
 	arg(&a, "--db");
 	if (vm->ssh)
 		argf(&a, "/tmp/isolab-victim-%s.db", R->run_id);
@@ -412,12 +412,16 @@ static void show_progress(struct run *R, size_t idx, const char *what)
 	uint64_t el = clock_now_ns() - R->started_mono;
 	double per = idx ? ns_to_s(el) / (double)idx : R->est_per_run_s;
 	double eta = per * (double)(R->plan.n - idx);
-	char e1[32], e2[32];
+	char e1[32], e2[32], last[300] = "";
 
 	fmt_duration(el, e1, sizeof(e1));
 	fmt_duration((uint64_t)(eta * 1e9), e2, sizeof(e2));
-	progress_update("[%zu/%zu] round %u/%u  %-24s %-10s elapsed %s  ETA %s", idx + 1, R->plan.n,
-			pr->round, R->s->rounds, R->s->phases[pr->phase].name, what, e1, e2);
+	if (R->last_phase[0])
+		snprintf(last, sizeof(last), "  last %s: p99 %.1f ms, %.1f %% ok", R->last_phase,
+			 R->last_p99_ms, R->last_success_pct);
+	progress_update("[%zu/%zu] round %u/%u  %-24s %-10s elapsed %s  ETA %s%s", idx + 1,
+			R->plan.n, pr->round, R->s->rounds, R->s->phases[pr->phase].name, what, e1,
+			e2, last);
 }
 
 static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t n,
@@ -625,6 +629,9 @@ static int run_one(struct run *R, size_t idx)
 			if (!rec->bomb_ok[i])
 				rec->status = "dnr";
 	}
+	snprintf(R->last_phase, sizeof(R->last_phase), "%s", ph->name);
+	R->last_p99_ms = rec->p99_ms;
+	R->last_success_pct = rec->success_pct;
 	if (!progress_enabled())
 		log_info("[%zu/%zu] %s: %s, p99 %.2f ms, %.1f %% ok", idx + 1, R->plan.n, ph->name,
 			 rec->status, rec->p99_ms, rec->success_pct);
@@ -651,8 +658,12 @@ static int open_backend(struct run *R)
 		return r;
 	}
 	R->local = strcmp(R->ops->name, "local") == 0;
-	if (R->ops->caps && R->ops->caps(R->b, &R->caps, &err) == 0)
+	if (R->ops->caps && R->ops->caps(R->b, &R->caps, &err) == 0) {
 		R->caps_ok = true;
+		snprintf(R->scheduler, sizeof(R->scheduler), "%s",
+			 R->caps.scheduler ? R->caps.scheduler : "");
+		R->caps.scheduler = R->scheduler;
+	}
 	if (R->caps_ok && R->caps.notes[0])
 		log_info("backend %s: %s", R->ops->name, R->caps.notes);
 	return 0;
@@ -682,7 +693,11 @@ static int prepare_local(struct run *R)
 		log_error("local backend: preparing the VMs failed: %s", err.msg);
 		return r;
 	}
-	R->probe_protection = backend_local_probe_protection(R->b);
+	{
+		const char *pp = backend_local_probe_protection(R->b);
+
+		snprintf(R->probe_protection, sizeof(R->probe_protection), "%s", pp ? pp : "");
+	}
 	return 0;
 }
 
@@ -843,8 +858,12 @@ out_victim:
 		}
 	}
 out_close:
+	/* the final manifest while the backend can still describe itself */
+	if (manifest_write(&R, true) < 0)
+		log_error("cannot write %s/manifest.json", R.dir);
 	R.ops->close(R.b);
 	R.b = NULL;
+	goto out_journal;
 out_manifest:
 	if (manifest_write(&R, true) < 0)
 		log_error("cannot write %s/manifest.json", R.dir);

@@ -358,6 +358,128 @@ def test_keep_alive_uses_one_connection():
         assert out["calls"] == 90
 
 
+# ---- the real isolab CLI (controller) with the xenapi backend ----
+
+ISOLAB = os.environ.get("ISOLAB")
+
+
+def cli(s, *args, expect=0, env=None, timeout=120):
+    e = dict(os.environ)
+    e.pop("ISOLAB_XENAPI_PASSWORD", None)
+    e.update(env or {})
+    r = subprocess.run([ISOLAB] + list(args) + [
+        "--backend", "xenapi", "--url", "http://127.0.0.1:%d" % s.port, "--user", "root",
+        "--password-file", pwfile(s.tmp)], capture_output=True, text=True, env=e,
+        timeout=timeout)
+    assert PASSWORD not in r.stdout + r.stderr, "password leaked"
+    assert r.returncode == expect, (args, r.returncode, r.stdout, r.stderr)
+    return r
+
+
+def test_cli_vms_and_sched_get_set_json():
+    with sim() as s:
+        vms = json.loads(cli(s, "vms", "--json").stdout)
+        assert [v["name"] for v in vms] == GUESTS, vms
+        cli(s, "sched", "set", "victim", "--weight", "640", "--cap", "40")
+        assert s.params()["victim"] == {"weight": "640", "cap": "40"}
+        got = json.loads(cli(s, "sched", "get", "victim", "--json").stdout)
+        assert got == {"vm": "victim", "backend": "xenapi", "weight": 640, "cap": 40,
+                       "live": False}, got
+        r = cli(s, "sched", "get", "no-such-vm", expect=1)
+        assert "no VM named" in r.stderr
+        assert_clean(s)
+
+
+SCENARIO = """[global]
+backend = xenapi
+xenapi_url = http://127.0.0.1:%(port)d
+xenapi_user = root
+xenapi_password_file = %(pw)s
+
+[vm victim]
+role = victim
+[vm client]
+role = probe
+name = noisy2
+[vm noisy1]
+role = neighbor
+
+[probe]
+vm = client
+kind = http
+target = victim
+concurrency = 1
+
+[bomb cpu]
+vm = noisy1
+kind = cpu
+
+[phase cpu+prio]
+bombs = cpu
+weight.victim = 2048
+cap.noisy1 = 50
+[phase baseline]
+bombs = none
+"""
+
+
+def run_env(s):
+    return {"ISOLAB_STATE_DIR": os.path.join(s.tmp, "state")}
+
+
+def scenario(s):
+    path = os.path.join(s.tmp, "xen.ini")
+    with open(path, "w") as f:
+        f.write(SCENARIO % {"port": s.port, "pw": pwfile(s.tmp)})
+    return path
+
+
+def test_cli_run_quick_sets_and_restores_priorities():
+    with sim() as s:
+        before = s.params()
+        r = subprocess.run([ISOLAB, "run", "--quick", "--no-report", "-r",
+                            os.path.join(s.tmp, "results"), scenario(s)],
+                           capture_output=True, text=True, env=dict(os.environ, **run_env(s)),
+                           timeout=120, cwd=s.tmp)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        assert PASSWORD not in r.stdout + r.stderr
+        st = s.stats()
+        assert st["methods"]["VM.set_VCPUs_params"] == 4, st  # 2 set, 2 restored
+        assert s.params() == before, s.params()
+        man = open(os.path.join(r.stdout.strip().splitlines()[-1], "manifest.json")).read()
+        assert PASSWORD not in man and '"xenapi"' in man
+        assert_clean(s)
+
+
+def test_cli_restore_after_sigkill_puts_priorities_back():
+    import signal
+    with sim() as s:
+        before = s.params()
+        p = subprocess.Popen([ISOLAB, "run", "--quick", "--no-report", "-r",
+                              os.path.join(s.tmp, "results"), scenario(s)],
+                             stdout=subprocess.DEVNULL, stderr=open(os.path.join(s.tmp, "run.err"), "w"),
+                             env=dict(os.environ, **run_env(s)), cwd=s.tmp,
+                             start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            while (s.params()["victim"].get("weight"), s.params()["noisy1"].get("cap")) != \
+                    ("2048", "50"):
+                assert time.monotonic() < deadline, "priorities never applied"
+                assert p.poll() is None, "run ended early: " + open(os.path.join(s.tmp, "run.err")).read()
+                time.sleep(0.1)
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        finally:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        assert s.params()["noisy1"].get("cap") == "50"  # left behind by the killed run
+        r = subprocess.run([ISOLAB, "restore"], capture_output=True, text=True,
+                           env=dict(os.environ, **run_env(s)), timeout=60, cwd=s.tmp)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        assert s.params() == before, (s.params(), before, r.stderr)
+
+
 # ---- xl ----
 
 def xl(tmp, *cmd, dom0=None, expect=0, env=None):
@@ -434,6 +556,6 @@ def test_xl_missing_binary_says_so():
 
 
 if __name__ == "__main__":
-    if not DRIVER or len(sys.argv) != 2:
+    if len(sys.argv) != 2 or not DRIVER or (sys.argv[1].startswith("cli_") and not ISOLAB):
         sys.exit("usage: XENAPI_DRIVER=... xenapi_tests.py TEST")
     globals()["test_" + sys.argv[1]]()

@@ -1,0 +1,392 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""xenlab boot harness: a real Xen 4.17 under QEMU (TCG), driven from tests.
+
+    lab = Lab()                     # paths from the environment (meson)
+    res = lab.run(script, timeout=300)
+    res.rc, res.output, res.lines()
+
+run() builds (or reuses) the image with build-image.sh, appends a per-boot
+cpio archive (the test's script as /lab/cmd.sh, the isolab binaries and
+the libraries they need, the domU image with the binaries), boots Xen with
+a hard timeout, reads the serial console and returns the command's output
+and exit status, taken between the console markers dom0-init.sh prints.
+A boot that never reaches the toolstack is retried (boot only); a hang or
+crash after that fails with the console's last lines.
+
+Environment:
+  CI=true            no skips: a lab that cannot run is a failure
+  XENLAB_CACHE       image cache directory (default: tests/xenlab/cache,
+                     in CI a fresh directory in the build tree)
+  XENLAB_WORK        per-boot scratch (default: tests/xenlab/work)
+  ISOLAB, ISOLAB_BOMB, ISOLAB_PROBE, ISOLAB_VICTIM   binaries to copy in
+  XENLAB_KEEP=1      keep the per-boot directory (serial log, overlay)
+"""
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SKIP = 77
+
+BOOT_RETRIES = 2  # extra attempts when the toolstack never came up
+READY_TIMEOUT = int(os.environ.get("XENLAB_READY_TIMEOUT", "420"))
+
+XEN_ARGS = ("smap=0 smep=0 console=com1 com1=115200,8n1 dom0_mem=768M,max:768M "
+            "dom0_max_vcpus=1 dom0_vcpus_pin noreboot loglvl=warning guest_loglvl=warning")
+DOM0_ARGS = "console=hvc0 earlyprintk=xen rdinit=/init quiet loglevel=3"
+
+BINARIES = (("ISOLAB", "isolab"), ("ISOLAB_BOMB", "isolab-bomb"),
+            ("ISOLAB_PROBE", "isolab-probe"), ("ISOLAB_VICTIM", "isolab-victim"))
+
+
+DOMU_HOST_TOOLS = ("setsid",)
+
+
+def in_ci():
+    return os.environ.get("CI") == "true"
+
+
+def cannot_run(msg):
+    """The lab cannot run here: a failure in CI, a skip elsewhere."""
+    if in_ci():
+        print("xenlab: FAIL (CI=true, the lab must run): " + msg, file=sys.stderr)
+        sys.exit(1)
+    print("xenlab: SKIP: " + msg, file=sys.stderr)
+    sys.exit(SKIP)
+
+
+def log(msg):
+    print("xenlab: " + msg, file=sys.stderr, flush=True)
+
+
+class LabError(Exception):
+    pass
+
+
+class Result:
+    def __init__(self, rc, output, console, boot_s, total_s, attempts):
+        self.rc = rc
+        self.output = output
+        self.console = console
+        self.boot_s = boot_s
+        self.total_s = total_s
+        self.attempts = attempts
+
+    def lines(self):
+        return self.output.splitlines()
+
+    def tagged(self, tag):
+        """Lines 'TAG rest' of the output, as the rests."""
+        out = []
+        for ln in self.lines():
+            if ln.startswith(tag + " "):
+                out.append(ln[len(tag) + 1:])
+        return out
+
+
+def _ldd(path):
+    """Libraries (absolute paths, loader included) a host binary needs."""
+    try:
+        out = subprocess.run(["ldd", path], capture_output=True, text=True,
+                             check=False).stdout
+    except OSError:
+        return []
+    libs = []
+    for ln in out.splitlines():
+        m = re.search(r"=>\s+(/\S+)", ln) or re.match(r"\s+(/\S+)\s+\(", ln)
+        if m:
+            libs.append(m.group(1))
+    return libs
+
+
+def _copy(src, root, dest):
+    d = os.path.join(root, dest.lstrip("/"))
+    os.makedirs(os.path.dirname(d), exist_ok=True)
+    shutil.copy2(os.path.realpath(src), d)
+
+
+def _pack(root, out_path, mode="wb"):
+    files = subprocess.run("find . | LC_ALL=C sort", shell=True, cwd=root,
+                           capture_output=True, check=True).stdout
+    with open(out_path, mode) as out:
+        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=root,
+                       input=files, stdout=out, check=True)
+
+
+class Lab:
+    def __init__(self):
+        src = os.environ.get("ISOLAB_SOURCE_ROOT")
+        build = os.environ.get("ISOLAB_BUILD_ROOT")
+        if in_ci() and build and "XENLAB_CACHE" not in os.environ:
+            # CI builds the image from scratch: a cache inside this build tree.
+            self.cache = os.path.join(build, "xenlab-cache")
+        else:
+            self.cache = os.environ.get("XENLAB_CACHE", os.path.join(HERE, "cache"))
+        self.work = os.environ.get("XENLAB_WORK", os.path.join(HERE, "work"))
+        self.bins = {}
+        for env, name in BINARIES:
+            p = os.environ.get(env)
+            if p and os.path.isfile(p) and os.access(p, os.X_OK):
+                self.bins[name] = p
+            elif build and os.path.isfile(os.path.join(build, _default_rel(name))):
+                self.bins[name] = os.path.join(build, _default_rel(name))
+        self.img = None
+        self.qemu = shutil.which("qemu-system-x86_64")
+        del src
+
+    # ---- preconditions and image ----
+    def check_host(self):
+        if not self.qemu:
+            cannot_run("qemu-system-x86_64 not found (apt-get install qemu-system-x86)")
+        if os.geteuid() != 0:
+            cannot_run("needs root (debootstrap and device nodes for the image)")
+        for t in ("debootstrap", "cpio", "dpkg-deb", "apt-get"):
+            if not shutil.which(t):
+                cannot_run(t + " not found")
+
+    def image(self):
+        if self.img:
+            return self.img
+        self.check_host()
+        t0 = time.monotonic()
+        p = subprocess.run([os.path.join(HERE, "build-image.sh"), self.cache],
+                           stdout=subprocess.PIPE, text=True, check=False)
+        if p.returncode != 0 or not p.stdout.strip():
+            cannot_run("building the lab image failed (see messages above; "
+                       "is the Debian mirror reachable?)")
+        self.img = p.stdout.strip().splitlines()[-1]
+        log("image %s ready after %.0f s" % (self.img, time.monotonic() - t0))
+        return self.img
+
+    def need(self, *names):
+        missing = [n for n in names if n not in self.bins]
+        if missing:
+            return missing
+        return []
+
+    # ---- per-boot overlay ----
+    def _dom0_files(self):
+        lst = os.path.join(self.img, "dom0.files")
+        if not os.path.exists(lst):
+            with open(os.path.join(self.img, "dom0.cpio"), "rb") as f:
+                out = subprocess.run(["cpio", "-t", "--quiet"], stdin=f,
+                                     capture_output=True, check=True).stdout
+            tmp = lst + ".tmp"
+            with open(tmp, "wb") as f:
+                f.write(out)
+            os.replace(tmp, lst)
+        with open(lst) as f:
+            return set("/" + ln.strip().lstrip("./") for ln in f)
+
+    def _overlay(self, bdir, script, files):
+        dom0_files = self._dom0_files()
+        ov = os.path.join(bdir, "ov")
+        du = os.path.join(bdir, "du")
+        os.makedirs(os.path.join(ov, "lab"))
+        os.makedirs(os.path.join(du, "lab"))
+        with open(os.path.join(ov, "lab", "cmd.sh"), "w") as f:
+            f.write(script)
+        os.chmod(os.path.join(ov, "lab", "cmd.sh"), 0o755)
+        shutil.copy2(os.path.join(HERE, "lab-lib.sh"), os.path.join(ov, "lab", "lib.sh"))
+        # The init scripts ride in the overlay (a later cpio entry wins), so
+        # editing them does not invalidate the cached image.
+        shutil.copy2(os.path.join(HERE, "dom0-init.sh"), os.path.join(ov, "init"))
+        shutil.copy2(os.path.join(HERE, "domu-init.sh"), os.path.join(du, "init"))
+        for name, body in files.items():
+            dest = os.path.join(ov, "lab", name)
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            with open(dest, "w") as f:
+                f.write(body)
+            os.chmod(dest, 0o755)
+        # Guest workloads run by domu-init.sh's lab.run=NAME.
+        for name in os.listdir(HERE):
+            if name.startswith("domu-run-") and name.endswith(".sh"):
+                shutil.copy2(os.path.join(HERE, name),
+                             os.path.join(du, "lab", name[len("domu-run-"):]))
+        for name, path in self.bins.items():
+            _copy(path, ov, "/usr/local/bin/" + name)
+            _copy(path, du, "/usr/bin/" + name)
+            for lib in _ldd(path):
+                if lib not in dom0_files:
+                    _copy(lib, ov, lib)
+                _copy(lib, du, lib)
+        # util-linux's setsid: the ssh executor runs `setsid -w`, which
+        # busybox's setsid lacks.
+        for tool in DOMU_HOST_TOOLS:
+            path = shutil.which(tool)
+            if path:
+                _copy(path, du, "/usr/bin/" + tool)
+                for lib in _ldd(path):
+                    _copy(lib, du, lib)
+        # The guests' image: base + this overlay, as one concatenated cpio.
+        domu = os.path.join(ov, "lab", "domu.cpio")
+        shutil.copyfile(os.path.join(self.img, "domu.cpio"), domu)
+        _pack(du, domu, "ab")
+        initrd = os.path.join(bdir, "initrd.cpio")
+        shutil.copyfile(os.path.join(self.img, "dom0.cpio"), initrd)
+        _pack(ov, initrd, "ab")
+        return initrd
+
+    # ---- boot ----
+    def run(self, script, timeout=300, sched="credit", cpus=3, mem=2048, files=None,
+            name="lab"):
+        """Boots Xen, runs SCRIPT (sh) in dom0 after the toolstack is up.
+
+        timeout bounds the command once the toolstack is ready; the boot
+        itself has READY_TIMEOUT. Returns a Result; raises LabError when
+        the machine hangs or crashes, with the console's last lines."""
+        img = self.image()
+        os.makedirs(self.work, exist_ok=True)
+        bdir = tempfile.mkdtemp(prefix=name + "-", dir=self.work)
+        try:
+            initrd = self._overlay(bdir, script, files or {})
+            last = None
+            for attempt in range(1 + BOOT_RETRIES):
+                try:
+                    res = self._boot(img, initrd, bdir, timeout, sched, cpus, mem, attempt)
+                    res.attempts = attempt + 1
+                    return res
+                except _BootNotReady as e:
+                    last = e
+                    log("boot attempt %d did not reach the toolstack: %s" % (attempt + 1, e))
+            raise LabError("Xen never reached a working toolstack after %d boots: %s"
+                           % (1 + BOOT_RETRIES, last))
+        finally:
+            if os.environ.get("XENLAB_KEEP") != "1":
+                shutil.rmtree(bdir, ignore_errors=True)
+            else:
+                log("kept " + bdir)
+
+    def _boot(self, img, initrd, bdir, timeout, sched, cpus, mem, attempt):
+        xen_args = XEN_ARGS + " sched=" + sched
+        cmd = [self.qemu, "-accel", "tcg,thread=multi", "-cpu", "max",
+               "-m", str(mem), "-smp", str(cpus), "-nic", "none",
+               "-display", "none", "-monitor", "none", "-no-reboot",
+               "-serial", "stdio",
+               "-kernel", os.path.join(img, "xen.elf"), "-append", xen_args,
+               "-initrd", "%s %s,%s" % (os.path.join(img, "vmlinuz"), DOM0_ARGS, initrd)]
+        serial_path = os.path.join(bdir, "serial-%d.log" % attempt)
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        console = []
+        buf = b""
+        ready_at = None
+        begin = None
+        rc = None
+        deadline = t0 + READY_TIMEOUT
+        try:
+            with open(serial_path, "wb") as slog:
+                while True:
+                    now = time.monotonic()
+                    if now > deadline:
+                        tail = "\n".join(console[-40:])
+                        if ready_at is None:
+                            raise _BootNotReady("no READY after %d s; console:\n%s"
+                                                % (READY_TIMEOUT, tail))
+                        raise LabError("command timed out after %d s; console tail:\n%s"
+                                       % (timeout, tail))
+                    r, _, _ = select.select([proc.stdout], [], [], 1.0)
+                    if not r:
+                        if proc.poll() is not None:
+                            break
+                        continue
+                    chunk = os.read(proc.stdout.fileno(), 65536)
+                    if not chunk:
+                        break
+                    slog.write(chunk)
+                    slog.flush()
+                    buf += chunk
+                    *complete, buf = buf.split(b"\n")
+                    for raw in complete:
+                        ln = raw.decode("utf-8", "replace").rstrip("\r")
+                        console.append(ln)
+                        if "@@XENLAB:READY@@" in ln and ready_at is None:
+                            ready_at = time.monotonic()
+                            deadline = ready_at + timeout
+                            log("toolstack ready %.0f s after start" % (ready_at - t0))
+                        elif "@@XENLAB:BEGIN@@" in ln and begin is None:
+                            begin = len(console)
+                        elif "@@XENLAB:FAIL" in ln and ready_at is None:
+                            raise _BootNotReady(ln + "\n" + "\n".join(console[-30:]))
+                        m = re.search(r"@@XENLAB:END rc=(\d+)@@", ln)
+                        if m and begin is not None:
+                            rc = int(m.group(1))
+                            out = "\n".join(_clean(console[begin:-1]))
+                            total = time.monotonic() - t0
+                            return Result(rc, out, console, ready_at - t0, total, 1)
+            tail = "\n".join(console[-40:])
+            if ready_at is None:
+                raise _BootNotReady("QEMU exited (status %s) before READY; console:\n%s"
+                                    % (proc.poll(), tail))
+            raise LabError("the machine stopped before the command finished "
+                           "(QEMU status %s); console tail:\n%s" % (proc.poll(), tail))
+        finally:
+            _stop(proc)
+
+
+class _BootNotReady(Exception):
+    pass
+
+
+def _clean(lines):
+    """Drops the hypervisor's own messages that interleave on the console."""
+    return [ln for ln in lines if not ln.startswith("(XEN)")]
+
+
+def _stop(proc):
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    if proc.stdout:
+        proc.stdout.close()
+
+
+def _default_rel(name):
+    return {"isolab": "controller/isolab", "isolab-bomb": "bombs/isolab-bomb",
+            "isolab-probe": "probes/isolab-probe",
+            "isolab-victim": "probes/isolab-victim"}[name]
+
+
+def main(argv):
+    """lab.py [--timeout S] [--sched credit|credit2] SCRIPT|-  : ad-hoc runs."""
+    import argparse
+    ap = argparse.ArgumentParser(description="boot the xenlab and run a dom0 script")
+    ap.add_argument("--timeout", type=int, default=300)
+    ap.add_argument("--sched", default="credit", choices=("credit", "credit2"))
+    ap.add_argument("--image-only", action="store_true")
+    ap.add_argument("script", nargs="?")
+    a = ap.parse_args(argv)
+    lab = Lab()
+    if a.image_only:
+        print(lab.image())
+        return 0
+    if not a.script:
+        ap.error("SCRIPT required")
+    body = sys.stdin.read() if a.script == "-" else open(a.script).read()
+    try:
+        res = lab.run(body, timeout=a.timeout, sched=a.sched)
+    except LabError as e:
+        log(str(e))
+        return 1
+    print(res.output)
+    log("rc=%d boot=%.0fs total=%.0fs" % (res.rc, res.boot_s, res.total_s))
+    return res.rc
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
