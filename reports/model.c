@@ -124,7 +124,7 @@ static int load_json(struct loader *l, const char *path, json_t **out)
 		return fail(l, "%s: larger than %u MiB", path, MODEL_MAX_JSON_BYTES >> 20);
 	if (r < 0)
 		return fail(l, "%s: %s", path, strerror(-r));
-	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = json_loadb(buf, len, 0, &jerr); /* duplicate keys: the last wins */
 	free(buf);
 	if (!root)
 		return fail(l, "%s:%d: malformed JSON: %s", path, jerr.line, jerr.text);

@@ -621,6 +621,15 @@ static void verdict(const struct model *m, const struct stats *s, struct stats_p
 	}
 	pr->lost = pr->equal - pr->base;
 	pr->recovered = pr->equal - pr->prio;
+	if (!p99_lost && !ok_lost && P->lat.present && B->lat.p99 > 0 &&
+	    P->lat.p99 >= B->lat.p99 * (1 + c->min_degradation_pct / 100) &&
+	    !overlap(P->p99_ci, B->p99_ci)) {
+		snprintf(pr->reason, sizeof(pr->reason),
+			 "equal weights did not degrade the victim but the prioritised phase did "
+			 "(p99 %.2f× the baseline's): a noisy host?",
+			 P->lat.p99 / B->lat.p99);
+		return;
+	}
 	if (!p99_lost && !ok_lost) {
 		pr->verdict = VERDICT_UNAFFECTED;
 		snprintf(pr->reason, sizeof(pr->reason),
