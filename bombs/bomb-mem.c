@@ -20,12 +20,13 @@
 #include "fileio.h"
 #include "json.h"
 #include "log.h"
+#include "memstream.h"
 #include "parse.h"
 #include "sysinfo.h"
 
 #define MEM_CHUNK      (64ULL << 20) /* one mmap */
 #define MEM_STEP_PAGES 64	     /* pages touched between clock reads */
-#define MEM_SET_SLICE  (1ULL << 20)  /* memset size under a duty cycle */
+#define MEM_SET_SLICE  (1ULL << 20)  /* bytes written between looks at the clock */
 
 enum {
 	MEM_FILL,
@@ -45,6 +46,8 @@ struct mem_worker {
 	uint64_t resident; /* bytes touched at least once (atomic) */
 	uint64_t touched;  /* bytes written, re-touches included (atomic) */
 	uint64_t failures;
+	uint64_t steady_ns;	 /* when everything was resident (0: never) */
+	uint64_t steady_touched; /* touched at that time */
 } __attribute__((aligned(64)));
 
 struct mem_state {
@@ -54,6 +57,8 @@ struct mem_state {
 	unsigned nthreads;
 	struct mem_worker *w;
 	uint64_t resident, touched, failures, rss;
+	double steady_rate; /* bytes/s once resident, summed over workers; < 0: none */
+	double fill_s;	    /* from the start until every worker held its share */
 };
 
 /* 90 % of what we may use: the tighter of the cgroup limit and MemAvailable. */
@@ -131,12 +136,12 @@ static bool map_chunk(struct mem_worker *w, struct mem_chunk *c)
 static void set_chunk(struct mem_worker *w, struct mem_chunk *c, const struct duty *d,
 		      unsigned char v)
 {
-	size_t slice = duty_full(d) ? c->len : MEM_SET_SLICE;
+	size_t slice = MEM_SET_SLICE;
 
 	for (size_t off = 0; off < c->len && !bomb_should_stop(w->ctx); off += slice) {
 		size_t n = c->len - off < slice ? c->len - off : slice;
 
-		memset(c->p + off, v, n);
+		mem_stream_set(c->p + off, n, v);
 		__atomic_fetch_add(&w->touched, n, __ATOMIC_RELAXED);
 		(void)duty_pause(d, w->ctx);
 	}
@@ -158,6 +163,8 @@ static void *mem_thread(void *arg)
 			break;
 	}
 	/* keep it resident */
+	w->steady_touched = __atomic_load_n(&w->touched, __ATOMIC_RELAXED);
+	w->steady_ns = clock_now_ns();
 	while (!bomb_should_stop(w->ctx)) {
 		bool any = false;
 
@@ -279,6 +286,23 @@ static int mem_finish(struct bomb_ctx *ctx)
 	}
 	mem_sum(s);
 	s->rss = read_rss();
+	s->steady_rate = -1;
+	s->fill_s = -1;
+	for (unsigned i = 0; i < s->nthreads; i++) {
+		const struct mem_worker *w = &s->w[i];
+		double fill;
+
+		if (!w->steady_ns || ctx->end_ns <= w->steady_ns + NSEC_PER_MSEC) {
+			s->steady_rate = -1; /* someone never got there: no steady state */
+			s->fill_s = -1;
+			break;
+		}
+		fill = w->steady_ns > ctx->start_ns ? ns_to_s(w->steady_ns - ctx->start_ns) : 0;
+		s->fill_s = fill > s->fill_s ? fill : s->fill_s;
+		s->steady_rate = (s->steady_rate < 0 ? 0 : s->steady_rate) +
+				 (double)(w->touched - w->steady_touched) /
+					 ns_to_s(ctx->end_ns - w->steady_ns);
+	}
 	for (size_t i = 0; s->chunks && i < s->nchunks; i++) {
 		if (s->chunks[i].p)
 			(void)munmap(s->chunks[i].p, s->chunks[i].len);
@@ -303,7 +327,15 @@ static void mem_metrics_json(const struct bomb_ctx *ctx, struct json_writer *w)
 
 	json_kv_uint(w, "bytes_resident", s ? s->resident : 0);
 	json_kv_uint(w, "bytes_touched", s ? s->touched : 0);
-	json_kv_double(w, "bytes_touched_per_s", s && el > 0 ? (double)s->touched / el : 0);
+	/* bandwidth: the rate once everything is resident (allocation excluded) */
+	if (s && ctx->cfg->mode == MEM_BANDWIDTH && s->steady_rate >= 0)
+		json_kv_double(w, "bytes_touched_per_s", s->steady_rate);
+	else
+		json_kv_double(w, "bytes_touched_per_s", s && el > 0 ? (double)s->touched / el : 0);
+	if (s && s->fill_s >= 0)
+		json_kv_double(w, "fill_s", s->fill_s);
+	else
+		json_kv_null(w, "fill_s");
 	json_kv_uint(w, "rss_bytes", s ? s->rss : 0);
 	json_kv_uint(w, "alloc_failures", s ? s->failures : 0);
 }
@@ -363,9 +395,10 @@ const struct bomb_ops bomb_mem_ops = {
 	.help = "  --bytes SIZE   memory to hold (default: 90 % of the tighter of the cgroup\n"
 		"                 memory limit and MemAvailable)\n"
 		"  --mode M       fill (default: page-by-page allocation, then re-touching) or\n"
-		"                 bandwidth (memset over it as fast as possible)\n"
+		"                 bandwidth (streaming stores over it as fast as possible)\n"
 		"  --threads N    workers (default: 1 for fill, the CPUs for bandwidth)\n"
-		"metrics: bytes_resident, bytes_touched, bytes_touched_per_s, rss_bytes, alloc_failures\n"
+		"metrics: bytes_resident, bytes_touched (fill: pages x page size), bytes_touched_per_s\n"
+		"         (bandwidth: once resident), fill_s, rss_bytes, alloc_failures\n"
 		"stress-ng: fill = --vm N --vm-bytes B/N --vm-keep; bandwidth = --memrate N --memrate-bytes B/N\n",
 	.opts = mem_opts,
 	.modes = mem_modes,

@@ -78,36 +78,29 @@ static void *conn_thread(void *arg)
 	struct recv_slot *sl = arg;
 	struct net_counter *c = &sl->s->cnt[sl->idx];
 	bool udp = sl->fd == sl->s->udp_fd;
+	struct timeval tv = { .tv_sec = 0, .tv_usec = NET_POLL_MS * 1000 };
 	char *buf = malloc(RECV_BUF);
 	struct duty d;
 
 	if (!buf)
 		return NULL;
+	/* blocking reads that wake up every NET_POLL_MS to see a stop */
+	(void)setsockopt(sl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	duty_init(&d, sl->ctx->cfg->intensity, 0, clock_now_ns());
 	while (!bomb_should_stop(sl->ctx)) {
-		ssize_t n;
+		ssize_t n = recv(sl->fd, buf, RECV_BUF, 0);
 
-		if (!wait_readable(sl->fd))
-			continue;
-		/* drain what is there, then look at the clock and the stop flag */
-		for (int i = 0; i < 64; i++) {
-			n = recv(sl->fd, buf, RECV_BUF, MSG_DONTWAIT);
-			if (n > 0) {
-				net_count(c, (uint64_t)n);
-				continue;
-			}
-			if (n == 0 && !udp)
-				goto out; /* the sender closed */
-			if (n < 0 && errno != EAGAIN && errno != EINTR) {
-				__atomic_fetch_add(&c->errors, 1, __ATOMIC_RELAXED);
-				if (!udp)
-					goto out;
-			}
-			break;
+		if (n > 0) {
+			net_count(c, (uint64_t)n);
+		} else if (n == 0 && !udp) {
+			break; /* the sender closed */
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			__atomic_fetch_add(&c->errors, 1, __ATOMIC_RELAXED);
+			if (!udp)
+				break;
 		}
 		(void)duty_pause(&d, sl->ctx);
 	}
-out:
 	free(buf);
 	return NULL;
 }

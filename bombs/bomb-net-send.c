@@ -219,6 +219,13 @@ static int send_start(struct bomb_ctx *ctx)
 	return 0;
 }
 
+static bool send_running(struct bomb_ctx *ctx)
+{
+	struct send_state *s = ctx->priv;
+
+	return __atomic_load_n(&s->connections, __ATOMIC_RELAXED) > 0;
+}
+
 static void send_status(struct bomb_ctx *ctx, char *buf, size_t len)
 {
 	struct send_state *s = ctx->priv;
@@ -322,6 +329,7 @@ const struct bomb_ops bomb_net_send_ops = {
 	.opts = send_opts,
 	.check = send_check,
 	.start = send_start,
+	.running = send_running,
 	.status = send_status,
 	.finish = send_finish,
 	.options_json = send_options_json,

@@ -117,6 +117,9 @@ struct bomb_ops {
 	int (*check)(struct bomb_config *cfg);
 	/* Starts the load (workers running when it returns); -errno + ctx->error. */
 	int (*start)(struct bomb_ctx *ctx);
+	/* Optional: true once the load really runs (net-send: connected), for
+	 * --ready-fd; without it, the load runs when start() returns. */
+	bool (*running)(struct bomb_ctx *ctx);
 	/* A short live status ("1.2 Gops/s"), for the progress line. */
 	void (*status)(struct bomb_ctx *ctx, char *buf, size_t len);
 	/* Stops every worker, reaps, removes files; computes the figures. */

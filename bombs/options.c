@@ -362,6 +362,11 @@ int bomb_parse_args(int argc, char **argv, struct bomb_config *cfg)
 		if (apply(cfg, seen[i].id, seen[i].arg ? seen[i].arg : ""))
 			goto out;
 	}
+	if (cfg->json && cfg->ready_fd == 1) {
+		log_error(
+			"--ready-fd 1: stdout carries the --json result; use 2 (stderr) or a pipe");
+		goto out;
+	}
 	r = cfg->ops->check(cfg);
 	if (r)
 		r = -EINVAL;

@@ -61,10 +61,15 @@ void bomb_run(struct bomb_ctx *ctx, struct bomb_outcome *out)
 	ctx->start_ns = now;
 	deadline = now + cfg->duration_ns;
 	if (!r) {
-		bomb_ready(cfg->ready_fd);
+		bool ready = false;
+
 		while (!bomb_should_stop(ctx)) {
 			uint64_t tick = MONITOR_TICK_NS;
 
+			if (!ready && (!ops->running || ops->running(ctx))) {
+				bomb_ready(cfg->ready_fd);
+				ready = true;
+			}
 			now = clock_now_ns();
 			if (cfg->duration_ns) {
 				if (now >= deadline)

@@ -22,7 +22,7 @@
 #define CG_PROCS_MAX	(1u << 20) /* cgroup.procs of one VM: far more than we allow */
 #define CG_SCAN_DEPTH	6
 #define CG_KILL_TRIES	300 /* x 10 ms */
-#define CG_RMDIR_TRIES	100 /* x 10 ms */
+#define CG_RMDIR_TRIES	1000 /* x 10 ms: orphans killed after a crash wait for init to reap them */
 #define CG_TREE_DEPTH	8
 
 static struct cg_test_hooks test_hooks;
@@ -45,7 +45,7 @@ static const char *const ctrl_loss[CG_NR_CTRL] = {
 	"pids limits unavailable (fork bombs cannot be bounded)",
 };
 
-static const char *err_code(int neg_errno)
+const char *cg_errno_name(int neg_errno)
 {
 	const char *s = strerrorname_np(-neg_errno);
 
@@ -77,7 +77,7 @@ static int path_join(char *buf, size_t len, const char *a, const char *b)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-static bool path_exists(const char *dir, const char *file)
+bool cg_knob_exists(const char *dir, const char *file)
 {
 	char p[CG_PATH_MAX];
 
@@ -109,7 +109,7 @@ static bool list_has(const char *list, const char *word)
 	return false;
 }
 
-static char *read_small(const char *dir, const char *file)
+char *cg_knob_read(const char *dir, const char *file)
 {
 	char p[CG_PATH_MAX];
 	char *out = NULL;
@@ -204,8 +204,8 @@ static void set_v1_base(struct cg_hier *h, const char *proc_cgroup, const char *
 
 static void detect_v2(struct cg_sys *s, const char *mount)
 {
-	char *avail = read_small(mount, "cgroup.controllers");
-	char *enabled = read_small(mount, "cgroup.subtree_control");
+	char *avail = cg_knob_read(mount, "cgroup.controllers");
+	char *enabled = cg_knob_read(mount, "cgroup.subtree_control");
 	int idx = add_hier(s, 2, mount);
 
 	if (idx < 0)
@@ -215,6 +215,7 @@ static void detect_v2(struct cg_sys *s, const char *mount)
 			s->hier[idx].ctrls |= 1u << c;
 			s->ctrl_hier[c] = idx;
 		} else if (avail && list_has(avail, v2_names[c])) {
+			s->noted |= 1u << c;
 			notef(s,
 			      "%s controller available but not enabled for child cgroups in "
 			      "%s/cgroup.subtree_control (echo +%s > it to enable): %s",
@@ -242,23 +243,26 @@ static void detect_v1(struct cg_sys *s, const char *proc_cgroup)
 		if (s->ctrl_hier[c] >= 0)
 			continue;
 		if (path_join(mount, sizeof(mount), s->root, v1_names[c]) < 0 ||
-		    !path_exists(mount, "cgroup.procs"))
+		    !cg_knob_exists(mount, "cgroup.procs"))
 			continue;
-		if (c == CG_CPU && !path_exists(mount, "cpu.shares")) {
+		if (c == CG_CPU && !cg_knob_exists(mount, "cpu.shares")) {
+			s->noted |= 1u << c;
 			notef(s, "v1 cpu hierarchy has no cpu.shares: cpu weight unavailable");
 			continue;
 		}
-		if (c == CG_MEMORY && !path_exists(mount, "memory.limit_in_bytes")) {
+		if (c == CG_MEMORY && !cg_knob_exists(mount, "memory.limit_in_bytes")) {
+			s->noted |= 1u << c;
 			notef(s, "v1 memory hierarchy has no memory.limit_in_bytes: %s",
 			      ctrl_loss[c]);
 			continue;
 		}
 		if (c == CG_IO) {
-			if (path_exists(mount, "blkio.bfq.weight"))
+			if (cg_knob_exists(mount, "blkio.bfq.weight"))
 				snprintf(s->io_knob, sizeof(s->io_knob), "blkio.bfq.weight");
-			else if (path_exists(mount, "blkio.weight"))
+			else if (cg_knob_exists(mount, "blkio.weight"))
 				snprintf(s->io_knob, sizeof(s->io_knob), "blkio.weight");
 			else {
+				s->noted |= 1u << c;
 				notef(s, "no io weight: the v1 blkio controller has neither "
 					 "blkio.weight nor blkio.bfq.weight (they need the CFQ or "
 					 "BFQ I/O scheduler)");
@@ -272,13 +276,13 @@ static void detect_v1(struct cg_sys *s, const char *proc_cgroup)
 		s->ctrl_hier[c] = idx;
 		set_v1_base(&s->hier[idx], proc_cgroup, v1_names[c]);
 		if (c == CG_CPU) {
-			s->has_cfs = path_exists(mount, "cpu.cfs_quota_us");
+			s->has_cfs = cg_knob_exists(mount, "cpu.cfs_quota_us");
 			if (!s->has_cfs)
 				notef(s, "no cpu.cfs_quota_us (kernel without CFS bandwidth): cap "
 					 "unavailable");
 		}
 		if (c == CG_MEMORY) {
-			s->has_memsw = path_exists(mount, "memory.memsw.limit_in_bytes");
+			s->has_memsw = cg_knob_exists(mount, "memory.memsw.limit_in_bytes");
 			if (!s->has_memsw)
 				notef(s, "no memory.memsw.limit_in_bytes (swap accounting off): a "
 					 "memory limit bounds RAM only, a VM may still swap");
@@ -307,11 +311,11 @@ int cg_detect(const char *root, struct cg_sys *out)
 		s->ctrl_hier[c] = -1;
 	(void)file_read_all("/proc/self/cgroup", 64 * 1024, &proc_cgroup, NULL);
 
-	if (path_exists(root, "cgroup.controllers")) {
+	if (cg_knob_exists(root, "cgroup.controllers")) {
 		detect_v2(s, root);
 	} else {
 		if (path_join(unified, sizeof(unified), root, "unified") == 0 &&
-		    path_exists(unified, "cgroup.controllers"))
+		    cg_knob_exists(unified, "cgroup.controllers"))
 			detect_v2(s, unified);
 		detect_v1(s, proc_cgroup);
 	}
@@ -322,9 +326,10 @@ int cg_detect(const char *root, struct cg_sys *out)
 	for (int c = 0; c < CG_NR_CTRL; c++) {
 		int h = s->ctrl_hier[c];
 
-		if (h < 0)
-			notef(s, "no %s controller: %s", v2_names[c], ctrl_loss[c]);
-		else if (s->hier[h].version == 1)
+		if (h < 0) {
+			if (!(s->noted & (1u << c)))
+				notef(s, "no %s controller: %s", v2_names[c], ctrl_loss[c]);
+		} else if (s->hier[h].version == 1)
 			any_v1 = true;
 		else
 			any_v2 = true;
@@ -364,6 +369,11 @@ bool cg_has(const struct cg_sys *s, enum cg_ctrl c)
 int cg_ctrl_version(const struct cg_sys *s, enum cg_ctrl c)
 {
 	return cg_has(s, c) ? s->hier[s->ctrl_hier[c]].version : 0;
+}
+
+const char *cg_ctrl_loss(enum cg_ctrl c)
+{
+	return c < CG_NR_CTRL ? ctrl_loss[c] : "?";
 }
 
 const char *cg_ctrl_name(const struct cg_sys *s, enum cg_ctrl c)
@@ -413,80 +423,15 @@ int cg_vm_group(const struct cg_sys *s, const char *run, const char *vm, struct 
 	return group_dirs(s, leaf1, leaf2, out);
 }
 
-/*
- * One write(2) of the whole value, as the kernel wants for a knob. Unlike
- * file_write_str() it truncates, which cgroupfs ignores and which keeps a
- * test's plain-file tree holding exactly the last value written.
- */
-static int write_trunc(const char *path, const char *val)
-{
-	size_t len = strlen(val);
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	ssize_t n;
-	int r = 0;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	if (n < 0)
-		r = -errno;
-	else if ((size_t)n != len)
-		r = -EIO;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	return r;
-}
-
-static int knob_write(const char *dir, const char *knob, const char *val, struct backend_err *err)
-{
-	char p[CG_PATH_MAX];
-	int r = path_join(p, sizeof(p), dir, knob);
-
-	if (r == 0)
-		r = write_trunc(p, val);
-	if (r < 0)
-		backend_errf(err, err_code(r), "cgroup: write '%s' to %s/%s failed: %s", val, dir,
-			     knob, strerror(-r));
-	return r;
-}
-
-/* Reads the first number of a knob; "max" and "-1" read as *is_max = true. */
-static int knob_read_u64(const char *dir, const char *knob, int word, uint64_t *out, bool *is_max,
-			 struct backend_err *err)
-{
-	char *text = read_small(dir, knob);
-	char *save = NULL, *tok;
-	int r = -EINVAL;
-
-	if (!text) {
-		backend_errf(err, "ENOENT", "cgroup: cannot read %s/%s", dir, knob);
-		return -ENOENT;
-	}
-	tok = strtok_r(text, " \n", &save);
-	for (int i = 0; tok && i < word; i++)
-		tok = strtok_r(NULL, " \n", &save);
-	if (tok && (strcmp(tok, "max") == 0 || strcmp(tok, "-1") == 0)) {
-		*is_max = true;
-		*out = 0;
-		r = 0;
-	} else if (tok && parse_u64(tok, 0, UINT64_MAX, out) == 0) {
-		*is_max = false;
-		r = 0;
-	}
-	if (r < 0)
-		backend_errf(err, "EINVAL", "cgroup: %s/%s holds no number", dir, knob);
-	free(text);
-	return r;
-}
-
 static int mkdir_one(const char *dir, struct backend_err *err)
 {
 	if (mkdir(dir, 0755) < 0) {
 		int r = -errno;
 
-		backend_errf(
-			err, err_code(r), "cgroup: mkdir %s failed: %s%s", dir, strerror(errno),
-			r == -EEXIST ? " (a leftover of a run: `isolab restore` removes it)" : "");
+		backend_errf(err, cg_errno_name(r), "cgroup: mkdir %s failed: %s%s", dir,
+			     strerror(errno),
+			     r == -EEXIST ? " (a leftover of a run: `isolab restore` removes it)"
+					  : "");
 		return r;
 	}
 	if (test_hooks.after_mkdir)
@@ -512,7 +457,7 @@ int cg_create_run(const struct cg_sys *s, const struct cg_group *run, struct bac
 				len += (size_t)snprintf(val + len, sizeof(val) - len, "%s+%s",
 							len ? " " : "", v2_names[c]);
 		if (len) {
-			r = knob_write(run->dir[h], "cgroup.subtree_control", val, err);
+			r = cg_knob_write(run->dir[h], "cgroup.subtree_control", val, err);
 			if (r < 0)
 				return r;
 		}
@@ -529,208 +474,6 @@ int cg_create_vm(const struct cg_sys *s, const struct cg_group *vm, struct backe
 			return r;
 	}
 	return 0;
-}
-
-static const char *ctrl_dir(const struct cg_sys *s, const struct cg_group *g, enum cg_ctrl c,
-			    int *version, struct backend_err *err)
-{
-	int h = s->ctrl_hier[c];
-
-	if (h < 0) {
-		backend_errf(err, "EOPNOTSUPP", "cgroup: no %s controller here: %s", v2_names[c],
-			     ctrl_loss[c]);
-		return NULL;
-	}
-	if (!g->dir[h][0]) {
-		backend_errf(err, "ENOENT", "cgroup: group has no %s directory", v2_names[c]);
-		return NULL;
-	}
-	*version = s->hier[h].version;
-	return g->dir[h];
-}
-
-/* Writes a number, reads it back and compares (the kernel may clamp or reject silently). */
-static int knob_set_verify(const char *dir, const char *knob, uint64_t v, struct backend_err *err)
-{
-	char val[32];
-	uint64_t got;
-	bool is_max;
-	int r;
-
-	snprintf(val, sizeof(val), "%llu", (unsigned long long)v);
-	r = knob_write(dir, knob, val, err);
-	if (r < 0)
-		return r;
-	r = knob_read_u64(dir, knob, 0, &got, &is_max, err);
-	if (r < 0)
-		return r;
-	if (is_max || got != v) {
-		backend_errf(err, "EIO", "cgroup: wrote %s to %s/%s but it reads back %llu", val,
-			     dir, knob, (unsigned long long)got);
-		return -EIO;
-	}
-	return 0;
-}
-
-int cg_set_cpu_weight(const struct cg_sys *s, const struct cg_group *g, int xen_weight,
-		      struct backend_err *err)
-{
-	int version;
-	const char *dir = ctrl_dir(s, g, CG_CPU, &version, err);
-
-	if (!dir)
-		return -EOPNOTSUPP;
-	return knob_set_verify(dir, version == 2 ? "cpu.weight" : "cpu.shares",
-			       cg_weight_from_xen(version, xen_weight), err);
-}
-
-int cg_set_cap(const struct cg_sys *s, const struct cg_group *g, int cap_pct,
-	       struct backend_err *err)
-{
-	uint64_t quota = cg_cap_to_quota(cap_pct);
-	char val[64];
-	int version, r;
-	const char *dir = ctrl_dir(s, g, CG_CPU, &version, err);
-
-	if (!dir)
-		return -EOPNOTSUPP;
-	if (!s->has_cfs) {
-		backend_errf(err, "EOPNOTSUPP",
-			     "cgroup: no CPU bandwidth control: cap unavailable");
-		return -EOPNOTSUPP;
-	}
-	if (version == 2) {
-		if (quota)
-			snprintf(val, sizeof(val), "%llu %d", (unsigned long long)quota,
-				 CG_CFS_PERIOD);
-		else
-			snprintf(val, sizeof(val), "max %d", CG_CFS_PERIOD);
-		return knob_write(dir, "cpu.max", val, err);
-	}
-	/* v1: lift the quota first so the period change is always accepted */
-	r = knob_write(dir, "cpu.cfs_quota_us", "-1", err);
-	if (r == 0) {
-		snprintf(val, sizeof(val), "%d", CG_CFS_PERIOD);
-		r = knob_write(dir, "cpu.cfs_period_us", val, err);
-	}
-	if (r == 0 && quota)
-		r = knob_set_verify(dir, "cpu.cfs_quota_us", quota, err);
-	return r;
-}
-
-int cg_get_sched(const struct cg_sys *s, const struct cg_group *g, int *xen_weight, int *cap_pct,
-		 bool *exact, struct backend_err *err)
-{
-	uint64_t w, quota, period = CG_CFS_PERIOD;
-	bool is_max, ex_w, ex_c = true;
-	int version, r, weight, cap = 0;
-	const char *dir = ctrl_dir(s, g, CG_CPU, &version, err);
-
-	if (!dir)
-		return -EOPNOTSUPP;
-	r = knob_read_u64(dir, version == 2 ? "cpu.weight" : "cpu.shares", 0, &w, &is_max, err);
-	if (r < 0)
-		return r;
-	weight = cg_weight_to_xen(version, w, &ex_w);
-	if (s->has_cfs) {
-		if (version == 2) {
-			r = knob_read_u64(dir, "cpu.max", 0, &quota, &is_max, err);
-			if (r == 0 && !is_max) {
-				bool pmax;
-
-				r = knob_read_u64(dir, "cpu.max", 1, &period, &pmax, err);
-			}
-		} else {
-			r = knob_read_u64(dir, "cpu.cfs_quota_us", 0, &quota, &is_max, err);
-			if (r == 0 && !is_max) {
-				bool pmax;
-
-				r = knob_read_u64(dir, "cpu.cfs_period_us", 0, &period, &pmax, err);
-			}
-		}
-		if (r < 0)
-			return r;
-		cap = is_max ? 0 : cg_quota_to_cap(quota, period, &ex_c);
-	}
-	*xen_weight = weight;
-	*cap_pct = cap;
-	if (exact)
-		*exact = ex_w && ex_c;
-	return 0;
-}
-
-int cg_set_memory_max(const struct cg_sys *s, const struct cg_group *g, uint64_t bytes,
-		      struct backend_err *err)
-{
-	char val[32];
-	int version, r;
-	const char *dir = ctrl_dir(s, g, CG_MEMORY, &version, err);
-
-	if (!dir)
-		return -EOPNOTSUPP;
-	if (bytes)
-		snprintf(val, sizeof(val), "%llu", (unsigned long long)bytes);
-	else
-		snprintf(val, sizeof(val), "%s", version == 2 ? "max" : "-1");
-	if (version == 2) {
-		r = knob_write(dir, "memory.max", val, err);
-		/* no swap for a limited VM, so its bomb meets the limit rather than the disk */
-		if (r == 0 && path_exists(dir, "memory.swap.max"))
-			r = knob_write(dir, "memory.swap.max", bytes ? "0" : "max", err);
-		return r;
-	}
-	/* memsw must stay >= the limit: lift it first, then set both */
-	if (s->has_memsw) {
-		r = knob_write(dir, "memory.memsw.limit_in_bytes", "-1", err);
-		if (r < 0)
-			return r;
-	}
-	r = knob_write(dir, "memory.limit_in_bytes", val, err);
-	if (r == 0 && bytes && s->has_memsw)
-		r = knob_write(dir, "memory.memsw.limit_in_bytes", val, err);
-	return r;
-}
-
-int cg_set_pids_max(const struct cg_sys *s, const struct cg_group *g, uint64_t n,
-		    struct backend_err *err)
-{
-	char val[32];
-	int version;
-	const char *dir = ctrl_dir(s, g, CG_PIDS, &version, err);
-
-	if (!dir)
-		return -EOPNOTSUPP;
-	if (n)
-		snprintf(val, sizeof(val), "%llu", (unsigned long long)n);
-	else
-		snprintf(val, sizeof(val), "max");
-	return knob_write(dir, "pids.max", val, err);
-}
-
-int cg_set_io_weight(const struct cg_sys *s, const struct cg_group *g, int xen_weight,
-		     struct backend_err *err)
-{
-	const char *knob = s->io_knob;
-	char val[32];
-	int version;
-	const char *dir = ctrl_dir(s, g, CG_IO, &version, err);
-
-	if (!dir || !knob[0]) {
-		if (dir)
-			backend_errf(err, "EOPNOTSUPP", "cgroup: no io weight knob");
-		return -EOPNOTSUPP;
-	}
-	/* v2: io.weight needs io.cost; with BFQ only io.bfq.weight exists */
-	if (version == 2 && !path_exists(dir, knob) && path_exists(dir, "io.bfq.weight"))
-		knob = "io.bfq.weight";
-	if (!path_exists(dir, knob)) {
-		backend_errf(err, "EOPNOTSUPP", "cgroup: %s has no %s: io weight unavailable", dir,
-			     knob);
-		return -EOPNOTSUPP;
-	}
-	snprintf(val, sizeof(val), "%llu",
-		 (unsigned long long)cg_io_weight_from_xen(knob, xen_weight));
-	return knob_write(dir, knob, val, err);
 }
 
 int cg_open_procs(const struct cg_sys *s, const struct cg_group *g, int fds[CG_MAX_HIER])
@@ -773,7 +516,7 @@ int cg_enter_fds(const int fds[CG_MAX_HIER])
 /* The PIDs in dir/cgroup.procs, into a malloc'd array. */
 static int read_pids(const char *dir, pid_t **out, size_t *n)
 {
-	char *text = read_small(dir, "cgroup.procs");
+	char *text = cg_knob_read(dir, "cgroup.procs");
 	char *save = NULL;
 	pid_t *pids = NULL;
 	size_t cnt = 0, cap = 0;
@@ -781,7 +524,7 @@ static int read_pids(const char *dir, pid_t **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	if (!text)
-		return path_exists(dir, "cgroup.procs") ? -EIO : 0;
+		return cg_knob_exists(dir, "cgroup.procs") ? -EIO : 0;
 	for (char *tok = strtok_r(text, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save)) {
 		uint64_t v;
 
@@ -840,8 +583,8 @@ static int kill_dir(const char *dir, int *removed)
 {
 	pid_t self = getpid();
 
-	if (path_exists(dir, "cgroup.kill"))
-		(void)knob_write(dir, "cgroup.kill", "1", NULL);
+	if (cg_knob_exists(dir, "cgroup.kill"))
+		(void)cg_knob_write(dir, "cgroup.kill", "1", NULL);
 	for (int t = 0; t < CG_KILL_TRIES; t++) {
 		pid_t *pids;
 		size_t n, alive = 0;
@@ -966,81 +709,4 @@ int cg_scan_runs(const struct cg_sys *s, size_t h, const char *run,
 	if (h >= s->n_hier)
 		return -EINVAL;
 	return scan(s->hier[h].mount, run, 0, false, fn, arg);
-}
-
-/* --- pure mappings ---------------------------------------------------------------------- */
-
-static uint64_t clamp_u64(uint64_t v, uint64_t lo, uint64_t hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
-static uint64_t xen_clamp(int xen)
-{
-	return (uint64_t)clamp_u64(xen < 0 ? 0 : (uint64_t)xen, XEN_WEIGHT_MIN, XEN_WEIGHT_MAX);
-}
-
-/* round(xen * def / 256), clamped to [lo, hi]: 256 lands on def, ratios are kept */
-static uint64_t scale_from_xen(int xen, uint64_t def, uint64_t lo, uint64_t hi)
-{
-	return clamp_u64((xen_clamp(xen) * def + XEN_WEIGHT_DEFAULT / 2) / XEN_WEIGHT_DEFAULT, lo,
-			 hi);
-}
-
-uint64_t cg_weight_from_xen(int version, int xen)
-{
-	if (version == 2)
-		return scale_from_xen(xen, 100, 1, 10000);
-	return scale_from_xen(xen, 1024, 2, 262144);
-}
-
-int cg_weight_to_xen(int version, uint64_t w, bool *exact)
-{
-	uint64_t def = version == 2 ? 100 : 1024;
-	uint64_t x = clamp_u64((clamp_u64(w, 0, 1u << 20) * XEN_WEIGHT_DEFAULT + def / 2) / def,
-			       XEN_WEIGHT_MIN, XEN_WEIGHT_MAX);
-
-	/* exact: setting this Xen weight again gives back the very same cgroup value */
-	if (exact)
-		*exact = cg_weight_from_xen(version, (int)x) == w;
-	return (int)x;
-}
-
-uint64_t cg_io_weight_from_xen(const char *knob, int xen)
-{
-	if (strcmp(knob, "io.weight") == 0)
-		return scale_from_xen(xen, 100, 1, 10000);
-	if (strcmp(knob, "blkio.weight") == 0)
-		return scale_from_xen(xen, 500, 10, 1000);
-	/* io.bfq.weight, blkio.bfq.weight */
-	return scale_from_xen(xen, 100, 1, 1000);
-}
-
-uint64_t cg_cap_to_quota(int cap_pct)
-{
-	if (cap_pct <= 0)
-		return 0;
-	return (uint64_t)cap_pct * (CG_CFS_PERIOD / 100);
-}
-
-int cg_quota_to_cap(uint64_t quota, uint64_t period, bool *exact)
-{
-	uint64_t pct;
-
-	if (quota == 0 || period == 0) {
-		if (exact)
-			*exact = true;
-		return 0;
-	}
-	if (quota / period >= XEN_CAP_MAX) {
-		if (exact)
-			*exact = (unsigned __int128)quota * 100 ==
-				 (unsigned __int128)XEN_CAP_MAX * period;
-		return XEN_CAP_MAX;
-	}
-	/* quota < 25601 periods here, so quota * 100 cannot overflow for any sane period */
-	pct = (uint64_t)(((unsigned __int128)quota * 100 + period / 2) / period);
-	if (exact)
-		*exact = ((unsigned __int128)quota * 100) % period == 0 && pct >= 1;
-	return (int)clamp_u64(pct, 1, XEN_CAP_MAX); /* any quota is a cap, however small */
 }

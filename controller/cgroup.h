@@ -65,6 +65,7 @@ struct cg_sys {
 	bool has_cgroup_kill;	   /* v2 cgroup.kill */
 	char io_knob[32];	   /* "io.weight", "blkio.weight", ..., "" when none */
 	char notes[1024];	   /* what is unavailable and why, "; "-separated */
+	unsigned noted;		   /* 1 << enum cg_ctrl: notes already say why it is missing */
 };
 
 /* One VM (or run parent): its directory in each hierarchy ("" = not used). */
@@ -109,7 +110,17 @@ int cg_vm_group(const struct cg_sys *s, const char *run, const char *vm, struct 
 int cg_create_run(const struct cg_sys *s, const struct cg_group *run, struct backend_err *err);
 int cg_create_vm(const struct cg_sys *s, const struct cg_group *vm, struct backend_err *err);
 
-/* Knobs. Weights in Xen units, cap in percent of one CPU (0 = none), 0 bytes/pids = max. */
+/* Knob files. exists/read take a directory and a file name; read returns a malloc'd string
+ * (NULL when unreadable); write is one write(2) of val, errors described in err. */
+bool cg_knob_exists(const char *dir, const char *file);
+char *cg_knob_read(const char *dir, const char *file);
+int cg_knob_write(const char *dir, const char *knob, const char *val, struct backend_err *err);
+/* "ENOENT" for -ENOENT, for backend_err codes. */
+const char *cg_errno_name(int neg_errno);
+/* What a missing controller costs, in words ("io weight unavailable"). */
+const char *cg_ctrl_loss(enum cg_ctrl c);
+
+/* Knobs (cgroup-knob.c). Weights in Xen units, cap in percent of one CPU (0 = none), 0 bytes/pids = max. */
 int cg_set_cpu_weight(const struct cg_sys *s, const struct cg_group *g, int xen_weight,
 		      struct backend_err *err);
 int cg_set_cap(const struct cg_sys *s, const struct cg_group *g, int cap_pct,

@@ -486,6 +486,24 @@ static int replay_line(struct replay *rp, char *line)
 	return 0;
 }
 
+/* true while pid is the recorded process and not yet dead (zombie) */
+static bool proc_running(pid_t pid, uint64_t start)
+{
+	char path[64], *text = NULL, *close;
+	size_t len;
+	bool running = false;
+
+	if (proc_start_time(pid) != start)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (file_read_all(path, 4096, &text, &len) < 0)
+		return false;
+	close = strrchr(text, ')');
+	running = close && close[1] == ' ' && close[2] != 'Z' && close[2] != 'X';
+	free(text);
+	return running;
+}
+
 static bool default_owner_alive(pid_t pid, uint64_t start)
 {
 	return pid > 0 && start != 0 && proc_start_time(pid) == start;
@@ -498,7 +516,7 @@ static int default_kill_remote(const char *ssh, long pgid)
 			       (char *)ssh,   cmd,	    NULL };
 	int st, r;
 
-	snprintf(cmd, sizeof(cmd), "kill -KILL -- -%ld 2>/dev/null; true", pgid);
+	snprintf(cmd, sizeof(cmd), "kill -KILL -%ld 2>/dev/null; true", pgid);
 	r = proc_run(argv, NULL, true, 20 * 1000000000ULL, 65536, &out, &st);
 	free(out);
 	return r;
@@ -545,6 +563,19 @@ static int replay_undo(struct replay *rp, const char *state_dir, const struct jo
 		log_info("restore: killing leftover process group %ld", p->pid);
 		(void)kill(-(pid_t)p->pid, SIGKILL);
 		(void)kill((pid_t)p->pid, SIGKILL);
+	}
+	/* wait (bounded) until they are gone or zombies: a dead run must not act any more */
+	for (int tries = 0; tries < 100; tries++) {
+		bool any = false;
+
+		for (size_t i = 0; i < rp->n_procs; i++)
+			if (!rp->procs[i].done &&
+			    proc_running((pid_t)rp->procs[i].pid, rp->procs[i].start))
+				any = true;
+		if (!any)
+			break;
+		(void)proc_reap_children();
+		(void)usleep(50000);
 	}
 	for (size_t i = 0; i < rp->n_remotes; i++) {
 		if (rp->remotes[i].done)

@@ -51,8 +51,12 @@ struct run {
 	uint64_t started_wall;
 	uint64_t started_mono;
 	double est_per_run_s;
-	const char *status; /* complete / partial / failed */
-	const char *probe_protection;
+	char last_phase[200]; /* the last finished run, for the progress line */
+	double last_p99_ms;
+	double last_success_pct;
+	const char *status;	     /* complete / partial / failed */
+	char probe_protection[1024]; /* copied: the backend's string dies with it */
+	char scheduler[64];
 };
 
 /* Writes manifest.json atomically; 0 or -errno. */

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "clock.h"
 #include "fileio.h"
+#include "h1.h"
 #include "json.h"
 #include "log.h"
 #include "probe.h"
@@ -299,6 +300,11 @@ static void http_work(struct probe_worker *w)
 	struct probe_run *run = w->run;
 	int ret, running;
 
+	if (run->cfg->native) {
+		h1_work(w);
+		return;
+	}
+
 	ret = worker_init(&hw, w);
 	if (ret < 0) {
 		w->error = ret;
@@ -445,6 +451,17 @@ static int http_prepare(struct probe_config *cfg)
 		log_error("no URL to fetch: give --url URL or --urls FILE");
 		return -EINVAL;
 	}
+	if (strcmp(cfg->engine, "curl") != 0 && h1_supported(cfg)) {
+		ret = h1_prepare(cfg);
+		if (ret < 0) {
+			log_error("preparing the requests failed: %s", strerror(-ret));
+			return ret == -EINVAL ? ret : -EIO;
+		}
+		cfg->native = true;
+	} else if (strcmp(cfg->engine, "native") == 0) {
+		log_error("--engine native fetches plain http:// URLs only; use --engine curl");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -465,6 +482,7 @@ static void http_options_json(struct json_writer *w, const struct probe_config *
 	json_kv_uint(w, "urls", cfg->n_urls);
 	json_kv_str(w, "first_url", cfg->n_urls ? cfg->urls[0] : NULL);
 	json_kv_bool(w, "insecure", cfg->insecure);
+	json_kv_str(w, "engine", cfg->engine);
 }
 
 const struct probe_ops probe_http_ops = {

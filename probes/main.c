@@ -12,6 +12,7 @@
 #include "config.h"
 #include "clock.h"
 #include "log.h"
+#include "h1.h"
 #include "parse.h"
 #include "sig.h"
 #include "probe.h"
@@ -35,6 +36,7 @@ enum {
 	OPT_QUERY,
 	OPT_QUERIES,
 	OPT_VERSION,
+	OPT_ENGINE,
 };
 
 static const struct option options[] = {
@@ -42,6 +44,7 @@ static const struct option options[] = {
 	{ "urls", required_argument, NULL, OPT_URLS },
 	{ "base", required_argument, NULL, OPT_BASE },
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
+	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "conninfo", required_argument, NULL, OPT_CONNINFO },
 	{ "query", required_argument, NULL, OPT_QUERY },
@@ -74,6 +77,8 @@ static const char usage_text[] =
 	"                         is fetched first (e.g. isolab-victim's /urls)\n"
 	"      --base URL         resolve paths of --urls against URL (default: --urls' origin)\n"
 	"      --insecure         do not verify TLS certificates\n"
+	"      --engine E         auto (default): native HTTP/1.1 client for http:// URLs,\n"
+	"                         libcurl for https:// and HTTP/2; native; curl (always)\n"
 	"      --threads N        event-loop threads (default: min(CPUs, concurrency))\n"
 	"sql (PostgreSQL):\n"
 	"      --conninfo STR     libpq connection string or postgresql:// URI\n"
@@ -133,7 +138,7 @@ static int parse_args(int argc, char **argv, struct probe_config *cfg)
 			if (o->val == c)
 				name = o->name;
 		if ((c == 'u' || c == OPT_URLS || c == OPT_BASE || c == OPT_INSECURE ||
-		     c == OPT_THREADS) &&
+		     c == OPT_THREADS || c == OPT_ENGINE) &&
 		    is_sql)
 			return bad("--%s is for 'http', not 'sql'", name);
 		if ((c == OPT_CONNINFO || c == OPT_QUERY || c == OPT_QUERIES) && !is_sql)
@@ -153,6 +158,12 @@ static int parse_args(int argc, char **argv, struct probe_config *cfg)
 			break;
 		case OPT_INSECURE:
 			cfg->insecure = true;
+			break;
+		case OPT_ENGINE:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "native") &&
+			    strcmp(optarg, "curl"))
+				return bad("--engine '%s': use auto, native or curl", optarg);
+			cfg->engine = optarg;
 			break;
 		case OPT_THREADS:
 			ret = parse_u64(optarg, 1, MAX_THREADS, &u);
@@ -259,6 +270,7 @@ int main(int argc, char **argv)
 		.concurrency = 10,
 		.timeout_ns = 25 * NSEC_PER_SEC,
 		.ready_fd = -1,
+		.engine = "auto",
 	};
 	const struct probe_ops *ops;
 	int ret;
@@ -302,8 +314,10 @@ int main(int argc, char **argv)
 		ret = probe_run(ops, &cfg);
 	else
 		ret = ret == -EINVAL ? 2 : 1;
-	if (ops == &probe_http_ops)
+	if (ops == &probe_http_ops) {
+		h1_cleanup();
 		curl_global_cleanup();
+	}
 	probe_config_done(&cfg);
 	return ret;
 }

@@ -51,6 +51,8 @@ struct probe_config {
 	const char *urls_file;
 	const char *base;
 	bool insecure;
+	const char *engine; /* --engine: "auto", "native" or "curl" */
+	bool native;	    /* http: prepare chose the native HTTP/1.1 engine */
 	/* sql */
 	const char *conninfo;
 	char **queries;

@@ -27,11 +27,6 @@ void probe_config_done(struct probe_config *cfg)
 	cfg->n_urls = cfg->n_queries = 0;
 }
 
-struct thread_arg {
-	const struct probe_ops *ops;
-	struct probe_worker *w;
-};
-
 static void *worker_main(void *arg)
 {
 	struct probe_worker *w = arg;
@@ -162,8 +157,10 @@ int probe_run(const struct probe_ops *ops, const struct probe_config *cfg)
 
 	if (probe_timeline_init(&run.tl) < 0)
 		goto out_oom;
-	if (probe_stats_init(&total) < 0)
+	if (probe_stats_init(&total) < 0) {
+		log_error("out of memory");
 		goto out_timeline;
+	}
 	pthread_mutex_init(&run.log_lock, NULL);
 	if (cfg->log_path) {
 		run.log = fopen(cfg->log_path, "we");
@@ -175,14 +172,18 @@ int probe_run(const struct probe_ops *ops, const struct probe_config *cfg)
 		fputs("t_s,latency_ms,uncorrected_ms,status,bytes,result,error,target\n", run.log);
 	}
 	workers = calloc(n, sizeof(*workers));
-	if (!workers)
+	if (!workers) {
+		log_error("out of memory");
 		goto out_log;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		workers[i].run = &run;
 		workers[i].idx = i;
 		workers[i].nworkers = n;
-		if (probe_stats_init(&workers[i].st) < 0)
+		if (probe_stats_init(&workers[i].st) < 0) {
+			log_error("out of memory");
 			goto out_workers;
+		}
 	}
 
 	run.start_ns = clock_now_ns();
@@ -240,10 +241,12 @@ int probe_run(const struct probe_ops *ops, const struct probe_config *cfg)
 		summary(&total, measured_ns, cfg->rate > 0);
 	if (cfg->json) {
 		w = json_new(JSON_PRETTY);
-		if (!w)
+		if (!w) {
+			log_error("out of memory");
 			goto out_workers;
-		result_begin(w, "isolab-probe", ops->kind, ops->engine, status, error, wall,
-			     finish_ns - run.start_ns);
+		}
+		result_begin(w, "isolab-probe", ops->kind, cfg->native ? "native" : ops->engine,
+			     status, error, wall, finish_ns - run.start_ns);
 		options_json(w, ops, cfg);
 		probe_metrics_json(w, &run, &total, measured_ns, cfg->rate > 0);
 		json_obj_end(w);
@@ -270,8 +273,6 @@ out_total:
 	probe_stats_done(&total);
 out_timeline:
 	probe_timeline_done(&run.tl);
-	if (ret == 1 && status != RESULT_FAILED && !w)
-		log_error("out of memory");
 	return ret;
 out_oom:
 	log_error("out of memory");

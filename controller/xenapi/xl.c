@@ -269,6 +269,16 @@ const char *xl_sched_cmd(const char *scheduler)
 	return NULL;
 }
 
+const char *xl_sched_static(const char *scheduler)
+{
+	static const char *const names[] = { "credit", "credit2", "rtds", "arinc653", "null" };
+
+	for (size_t i = 0; scheduler && i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(scheduler, names[i]) == 0)
+			return names[i];
+	return "other";
+}
+
 bool xl_cap_supported(const char *scheduler, int xen_major, int xen_minor)
 {
 	if (scheduler && strcmp(scheduler, "credit") == 0)

@@ -57,6 +57,12 @@ int xl_parse_domains(const char *text, bool with_sched, struct xl_dom **out, siz
 /* "sched-credit" or "sched-credit2" for a scheduler name; NULL when xl has no weights for it. */
 const char *xl_sched_cmd(const char *scheduler);
 
+/*
+ * A static name for scheduler ("credit", "credit2", "rtds", "arinc653",
+ * "null", else "other"): backend_caps.scheduler may outlive the backend.
+ */
+const char *xl_sched_static(const char *scheduler);
+
 /* Whether caps work on this scheduler and Xen version (credit2 caps came with Xen 4.10). */
 bool xl_cap_supported(const char *scheduler, int xen_major, int xen_minor);
 

@@ -163,6 +163,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	size_t len = 0;
 	int ret;
 
+	static int first_call_marker;
+
+	/*
+	 * The first call announces the request; answering then makes MHD close the
+	 * connection (it has not seen the request's end). Answer on the second.
+	 */
+	if (!*req) {
+		*req = &first_call_marker;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0; /* a body: ignored */
+		return MHD_YES;
+	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 	if (strcmp(url, "/health") == 0)

@@ -236,6 +236,63 @@ def case_net_send_no_peer():
     check("refused" in doc["error"], doc["error"])
 
 
+def case_net_send_ready_once_connected():
+    """net-send says it is ready only once a connection is up."""
+    port = free_port()
+    r, w = os.pipe()
+    p = subprocess.Popen([BOMB, "net-send", "--to", "127.0.0.1:%d" % port, "--duration", "0",
+                          "--ready-fd", str(w), "--json", "--quiet"], stdout=subprocess.PIPE,
+                         text=True, pass_fds=(w,), start_new_session=True)
+    os.close(w)
+    recv = None
+    try:
+        os.set_blocking(r, False)
+        time.sleep(0.6)
+        try:
+            early = os.read(r, 64)
+        except BlockingIOError:
+            early = b""
+        check(early == b"", "ready before any peer: %r" % early)
+        recv = start(["net-recv", "--listen", "127.0.0.1:%d" % port, "--duration", "0",
+                      "--json"])
+        os.set_blocking(r, True)
+        with os.fdopen(r) as f:
+            check(f.readline() == "isolab-ready\n", "no ready line once connected")
+    finally:
+        rc, doc, err = stop(p)
+        if recv:
+            stop(recv)
+    check(rc == 0 and doc["metrics"]["connections"] >= 1, doc)
+
+
+def case_net_recv_port_in_use():
+    port = free_port()
+    first = start(["net-recv", "--listen", "127.0.0.1:%d" % port, "--duration", "0", "--json"])
+    try:
+        rc, doc, err = run(["net-recv", "--listen", "127.0.0.1:%d" % port, "--duration", "5",
+                            "--json"])
+    finally:
+        stop(first)
+    check(rc == 1, "rc %d" % rc)
+    check_envelope(doc, "net-recv", status="failed")
+    check("in use" in doc["error"], doc["error"])
+
+
+def case_stressng_intensity_sigterm():
+    """The SIGSTOP/SIGCONT duty cycle never leaves stress-ng stopped."""
+    if not shutil.which("stress-ng"):
+        return 77
+    p = start(["fork", "--engine", "stress-ng", "--max-procs", "8", "--intensity", "30",
+               "--duration", "0", "--json", "--quiet"])
+    time.sleep(1.0)
+    rc, doc, err = stop(p)
+    check(rc == 0, err)
+    check_envelope(doc, "fork", status="interrupted", engine="stress-ng")
+    check(doc["metrics"]["forks"] > 0, doc["metrics"])
+    check(not group_procs(p.pid), "left: %s" % group_procs(p.pid))
+    return 0
+
+
 SIGTERM_RUNS = {
     "cpu": ["cpu", "--threads", "2"],
     "mem": ["mem", "--bytes", "64M"],

@@ -10,6 +10,9 @@ Each mode listens on its own random 127.0.0.1 port:
   reset     closes the connection (RST) without answering
   silent    accepts and reads, never answers
   freeze    like ok, but stalls every answer during a 1 s freeze every --period s
+  chunked   200 with a chunked body (valid; split across writes), keep-alive
+  eofbody   200 without length: the body ends when the server closes (valid)
+  delay     like ok, each answer after --delay seconds (a known latency)
   refused   a port bound but not listening: connections are refused
 Prints one JSON line {"mode": port, ...} when ready; runs until SIGTERM/SIGINT
 (or until stdin closes, with --until-stdin-eof).
@@ -84,13 +87,23 @@ class Server:
             req = read_request(conn)
             if req is None:
                 return
-            if mode in ("ok", "freeze"):
+            if mode in ("ok", "freeze", "delay"):
+                if mode == "delay":
+                    time.sleep(self.args.delay)
                 if mode == "freeze":
                     until = self.frozen_until()
                     if until:
                         time.sleep(max(0.0, until - time.monotonic()))
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
                              b"Content-Length: %d\r\n\r\n" % len(BODY) + BODY)
+            elif mode == "chunked":
+                conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             b"5;ext=1\r\nhello\r\n")
+                time.sleep(0.002)
+                conn.sendall(b"1A\r\n" + b"x" * 26 + b"\r\n0\r\nX-Trailer: t\r\n\r\n")
+            elif mode == "eofbody":
+                conn.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + BODY)
+                return
             elif mode == "status5xx":
                 msg = b"overloaded\n"
                 conn.sendall(b"HTTP/1.1 503 Service Unavailable\r\n"
@@ -114,9 +127,10 @@ START = time.monotonic()
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--modes", default="ok,status5xx,garbage,truncated,reset,silent,refused")
+    ap.add_argument("--modes", default="ok,chunked,eofbody,status5xx,garbage,truncated,reset,silent,refused")
     ap.add_argument("--period", type=float, default=4.0, help="freeze: seconds between freezes")
     ap.add_argument("--freeze", type=float, default=1.0, help="freeze: seconds frozen")
+    ap.add_argument("--delay", type=float, default=0.005, help="delay: seconds per answer")
     ap.add_argument("--until-stdin-eof", action="store_true", help="also stop when stdin closes")
     args = ap.parse_args()
     servers = {m: Server(m, args) for m in args.modes.split(",")}

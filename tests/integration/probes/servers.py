@@ -230,9 +230,9 @@ class Postgres:
 class Faulty:
     """faulty.py in its own process; .ports maps each mode to its port."""
 
-    def __init__(self, modes=None, period=4.0, freeze=1.0):
+    def __init__(self, modes=None, period=4.0, freeze=1.0, delay=0.005):
         args = ["/usr/bin/python3", os.path.join(HERE, "faulty.py"), "--until-stdin-eof",
-                "--period", str(period), "--freeze", str(freeze)]
+                "--period", str(period), "--freeze", str(freeze), "--delay", str(delay)]
         if modes:
             args += ["--modes", ",".join(modes)]
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -257,10 +257,18 @@ class Faulty:
         self.stop()
 
 
+def engine_args(args):
+    """ISOLAB_PROBE_ENGINE=curl|native runs every http test with that engine."""
+    engine = os.environ.get("ISOLAB_PROBE_ENGINE")
+    if engine and args and args[0] == "http":
+        return list(args) + ["--engine", engine]
+    return list(args)
+
+
 def run_probe(args, timeout=60, env=None):
     """Runs isolab-probe with --json; returns (exit code, parsed JSON or None, stderr, seconds)."""
     t0 = time.monotonic()
-    r = subprocess.run([probe_bin()] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    r = subprocess.run([probe_bin()] + engine_args(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL)
     took = time.monotonic() - t0
     doc = None

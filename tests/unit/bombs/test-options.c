@@ -54,6 +54,7 @@ static void bomb_parse_args_rejects_bad_input(void **state)
 		"cpu --to 127.0.0.1:5000",
 		"cpu --ready-fd 987",
 		"cpu --ready-fd -1",
+		"cpu --ready-fd 1 --json",
 		"mem --bytes 12Q",
 		"mem --bytes 100",
 		"mem --bytes 2P",

@@ -20,6 +20,7 @@ struct fake {
 };
 
 static struct fake fake; /* one tree at a time */
+static char *live[64];	 /* trees not freed yet: a failed assertion skips the free */
 
 static int put(const char *dir, const char *file, const char *content)
 {
@@ -199,7 +200,13 @@ char *fake_tree_new(enum fake_kind kind, const struct fake_opts *opts)
 		break;
 	}
 	cg_set_test_hooks(&hooks);
-	return strdup(tmpl);
+	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
+		if (!live[i]) {
+			live[i] = strdup(tmpl);
+			return live[i];
+		}
+	}
+	return NULL;
 }
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
@@ -216,7 +223,19 @@ void fake_tree_free(char *root)
 		return;
 	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	cg_set_test_hooks(NULL);
+	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+		if (live[i] == root)
+			live[i] = NULL;
 	free(root);
+}
+
+int fake_cleanup_all(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+		if (live[i])
+			fake_tree_free(live[i]);
+	return 0;
 }
 
 char *fake_read(const char *root, const char *rel)

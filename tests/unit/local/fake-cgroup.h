@@ -28,6 +28,8 @@ struct fake_opts {
 /* Builds the tree, installs the hooks; returns the root (free with fake_tree_free). */
 char *fake_tree_new(enum fake_kind kind, const struct fake_opts *opts);
 void fake_tree_free(char *root);
+/* cmocka group teardown: removes every tree a failed test left behind. */
+int fake_cleanup_all(void **state);
 
 /* Reads root/rel into a malloc'd string (NULL when absent). */
 char *fake_read(const char *root, const char *rel);

@@ -69,8 +69,10 @@ static void detect_v2_reports_controllers_not_enabled_for_children(void **state)
 	assert_false(cg_has(s, CG_MEMORY));
 	assert_false(cg_has(s, CG_IO));
 	assert_non_null(strstr(s->notes, "memory controller available but not enabled"));
-	assert_non_null(strstr(s->notes, "no memory controller: memory limits unavailable"));
-	assert_non_null(strstr(s->notes, "no io controller: io weight unavailable"));
+	assert_non_null(
+		strstr(s->notes, "echo +memory > it to enable): memory limits unavailable"));
+	assert_non_null(strstr(s->notes, "io controller available but not enabled"));
+	assert_null(strstr(s->notes, "no memory controller")); /* said once, precisely */
 	free(s);
 	fake_tree_free(root);
 }
@@ -123,6 +125,35 @@ static void detect_v1_prefers_bfq_weight(void **state)
 	struct cg_sys *s = detect_ok(root);
 
 	assert_string_equal(s->io_knob, "blkio.bfq.weight");
+	free(s);
+	fake_tree_free(root);
+}
+
+static void detect_v1_follows_a_combined_cpu_cpuacct_mount(void **state)
+{
+	char *root = fake_tree_new(FAKE_V1, NULL);
+	struct backend_err err = { 0 };
+	struct cg_group run, vm;
+	struct cg_sys *s;
+	char *v;
+
+	/* as most v1 distros mount it: cpu,cpuacct with cpu and cpuacct as symlinks */
+	assert_int_equal(rename(pj(root, "cpu"), pj(root, "cpu,cpuacct")), 0);
+	assert_int_equal(symlink("cpu,cpuacct", pj(root, "cpu")), 0);
+	s = detect_ok(root);
+	assert_int_equal(cg_ctrl_version(s, CG_CPU), 1);
+	assert_true(s->has_cfs);
+	assert_int_equal(cg_run_group(s, "r1", &run), 0);
+	assert_int_equal(cg_vm_group(s, "r1", "web", &vm), 0);
+	assert_int_equal(cg_create_run(s, &run, &err), 0);
+	assert_int_equal(cg_create_vm(s, &vm, &err), 0);
+	assert_int_equal(cg_set_cpu_weight(s, &vm, 128, &err), 0);
+	v = fake_read(root, "cpu,cpuacct/isolab-r1/isolab-r1-web/cpu.shares");
+	assert_non_null(v);
+	assert_string_equal(v, "512");
+	free(v);
+	assert_int_equal(cg_remove_tree(run.dir[s->ctrl_hier[CG_CPU]], NULL), 0);
+	assert_false(fake_exists(root, "cpu,cpuacct/isolab-r1"));
 	free(s);
 	fake_tree_free(root);
 }
@@ -495,6 +526,7 @@ int main(void)
 		cmocka_unit_test(detect_v1_uses_one_hierarchy_per_controller),
 		cmocka_unit_test(detect_v1_says_plainly_what_is_missing),
 		cmocka_unit_test(detect_v1_prefers_bfq_weight),
+		cmocka_unit_test(detect_v1_follows_a_combined_cpu_cpuacct_mount),
 		cmocka_unit_test(detect_hybrid_splits_controllers),
 		cmocka_unit_test(detect_fails_without_any_cgroup_mount),
 		cmocka_unit_test(parse_proc_cgroup_finds_v1_and_v2_lines),
@@ -511,5 +543,5 @@ int main(void)
 		cmocka_unit_test(scan_runs_finds_runs_by_name_at_any_depth),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, fake_cleanup_all);
 }

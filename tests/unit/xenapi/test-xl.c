@@ -120,6 +120,9 @@ static void scheduler_commands_and_caps(void **state)
 	assert_false(xl_cap_supported("credit2", 4, 9));
 	assert_true(xl_cap_supported("credit2", -1, -1));
 	assert_false(xl_cap_supported("rtds", 4, 17));
+	assert_string_equal(xl_sched_static("credit2"), "credit2");
+	assert_string_equal(xl_sched_static("weird"), "other");
+	assert_string_equal(xl_sched_static(NULL), "other");
 }
 
 static void dom0_must_be_a_plain_destination(void **state)

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+/* Helpers shared by the renderers. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "render.h"
+
+const char *render_bomb_rate_key(const struct model *m, const char *bomb)
+{
+	for (size_t i = 0; i < m->n_runs; i++)
+		for (size_t j = 0; j < m->runs[i].n_bombs; j++) {
+			const struct model_bomb_result *b = &m->runs[i].bombs[j];
+
+			if (b->rate_key && !strcmp(b->name, bomb))
+				return b->rate_key;
+		}
+	return NULL;
+}
+
+void render_bomb_column(const struct model *m, const char *bomb, char *buf, size_t len)
+{
+	const char *key = render_bomb_rate_key(m, bomb);
+
+	snprintf(buf, len, "bomb_%s_%s", bomb, key ? key : "rate");
+	for (char *p = buf; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_'))
+			*p = '_';
+}
+
+static bool has_name(const char **names, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], s))
+			return true;
+	return false;
+}
+
+size_t render_bomb_names(const struct model *m, const char **names, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->n_bomb_defs && n < max; i++)
+		if (!has_name(names, n, m->bomb_defs[i].name))
+			names[n++] = m->bomb_defs[i].name;
+	for (size_t i = 0; i < m->n_phases; i++)
+		for (size_t j = 0; j < m->phases[i].n_bombs && n < max; j++)
+			if (!has_name(names, n, m->phases[i].bombs[j]))
+				names[n++] = m->phases[i].bombs[j];
+	return n;
+}
+
+void render_phase_bombs(const struct model_phase *ph, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ph->n_bombs && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i ? "+" : "", ph->bombs[i]);
+	if (!ph->n_bombs)
+		snprintf(buf, len, "none");
+}
+
+const char *render_num(double v, char *buf, size_t len, const char *dash)
+{
+	double a = fabs(v);
+
+	if (!isfinite(v))
+		return dash;
+	if (a >= 1000 || v == floor(v))
+		snprintf(buf, len, "%.0f", v);
+	else if (a >= 100)
+		snprintf(buf, len, "%.1f", v);
+	else if (a >= 10)
+		snprintf(buf, len, "%.2f", v);
+	else
+		snprintf(buf, len, "%.3g", v);
+	return buf;
+}
+
+bool render_run_reported(const struct model_run *r)
+{
+	return r->probe.present;
+}
+
+size_t render_prio_of(const struct model *m, size_t i)
+{
+	for (size_t j = 0; j < m->n_phases; j++)
+		if (m->phases[j].twin_idx == i && !m->phases[j].is_sweep)
+			return j;
+	return SIZE_MAX;
+}
+
+bool render_is_group(const struct model *m, size_t i)
+{
+	const struct model_phase *ph = &m->phases[i];
+
+	if (ph->is_baseline || ph->is_sweep)
+		return false;
+	return ph->twin_idx == SIZE_MAX || m->phases[ph->twin_idx].is_baseline;
+}

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+/* summary.csv: tidy, one row per phase x round (docs/reports.md). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "render.h"
+
+#define MAX_BOMB_COLS 64
+
+static const char *const columns[] = {
+	"phase",   "round",	  "bombs",	    "priority", "requests", "ok",
+	"failed",  "success_pct", "throughput_rps", "p50_ms",	"p90_ms",   "p99_ms",
+	"p999_ms", "mean_ms",	  "stdev_ms",	    "status",	"dnr",	    "weight_ratio",
+};
+
+/* RFC 4180 field: quoted when it holds a comma, quote or line break. */
+static void field(struct sbuf *o, const char *s)
+{
+	if (!s)
+		s = "";
+	if (!strpbrk(s, ",\"\r\n")) {
+		sbuf_puts(o, s);
+		return;
+	}
+	sbuf_putn(o, "\"", 1);
+	for (; *s; s++) {
+		if (*s == '"')
+			sbuf_putn(o, "\"", 1);
+		sbuf_putn(o, s, 1);
+	}
+	sbuf_putn(o, "\"", 1);
+}
+
+static void num(struct sbuf *o, double v)
+{
+	sbuf_putn(o, ",", 1);
+	if (isfinite(v))
+		sbuf_printf(o, "%.6g", v);
+}
+
+static void row(struct sbuf *o, const struct model *m, const struct model_run *r,
+		const char **bombs, size_t n_bombs)
+{
+	const struct model_phase *ph = &m->phases[r->phase];
+	const struct model_probe *p = &r->probe;
+	const struct model_latency *l = &p->lat;
+	char buf[1024];
+	size_t used = 0;
+	bool lat = p->present && l->present;
+
+	field(o, ph->name);
+	sbuf_printf(o, ",%u,", r->round);
+	render_phase_bombs(ph, buf, sizeof(buf));
+	field(o, buf);
+	sbuf_putn(o, ",", 1);
+	field(o, ph->priority ? ph->priority : "equal");
+	if (p->present)
+		sbuf_printf(o, ",%llu,%llu,%llu", (unsigned long long)p->requests,
+			    (unsigned long long)p->ok, (unsigned long long)p->failed);
+	else
+		sbuf_puts(o, ",,,");
+	num(o, p->present ? p->success_pct : NAN);
+	num(o, p->present ? p->throughput_rps : NAN);
+	num(o, lat ? l->p50 : NAN);
+	num(o, lat ? l->p90 : NAN);
+	num(o, lat ? l->p99 : NAN);
+	num(o, lat ? l->p999 : NAN);
+	num(o, lat ? l->mean : NAN);
+	num(o, lat ? l->stdev : NAN);
+	sbuf_putn(o, ",", 1);
+	field(o, r->status ? r->status : (p->present ? "ok" : "dnr"));
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->n_dnr && used < sizeof(buf); i++)
+		used += snprintf(buf + used, sizeof(buf) - used, "%s%s", i ? "+" : "", r->dnr[i]);
+	if (!r->n_dnr && !p->present)
+		snprintf(buf, sizeof(buf), "probe");
+	sbuf_putn(o, ",", 1);
+	field(o, buf);
+	num(o, ph->weight_ratio);
+	for (size_t b = 0; b < n_bombs; b++) {
+		double v = NAN;
+
+		for (size_t j = 0; j < r->n_bombs; j++)
+			if (!strcmp(r->bombs[j].name, bombs[b]) && r->bombs[j].present)
+				v = r->bombs[j].rate;
+		num(o, v);
+	}
+	sbuf_puts(o, "\r\n");
+}
+
+int render_csv(const struct model *m, const struct stats *s, struct sbuf *o)
+{
+	const char *bombs[MAX_BOMB_COLS];
+	size_t n_bombs = render_bomb_names(m, bombs, MAX_BOMB_COLS);
+	char col[256];
+
+	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
+		sbuf_printf(o, "%s%s", i ? "," : "", columns[i]);
+	for (size_t b = 0; b < n_bombs; b++) {
+		render_bomb_column(m, bombs[b], col, sizeof(col));
+		sbuf_printf(o, ",%s", col);
+	}
+	sbuf_puts(o, "\r\n");
+	for (size_t i = 0; i < m->n_runs; i++)
+		row(o, m, &m->runs[i], bombs, n_bombs);
+	return sbuf_error(o);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Renderers: each turns the model and its statistics into one document in
+ * a text buffer (compute first, then render). 0 or a negative errno.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model.h"
+#include "sbuf.h"
+#include "stats.h"
+
+int render_csv(const struct model *m, const struct stats *s, struct sbuf *out);
+int render_json(const struct model *m, const struct stats *s, struct sbuf *out);
+int render_md(const struct model *m, const struct stats *s, struct sbuf *out);
+int render_html(const struct model *m, const struct stats *s, struct sbuf *out);
+
+/* Shared helpers (render-common.c). */
+
+/* The CSV/JSON column name of a bomb's achieved rate, e.g. "bomb_cpu_ops_per_s". */
+void render_bomb_column(const struct model *m, const char *bomb, char *buf, size_t len);
+/* The rate key a bomb reported in any run, NULL if none. */
+const char *render_bomb_rate_key(const struct model *m, const char *bomb);
+/* Every bomb name, from the manifest's bombs or else the phases; *n set. */
+size_t render_bomb_names(const struct model *m, const char **names, size_t max);
+/* Phase bombs joined with "+", "none" when empty. */
+void render_phase_bombs(const struct model_phase *ph, char *buf, size_t len);
+/* "12.3" with sensible precision, or dash (when NaN). */
+const char *render_num(double v, char *buf, size_t len, const char *dash);
+/* True when a run's probe reported figures. */
+bool render_run_reported(const struct model_run *r);
+
+/* The prioritised phase compared with equal-weight phase i, SIZE_MAX if none. */
+size_t render_prio_of(const struct model *m, size_t i);
+/* True for a phase heading a group in the charts: not baseline, sweep or a twin. */
+bool render_is_group(const struct model *m, size_t i);
+
+/* Charts (render-charts.c); *id numbers the charts of one document. */
+void render_chart_degradation(struct sbuf *o, const struct model *m, const struct stats *s,
+			      unsigned *id, bool success);
+void render_chart_cdf(struct sbuf *o, const struct model *m, const struct stats *s, unsigned *id,
+		      size_t phase);
+void render_chart_boxes(struct sbuf *o, const struct model *m, const struct stats *s, unsigned *id);
+void render_chart_timeline(struct sbuf *o, const struct model *m, unsigned *id, size_t run,
+			   bool failures);
+void render_chart_sweep(struct sbuf *o, const struct model *m, const struct stats *s, unsigned *id,
+			size_t sweep, bool success);

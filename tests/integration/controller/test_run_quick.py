@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""`isolab run --quick` end to end on the local backend.
+
+Asserts: the last stdout line is the run directory; manifest.json is complete and
+lists every planned run with its results; the CPU bomb with equal weights raises the
+victim's p99 clearly above baseline, and the prioritised twin brings it back down;
+nothing of the run is left on the host; the journal is gone.
+"""
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
+BIN = os.environ["ISOLAB_BIN"]
+# the whole default, or just the three phases the assertion needs (ISOLAB_QUICK_PHASES)
+PHASES = os.environ.get("ISOLAB_QUICK_PHASES", "")
+
+
+def no_dup_keys(pairs):
+    keys = [k for k, _ in pairs]
+    dups = {k for k in keys if keys.count(k) > 1}
+    assert not dups, "duplicate JSON keys: %s" % dups
+    return dict(pairs)
+
+
+def p99(run_dir, entry):
+    with open(os.path.join(run_dir, entry["probe"])) as f:
+        return json.load(f)["metrics"]["latency_ms"]["p99"]
+
+
+def verdict(samples):
+    """None when the CPU bomb clearly hurts and prioritisation clearly helps."""
+    med = {n: sorted(v)[len(v) // 2] for n, v in samples.items()}
+    if med["cpu"] <= 1.5 * med["baseline"]:
+        return "the CPU bomb did not raise p99 clearly above baseline: %s" % samples
+    if med["cpu+prio"] >= med["cpu"] / 1.5:
+        return "prioritising the victim did not bring p99 back down: %s" % samples
+    return None
+
+
+def main():
+    common.need_root()
+    common.need_tools(BIN)
+    tmp = tempfile.mkdtemp(prefix="isolab-it-run-")
+    env = dict(os.environ, ISOLAB_STATE_DIR=os.path.join(tmp, "state"))
+    try:
+        args = [BIN, "run", "--quick", "--results", os.path.join(tmp, "results")]
+        if PHASES:
+            args += ["--phases", PHASES]
+        p = common.run(args, env, timeout=240)
+        sys.stderr.write(p.stderr[-4000:])
+        assert p.returncode == 0, "isolab run exited %d" % p.returncode
+        run_dir = p.stdout.strip().splitlines()[-1]
+        assert os.path.isdir(run_dir), "last stdout line is not the run dir: %r" % run_dir
+        with open(os.path.join(run_dir, "manifest.json")) as f:
+            m = json.load(f, object_pairs_hook=no_dup_keys)
+        assert m["status"] == "complete", m["status"]
+        for out in ("report.html", "summary.csv", "summary.md", "summary.json"):
+            assert os.path.isfile(os.path.join(run_dir, out)), "no %s: report not rendered" % out
+        assert m["backend"]["name"] == "local"
+        assert m["probe_protection"], "manifest says how the probe is protected"
+        assert os.path.isfile(os.path.join(run_dir, "scenario.ini"))
+        phases = {ph["name"]: ph for ph in m["phases"]}
+        assert len(m["runs"]) == len(phases) * m["scenario"]["rounds"]
+        for r in m["runs"]:
+            assert r["status"] in ("ok", "dnr"), r
+            assert r["probe"], "probe reported in %s" % r["phase"]
+            for b in phases[r["phase"]]["bombs"]:
+                if b not in r["dnr"]:
+                    assert os.path.isfile(os.path.join(run_dir, r["bombs"][b])), (r, b)
+        assert phases["cpu+prio"]["twin"] == "cpu"
+        left = common.leftovers(m["run_id"])
+        assert not left, "left behind: %s" % left
+        runs = {r["phase"]: r for r in m["runs"] if r["round"] == 1}
+        with open(os.path.join(run_dir, runs["cpu"]["bombs"]["cpu"])) as f:
+            share = json.load(f)["metrics"].get("cpu_share", 1.0)
+        if share < 0.25 and os.environ.get("CI") != "true":
+            # the CPU bomb itself got almost no CPU: the host is busy with other work and
+            # latencies measure that, not the bomb (in CI the machine is ours: assert)
+            print("SKIP: host too busy to measure (the CPU bomb got %.0f %% of the CPUs); "
+                  "everything but the latency ordering passed" % (share * 100))
+            sys.exit(common.SKIP)
+        samples = {n: [p99(run_dir, runs[n])] for n in ("baseline", "cpu", "cpu+prio")}
+        # one 3 s round is noisy on a busy host: when the ordering does not show, measure
+        # the three phases twice more and judge on the median of three
+        for _ in range(2):
+            if verdict(samples) is None:
+                break
+            more = common.run([BIN, "run", "--quick", "--no-report", "--phases",
+                               "baseline,cpu,cpu+prio", "--results",
+                               os.path.join(tmp, "results")], env, timeout=120)
+            assert more.returncode == 0, more.stderr[-2000:]
+            d = more.stdout.strip().splitlines()[-1]
+            with open(os.path.join(d, "manifest.json")) as f:
+                for r in json.load(f)["runs"]:
+                    samples[r["phase"]].append(p99(d, r))
+        med = {n: sorted(v)[len(v) // 2] for n, v in samples.items()}
+        print("victim p99 (median of %d): baseline %.2f ms, cpu %.2f ms, cpu+prio %.2f ms" %
+              (len(samples["cpu"]), med["baseline"], med["cpu"], med["cpu+prio"]))
+        problem = verdict(samples)
+        assert problem is None, problem
+        state = os.listdir(env["ISOLAB_STATE_DIR"])
+        assert not state, "state dir not empty: %s" % state
+        print("ok: %s, %d runs in %.1f s, controller CPU %.2f s" %
+              (run_dir, len(m["runs"]), m["elapsed_s"], m["controller_cpu_s"]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,244 @@
+#!/usr/bin/python3
+"""Writes the golden results directories under fixtures/ (docs/results.md layout).
+
+Every probe histogram is built from known latencies (uniform between two
+bounds, shifted a little per round), and fixtures/<name>/expected.json holds
+the statistics computed exactly from those latencies, plus the verdicts the
+fixture was designed to produce. Re-run after changing this file:
+    python3 tests/integration/reports/make-fixtures.py
+"""
+import json
+import math
+import os
+import shutil
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "fixtures")
+T0 = 1795341600  # 2026-11-22T10:00:00Z
+DURATION = 10
+WARMUP = 1
+
+
+def iso(t):
+    import time
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(t))) + ".%03dZ" % round((t % 1) * 1000)
+
+
+def latencies(lo, hi, rnd, distinct=200, each=5):
+    """Latencies in ns: `distinct` values uniform in [lo, hi] ms, `each` times, round shift."""
+    shift = 1.0 + 0.01 * (rnd - 2)
+    vals = []
+    for i in range(distinct):
+        ms = (lo + (hi - lo) * (i + 0.5) / distinct) * shift
+        vals.append((int(round(ms * 1e6)), each))
+    return vals
+
+
+def pct(sorted_vals, p):
+    n = len(sorted_vals)
+    rank = max(1, math.ceil(p / 100.0 * n))
+    return sorted_vals[rank - 1]
+
+
+def stats_of(buckets):
+    flat = []
+    for v, c in buckets:
+        flat.extend([v] * c)
+    flat.sort()
+    n = len(flat)
+    mean = sum(flat) / n
+    sd = math.sqrt(sum((x - mean) ** 2 for x in flat) / n)
+    return {
+        "count": n, "min": flat[0] / 1e6, "max": flat[-1] / 1e6, "mean": mean / 1e6,
+        "stdev": sd / 1e6, "p50": pct(flat, 50) / 1e6, "p90": pct(flat, 90) / 1e6,
+        "p99": pct(flat, 99) / 1e6, "p999": pct(flat, 99.9) / 1e6,
+    }, flat
+
+
+def hist_json(buckets):
+    s, flat = stats_of(buckets)
+    return {"unit": "ns", "count": len(flat), "min": flat[0], "max": flat[-1],
+            "sum": sum(flat), "sum_sq": sum(x * x for x in flat),
+            "buckets": [[v, c] for v, c in sorted(buckets)]}
+
+
+def probe_json(buckets, failed, started, with_hist=True):
+    s, flat = stats_of(buckets)
+    ok = len(flat)
+    req = ok + failed
+    timeline = []
+    for t in range(DURATION):
+        timeline.append({"t_s": t, "requests": req // DURATION, "failures": failed // DURATION,
+                         "p50_ms": round(s["p50"] * (1.0 + 0.02 * (t % 3)), 3),
+                         "p99_ms": round(s["p99"] * (1.0 + 0.03 * (t % 4)), 3)})
+    met = {
+        "requests": req, "ok": ok, "failed": failed,
+        "failed_by": {"timeout": failed, "connect": 0, "http_status": 0, "read": 0, "other": 0},
+        "success_pct": 100.0 * ok / req, "throughput_rps": req / DURATION,
+        "latency_ms": {k: round(s[k], 6) for k in
+                       ("min", "mean", "stdev", "p50", "p90", "p99", "p999", "max")},
+        "timeline": timeline,
+    }
+    if with_hist:
+        met["histogram"] = hist_json(buckets)
+    return {"tool": "isolab-probe", "version": "0.1.0", "kind": "http", "engine": "native",
+            "status": "ok", "error": None, "started": iso(started),
+            "elapsed_s": DURATION + WARMUP,
+            "options": {"concurrency": 4, "warmup_s": WARMUP, "duration_s": DURATION},
+            "metrics": met}
+
+
+BOMB_KIND = {"cpu": ("cpu", "ops_per_s", 125000.0), "mem": ("mem", "bytes_resident", 2.0e9),
+             "disk": ("disk", "write_bytes_per_s", 3.1e8), "net": ("net-send", "bits_per_s", 9.0e9),
+             "fork": ("fork", "forks_per_s", 4200.0)}
+
+
+def bomb_json(name, started):
+    kind, key, rate = BOMB_KIND[name]
+    return {"tool": "isolab-bomb", "version": "0.1.0", "kind": kind, "engine": "native",
+            "status": "interrupted", "error": None, "started": iso(started), "elapsed_s": 6.0,
+            "options": {"duration_s": 30}, "metrics": {key: rate, "elapsed_s": 6.0}}
+
+
+def slug(name):
+    return "".join(c if c.isalnum() or c in "._+-" else "_" for c in name)
+
+
+def write(path, obj):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=1)
+        f.write("\n")
+
+
+def build(name, phases, rounds, spec, status="complete", skip=(), dnr_probe=(), dnr_bomb=(),
+          no_hist=()):
+    """phases: list of manifest phase dicts; spec: phase -> (lo_ms, hi_ms, failed)."""
+    root = os.path.join(OUT, name)
+    shutil.rmtree(root, ignore_errors=True)
+    runs, expected = [], {"phases": {}}
+    t = T0
+    per_phase = {p["name"]: [] for p in phases}
+    for rnd in range(1, rounds + 1):
+        for ph in phases:
+            pn = ph["name"]
+            if (rnd, pn) in skip:
+                continue
+            d = "runs/%d-%s" % (rnd, slug(pn))
+            run = {"round": rnd, "phase": pn, "dir": d, "status": "ok", "started": iso(t),
+                   "ended": iso(t + 12), "probe": d + "/probe.json", "bombs": {}, "dnr": []}
+            lo, hi, failed = spec[pn][:3]
+            b = latencies(lo, hi, rnd, each=spec[pn][3] if len(spec[pn]) > 3 else 5)
+            if (rnd, pn) in dnr_probe:
+                run["dnr"].append("probe")
+                run["status"] = "dnr"
+            else:
+                write(os.path.join(root, d, "probe.json"),
+                      probe_json(b, failed, t, with_hist=pn not in no_hist))
+                per_phase[pn].append((b, failed))
+            for bomb in ph["bombs"]:
+                run["bombs"][bomb] = d + "/bomb-%s.json" % bomb
+                if (rnd, pn, bomb) in dnr_bomb:
+                    run["dnr"].append(bomb)
+                    run["status"] = "dnr"
+                else:
+                    write(os.path.join(root, d, "bomb-%s.json" % bomb), bomb_json(bomb, t + 3))
+            with open(os.path.join(root, d, "probe.stderr") if os.path.isdir(os.path.join(root, d)) else os.devnull, "w") as f:
+                f.write("")
+            runs.append(run)
+            t += 15
+    for pn, lst in per_phase.items():
+        if not lst:
+            expected["phases"][pn] = {"dnr": True}
+            continue
+        allb = [x for b, _ in lst for x in b]
+        s, _ = stats_of(allb)
+        req = sum(sum(c for _, c in b) + f for b, f in lst)
+        ok = sum(sum(c for _, c in b) for b, _ in lst)
+        s.update({"dnr": False, "requests": req, "ok": ok, "rounds_reported": len(lst),
+                  "success_pct": 100.0 * ok / req})
+        expected["phases"][pn] = s
+    bombs = sorted({b for p in phases for b in p["bombs"]})
+    manifest = {
+        "tool": "isolab", "version": "0.1.0", "run_id": "20261122-100000-%s" % name[:4],
+        "status": status, "started": iso(T0), "ended": iso(t), "elapsed_s": t - T0,
+        "scenario": {"file": "scenario.ini", "name": name, "duration_s": DURATION,
+                     "warmup_s": WARMUP, "cooldown_s": 1, "rounds": rounds},
+        "host": {"hostname": "fixture", "kernel": "6.1.0", "cpus": 2, "mem_bytes": 4 << 30,
+                 "cgroup": "v2"},
+        "backend": {"name": "local", "scheduler": "cgroup-v2", "weight": True, "cap": True,
+                    "live": True},
+        "probe_protection": "probe runs in cgroup isolab-fixture-probe with cpu.weight=10000",
+        "vms": [{"name": "web", "role": "victim"}, {"name": "noisy", "role": "neighbor"},
+                {"name": "client", "role": "probe"}],
+        "bombs": [{"name": b, "vm": "noisy", "kind": BOMB_KIND[b][0], "options": {}} for b in bombs],
+        "probe": {"vm": "client", "kind": "http", "options": {"concurrency": 4}},
+        "phases": phases,
+        "runs": runs,
+    }
+    write(os.path.join(root, "manifest.json"), manifest)
+    with open(os.path.join(root, "scenario.ini"), "w") as f:
+        f.write("# fixture %s\n" % name)
+    return root, expected
+
+
+def phase(name, bombs=(), twin=None, weight=None, sweep=None):
+    p = {"name": name, "bombs": list(bombs), "priority": None}
+    if twin:
+        p["twin"] = twin
+    if weight:
+        p["priority"] = {"weight": {"web": weight}}
+    p["sweep"] = sweep
+    return p
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    # basic: every verdict, a failing phase and a weight sweep
+    phases = [phase("baseline"),
+              phase("cpu", ["cpu"]), phase("cpu+prio", ["cpu"], "cpu", 2048),
+              phase("mem", ["mem"]), phase("mem+prio", ["mem"], "mem", 2048),
+              phase("disk", ["disk"]), phase("disk+prio", ["disk"], "disk", 2048),
+              phase("net", ["net"]), phase("net+prio", ["net"], "net", 2048)]
+    for w in (512, 1024, 4096):
+        phases.append(phase("cpu+prio[weight.web=%d]" % w, ["cpu"], "cpu", None,
+                            {"key": "weight.web", "value": w}))
+    spec = {"baseline": (1, 3, 0), "cpu": (2, 10, 0), "cpu+prio": (1, 3.05, 0),
+            "mem": (2, 10, 200, 4), "mem+prio": (2, 9.8, 200, 4),
+            "disk": (2, 10, 0), "disk+prio": (1.5, 6, 0),
+            "net": (1, 3.02, 0), "net+prio": (1, 3, 0),
+            "cpu+prio[weight.web=512]": (2, 8, 0), "cpu+prio[weight.web=1024]": (1.5, 5, 0),
+            "cpu+prio[weight.web=4096]": (1, 3.02, 0)}
+    root, exp = build("basic", phases, 3, spec)
+    exp["partial"] = False
+    exp["verdicts"] = {"cpu+prio": "protected", "mem+prio": "not protected",
+                       "disk+prio": "partly protected", "net+prio": "unaffected"}
+    exp["sweep_ratios"] = [1.0, 2.0, 4.0, 16.0]
+    write(os.path.join(root, "expected.json"), exp)
+
+    # dnr: the probe died under the fork bomb in every round, once under cpu
+    phases = [phase("baseline"), phase("cpu", ["cpu"]), phase("cpu+prio", ["cpu"], "cpu", 2048),
+              phase("fork", ["fork"]), phase("fork+prio", ["fork"], "fork", 2048)]
+    spec = {"baseline": (1, 3, 0), "cpu": (2, 10, 0), "cpu+prio": (1, 3.05, 0),
+            "fork": (1, 3, 0), "fork+prio": (1, 4, 0)}
+    dnr_probe = {(r, "fork") for r in (1, 2, 3)} | {(2, "cpu")}
+    root, exp = build("dnr", phases, 3, spec, dnr_probe=dnr_probe,
+                      dnr_bomb={(1, "fork", "fork"), (2, "fork", "fork"), (3, "fork", "fork")})
+    exp["partial"] = False
+    exp["verdicts"] = {"cpu+prio": "protected", "fork+prio": "inconclusive"}
+    write(os.path.join(root, "expected.json"), exp)
+
+    # partial: interrupted in round 2, no histograms in the cpu phase (older probe)
+    phases = [phase("baseline"), phase("cpu", ["cpu"]), phase("cpu+prio", ["cpu"], "cpu", 2048)]
+    spec = {"baseline": (1, 3, 0), "cpu": (2, 10, 0), "cpu+prio": (1, 3.05, 0)}
+    root, exp = build("partial", phases, 3, spec, status="partial",
+                      skip={(2, "cpu"), (2, "cpu+prio"), (3, "baseline"), (3, "cpu"),
+                            (3, "cpu+prio")}, no_hist={"cpu"})
+    exp["partial"] = True
+    exp["verdicts"] = {"cpu+prio": "protected"}
+    write(os.path.join(root, "expected.json"), exp)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

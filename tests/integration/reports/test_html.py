@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""report.html in headless Chromium: loads without console errors, has its
+charts, and a screenshot is not blank. Skips (77) when Chromium is missing
+and CI is not "true".
+
+Env: ISOLAB (the isolab binary), CHROMIUM (default /usr/bin/chromium).
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import png  # noqa: E402
+
+ISOLAB = os.environ.get("ISOLAB", "isolab")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+FIX = os.path.join(HERE, "fixtures")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run",
+         "--disable-default-apps", "--disable-extensions", "--mute-audio",
+         "--hide-scrollbars"]
+
+
+def chromium(args, tmp):
+    profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp)
+    cmd = [CHROMIUM, *FLAGS, "--user-data-dir=" + profile, *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, HOME=profile))
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def check(name, tmp, min_svgs, must_have, screenshot=False):
+    out = os.path.join(tmp, name)
+    p = subprocess.run([ISOLAB, "report", os.path.join(FIX, name), "--out", out, "-q",
+                        "--format", "html"], capture_output=True, text=True, timeout=60)
+    if p.returncode:
+        fail("report %s: %s" % (name, p.stderr))
+    html = os.path.join(out, "report.html")
+    with open(html, encoding="utf-8") as f:
+        src = f.read()
+    # self-contained: no script, no external reference
+    for bad in ("<script", "src=\"http", "href=\"http", "@import", "url(http"):
+        if bad in src:
+            fail("%s: report.html contains %r" % (name, bad))
+
+    url = "file://" + html
+    p = chromium(["--enable-logging=stderr", "--v=0", "--dump-dom", url], tmp)
+    if p.returncode:
+        fail("%s: chromium --dump-dom exited %d: %s" % (name, p.returncode, p.stderr[-2000:]))
+    dom = p.stdout
+    console = [l for l in p.stderr.splitlines() if "CONSOLE" in l or "Refused to" in l or
+               "Uncaught" in l]
+    if console:
+        fail("%s: console errors:\n%s" % (name, "\n".join(console)))
+    svgs = len(re.findall(r"<svg\b", dom))
+    if svgs < min_svgs:
+        fail("%s: %d charts in the DOM, expected at least %d" % (name, svgs, min_svgs))
+    for text in must_have:
+        if text not in dom:
+            fail("%s: %r missing from the rendered page" % (name, text))
+    # every chart has a legend entry and axis labels
+    for chart in re.findall(r"<svg\b.*?</svg>", dom, re.S):
+        title = re.search(r"<title>(.*?)</title>", chart).group(1)
+        if 'class="lg"' not in chart:
+            fail("%s: chart %r has no legend" % (name, title))
+        if 'class="al"' not in chart:
+            fail("%s: chart %r has no axis label" % (name, title))
+
+    if not screenshot:
+        print("%s: %d charts" % (name, svgs))
+        return
+    shot = os.path.join(tmp, name + ".png")
+    p = chromium(["--window-size=1000,900", "--screenshot=" + shot, url], tmp)
+    if p.returncode or not os.path.exists(shot):
+        fail("%s: no screenshot: %s" % (name, p.stderr[-2000:]))
+    w, h, bpp, rows = png.read(shot)
+    mean, var, levels = png.grey_stats(w, h, bpp, rows, step=5)
+    if var < 200 or levels < 20:
+        fail("%s: screenshot looks blank (mean %.1f, variance %.1f, %d grey levels)"
+             % (name, mean, var, levels))
+    # the first screen shows the verdict badges and a chart
+    print("%s: %d charts, screenshot variance %.0f, %d grey levels" % (name, svgs, var, levels))
+
+
+def main():
+    if not os.access(CHROMIUM, os.X_OK):
+        if os.environ.get("CI") == "true":
+            fail("chromium not found at " + CHROMIUM)
+        print("SKIP: no chromium")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="isolab-report-html-")
+    try:
+        # basic: 2 degradation + 4 CDFs + box + 2 x 9 timelines + 2 sweep charts
+        check("basic", tmp, 27, ["At a glance", "protected", "partly protected",
+                                 "not protected", "unaffected", "Weight sweep",
+                                 "Latency CDF: cpu", "Round by round"], screenshot=True)
+        check("dnr", tmp, 5, ["DNR", "inconclusive"])
+        check("partial", tmp, 3, ["Partial run"])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
