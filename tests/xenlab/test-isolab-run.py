@@ -84,6 +84,16 @@ wait_ssh 10.9.0.12 300 || { tail -n 30 /var/log/xen/console/guest-v2.log; die "n
 info ssh up
 echo "CHECK ping $(busybox ping -c 1 -W 5 10.9.0.11 >/dev/null 2>&1 && echo ok || echo fail)"
 echo "CHECK remote-tool $(ssh -o BatchMode=yes root@10.9.0.11 'isolab-victim --version' 2>&1 | head -n1)"
+# The victim by hand first, as the ssh executor starts it: how long until ready?
+t0=$(date +%s)
+ssh -o BatchMode=yes root@10.9.0.11 'exec setsid -w sh -c "echo isolab-pgid \$\$ >&2; exec isolab-victim --listen 0.0.0.0:8099 --db /tmp/hand.db --pages 200 --ready-fd 2 --quiet"' \
+	>/tmp/hand.out 2>/tmp/hand.err &
+hand=$!
+for _ in $(seq 120); do grep -q isolab-ready /tmp/hand.err && break; sleep 1; done
+echo "CHECK hand-victim-ready $(grep -c isolab-ready /tmp/hand.err) after $(($(date +%s) - t0)) s (dom0 clock)"
+sed 's/^/OUT hand /' /tmp/hand.err | head -n 20
+ssh -o BatchMode=yes root@10.9.0.11 'pkill isolab-victim; rm -f /tmp/hand.db' 2>/dev/null
+kill $hand 2>/dev/null
 isolab check /lab/scenario.ini >/tmp/check.out 2>&1
 echo "RUN check rc=$?"; sed 's/^/OUT check /' /tmp/check.out | head -n 10
 # CPU time of both guests, every second, for the shares per measurement.
@@ -101,6 +111,9 @@ cat /tmp/samples
 sed 's/^/OUT runlog /' /tmp/run.err | head -n 60
 dir=$(tail -n 1 /tmp/run.out)
 echo "CHECK dir $dir"
+for f in "$dir"/*.stderr "$dir"/runs/*/*.stderr; do
+	[ -s "$f" ] && sed "s|^|OUT stderr ${f#$dir/}: |" "$f" | head -n 15
+done
 echo "FILE manifest.json $(tr -d '\n' <"$dir/manifest.json")"
 for f in "$dir"/runs/*/probe.json "$dir"/runs/*/bomb-*.json; do
 	[ -f "$f" ] || continue
