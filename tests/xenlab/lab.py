@@ -53,7 +53,7 @@ BINARIES = (("ISOLAB", "isolab"), ("ISOLAB_BOMB", "isolab-bomb"),
             ("ISOLAB_PROBE", "isolab-probe"), ("ISOLAB_VICTIM", "isolab-victim"))
 
 
-DOMU_HOST_TOOLS = ("setsid",)
+DOMU_HOST_TOOLS = ("setsid", "dash")
 
 
 def in_ci():
@@ -240,6 +240,13 @@ class Lab:
                 _copy(path, du, "/usr/bin/" + tool)
                 for lib in _ldd(path):
                     _copy(lib, du, lib)
+        # root's login shell in the guests is dash: busybox's ash prefers its
+        # own applets (a busybox setsid without -w) over PATH.
+        os.makedirs(os.path.join(du, "etc"), exist_ok=True)
+        with open(os.path.join(du, "etc", "passwd"), "w") as f:
+            f.write("root:x:0:0:root:/root:/usr/bin/dash\n")
+        with open(os.path.join(du, "etc", "shells"), "w") as f:
+            f.write("/bin/sh\n/usr/bin/dash\n")
         # The guests' image: base + this overlay, as one concatenated cpio.
         domu = os.path.join(ov, "lab", "domu.cpio")
         shutil.copyfile(os.path.join(self.img, "domu.cpio"), domu)
