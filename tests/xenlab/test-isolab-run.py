@@ -208,7 +208,7 @@ def main():
             "round": r.get("round"), "status": r.get("status"),
             "rps": m.get("throughput_rps"), "p50": lat.get("p50"), "p99": lat.get("p99"),
             "ok": m.get("success_pct"), "share": share})
-    print("\n| phase | round | victim CPU share %% | throughput req/s | p50 ms | p99 ms | ok %% |")
+    print("\n| phase | round | victim CPU share % | throughput req/s | p50 ms | p99 ms | ok % |")
     print("|---|---|---|---|---|---|---|")
     for ph in ("baseline", "cpu", "cpu+prio"):
         for x in per_phase.get(ph, []):
@@ -238,7 +238,7 @@ def main():
     if r_base and r_cpu and r_prio:
         print("throughput vs baseline: cpu %.0f %%, cpu+prio %.0f %%"
               % (100 * r_cpu / r_base, 100 * r_prio / r_base))
-        expect(r_cpu < 0.85 * r_base, "the CPU bomb degrades the victim (cpu < 85 %% of baseline)")
+        expect(r_cpu < 0.85 * r_base, "the CPU bomb degrades the victim (cpu < 85 % of baseline)")
         expect(r_prio > r_cpu * 1.15, "priority protects the victim (cpu+prio > 1.15 x cpu)")
     else:
         expect(False, "throughput measured in every phase")
