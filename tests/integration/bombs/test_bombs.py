@@ -383,7 +383,8 @@ def case_bad_options():
         lines = p.stderr.strip().split("\n")
         check(len(lines) == 1 and lines[0].startswith("isolab-bomb: "),
               "%s: stderr %r" % (args, p.stderr))
-        check(time.monotonic() - t0 < 2, "%s: slow" % args)
+        # well before any default duration: nothing was started
+        check(time.monotonic() - t0 < 10, "%s: slow" % args)
 
 
 def case_help_version():
