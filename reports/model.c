@@ -124,7 +124,7 @@ static int load_json(struct loader *l, const char *path, json_t **out)
 		return fail(l, "%s: larger than %u MiB", path, MODEL_MAX_JSON_BYTES >> 20);
 	if (r < 0)
 		return fail(l, "%s: %s", path, strerror(-r));
-	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = json_loadb(buf, len, 0, &jerr); /* duplicate keys: the last wins */
 	free(buf);
 	if (!root)
 		return fail(l, "%s:%d: malformed JSON: %s", path, jerr.line, jerr.text);
@@ -646,6 +646,8 @@ static int load_run_bombs(struct loader *l, const json_t *jr, struct model_run *
 			return r;
 		if (given) {
 			r = join_safe(l, given, &path);
+		} else if (json_is_object(jb)) {
+			continue; /* listed results only: this bomb did not report */
 		} else {
 			if (asprintf(&rel, "%s/bomb-%s.json", run->dir, ph->bombs[i]) < 0)
 				return -ENOMEM;
@@ -721,7 +723,9 @@ static int load_run(struct loader *l, const json_t *jr, size_t idx)
 	if (r)
 		goto out;
 	probe = get_str(jr, "probe");
-	if (probe) {
+	if (json_is_null(json_object_get(jr, "probe"))) {
+		r = 0; /* the controller says it did not report: DNR, whatever is on disk */
+	} else if (probe) {
 		r = join_safe(l, probe, &path);
 	} else {
 		char *p2;
@@ -733,7 +737,7 @@ static int load_run(struct loader *l, const json_t *jr, size_t idx)
 		r = join_safe(l, p2, &path);
 		free(p2);
 	}
-	if (!r)
+	if (!r && path)
 		r = load_probe(l, path, &run->probe);
 	if (!r)
 		r = load_run_bombs(l, jr, run);

@@ -93,13 +93,23 @@ void render_chart_degradation(struct sbuf *o, const struct model *m, const struc
 				continue;
 			svg_bar(&c, x, bw, success ? 0 : c.y.min, v, j);
 			svg_whisker(&c, x + bw / 2, ci.lo, ci.hi);
-			snprintf(txt, sizeof(txt), success ? "%s%%" : "%s×",
-				 render_num(v, buf, sizeof(buf), "–"));
-			svg_text(&c, x + bw / 2,
-				 fmin(svg_py(&c, isfinite(ci.hi) ? fmax(ci.hi, v) : v),
-				      svg_py(&c, v)) -
-					 5,
-				 "middle", "val", txt);
+			if (success)
+				snprintf(txt, sizeof(txt), "%+.1f %%", v);
+			else
+				snprintf(txt, sizeof(txt), "%s×",
+					 render_num(v, buf, sizeof(buf), "–"));
+			if (v < (success ? 0 : c.y.min))
+				svg_text(&c, x + bw / 2,
+					 fmax(svg_py(&c, isfinite(ci.lo) ? fmin(ci.lo, v) : v),
+					      svg_py(&c, v)) +
+						 14,
+					 "middle", "val", txt);
+			else
+				svg_text(&c, x + bw / 2,
+					 fmin(svg_py(&c, isfinite(ci.hi) ? fmax(ci.hi, v) : v),
+					      svg_py(&c, v)) -
+						 5,
+					 "middle", "val", txt);
 		}
 	}
 	svg_legend(&c, lg, st, keys, 4);

@@ -114,6 +114,17 @@ static const char *verdict_mark(enum stats_verdict v)
 	}
 }
 
+/* A phase's p99 with its interval, or DNR. */
+static void p99_cell(struct sbuf *o, const struct stats_phase *sp)
+{
+	if (sp->dnr) {
+		sbuf_puts(o, "<span class=\"dnr\">DNR</span>");
+		return;
+	}
+	num(o, sp->lat.present ? sp->lat.p99 : NAN);
+	ci(o, sp->p99_ci, "");
+}
+
 static void badge(struct sbuf *o, enum stats_verdict v)
 {
 	sbuf_printf(o, "<span class=\"v v-%s\">%s %s</span>", verdict_class(v), verdict_mark(v),
@@ -205,6 +216,15 @@ static void glance_phase(struct sbuf *o, const struct model *m, const struct sta
 		sbuf_puts(o, " Prioritised (");
 		esc(o, m->phases[pi].priority);
 		sbuf_puts(o, "): ");
+		if (s->phases[pi].dnr) {
+			sbuf_puts(o, "<span class=\"dnr\">DNR</span>. ");
+		} else if (isfinite(s->phases[pi].p99_ratio)) {
+			sbuf_puts(o, "p99 ");
+			num(o, s->phases[pi].p99_ratio);
+			sbuf_puts(o, "×");
+			ci(o, s->phases[pi].p99_ratio_ci, "×");
+			sbuf_puts(o, "; ");
+		}
 		if (isfinite(pr->recovered_pct)) {
 			sbuf_printf(o, "prioritisation recovered %.0f %%", pr->recovered_pct);
 			ci(o, pr->recovered_pct_ci, " %");
@@ -250,14 +270,11 @@ static void glance(struct sbuf *o, const struct model *m, const struct stats *s)
 			sbuf_puts(o, "</td><td class=\"l\">");
 			esc(o, m->phases[p->phase].priority);
 			sbuf_puts(o, "</td><td>");
-			num(o, B->lat.present ? B->lat.p99 : NAN);
-			ci(o, B->p99_ci, "");
+			p99_cell(o, B);
 			sbuf_puts(o, "</td><td>");
-			num(o, s->phases[p->twin].lat.p99);
-			ci(o, s->phases[p->twin].p99_ci, "");
+			p99_cell(o, &s->phases[p->twin]);
 			sbuf_puts(o, "</td><td>");
-			num(o, s->phases[p->phase].lat.p99);
-			ci(o, s->phases[p->phase].p99_ci, "");
+			p99_cell(o, &s->phases[p->phase]);
 			sbuf_puts(o, "</td><td>");
 			if (isfinite(p->recovered_pct)) {
 				sbuf_printf(o, "%.0f %%", p->recovered_pct);

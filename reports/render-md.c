@@ -61,14 +61,15 @@ static void verdicts(struct sbuf *o, const struct model *m, const struct stats *
 			sbuf_puts(o, "|");
 		cell(o, m->phases[p->phase].name);
 		cell(o, m->phases[p->twin].name);
-		if (!strcmp(p->metric, "p99_ms")) {
-			cell_num(o, p->base);
-			cell_num(o, p->equal);
-			cell_num(o, p->prio);
-		} else {
-			cell(o, "(success)");
-			cell_num(o, s->phases[p->twin].lat.p99);
-			cell_num(o, s->phases[p->phase].lat.p99);
+		for (int k = 0; k < 3; k++) {
+			const struct stats_phase *sp = &s->phases[k == 0   ? m->baseline
+								  : k == 1 ? p->twin
+									   : p->phase];
+
+			if (sp->dnr)
+				cell(o, "DNR");
+			else
+				cell_num(o, sp->lat.present ? sp->lat.p99 : NAN);
 		}
 		cell_ci(o, p->recovered_pct, p->recovered_pct_ci, " %");
 		snprintf(buf, sizeof(buf), "**%s** (%s)", stats_verdict_name(p->verdict),

@@ -5,8 +5,9 @@
  * requests are resampled. Requests are not kept one by one: each round's
  * histogram is coarsened to bins 0.5 % wide (count-weighted mean value, so
  * the mean is exact) and resampled as a Poisson bootstrap, each bin's count
- * drawn from Poisson(count). Work per resample is bounded by the number of
- * bins, not of requests.
+ * drawn from Poisson(count). Work per resample is bounded by BOOT_BINS
+ * (bins widen when a phase has many rounds or very wide histograms), not by
+ * the number of requests.
  */
 #include "stats.h"
 
@@ -18,7 +19,9 @@
 
 #include "hist.h"
 
-#define BIN_WIDTH 1.005 /* relative width of a bootstrap bin */
+#define BIN_WIDTH    1.005 /* relative width of a bootstrap bin, at most... */
+#define BOOT_BINS    4000  /* ...bins per resample, over all drawn rounds: bounds the work */
+#define NORMAL_TABLE 1024
 
 static uint64_t rotl(uint64_t x, int k)
 {
@@ -64,19 +67,56 @@ static size_t rng_below(struct stats_rng *r, size_t n)
 	return (size_t)(stats_rng_uniform(r) * n);
 }
 
-static double rng_normal(struct stats_rng *r)
+/* Inverse normal CDF (Acklam's rational approximation), for the table. */
+static double inv_normal(double p)
 {
-	double u = 1.0 - stats_rng_uniform(r), v = stats_rng_uniform(r);
+	static const double a[] = { -3.969683028665376e+01, 2.209460984245205e+02,
+				    -2.759285104469687e+02, 1.383577518672690e+02,
+				    -3.066479806614716e+01, 2.506628277459239e+00 };
+	static const double b[] = { -5.447609879822406e+01, 1.615858368580409e+02,
+				    -1.556989798598866e+02, 6.680131188771972e+01,
+				    -1.328068155288572e+01 };
+	static const double c[] = { -7.784894002430293e-03, -3.223964580411365e-01,
+				    -2.400758277161838e+00, -2.549732539343734e+00,
+				    4.374664141464968e+00,  2.938163982698783e+00 };
+	static const double d[] = { 7.784695709041462e-03, 3.224671290700398e-01,
+				    2.445134137142996e+00, 3.754408661907416e+00 };
+	double q, r;
 
-	return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
+	if (p < 0.02425) {
+		q = sqrt(-2 * log(p));
+		return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+		       ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+	}
+	if (p > 1 - 0.02425)
+		return -inv_normal(1 - p);
+	q = p - 0.5;
+	r = q * q;
+	return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+	       (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
 
-uint64_t stats_poisson(struct stats_rng *r, double lambda)
+/* A standard normal draw from a table of quantiles: one random number, no libm. */
+static double rng_normal(struct stats_rng *r)
+{
+	static double table[NORMAL_TABLE];
+	static bool ready;
+
+	if (!ready) {
+		for (int i = 0; i < NORMAL_TABLE; i++)
+			table[i] = inv_normal((i + 0.5) / NORMAL_TABLE);
+		ready = true;
+	}
+	return table[rng_next(r) >> 54];
+}
+
+/* Poisson(lambda); l is exp(-lambda), precomputed by callers drawing often. */
+static uint64_t poisson_l(struct stats_rng *r, double lambda, double l)
 {
 	if (!(lambda > 0))
 		return 0;
-	if (lambda < 30) {
-		double l = exp(-lambda), p = 1.0;
+	if (lambda < 12) {
+		double p = 1.0;
 		uint64_t k = 0;
 
 		do {
@@ -88,6 +128,11 @@ uint64_t stats_poisson(struct stats_rng *r, double lambda)
 	double x = floor(lambda + sqrt(lambda) * rng_normal(r) + 0.5);
 
 	return x < 0 ? 0 : (uint64_t)x;
+}
+
+uint64_t stats_poisson(struct stats_rng *r, double lambda)
+{
+	return poisson_l(r, lambda, lambda > 0 && lambda < 12 ? exp(-lambda) : 0);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -147,6 +192,7 @@ const char *stats_config_check(const struct stats_config *c)
 struct bins {
 	double *v, *c;
 	size_t n, cap;
+	double width; /* relative bin width */
 };
 
 static int bins_add(uint64_t value, uint64_t count, void *arg)
@@ -154,7 +200,7 @@ static int bins_add(uint64_t value, uint64_t count, void *arg)
 	struct bins *b = arg;
 	double v = (double)value, c = (double)count;
 
-	if (b->n && v <= b->v[b->n - 1] * BIN_WIDTH && b->v[b->n - 1] > 0) {
+	if (b->n && v <= b->v[b->n - 1] * b->width && b->v[b->n - 1] > 0) {
 		double *lv = &b->v[b->n - 1], *lc = &b->c[b->n - 1];
 
 		*lv = (*lv * *lc + v * c) / (*lc + c);
@@ -181,6 +227,7 @@ static int bins_add(uint64_t value, uint64_t count, void *arg)
 
 struct boot {
 	struct bins *rounds;
+	double **el; /* el[r][j]: exp(-count) of small bins, for the Poisson draws */
 	size_t n_rounds;
 	double *uv; /* union of every bin value, sorted */
 	size_t n_u;
@@ -195,9 +242,12 @@ static void boot_done(struct boot *b)
 		free(b->rounds[i].c);
 		if (b->map)
 			free(b->map[i]);
+		if (b->el)
+			free(b->el[i]);
 	}
 	free(b->rounds);
 	free(b->map);
+	free(b->el);
 	free(b->uv);
 	free(b->cnt);
 }
@@ -229,16 +279,33 @@ static int boot_init(struct boot *b, const struct model *m, size_t phase)
 
 		if (r->phase != phase || !r->probe.hist || !hist_count(r->probe.hist))
 			continue;
-		if (hist_foreach(r->probe.hist, bins_add, &b->rounds[b->n_rounds++]))
-			return -ENOMEM;
-		total += b->rounds[b->n_rounds - 1].n;
+		b->n_rounds++;
 	}
+	for (i = 0, k = 0; i < m->n_runs; i++) {
+		const struct model_run *r = &m->runs[i];
+		size_t limit = BOOT_BINS / (b->n_rounds ? b->n_rounds : 1);
+		struct bins *bn;
+
+		if (r->phase != phase || !r->probe.hist || !hist_count(r->probe.hist))
+			continue;
+		bn = &b->rounds[k++];
+		for (bn->width = BIN_WIDTH;; bn->width = 1 + (bn->width - 1) * 2) {
+			bn->n = 0;
+			if (hist_foreach(r->probe.hist, bins_add, bn))
+				return -ENOMEM;
+			if (bn->n <= (limit > 50 ? limit : 50) || bn->width > 2)
+				break;
+		}
+		total += bn->n;
+	}
+	k = 0;
 	if (!total)
 		return 0;
 	b->uv = malloc(total * sizeof(*b->uv));
 	b->cnt = malloc(total * sizeof(*b->cnt));
 	b->map = calloc(b->n_rounds, sizeof(*b->map));
-	if (!b->uv || !b->cnt || !b->map)
+	b->el = calloc(b->n_rounds, sizeof(*b->el));
+	if (!b->uv || !b->cnt || !b->map || !b->el)
 		return -ENOMEM;
 	for (i = 0; i < b->n_rounds; i++)
 		for (j = 0; j < b->rounds[i].n; j++)
@@ -250,10 +317,15 @@ static int boot_init(struct boot *b, const struct model *m, size_t phase)
 	b->n_u = k;
 	for (i = 0; i < b->n_rounds; i++) {
 		b->map[i] = malloc((b->rounds[i].n ? b->rounds[i].n : 1) * sizeof(**b->map));
-		if (!b->map[i])
+		b->el[i] = malloc((b->rounds[i].n ? b->rounds[i].n : 1) * sizeof(**b->el));
+		if (!b->map[i] || !b->el[i])
 			return -ENOMEM;
-		for (j = 0; j < b->rounds[i].n; j++)
+		for (j = 0; j < b->rounds[i].n; j++) {
+			double c = b->rounds[i].c[j];
+
 			b->map[i][j] = find_value(b->uv, b->n_u, b->rounds[i].v[j]);
+			b->el[i][j] = c < 12 ? exp(-c) : 0;
+		}
 	}
 	return 0;
 }
@@ -270,7 +342,7 @@ static void boot_once(struct boot *b, struct stats_rng *rng, double *mean, doubl
 		const struct bins *bn = &b->rounds[r];
 
 		for (j = 0; j < bn->n; j++) {
-			double c = (double)stats_poisson(rng, bn->c[j]);
+			double c = (double)poisson_l(rng, bn->c[j], b->el[r][j]);
 
 			b->cnt[b->map[r][j]] += c;
 			n += c;
@@ -621,6 +693,15 @@ static void verdict(const struct model *m, const struct stats *s, struct stats_p
 	}
 	pr->lost = pr->equal - pr->base;
 	pr->recovered = pr->equal - pr->prio;
+	if (!p99_lost && !ok_lost && P->lat.present && B->lat.p99 > 0 &&
+	    P->lat.p99 >= B->lat.p99 * (1 + c->min_degradation_pct / 100) &&
+	    !overlap(P->p99_ci, B->p99_ci)) {
+		snprintf(pr->reason, sizeof(pr->reason),
+			 "equal weights did not degrade the victim but the prioritised phase did "
+			 "(p99 %.2f× the baseline's): a noisy host?",
+			 P->lat.p99 / B->lat.p99);
+		return;
+	}
 	if (!p99_lost && !ok_lost) {
 		pr->verdict = VERDICT_UNAFFECTED;
 		snprintf(pr->reason, sizeof(pr->reason),

@@ -25,6 +25,8 @@ void svg_fmt_num(double v, char *buf, size_t len)
 		snprintf(buf, len, "%gM", v / 1e6);
 	else if (a >= 1e4)
 		snprintf(buf, len, "%gk", v / 1e3);
+	else if (a >= 1000)
+		snprintf(buf, len, "%.0f", v);
 	else
 		snprintf(buf, len, "%.3g", v);
 }
