@@ -29,7 +29,8 @@ static int password_from_file(const char *path, char *buf, size_t size, struct b
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		rc = -errno;
-		backend_errf(err, "EACCES", "xenapi: password file '%s': %s", path, strerror(-rc));
+		backend_errf(err, rc == -ENOENT ? "ENOENT" : "EACCES",
+			     "xenapi: password file '%s': %s", path, strerror(-rc));
 		return rc;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
