@@ -911,7 +911,8 @@ static int load_manifest(struct loader *l)
 		if (r)
 			goto out;
 	}
-	qsort(m->runs, m->n_runs, sizeof(*m->runs), cmp_runs);
+	if (m->n_runs)
+		qsort(m->runs, m->n_runs, sizeof(*m->runs), cmp_runs);
 	link_phases(m);
 out:
 	json_decref(root);
@@ -922,7 +923,9 @@ static int check_partial(struct model *m)
 {
 	size_t expect = (size_t)m->rounds_planned * m->n_phases;
 
-	m->partial = m->status && strcmp(m->status, "complete") != 0;
+	m->partial = (m->status && strcmp(m->status, "complete") != 0) || !m->n_runs;
+	if (!m->n_runs)
+		return warn(m, "no run has finished yet");
 	if (m->rounds_planned && m->n_runs < expect) {
 		m->partial = true;
 		return warn(m, "only %zu of %zu planned runs are in the results", m->n_runs,
