@@ -24,6 +24,7 @@
 
 #define DISK_DEFAULT_BS (1ULL << 20)
 #define DISK_ALIGN	4096
+#define DISK_SYNC_SLICE (8ULL << 20) /* written back at a time before reading */
 
 enum {
 	DISK_MIXED,
@@ -135,6 +136,8 @@ static int disk_pass(struct disk_worker *w, unsigned char *buf, uint64_t *len, b
 {
 	const struct bomb_config *cfg = w->ctx->cfg;
 	size_t bs = (size_t)cfg->block_size;
+	bool sync_as_we_go = cfg->mode != DISK_WRITE && !cfg->direct && !cfg->fsync;
+	uint64_t synced = 0;
 
 	for (uint64_t off = 0; off + bs <= *len && !bomb_should_stop(w->ctx); off += bs) {
 		ssize_t n;
@@ -153,6 +156,18 @@ static int disk_pass(struct disk_worker *w, unsigned char *buf, uint64_t *len, b
 			if (cfg->fsync && fdatasync(w->fd))
 				return disk_fail(w, -errno, "fdatasync");
 			__atomic_fetch_add(&w->wbytes, (uint64_t)n, __ATOMIC_RELAXED);
+			/*
+			 * Reads must reach the disk, so written data goes out as we
+			 * go, a slice at a time: one fdatasync of the whole file
+			 * before the read pass could block a stop for seconds.
+			 */
+			if (sync_as_we_go && off + bs - synced >= DISK_SYNC_SLICE) {
+				(void)sync_file_range(
+					w->fd, (off_t)synced, (off_t)(off + bs - synced),
+					SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+						SYNC_FILE_RANGE_WAIT_AFTER);
+				synced = off + bs;
+			}
 		} else {
 			n = pread(w->fd, buf, bs, (off_t)off);
 			if (n < 0 && errno == EINTR)

@@ -20,6 +20,7 @@
 #include "sig.h"
 
 #define SNG_MAX_ARGS 40
+#define SNG_MAX_HELD 256 /* stressor processes paused by the duty cycle */
 #define SNG_YAML_MAX (256U << 10)
 #define SNG_TICK_NS  (50 * NSEC_PER_MSEC)
 #define SNG_GRACE_NS (800 * NSEC_PER_MSEC) /* after SIGINT, before SIGKILL */
@@ -131,6 +132,53 @@ sng_child(const struct bomb_config *cfg, const char **argv, pid_t parent)
 	_exit(127);
 }
 
+/* The stressor processes stopped for the idle part of a duty period. */
+struct sng_held {
+	pid_t pid[SNG_MAX_HELD];
+	int n;
+	bool group; /* no /proc/PID/task/PID/children: signal the group */
+};
+
+/*
+ * Pauses (SIGSTOP) or resumes (SIGCONT) stress-ng's stressors: its direct
+ * children, read from /proc/PID/task/PID/children. Not the process group:
+ * some stressors' children call setsid() and would escape a group SIGCONT,
+ * staying stopped for good, with their stressor waiting on them.
+ */
+static void sng_pause(pid_t pid, struct sng_held *h, bool stop)
+{
+	char path[64], buf[SNG_MAX_HELD * 12];
+	ssize_t len;
+	int fd;
+
+	if (!stop) {
+		if (h->group)
+			(void)kill(-pid, SIGCONT);
+		for (int i = 0; i < h->n; i++)
+			(void)kill(h->pid[i], SIGCONT);
+		h->n = 0;
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		h->group = true;
+		(void)kill(-pid, SIGSTOP);
+		return;
+	}
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[len > 0 ? len : 0] = '\0';
+	h->n = 0;
+	for (char *save = NULL, *t = strtok_r(buf, " \n", &save); t && h->n < SNG_MAX_HELD;
+	     t = strtok_r(NULL, " \n", &save)) {
+		uint64_t v;
+
+		if (!parse_u64(t, 1, INT32_MAX, &v) && !kill((pid_t)v, SIGSTOP))
+			h->pid[h->n++] = (pid_t)v;
+	}
+}
+
 static void sng_read_yaml(int yfd, struct sng_metrics *m)
 {
 	char *text = malloc(SNG_YAML_MAX + 1);
@@ -154,6 +202,7 @@ void sng_run(const struct bomb_config *cfg, const char *path, struct bomb_outcom
 	const char *argv[SNG_MAX_ARGS];
 	bool duty_signals = cfg->intensity < 100 && cfg->ops != &bomb_cpu_ops;
 	bool stopped = false, asked = false;
+	struct sng_held held = { 0 };
 	uint64_t start, deadline, asked_at = 0;
 	struct duty d;
 	int yfd, status = 0;
@@ -205,7 +254,7 @@ void sng_run(const struct bomb_config *cfg, const char *path, struct bomb_outcom
 			break;
 		if ((sig_stop_requested() || (deadline && now >= deadline)) && !asked) {
 			if (stopped)
-				(void)kill(-pid, SIGCONT);
+				sng_pause(pid, &held, false);
 			stopped = false;
 			(void)kill(pid, SIGINT);
 			asked = true;
@@ -219,10 +268,10 @@ void sng_run(const struct bomb_config *cfg, const char *path, struct bomb_outcom
 			uint64_t off = duty_off_ns(&d, now);
 
 			if (off && !stopped) {
-				(void)kill(-pid, SIGSTOP);
+				sng_pause(pid, &held, true);
 				stopped = true;
 			} else if (!off && stopped) {
-				(void)kill(-pid, SIGCONT);
+				sng_pause(pid, &held, false);
 				stopped = false;
 			}
 			tick = off ? off : d.on_ns - (now - d.start_ns) % d.period_ns;

@@ -2,7 +2,7 @@
 /*
  * --engine stress-ng: runs stress-ng's nearest stressor (the kind's
  * sng_args) under the same duration and intensity (cpu: --cpu-load; other
- * kinds: SIGSTOP/SIGCONT of its process group over the same duty cycle) and
+ * kinds: SIGSTOP/SIGCONT of its stressors over the same duty cycle) and
  * reads its --yaml metrics.
  */
 #pragma once

@@ -159,8 +159,11 @@ static void local_close(struct backend *b)
 {
 	if (!b)
 		return;
-	if (b->prepared)
+	/* a forked child closing its copy must not take the run down under its parent */
+	if (b->prepared && b->owner == getpid())
 		(void)local_teardown_run(b, NULL); /* also closes the VMs' fds */
+	else
+		local_close_fds(b);
 	free(b->vms);
 	free(b);
 }

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include "json.h"
 #include "log.h"
 #include "parse.h"
+#include "xenapi/cred.h"
 #include "xenapi/transport.h"
 #include "xenapi/xapi.h"
 #include "xenapi/xl.h"
@@ -36,119 +38,13 @@ struct backend {
 	char *user;
 	char *pool;
 	char *dom0;
-	char *password_file;
-	char *env_pw; /* locked page holding ISOLAB_XENAPI_PASSWORD, or NULL */
-	size_t env_pw_size;
+	struct xapi_cred *cred;
 	bool insecure;
 	char sched[32]; /* host.sched_policy of the coordinator */
 	char xen_version[32];
 	int xen_major, xen_minor;
 	int nr_cpus; /* coordinator's, -1 unknown */
-	struct xl_target xl;
 };
-
-/* ---- credentials ---- */
-
-static int password_from_file(const char *path, char *buf, size_t size, struct backend_err *err)
-{
-	struct stat st;
-	size_t len = 0;
-	ssize_t r;
-	int fd, rc = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		rc = -errno;
-		backend_errf(err, "EACCES", "xenapi: password file '%s': %s", path, strerror(-rc));
-		return rc;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		backend_errf(err, "EINVAL", "xenapi: password file '%s' is not a regular file",
-			     path);
-		rc = -EINVAL;
-		goto out_close;
-	}
-	if (st.st_mode & 077) {
-		backend_errf(err, "EPERM",
-			     "xenapi: password file '%s' has mode %04o: it must be 0600 "
-			     "(chmod 600 '%s')",
-			     path, (unsigned)(st.st_mode & 07777), path);
-		rc = -EPERM;
-		goto out_close;
-	}
-	/* read(2) straight into buf: no stdio buffer keeps a copy */
-	while (len < size - 1 && (r = read(fd, buf + len, size - 1 - len)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			backend_errf(err, "EIO", "xenapi: reading '%s': %s", path, strerror(-rc));
-			goto out_close;
-		}
-		len += (size_t)r;
-	}
-	if (len == size - 1) {
-		backend_errf(err, "EFBIG", "xenapi: password file '%s' is too long", path);
-		rc = -EFBIG;
-		goto out_close;
-	}
-	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	buf[len] = '\0';
-	if (!len) {
-		backend_errf(err, "EINVAL", "xenapi: password file '%s' is empty", path);
-		rc = -EINVAL;
-	}
-out_close:
-	close(fd);
-	if (rc)
-		explicit_bzero(buf, size);
-	return rc;
-}
-
-static int get_password(void *arg, char *buf, size_t size, struct backend_err *err)
-{
-	struct backend *b = arg;
-
-	if (b->password_file)
-		return password_from_file(b->password_file, buf, size, err);
-	if (strlen(b->env_pw) >= size) {
-		backend_errf(err, "EFBIG", "xenapi: ISOLAB_XENAPI_PASSWORD is too long");
-		return -EFBIG;
-	}
-	strcpy(buf, b->env_pw);
-	return 0;
-}
-
-static void env_pw_free(struct backend *b)
-{
-	if (!b->env_pw)
-		return;
-	explicit_bzero(b->env_pw, b->env_pw_size);
-	munmap(b->env_pw, b->env_pw_size);
-	b->env_pw = NULL;
-}
-
-static int env_pw_keep(struct backend *b, const char *pw, struct backend_err *err)
-{
-	size_t len = strlen(pw), size = (size_t)sysconf(_SC_PAGESIZE);
-
-	if (len >= XAPI_PASSWORD_MAX || len >= size) {
-		backend_errf(err, "EFBIG", "xenapi: ISOLAB_XENAPI_PASSWORD is too long");
-		return -EFBIG;
-	}
-	b->env_pw = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (b->env_pw == MAP_FAILED) {
-		b->env_pw = NULL;
-		backend_errf(err, "ENOMEM", "xenapi: out of memory");
-		return -ENOMEM;
-	}
-	b->env_pw_size = size;
-	(void)mlock(b->env_pw, size);		       /* best effort: not swapped */
-	(void)madvise(b->env_pw, size, MADV_DONTDUMP); /* not in core dumps */
-	memcpy(b->env_pw, pw, len + 1);
-	return 0;
-}
 
 /* ---- helpers ---- */
 
@@ -246,11 +142,10 @@ static void xenapi_close(struct backend *b)
 	if (!b)
 		return;
 	xapi_session_free(b->s); /* logs out */
-	env_pw_free(b);
+	xapi_cred_free(b->cred);
 	free(b->user);
 	free(b->pool);
 	free(b->dom0);
-	free(b->password_file);
 	free(b);
 }
 
@@ -294,7 +189,7 @@ static int xenapi_open(const struct backend_config *cfg, struct backend **out,
 	struct xapi_session_config scfg = {
 		.url = cfg->xenapi_url,
 		.user = cfg->xenapi_user,
-		.get_password = get_password,
+		.get_password = xapi_cred_get,
 	};
 	struct xapi_transport *t;
 	struct backend *b;
@@ -323,23 +218,9 @@ static int xenapi_open(const struct backend_config *cfg, struct backend **out,
 		rc = oom(err);
 		goto out_close;
 	}
-	b->xl.dom0 = b->dom0;
-	env = getenv("ISOLAB_XENAPI_PASSWORD");
-	if (cfg->xenapi_password_file) {
-		b->password_file = strdup(cfg->xenapi_password_file);
-		if (!b->password_file) {
-			rc = oom(err);
-			goto out_close;
-		}
-	} else if (env && *env) {
-		rc = env_pw_keep(b, env, err);
-		if (rc)
-			goto out_close;
-	} else {
-		backend_errf(err, "EINVAL",
-			     "xenapi: no password: use --password-file FILE (mode 0600) or "
-			     "ISOLAB_XENAPI_PASSWORD");
-		rc = -EINVAL;
+	b->cred = xapi_cred_new(cfg->xenapi_password_file, err);
+	if (!b->cred) {
+		rc = err && strcmp(err->code, "ENOMEM") == 0 ? -ENOMEM : -EINVAL;
 		goto out_close;
 	}
 	if (cfg->insecure)
@@ -354,7 +235,7 @@ static int xenapi_open(const struct backend_config *cfg, struct backend **out,
 		rc = -ENOMEM;
 		goto out_close;
 	}
-	scfg.password_arg = b;
+	scfg.password_arg = b->cred;
 	b->s = xapi_session_new(&scfg, t);
 	if (!b->s) {
 		rc = oom(err);
@@ -586,6 +467,48 @@ static const char *vm_sched(struct backend *b, const struct xmlrpc_value *rec)
 	return b->sched;
 }
 
+/*
+ * The dom0 that runs this VM's domain: b->dom0 with "{host}" replaced by the
+ * resident host's address, or b->dom0 itself when its host part names the
+ * resident host (address, name-label or hostname). Domain ids are per host:
+ * xl on another host's dom0 would change the wrong domain, so a VM on a
+ * host dom0 does not reach gives 0 (not live). 1 with buf written, or -errno.
+ */
+static int vm_dom0(struct backend *b, const char *vm, const struct xmlrpc_value *rec, char *buf,
+		   size_t len, struct backend_err *err)
+{
+	const char *resident = xmlrpc_struct_get_str(rec, "resident_on");
+	const char *addr, *label, *hostname, *want, *tmpl;
+	struct xmlrpc_value *host = NULL;
+	int rc;
+
+	if (!b->dom0 || !resident)
+		return 0;
+	rc = xapi_call_str(b->s, "host.get_record", &host, err, resident, NULL);
+	if (rc)
+		return rc;
+	addr = xmlrpc_struct_get_str(host, "address");
+	label = xmlrpc_struct_get_str(host, "name_label");
+	hostname = xmlrpc_struct_get_str(host, "hostname");
+	tmpl = strstr(b->dom0, "{host}");
+	want = strchr(b->dom0, '@') ? strchr(b->dom0, '@') + 1 : b->dom0;
+	if (tmpl && addr) {
+		snprintf(buf, len, "%.*s%s%s", (int)(tmpl - b->dom0), b->dom0, addr, tmpl + 6);
+		rc = xl_dom0_valid(buf) ? 1 : 0;
+	} else if (!tmpl && ((addr && strcasecmp(want, addr) == 0) ||
+			     (label && strcasecmp(want, label) == 0) ||
+			     (hostname && strcasecmp(want, hostname) == 0))) {
+		snprintf(buf, len, "%s", b->dom0);
+		rc = 1;
+	}
+	if (rc == 0)
+		log_warn("xenapi: VM '%s' runs on host %s (%s), which dom0 %s is not: xl is not "
+			 "used for it (use dom0 = USER@{host} for a pool)",
+			 vm, label ? label : "?", addr ? addr : "?", b->dom0);
+	xmlrpc_free(host);
+	return rc;
+}
+
 static int vm_domid(struct backend *b, const char *ref, char *buf, size_t len,
 		    struct backend_err *err)
 {
@@ -612,7 +535,7 @@ static int xenapi_sched_get(struct backend *b, const char *vm, struct sched_para
 {
 	struct xmlrpc_value *rec = NULL, *map = NULL;
 	struct sched_params got;
-	char *ref = NULL, domid[16];
+	char *ref = NULL, domid[16], dom0[300];
 	bool is_live = false;
 	int rc;
 
@@ -623,14 +546,17 @@ static int xenapi_sched_get(struct backend *b, const char *vm, struct sched_para
 	if (rc)
 		goto out_free;
 	params_from_map(map, &got);
-	if (b->dom0 && is_running(rec)) {
+	rc = is_running(rec) ? vm_dom0(b, vm, rec, dom0, sizeof(dom0), err) : 0;
+	if (rc == 1) {
+		struct xl_target t = { .dom0 = dom0 };
+
 		rc = vm_domid(b, ref, domid, sizeof(domid), err);
 		if (!rc)
-			rc = xl_sched(&b->xl, vm_sched(b, rec), domid, NULL, &got, err);
-		if (rc)
-			goto out_free;
-		is_live = true;
+			rc = xl_sched(&t, vm_sched(b, rec), domid, NULL, &got, err);
+		is_live = rc == 0;
 	}
+	if (rc)
+		goto out_free;
 	*out = got;
 	*live = is_live;
 out_free:
@@ -689,9 +615,9 @@ static int apply_live_without_dom0(struct backend *b, const char *vm, const char
 			*err = e;
 		return rc;
 	}
-	log_warn("xenapi: VM '%s' is running and no dom0 is configured: the new weight/cap is "
-		 "stored in VCPUs_params and takes effect at the VM's next start (live=false); set "
-		 "dom0 = user@host to apply it now through xl",
+	log_warn("xenapi: VM '%s' is running and no dom0 of its host is configured: the new "
+		 "weight/cap is stored in VCPUs_params and takes effect at the VM's next start "
+		 "(live=false); set dom0 = user@host to apply it now through xl",
 		 vm);
 	return 0;
 }
@@ -701,8 +627,9 @@ static int xenapi_sched_set(struct backend *b, const char *vm, const struct sche
 {
 	struct xmlrpc_value *rec = NULL, *map = NULL, *back = NULL;
 	const struct xmlrpc_value *args[2];
+	struct xl_target t = { 0 };
 	struct sched_params got;
-	char *ref = NULL, domid[16];
+	char *ref = NULL, domid[16], dom0[300];
 	int rc;
 
 	rc = xl_check_params(p, b->nr_cpus, err);
@@ -757,13 +684,16 @@ static int xenapi_sched_set(struct backend *b, const char *vm, const struct sche
 	}
 	if (!is_running(rec))
 		goto out_free;
-	if (!b->dom0) {
-		rc = apply_live_without_dom0(b, vm, ref, p, err);
+	rc = vm_dom0(b, vm, rec, dom0, sizeof(dom0), err);
+	if (rc <= 0) {
+		if (rc == 0)
+			rc = apply_live_without_dom0(b, vm, ref, p, err);
 		goto out_free;
 	}
+	t.dom0 = dom0;
 	rc = vm_domid(b, ref, domid, sizeof(domid), err);
 	if (!rc)
-		rc = xl_sched(&b->xl, vm_sched(b, rec), domid, p, &got, err);
+		rc = xl_sched(&t, vm_sched(b, rec), domid, p, &got, err);
 	if (!rc &&
 	    ((p->weight >= 0 && got.weight != p->weight) || (p->cap >= 0 && got.cap != p->cap))) {
 		backend_errf(err, "VERIFY",
@@ -779,12 +709,12 @@ out_free:
 	return rc;
 }
 
+/* Keys the controller does not write itself (it writes name, scheduler, pool = URL, user). */
 static void xenapi_describe(struct backend *b, struct json_writer *w)
 {
-	json_kv_str(w, "url", xapi_session_url(b->s));
-	json_kv_str(w, "pool", b->pool);
-	json_kv_str(w, "user", b->user);
-	json_kv_str(w, "scheduler", b->sched);
+	json_kv_str(w, "pool_name", b->pool);
+	json_kv_str(w, "coordinator_url", xapi_session_url(b->s));
+	json_kv_str(w, "sched_policy", b->sched);
 	if (b->xen_version[0])
 		json_kv_str(w, "xen_version", b->xen_version);
 	if (b->nr_cpus > 0)

@@ -260,8 +260,9 @@ static int xl_sched_set(struct backend *b, const char *vm, const struct sched_pa
 
 static void xl_describe(struct backend *b, struct json_writer *w)
 {
-	json_kv_str(w, "host", b->dom0 ? b->dom0 : "local");
-	json_kv_str(w, "scheduler", b->info.scheduler);
+	/* the controller writes name and scheduler itself */
+	json_kv_str(w, "dom0", b->dom0 ? b->dom0 : "local");
+	json_kv_str(w, "xen_scheduler", b->info.scheduler);
 	if (b->info.xen_version[0])
 		json_kv_str(w, "xen_version", b->info.xen_version);
 	if (b->info.nr_cpus > 0)

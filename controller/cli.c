@@ -179,7 +179,7 @@ int cli_cmd_vms(int argc, char **argv)
 	bool json = false;
 	int c, r, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "+:hf:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hf:", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(vms_help, stdout);
 			return 0;
@@ -299,7 +299,7 @@ int cli_cmd_sched(int argc, char **argv)
 	argc -= 2;
 	argv += 2;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:w:c:hf:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":w:c:hf:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(sched_help, stdout);
@@ -421,7 +421,7 @@ int cli_cmd_deploy(int argc, char **argv)
 	char err[1024], paths[3][PATH_MAX], dest[600];
 	int c, ret = 0, n_hosts = 0;
 
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(deploy_help, stdout);
 			return 0;

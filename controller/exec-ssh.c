@@ -143,7 +143,7 @@ static int ssh_signal(const struct exec_ctx *x, struct tool_proc *p, int sig)
 	if (p->pid <= 0 || p->exited)
 		return 0;
 	if (p->remote_pgid > 1) {
-		snprintf(cmd, sizeof(cmd), "kill -%s -- -%ld", sig == SIGKILL ? "KILL" : "TERM",
+		snprintf(cmd, sizeof(cmd), "kill -%s -%ld", sig == SIGKILL ? "KILL" : "TERM",
 			 p->remote_pgid);
 		r = proc_run(argv, NULL, true, 15 * 1000000000ULL, 65536, &out, &st);
 		free(out);

@@ -516,7 +516,7 @@ static int default_kill_remote(const char *ssh, long pgid)
 			       (char *)ssh,   cmd,	    NULL };
 	int st, r;
 
-	snprintf(cmd, sizeof(cmd), "kill -KILL -- -%ld 2>/dev/null; true", pgid);
+	snprintf(cmd, sizeof(cmd), "kill -KILL -%ld 2>/dev/null; true", pgid);
 	r = proc_run(argv, NULL, true, 20 * 1000000000ULL, 65536, &out, &st);
 	free(out);
 	return r;

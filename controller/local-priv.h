@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "cgroup.h"
 #include "local.h"
@@ -32,6 +33,7 @@ struct backend {
 	bool fake_root; /* cgroup_root given: a test tree, so no namespaces */
 	char run[CG_NAME_MAX + 1];
 	bool prepared;
+	pid_t owner; /* the process that prepared the run: only it tears down on close() */
 	struct cg_group run_group;
 	struct local_vm *vms;
 	size_t n_vms;
@@ -43,5 +45,7 @@ struct backend {
 void local_notes_add(struct backend *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The probe_protection sentence; probe = the probe VM's name or NULL before prepare(). */
 void local_build_protection(struct backend *b, const char *probe);
+/* Closes the VMs' cgroup.procs and netns fds. */
+void local_close_fds(struct backend *b);
 /* Removes what prepare() made, as far as it got; closes the VMs' fds. */
 int local_teardown_run(struct backend *b, struct backend_err *err);

@@ -17,7 +17,7 @@
 
 #include "netns.h"
 
-static void close_vm_fds(struct backend *b)
+void local_close_fds(struct backend *b)
 {
 	for (size_t i = 0; i < b->n_vms; i++) {
 		struct local_vm *v = &b->vms[i];
@@ -38,7 +38,7 @@ int local_teardown_run(struct backend *b, struct backend_err *err)
 {
 	int ret = 0, r;
 
-	close_vm_fds(b);
+	local_close_fds(b);
 	for (size_t h = 0; h < b->sys.n_hier; h++) {
 		if (!b->run_group.dir[h][0])
 			continue;
@@ -119,18 +119,17 @@ static int check_leftovers(struct backend *b, const struct local_vm_spec *vms, s
 			   struct backend_err *err)
 {
 	const char *found = NULL;
+	char ns[LOCAL_NS_MAX];
 
 	for (size_t h = 0; h < b->sys.n_hier && !found; h++)
 		if (access(b->run_group.dir[h], F_OK) == 0)
 			found = b->run_group.dir[h];
 	if (!b->fake_root && !found && netns_exists(b->sw_name))
-		found = b->sw_name;
+		found = b->sw_name; /* a namespace: `ip netns list` shows it */
 	for (size_t i = 0; i < n && !b->fake_root && !found; i++) {
-		char ns[LOCAL_NS_MAX];
-
 		snprintf(ns, sizeof(ns), "isolab-%s-%s", b->run, vms[i].name);
 		if (netns_exists(ns))
-			found = NETNS_DIR "/isolab-<run>-<vm>";
+			found = ns;
 	}
 	if (found) {
 		backend_errf(err, "EEXIST",
@@ -280,6 +279,7 @@ int backend_local_prepare(struct backend *b, const struct local_vm_spec *vms, si
 			probe = v->name;
 	}
 	b->prepared = true; /* from here on, a failure tears down what exists */
+	b->owner = getpid();
 	r = cg_create_run(&b->sys, &b->run_group, err);
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = setup_vm(b, &b->vms[i], &vms[i], err);

@@ -34,7 +34,8 @@ struct local_vm_spec {
 /*
  * Creates every VM's cgroups and namespace and the links between them, for
  * the run id given in backend_config.run_id. On failure, what was created is
- * removed again. Safe to call once per backend.
+ * removed again. Safe to call once per backend. With backend_config.cgroup_root
+ * set (a test tree) no network namespaces are made and vm_addr() is NULL.
  */
 int backend_local_prepare(struct backend *b, const struct local_vm_spec *vms, size_t n,
 			  struct backend_err *err);

@@ -73,7 +73,7 @@ static int cmd_run(int argc, char **argv)
 	size_t len;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:qr:hf:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":qr:hf:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			quick = true;
@@ -179,7 +179,7 @@ static int cmd_check(int argc, char **argv)
 	char err[1024];
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:hf:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hf:", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(check_help, stdout);
 			return 0;
@@ -220,7 +220,7 @@ static int cmd_restore(int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(restore_help, stdout);
 			return 0;

@@ -208,8 +208,13 @@ int manifest_write(const struct run *R, bool final)
 		json_kv_str(w, "pool", R->cfg.xenapi_url);
 	if (R->cfg.xenapi_user)
 		json_kv_str(w, "user", R->cfg.xenapi_user);
-	if (R->b && R->ops->describe)
+	if (R->b && R->ops->describe) {
+		/* the backend's own facts, nested so that its keys never collide with ours */
+		json_key(w, "details");
+		json_obj_begin(w);
 		R->ops->describe(R->b, w);
+		json_obj_end(w);
+	}
 	json_obj_end(w);
 	if (R->probe_protection[0])
 		json_kv_str(w, "probe_protection", R->probe_protection);

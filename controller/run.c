@@ -35,6 +35,7 @@
 #include "journal.h"
 #include "json.h"
 #include "local.h"
+#include "live.h"
 #include "log.h"
 #include "parse.h"
 #include "plan.h"
@@ -258,8 +259,8 @@ static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *
 		char *out = NULL;
 
 		snprintf(R->urls_file, sizeof(R->urls_file), "/tmp/isolab-urls-%s.txt", R->run_id);
-		snprintf(cmd, sizeof(cmd), "curl -fsS -o %s http://%s:%u/urls", R->urls_file, addr,
-			 R->s->victim_port);
+		snprintf(cmd, sizeof(cmd), "curl -fsS --noproxy '*' -o %s http://%s:%u/urls",
+			 R->urls_file, addr, R->s->victim_port);
 		r = proc_run(argv, NULL, true, 30 * NSEC_PER_SEC, 65536, &out, &st);
 		free(out);
 		return r < 0 ? r : (WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO);
@@ -283,6 +284,37 @@ static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
 }
 
+/* A free TCP port on loopback (for a victim that shares the host's network namespace). */
+static uint16_t free_loopback_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	uint16_t port = 0;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return 0;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+/* Runs one short command on an ssh guest; 0 when it exited 0. */
+static int ssh_oneshot(const char *host, const char *cmd)
+{
+	const char *argv[] = { "ssh", "-o", "BatchMode=yes", "-T", "--", host, cmd, NULL };
+	char *out = NULL;
+	int st, r = proc_run(argv, NULL, true, 30 * NSEC_PER_SEC, 65536, &out, &st);
+
+	free(out);
+	if (r == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		r = -EIO;
+	return r;
+}
+
 static int start_victim(struct run *R)
 {
 	const struct scn_vm *vm = scenario_victim(R->s);
@@ -292,6 +324,13 @@ static int start_victim(struct run *R)
 	int r;
 
 	tool_proc_init(&R->victim, "victim");
+	if (!R->local && !vm->ssh && !R->s->victim_port_set) {
+		/* on the host itself: two runs (or anything else) must not fight over 8080 */
+		uint16_t port = free_loopback_port();
+
+		if (port)
+			R->s->victim_port = port;
+	}
 	arg(&a, "isolab-victim");
 	arg(&a, "--listen");
 	/* inside its own VM: its address there; a guest over ssh: every interface */
@@ -336,11 +375,25 @@ static int start_victim(struct run *R)
 static void stop_victim(struct run *R)
 {
 	struct tool_proc *pp = &R->victim;
+	const struct scn_vm *vm = scenario_victim(R->s);
+	const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
+	char cmd[RUN_PATH_MAX + 128];
+
 	if (!R->victim_started)
 		return;
 	exec_stop_all(&R->x, &pp, 1, STOP_GRACE_NS);
 	tool_proc_done(&R->victim);
 	R->victim_started = false;
+	/* what the run put on ssh guests (local files go with the scratch dir) */
+	if (vm->ssh) {
+		snprintf(cmd, sizeof(cmd), "rm -f /tmp/isolab-victim-%s.db*", R->run_id);
+		if (ssh_oneshot(vm->ssh, cmd) < 0)
+			log_warn("could not remove the victim database on %s", vm->ssh);
+	}
+	if (pvm->ssh) {
+		snprintf(cmd, sizeof(cmd), "rm -f %s", R->urls_file);
+		(void)ssh_oneshot(pvm->ssh, cmd);
+	}
 }
 
 /* ---- one run (round x phase) ---- */
@@ -425,9 +478,10 @@ static void show_progress(struct run *R, size_t idx, const char *what)
 }
 
 static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t n,
-		      struct tool_proc *probe, uint64_t deadline)
+		      struct tool_proc *probe, uint64_t deadline, struct live *lv)
 {
 	bool termed = false;
+	char what[128] = "measuring";
 
 	while (tool_proc_active(probe)) {
 		uint64_t now = clock_now_ns();
@@ -449,51 +503,36 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 			exec_stop_all(&R->x, &pp, 1, NSEC_PER_SEC);
 			return -ETIMEDOUT;
 		}
-		(void)exec_pump(all, n, 200 * NSEC_PER_MSEC);
-		show_progress(R, idx, "measuring");
+		if (R->victim_started && n < 63) {
+			/* keep reading the victim too: a full stderr pipe would stall it */
+			all[n] = &R->victim;
+			(void)exec_pump(all, n + 1, 200 * NSEC_PER_MSEC);
+			all[n] = NULL;
+		} else {
+			(void)exec_pump(all, n, 200 * NSEC_PER_MSEC);
+		}
+		if (lv) {
+			double p99, okp;
+			uint64_t nreq;
+
+			live_poll(lv);
+			if (live_get(lv, &p99, &okp, &nreq))
+				snprintf(what, sizeof(what),
+					 "measuring: %llu req, p99 %.1f ms, %.1f %% ok",
+					 (unsigned long long)nreq, p99, okp);
+		}
+		show_progress(R, idx, what);
 	}
 	return 0;
 }
 
-static int run_one(struct run *R, size_t idx)
+/* Starts the phase's bombs, receivers first (the senders need a peer), each waited for. */
+static void start_bombs(struct run *R, const struct scn_phase *ph, const char *dir,
+			struct tool_proc *bombs)
 {
-	const struct plan_run *pr = &R->plan.runs[idx];
-	const struct scn_phase *ph = &R->s->phases[pr->phase];
-	struct run_rec *rec = &R->recs[R->n_recs];
-	struct tool_proc *bombs = calloc(ph->n_bombs + 1, sizeof(*bombs));
-	struct tool_proc **all = calloc(ph->n_bombs + 2, sizeof(*all));
-	struct tool_proc probe;
-	char dir[RUN_PATH_MAX + 256], path[RUN_PATH_MAX + 512];
 	uint64_t bomb_dur = R->s->warmup_ns + R->s->duration_ns + 60 * NSEC_PER_SEC;
-	bool ok = true;
-	int r = 0;
+	char path[RUN_PATH_MAX + 512];
 
-	if (!bombs || !all) {
-		free(bombs);
-		free(all);
-		return -ENOMEM;
-	}
-	memset(rec, 0, sizeof(*rec));
-	rec->idx = idx;
-	rec->bomb_ok = calloc(ph->n_bombs + 1, sizeof(*rec->bomb_ok));
-	if (!rec->bomb_ok) {
-		free(bombs);
-		free(all);
-		return -ENOMEM;
-	}
-	R->n_recs++;
-	clock_iso8601(clock_wall_ns(), rec->started, sizeof(rec->started));
-	snprintf(dir, sizeof(dir), "%s/%s", R->dir, pr->dir);
-	(void)file_mkdirs(dir, 0755);
-	if (!progress_enabled())
-		log_info("[%zu/%zu] round %u/%u phase %s", idx + 1, R->plan.n, pr->round,
-			 R->s->rounds, ph->name);
-	show_progress(R, idx, "starting");
-
-	/* 1. priorities, journal first */
-	apply_prio(R, ph, &ok);
-
-	/* 2. bombs: receivers first (the senders need a peer), each waited for */
 	for (int pass = 0; pass < 2 && !sig_stop_requested(); pass++) {
 		struct tool_proc *started[64];
 		size_t ns = 0;
@@ -535,48 +574,98 @@ static int run_one(struct run *R, size_t idx)
 			if (!started[i]->ready)
 				log_warn("%s did not report ready", started[i]->label);
 	}
+}
 
-	/* 3. the probe: its own warmup, then the measurement */
-	tool_proc_init(&probe, "probe");
-	if (!sig_stop_requested()) {
-		const struct scn_tool *t = &R->s->probe;
-		const struct scn_vm *vm = scenario_vm(R->s, t->vm);
-		struct args a = { 0 };
+/* Starts the probe: its own warmup (the bombs' warmup too), then the measurement. */
+static int start_probe(struct run *R, const char *dir, struct tool_proc *probe)
+{
+	char path[RUN_PATH_MAX + 512];
+	int r = 0;
 
-		arg(&a, "isolab-probe");
-		arg(&a, t->kind);
-		if (strcmp(t->kind, "http") == 0 && R->s->probe_target &&
-		    strcmp(R->s->probe_target, "victim") == 0) {
-			arg(&a, "--urls");
-			arg(&a, R->urls_file);
-			arg(&a, "--base");
-			arg(&a, R->victim_url);
-		} else if (R->s->probe_target && strcmp(R->s->probe_target, "victim") != 0) {
-			char *copy = strdup(R->s->probe_target), *tok, *save = NULL;
+	const struct scn_tool *t = &R->s->probe;
+	const struct scn_vm *vm = scenario_vm(R->s, t->vm);
+	struct args a = { 0 };
 
-			for (tok = copy ? strtok_r(copy, " ,\t", &save) : NULL; tok;
-			     tok = strtok_r(NULL, " ,\t", &save)) {
-				arg(&a, "--url");
-				arg_own(&a, subst(R, tok));
-			}
-			free(copy);
+	arg(&a, "isolab-probe");
+	arg(&a, t->kind);
+	if (strcmp(t->kind, "http") == 0 && R->s->probe_target &&
+	    strcmp(R->s->probe_target, "victim") == 0) {
+		arg(&a, "--urls");
+		arg(&a, R->urls_file);
+		arg(&a, "--base");
+		arg(&a, R->victim_url);
+	} else if (R->s->probe_target && strcmp(R->s->probe_target, "victim") != 0) {
+		char *copy = strdup(R->s->probe_target), *tok, *save = NULL;
+
+		for (tok = copy ? strtok_r(copy, " ,\t", &save) : NULL; tok;
+		     tok = strtok_r(NULL, " ,\t", &save)) {
+			arg(&a, "--url");
+			arg_own(&a, subst(R, tok));
 		}
-		arg(&a, "--duration");
-		argf(&a, "%llums", (unsigned long long)(R->s->duration_ns / NSEC_PER_MSEC));
-		arg(&a, "--warmup");
-		argf(&a, "%llums", (unsigned long long)(R->s->warmup_ns / NSEC_PER_MSEC));
-		arg(&a, "--json");
-		arg(&a, "--quiet");
-		if (!vm->ssh) {
-			arg(&a, "--log");
-			argf(&a, "%s/probe-requests.csv", dir);
-		}
-		tool_opts(R, &a, t);
-		snprintf(path, sizeof(path), "%s/probe.stderr", dir);
-		if (start_tool(R, vm, &a, path, &probe) < 0)
-			ok = false;
-		args_free(&a);
+		free(copy);
 	}
+	arg(&a, "--duration");
+	argf(&a, "%llums", (unsigned long long)(R->s->duration_ns / NSEC_PER_MSEC));
+	arg(&a, "--warmup");
+	argf(&a, "%llums", (unsigned long long)(R->s->warmup_ns / NSEC_PER_MSEC));
+	arg(&a, "--json");
+	arg(&a, "--quiet");
+	if (!vm->ssh) {
+		arg(&a, "--log");
+		argf(&a, "%s/probe-requests.csv", dir);
+	}
+	tool_opts(R, &a, t);
+	snprintf(path, sizeof(path), "%s/probe.stderr", dir);
+	if (start_tool(R, vm, &a, path, probe) < 0)
+		r = -EIO;
+	args_free(&a);
+	return r;
+}
+
+static int run_one(struct run *R, size_t idx)
+{
+	const struct plan_run *pr = &R->plan.runs[idx];
+	const struct scn_phase *ph = &R->s->phases[pr->phase];
+	struct run_rec *rec = &R->recs[R->n_recs];
+	struct tool_proc *bombs = calloc(ph->n_bombs + 1, sizeof(*bombs));
+	struct tool_proc **all = calloc(ph->n_bombs + 3, sizeof(*all)); /* + probe + victim */
+	struct tool_proc probe;
+	char dir[RUN_PATH_MAX + 256], path[RUN_PATH_MAX + 512];
+	bool ok = true;
+	int r = 0;
+
+	if (!bombs || !all) {
+		free(bombs);
+		free(all);
+		return -ENOMEM;
+	}
+	memset(rec, 0, sizeof(*rec));
+	rec->idx = idx;
+	rec->bomb_ok = calloc(ph->n_bombs + 1, sizeof(*rec->bomb_ok));
+	if (!rec->bomb_ok) {
+		free(bombs);
+		free(all);
+		return -ENOMEM;
+	}
+	R->n_recs++;
+	for (size_t i = 0; i < ph->n_bombs; i++)
+		tool_proc_init(&bombs[i], ph->bombs[i]); /* every one, started or not */
+	clock_iso8601(clock_wall_ns(), rec->started, sizeof(rec->started));
+	snprintf(dir, sizeof(dir), "%s/%s", R->dir, pr->dir);
+	(void)file_mkdirs(dir, 0755);
+	if (!progress_enabled())
+		log_info("[%zu/%zu] round %u/%u phase %s", idx + 1, R->plan.n, pr->round,
+			 R->s->rounds, ph->name);
+	show_progress(R, idx, "starting");
+
+	/* 1. priorities, journal first */
+	apply_prio(R, ph, &ok);
+
+	start_bombs(R, ph, dir, bombs);
+
+	tool_proc_init(&probe, "probe");
+	if (!sig_stop_requested() && start_probe(R, dir, &probe) < 0)
+		ok = false;
 	{
 		size_t k = 0;
 
@@ -584,10 +673,20 @@ static int run_one(struct run *R, size_t idx)
 			if (bombs[i].pid > 0)
 				all[k++] = &bombs[i];
 		all[k++] = &probe;
-		if (probe.pid > 0)
+		if (probe.pid > 0) {
+			const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
+			struct live *lv = NULL;
+
+			if (progress_enabled() && !pvm->ssh) {
+				snprintf(path, sizeof(path), "%s/probe-requests.csv", dir);
+				lv = live_new(path);
+			}
 			r = wait_probe(R, idx, all, k, &probe,
 				       clock_now_ns() + R->s->warmup_ns + R->s->duration_ns +
-					       60 * NSEC_PER_SEC);
+					       60 * NSEC_PER_SEC,
+				       lv);
+			live_free(lv);
+		}
 
 		/* 4. stop the bombs; "interrupted" with metrics is their normal result */
 		show_progress(R, idx, "stopping");
@@ -701,6 +800,34 @@ static int prepare_local(struct run *R)
 	return 0;
 }
 
+/* Every VM a phase prioritises must be known to the backend before anything starts. */
+static int preflight(struct run *R)
+{
+	struct backend_err err = { 0 };
+	unsigned warned = 0;
+
+	for (size_t i = 0; i < R->s->n_phases; i++)
+		for (size_t k = 0; k < R->s->phases[i].n_prio; k++) {
+			const struct scn_vm *vm = scenario_vm(R->s, R->s->phases[i].prio[k].vm);
+			struct sched_params p;
+			bool live;
+			int r = R->ops->sched_get(R->b, vm->ident, &p, &live, &err);
+
+			if (r < 0) {
+				log_error("%s:%d: vm %s ('%s') on backend %s: %s", R->s->file,
+					  vm->line, vm->name, vm->ident, R->ops->name,
+					  err.msg[0] ? err.msg : strerror(-r));
+				return r;
+			}
+			if (!live && !warned++)
+				log_warn(
+					"backend %s: priority changes apply when a VM next starts, "
+					"not now (see `isolab check`)",
+					R->ops->name);
+		}
+	return 0;
+}
+
 static void cooldown(const struct run *R)
 {
 	uint64_t until = clock_now_ns() + R->s->cooldown_ns;
@@ -807,14 +934,16 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 	R.x.journal = R.j;
 	R.x.remote_path = "isolab/bin";
 
-	if (open_backend(&R) < 0) {
-		ret = 2;
+	if (open_backend(&R) < 0)
 		goto out_manifest;
-	}
 	if (R.local) {
 		R.x.local = R.b;
 		if (prepare_local(&R) < 0)
 			goto out_close;
+	}
+	if (preflight(&R) < 0) {
+		ret = 2;
+		goto out_victim;
 	}
 	(void)manifest_write(&R, false);
 	log_info("run %s: %zu phases x %u rounds, about %.0f s; results in %s", R.run_id,
@@ -825,6 +954,12 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 		goto out_victim;
 
 	for (size_t i = 0; i < R.plan.n && !sig_stop_requested(); i++) {
+		if (R.victim_started && R.victim.exited) {
+			log_error(
+				"isolab-victim exited (status %d) - see %s/victim.stderr; stopping",
+				R.victim.status, R.dir);
+			break;
+		}
 		if (run_one(&R, i) < 0)
 			break;
 		(void)manifest_write(&R, false);

@@ -18,7 +18,8 @@ struct run_opts {
 /*
  * Runs the scenario (text is written out as scenario.ini). Prints the run
  * directory as the last line on stdout. Returns the exit status: 0 complete,
- * 1 failed or partial, 2 bad input found late (e.g. a VM the backend lacks).
+ * 1 failed or partial, 2 bad input found late (a
+ * prioritised VM the backend does not know).
  */
 int run_scenario(struct scenario *s, const char *text, const struct run_opts *o);
 

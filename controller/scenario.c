@@ -316,6 +316,7 @@ static int do_global(struct pctx *c, const struct section *sec)
 				return fail(c, e->line, "victim_port: '%s' (expected 1-65535)",
 					    e->value);
 			s->victim_port = (uint16_t)v;
+			s->victim_port_set = true;
 		} else if (strcmp(k, "victim_pages") == 0) {
 			if (parse_u64(e->value, 1, 10000000, &v) < 0)
 				return fail(c, e->line, "victim_pages: '%s' (expected 1-10000000)",

@@ -88,6 +88,7 @@ struct scenario {
 	uint64_t cooldown_ns;
 	unsigned rounds;
 	uint16_t victim_port;
+	bool victim_port_set; /* given in the file (else a free one is picked on the host) */
 	unsigned victim_pages;
 
 	struct scn_vm *vms;

@@ -34,6 +34,10 @@ int probe_stats_init(struct probe_stats *st)
 		probe_stats_done(st);
 		return -ENOMEM;
 	}
+	/* touch every page now: resident memory is the same at the first request and the last */
+	hist_reset(st->lat);
+	hist_reset(st->raw);
+	hist_reset(st->sec_hist);
 	return 0;
 }
 
@@ -98,6 +102,7 @@ int probe_timeline_init(struct probe_timeline *tl)
 			probe_timeline_done(tl);
 			return -ENOMEM;
 		}
+		hist_reset(tl->ring[i]);
 	}
 	pthread_mutex_init(&tl->lock, NULL);
 	return 0;
@@ -196,13 +201,34 @@ void probe_stats_tick(struct probe_run *run, struct probe_stats *st, uint64_t no
 	st->sec = sec;
 }
 
+/* A CSV field, quoted (RFC 4180) when it holds a comma, quote or line break. */
+static void csv_field(FILE *f, const char *v)
+{
+	if (!v)
+		return;
+	if (!strpbrk(v, ",\"\r\n")) {
+		fputs(v, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *v; v++) {
+		if (*v == '"')
+			fputc('"', f);
+		fputc(*v, f);
+	}
+	fputc('"', f);
+}
+
 static void log_sample(struct probe_run *run, const struct probe_sample *s)
 {
 	pthread_mutex_lock(&run->log_lock);
-	fprintf(run->log, "%.6f,%.3f,%.3f,%ld,%" PRIu64 ",%s,%s,%s\n",
+	fprintf(run->log, "%.6f,%.3f,%.3f,%ld,%" PRIu64 ",%s,",
 		ns_to_s(s->intended_ns - run->measure_ns), ns_to_ms(s->latency_ns),
-		ns_to_ms(s->raw_ns), s->status, s->bytes, probe_fail_name(s->fail),
-		s->error ? s->error : "", s->target ? s->target : "");
+		ns_to_ms(s->raw_ns), s->status, s->bytes, probe_fail_name(s->fail));
+	csv_field(run->log, s->error);
+	fputc(',', run->log);
+	csv_field(run->log, s->target);
+	fputc('\n', run->log);
 	pthread_mutex_unlock(&run->log_lock);
 }
 

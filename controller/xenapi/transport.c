@@ -77,6 +77,8 @@ static int map_curl(CURLcode c)
 		return -EINVAL;
 	case CURLE_OUT_OF_MEMORY:
 		return -ENOMEM;
+	case CURLE_FILESIZE_EXCEEDED:
+		return -EFBIG;
 	default:
 		return -EIO;
 	}
@@ -125,7 +127,7 @@ static int http_post(struct xapi_transport *t, const char *url, const char *body
 	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	c = curl_easy_perform(h->curl);
-	if (c == CURLE_WRITE_ERROR && h->too_big) {
+	if ((c == CURLE_WRITE_ERROR && h->too_big) || c == CURLE_FILESIZE_EXCEEDED) {
 		rc = -EFBIG;
 		backend_errf(err, "EFBIG", "xenapi: answer from %s larger than %zu bytes", url,
 			     h->max_response);

@@ -172,6 +172,14 @@ def main():
     only = [x for x in os.environ.get("BENCH_ONLY", "").split(",") if x]
     print("isolab-bomb benchmark: %s, %d CPUs, %d rounds of %d s, load average %s"
           % (BOMB, CPUS, ROUNDS, DUR, os.getloadavg()[0]))
+    try:
+        with open(shutil.which(BOMB) or BOMB, "rb") as f:
+            data = f.read()
+            if b"__asan_init" in data or b"__ubsan_handle" in data:
+                print("warning: %s is built with sanitizers: these figures measure them too"
+                      % BOMB)
+    except OSError:
+        pass
     worst = None
     rows = []
     for name, unit, ours, peer, peer_name, goal, alone in COMPARISONS:

@@ -9,7 +9,7 @@ Prints, from the same run:
      shows the freezes in the tail, closed loop with one connection hides them;
   4. probe CPU per request and peak RSS after N requests (flat with N).
 Use a release build: ISOLAB_PROBE=build-rel/probes/isolab-probe.
-Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_RSS_REQUESTS ("1000000,3000000").
+Environment: BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_RSS_REQUESTS ("1000000,3000000").
 """
 import json
 import os
@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import servers  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 RSS_REQUESTS = [int(x) for x in os.environ.get("BENCH_RSS_REQUESTS", "1000000,3000000").split(",")]
 PROBE = servers.probe_bin()
 
@@ -90,14 +90,24 @@ def part_throughput(ng):
 
 def part_latency():
     delay = 0.010
-    print("== 2b. latency agreement on a server answering after exactly %.0f ms (-c 4, %d rounds)"
-          % (delay * 1000, ROUNDS))
+    print("== 2b. latency agreement on a server answering after %.0f ms: wrk and isolab-probe run"
+          " at the same time, 2 connections each, %d rounds of %.0f s" % (delay * 1000, ROUNDS, SECONDS))
     with servers.Faulty(modes=["delay"], delay=delay) as f:
         url = f.url("delay")
         w, p = [], []
         for _ in range(ROUNDS):
-            w.append(run_wrk(url, 4, 1, int(SECONDS)))
-            p.append(run_probe(url, 4, 1, SECONDS))
+            wp = subprocess.Popen(["wrk", "-t1", "-c2", "-d%ds" % int(SECONDS), "--latency", url],
+                                  stdout=subprocess.PIPE, text=True)
+            pp = subprocess.Popen([PROBE, "http", "--url", url, "-c", "2", "--threads", "1", "-d",
+                                   str(int(SECONDS)), "--json", "-q"], stdout=subprocess.PIPE, text=True)
+            wout, _ = wp.communicate()
+            pout, _ = pp.communicate()
+            lat = {}
+            for pct, key in (("50", "p50"), ("90", "p90"), ("99", "p99")):
+                lat[key] = wrk_ms(re.search(r"\s%s%%\s+(\S+)" % pct, wout).group(1))
+            w.append({"lat": lat, "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", wout).group(1))})
+            m = json.loads(pout)["metrics"]
+            p.append({"lat": m["latency_ms"], "rps": m["throughput_rps"]})
         for key in ("p50", "p90", "p99"):
             wl = statistics.median(x["lat"][key] for x in w)
             pl = statistics.median(x["lat"][key] for x in p)
@@ -134,6 +144,23 @@ def part_rss(ng):
               % (m["requests"], wall, cpu / m["requests"] * 1e6, rss / 1024, len(m["timeline"])))
 
 
+def part_rss_over_time(ng):
+    secs = int(os.environ.get("BENCH_RSS_SECONDS", "60"))
+    print("== 4b. resident memory while running %d s (nginx, -c 10 -t 1), sampled every 10 s" % secs)
+    p = subprocess.Popen([PROBE, "http", "--url", ng.url, "-c", "10", "--threads", "1", "-d", str(secs),
+                          "-q", "--json"], stdout=subprocess.PIPE)
+    samples = []
+    for _ in range(secs // 10):
+        time.sleep(10)
+        with open("/proc/%d/status" % p.pid) as f:
+            samples.append(int([l for l in f if l.startswith("VmRSS")][0].split()[1]))
+    out = p.stdout.read()
+    _, _, ru = os.wait4(p.pid, 0)
+    m = json.loads(out)["metrics"]
+    print("  %d requests; VmRSS KiB every 10 s: %s; peak with the JSON result %d KiB (%d bytes of JSON)"
+          % (m["requests"], samples, ru.ru_maxrss, len(out)))
+
+
 def main():
     print("isolab-probe bench: %s" % PROBE)
     if b"libasan" in subprocess.run(["ldd", PROBE], stdout=subprocess.PIPE).stdout:
@@ -150,6 +177,7 @@ def main():
             part_freeze()
         if "rss" in parts:
             part_rss(ng)
+            part_rss_over_time(ng)
     finally:
         ng.stop()
 

@@ -24,6 +24,7 @@ sim.reset(). Fault kinds, each for the next `count` requests:
   session_invalid  invalidate the caller's session (SESSION_INVALID) once
                    `arg` further session calls have been made (count unused)
   fail         answer Failure [arg] for every call (arg "CODE" or "CODE:param")
+  huge         answer a well-formed 17 MiB result (over the client's 16 MiB cap)
 """
 import argparse
 import http.server
@@ -295,7 +296,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         with LOCK:
             pool.stats["http_requests"] += 1
-        kind, arg = pool.take_fault(("drop", "http500", "slow", "malformed", "truncated"))
+        kind, arg = pool.take_fault(("drop", "http500", "slow", "malformed", "truncated",
+                                     "huge"))
         if kind == "drop":
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -311,6 +313,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except Failure as f:
             result = {"Status": "Failure", "ErrorDescription": f.desc}
         out = response(result)
+        if kind == "huge":
+            out = response({"Status": "Success", "Value": "x" * (17 << 20)})
         if kind == "malformed":
             out = b"<methodResponse><params><param><value><struct><member>oops</html>"
         elif kind == "truncated":

@@ -58,6 +58,22 @@ ip link add name xenbr0 type bridge stp_state 0 forward_delay 0
 ip addr add 10.9.0.1/24 dev xenbr0
 ip link set xenbr0 up
 
+# The lab's cpupools, part of the boot (a hypervisor crash here is retried
+# like any failed boot): Pool-0 = CPU 0 (dom0, the boot scheduler), p1 =
+# CPU 1 on credit, p2 = CPU 2 on credit2. Guests contend inside one pool,
+# so that weights bite (XENLAB.md). Pool-0 boots on credit2: taking a CPU
+# out of a credit Pool-0 raced with credit's tick timer and crashed Xen 4.17
+# under TCG (csched_tick, NULL pcpu).
+mkpool() {
+	xl cpupool-cpu-remove Pool-0 "$3" || fail "cpupool-cpu-remove $3"
+	printf 'name = "%s"\nsched = "%s"\ncpus = ["%s"]\n' "$1" "$2" "$3" >"/etc/xen/pool-$1.cfg"
+	xl cpupool-create "/etc/xen/pool-$1.cfg" >/dev/null || fail "cpupool-create $1"
+}
+if [ "$(xl info | awk '/^nr_cpus/ { print $3 }')" -ge 3 ]; then
+	mkpool p1 credit 1
+	mkpool p2 credit2 2
+fi
+
 echo "@@XENLAB:READY@@"
 [ -x /lab/cmd.sh ] || fail "no /lab/cmd.sh"
 echo "@@XENLAB:BEGIN@@"

@@ -38,6 +38,7 @@ if [ -n "$ip" ]; then
 	/usr/sbin/dropbear -E -p 22 -r /etc/dropbear/dropbear_ed25519_host_key 2>/dev/null
 	echo "xenlab-domu: up $ip"
 fi
+echo "xenlab-domu: ready"
 if [ -n "$run" ] && [ -x "/lab/$run.sh" ]; then
 	"/lab/$run.sh" </dev/null 2>&1
 fi

@@ -6,25 +6,16 @@
 info() { echo "INFO t=$(cut -d' ' -f1 /proc/uptime) $*"; }
 die() { echo "FATAL $*"; exit 1; }
 
-# mkpool NAME SCHED CPU: a one-CPU cpupool taken from Pool-0.
-mkpool() {
-	xl cpupool-cpu-remove Pool-0 "$3" || die "cpupool-cpu-remove $3"
-	cat >"/etc/xen/pool-$1.cfg" <<EOF
-name = "$1"
-sched = "$2"
-cpus = ["$3"]
-EOF
-	xl cpupool-create "/etc/xen/pool-$1.cfg" >/dev/null || die "cpupool-create $1"
-}
+# The boot made the cpupools: p1 = CPU 1 on credit, p2 = CPU 2 on credit2.
 
 # mkdomu NAME POOL [IP] [RUN] [MEMORY_MB]: a one-vCPU PV guest from
 # /lab/domu.cpio. IP gives it a vif on xenbr0 (and dropbear); RUN makes
 # its init start /lab/RUN.sh.
 mkdomu() {
-	local name=$1 pool=$2 ip=${3:-} run=${4:-} mem=${5:-128} extra vif=""
+	local name=$1 pool=$2 ip=${3:-} run=${4:-} mem=${5:-256} extra vif=""
 	extra="console=hvc0 rdinit=/init quiet loglevel=3"
 	[ -n "$ip" ] && extra="$extra lab.ip=$ip" &&
-		vif="vif = [ 'bridge=xenbr0,mac=00:16:3e:00:00:${ip##*.}' ]"
+		vif="vif = [ 'bridge=xenbr0,mac=00:16:3e:00:00:${ip##*.},script=/lab/vif-lab' ]"
 	[ -n "$run" ] && extra="$extra lab.run=$run"
 	cat >"/etc/xen/$name.cfg" <<EOF
 name = "$name"
@@ -40,6 +31,20 @@ $vif
 EOF
 	xl create "/etc/xen/$name.cfg" >/tmp/xl-create-$name.log 2>&1 ||
 		{ cat /tmp/xl-create-$name.log; die "xl create $name"; }
+}
+
+# wait_domu NAME...: until each guest's init says it is ready; on failure
+# shows the guest's console (a panicking guest is destroyed: on_crash).
+wait_domu() {
+	local d
+	for d in "$@"; do
+		if ! wait_console "$d" "xenlab-domu: ready" 300; then
+			echo "guest $d console:"
+			tail -n 40 "/var/log/xen/console/guest-$d.log"
+			xl list
+			die "guest $d did not come up"
+		fi
+	done
 }
 
 # wait_ssh IP [TIMEOUT_S]: until the guest's dropbear answers.

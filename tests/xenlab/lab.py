@@ -38,9 +38,16 @@ SKIP = 77
 BOOT_RETRIES = 2  # extra attempts when the toolstack never came up
 READY_TIMEOUT = int(os.environ.get("XENLAB_READY_TIMEOUT", "420"))
 
-XEN_ARGS = ("smap=0 smep=0 console=com1 com1=115200,8n1 dom0_mem=768M,max:768M "
+XEN_ARGS = ("smap=0 smep=0 console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M "
             "dom0_max_vcpus=1 dom0_vcpus_pin noreboot loglvl=warning guest_loglvl=warning")
 DOM0_ARGS = "console=hvc0 earlyprintk=xen rdinit=/init quiet loglevel=3"
+
+# Console lines that mean this boot is lost: fail it at once instead of
+# waiting for the timeout.
+FATAL = ("Kernel panic", "Hardware Dom0 crashed", "Initramfs unpacking failed",
+         "Panic on CPU")
+# Tools the guests get (the controller stays in dom0).
+DOMU_BINARIES = ("isolab-bomb", "isolab-victim")
 
 BINARIES = (("ISOLAB", "isolab"), ("ISOLAB_BOMB", "isolab-bomb"),
             ("ISOLAB_PROBE", "isolab-probe"), ("ISOLAB_VICTIM", "isolab-victim"))
@@ -122,6 +129,8 @@ def _pack(root, out_path, mode="wb"):
 
 class Lab:
     def __init__(self):
+        signal.signal(signal.SIGTERM, _on_signal)
+        signal.signal(signal.SIGINT, _on_signal)
         src = os.environ.get("ISOLAB_SOURCE_ROOT")
         build = os.environ.get("ISOLAB_BUILD_ROOT")
         if in_ci() and build and "XENLAB_CACHE" not in os.environ:
@@ -198,6 +207,7 @@ class Lab:
         # The init scripts ride in the overlay (a later cpio entry wins), so
         # editing them does not invalidate the cached image.
         shutil.copy2(os.path.join(HERE, "dom0-init.sh"), os.path.join(ov, "init"))
+        shutil.copy2(os.path.join(HERE, "vif-lab.sh"), os.path.join(ov, "lab", "vif-lab"))
         shutil.copy2(os.path.join(HERE, "domu-init.sh"), os.path.join(du, "init"))
         for name, body in files.items():
             dest = os.path.join(ov, "lab", name)
@@ -212,11 +222,16 @@ class Lab:
                              os.path.join(du, "lab", name[len("domu-run-"):]))
         for name, path in self.bins.items():
             _copy(path, ov, "/usr/local/bin/" + name)
-            _copy(path, du, "/usr/bin/" + name)
             for lib in _ldd(path):
+                # merged /usr on both sides: compare and copy by the real directory
+                lib = os.path.join(os.path.realpath(os.path.dirname(lib)),
+                                   os.path.basename(lib))
                 if lib not in dom0_files:
                     _copy(lib, ov, lib)
-                _copy(lib, du, lib)
+            if name in DOMU_BINARIES:
+                _copy(path, du, "/usr/bin/" + name)
+                for lib in _ldd(path):
+                    _copy(lib, du, lib)
         # util-linux's setsid: the ssh executor runs `setsid -w`, which
         # busybox's setsid lacks.
         for tool in DOMU_HOST_TOOLS:
@@ -235,7 +250,7 @@ class Lab:
         return initrd
 
     # ---- boot ----
-    def run(self, script, timeout=300, sched="credit", cpus=3, mem=2048, files=None,
+    def run(self, script, timeout=300, sched="credit2", cpus=3, mem=3072, files=None,
             name="lab"):
         """Boots Xen, runs SCRIPT (sh) in dom0 after the toolstack is up.
 
@@ -275,7 +290,8 @@ class Lab:
         serial_path = os.path.join(bdir, "serial-%d.log" % attempt)
         t0 = time.monotonic()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=_die_with_parent)
         console = []
         buf = b""
         ready_at = None
@@ -316,6 +332,13 @@ class Lab:
                             begin = len(console)
                         elif "@@XENLAB:FAIL" in ln and ready_at is None:
                             raise _BootNotReady(ln + "\n" + "\n".join(console[-30:]))
+                        elif any(f in ln for f in FATAL):
+                            # let the crash dump reach the console, then stop
+                            _drain(proc, console, slog, 3.0)
+                            tail = "\n".join(console[-40:])
+                            if ready_at is None:
+                                raise _BootNotReady("crashed while booting:\n" + tail)
+                            raise LabError("the machine crashed:\n" + tail)
                         m = re.search(r"@@XENLAB:END rc=(\d+)@@", ln)
                         if m and begin is not None:
                             rc = int(m.group(1))
@@ -334,6 +357,33 @@ class Lab:
 
 class _BootNotReady(Exception):
     pass
+
+
+def _die_with_parent():
+    """In QEMU's child: SIGKILL when the harness dies (prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _drain(proc, console, slog, secs):
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        r, _, _ = select.select([proc.stdout], [], [], 0.2)
+        if not r:
+            continue
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+            return
+        slog.write(chunk)
+        console.extend(chunk.decode("utf-8", "replace").splitlines())
+
+
+def _on_signal(signum, frame):
+    # meson's timeout sends SIGTERM: unwind so that QEMU is stopped.
+    raise LabError("interrupted by signal %d" % signum)
 
 
 def _clean(lines):
@@ -367,7 +417,7 @@ def main(argv):
     import argparse
     ap = argparse.ArgumentParser(description="boot the xenlab and run a dom0 script")
     ap.add_argument("--timeout", type=int, default=300)
-    ap.add_argument("--sched", default="credit", choices=("credit", "credit2"))
+    ap.add_argument("--sched", default="credit2", choices=("credit", "credit2"))
     ap.add_argument("--image-only", action="store_true")
     ap.add_argument("script", nargs="?")
     a = ap.parse_args(argv)

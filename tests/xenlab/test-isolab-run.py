@@ -75,14 +75,14 @@ SCRIPT = r"""
 . /lab/lib.sh
 set -u
 export ISOLAB_STATE_DIR=/run/isolab-state
-mkpool p1 credit 1
 mkdomu v1 p1 10.9.0.11 "" 512
 mkdomu v2 p1 10.9.0.12 "" 256
+wait_domu v1 v2
 info domains created
 wait_ssh 10.9.0.11 300 || { tail -n 30 /var/log/xen/console/guest-v1.log; die "no ssh to v1"; }
 wait_ssh 10.9.0.12 300 || { tail -n 30 /var/log/xen/console/guest-v2.log; die "no ssh to v2"; }
 info ssh up
-echo "CHECK ping $(ping -c 1 -W 5 10.9.0.11 >/dev/null 2>&1 && echo ok || echo fail)"
+echo "CHECK ping $(busybox ping -c 1 -W 5 10.9.0.11 >/dev/null 2>&1 && echo ok || echo fail)"
 echo "CHECK remote-tool $(ssh -o BatchMode=yes root@10.9.0.11 'isolab-victim --version' 2>&1 | head -n1)"
 isolab check /lab/scenario.ini >/tmp/check.out 2>&1
 echo "RUN check rc=$?"; sed 's/^/OUT check /' /tmp/check.out | head -n 10
@@ -185,10 +185,12 @@ def main():
         m = (probe or {}).get("metrics", {})
         lat = m.get("latency_ms", {})
         share = None
-        if r.get("started") and r.get("ended"):
-            # the probe measures during the last `duration` s of the run
-            t1 = ts(r["ended"])
-            share = share_between(samples, t1 - DURATION - 1, t1)
+        try:
+            # the probe's own measurement: the last `duration` s of its run
+            t1 = ts(probe["started"]) + float(probe["elapsed_s"])
+            share = share_between(samples, t1 - DURATION, t1)
+        except (TypeError, KeyError, ValueError):
+            pass
         per_phase.setdefault(r["phase"], []).append({
             "round": r.get("round"), "status": r.get("status"),
             "rps": m.get("throughput_rps"), "p50": lat.get("p50"), "p99": lat.get("p99"),

@@ -22,10 +22,9 @@ SCRIPT = r"""
 . /lab/lib.sh
 set -u
 export ISOLAB_STATE_DIR=/run/isolab-state
-mkpool p1 credit 1
-mkpool p2 credit2 2
 mkdomu v1 p1
 mkdomu v2 p2
+wait_domu v1 v2
 info domains created
 
 # tagged command runner: RUN <name> rc=<rc> | OUT <name> <line>

@@ -19,15 +19,13 @@ SCRIPT = r"""
 . /lab/lib.sh
 set -u
 echo "CHECK xl-list $(xl list | awk 'NR > 1 { print $1 }' | tr '\n' ' ')"
-echo "CHECK dom0-sched $(xl sched-credit -d Domain-0 | awk 'NR == 2 { print $3, $4 }')"
+echo "CHECK dom0-sched $(xl sched-credit2 -d Domain-0 | awk 'NR == 2 { print $3, $4 }')"
 echo "CHECK xl-info-sched $(xl info | awk -F': ' '/^xen_scheduler/ { print $2 }')"
-mkpool p1 credit 1
-mkpool p2 credit2 2
-info pools made
 mkdomu d1 p1 "" spin
 info d1 created
 mkdomu d2 p1 "" spin
 info d2 created
+wait_domu d1 d2
 wait_console d1 xenlab-spin || die "d1 did not start spinning"
 wait_console d2 xenlab-spin || die "d2 did not start spinning"
 info both spinning
@@ -83,7 +81,9 @@ def main():
     expect("Domain-0" in checks.get("xl-list", ""), "xl list shows Domain-0")
     expect(checks.get("dom0-sched") == "256 0", "dom0 has weight 256 cap 0 (got %r)"
            % checks.get("dom0-sched"))
-    expect(checks.get("xl-info-sched") == "credit", "Xen runs credit (sched=credit)")
+    expect(checks.get("xl-info-sched") == "credit2", "Xen boots on credit2 (its default)")
+    expect("p1:credit:y" in checks.get("pools", "") and "p2:credit2:y" in checks.get("pools", ""),
+           "cpupools p1 (credit) and p2 (credit2) exist (got %r)" % checks.get("pools"))
     expect(checks.get("d1-weight") == "1024", "weight 1024 reads back")
     expect(checks.get("d1-cap") == "10", "cap 10 reads back")
     expect(checks.get("credit2-weight") == "700", "credit2 weight 700 reads back")

@@ -265,6 +265,34 @@ def case_net_send_ready_once_connected():
     check(rc == 0 and doc["metrics"]["connections"] >= 1, doc)
 
 
+def case_net_recv_port_in_use():
+    port = free_port()
+    first = start(["net-recv", "--listen", "127.0.0.1:%d" % port, "--duration", "0", "--json"])
+    try:
+        rc, doc, err = run(["net-recv", "--listen", "127.0.0.1:%d" % port, "--duration", "5",
+                            "--json"])
+    finally:
+        stop(first)
+    check(rc == 1, "rc %d" % rc)
+    check_envelope(doc, "net-recv", status="failed")
+    check("in use" in doc["error"], doc["error"])
+
+
+def case_stressng_intensity_sigterm():
+    """The SIGSTOP/SIGCONT duty cycle never leaves stress-ng stopped."""
+    if not shutil.which("stress-ng"):
+        return 77
+    p = start(["fork", "--engine", "stress-ng", "--max-procs", "8", "--intensity", "30",
+               "--duration", "0", "--json", "--quiet"])
+    time.sleep(1.0)
+    rc, doc, err = stop(p)
+    check(rc == 0, err)
+    check_envelope(doc, "fork", status="interrupted", engine="stress-ng")
+    check(doc["metrics"]["forks"] > 0, doc["metrics"])
+    check(not group_procs(p.pid), "left: %s" % group_procs(p.pid))
+    return 0
+
+
 SIGTERM_RUNS = {
     "cpu": ["cpu", "--threads", "2"],
     "mem": ["mem", "--bytes", "64M"],

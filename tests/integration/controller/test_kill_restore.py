@@ -65,6 +65,29 @@ def main():
             r2 = common.run([BIN, "restore"], env, timeout=60)
             if r2.returncode != 0 or "0 run(s) restored" not in r2.stderr:
                 failures.append("second restore not idle: %s" % r2.stderr.strip())
+        # SIGTERM: the controller itself stops the tools, restores, tears down, keeps
+        # what it measured (partial) and removes its journal
+        p = subprocess.Popen([BIN, "run", "--quick", "--no-report", "--phases",
+                              "cpu+prio,cpu", "--results", os.path.join(tmp, "results")],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(4.0)
+        run_id = run_id_of(state)
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+        lines = out.strip().splitlines()
+        if p.returncode != 1 or not lines:
+            failures.append("SIGTERM: exit %d, stdout %r, stderr %s" % (p.returncode, out,
+                                                                         err[-1500:]))
+        else:
+            import json
+            with open(os.path.join(lines[-1], "manifest.json")) as f:
+                st = json.load(f)["status"]
+            if st != "partial":
+                failures.append("SIGTERM: manifest status %s, expected partial" % st)
+        if run_id and common.leftovers(run_id):
+            failures.append("SIGTERM left behind: %s" % common.leftovers(run_id))
+        if glob.glob(os.path.join(state, "run-*")):
+            failures.append("SIGTERM kept the journal: %s" % os.listdir(state))
     finally:
         # never leave anything behind, even when an assertion failed
         subprocess.run([BIN, "restore"], env=env, stdout=subprocess.DEVNULL,
@@ -73,7 +96,7 @@ def main():
     if failures:
         print("FAIL:\n  " + "\n  ".join(failures))
         sys.exit(1)
-    print("ok: restore left nothing behind after %d kills" % len(KILL_AT))
+    print("ok: restore left nothing behind after %d kills; SIGTERM ended cleanly" % len(KILL_AT))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,13 @@ BIN = os.environ["ISOLAB_BIN"]
 PHASES = os.environ.get("ISOLAB_QUICK_PHASES", "")
 
 
+def no_dup_keys(pairs):
+    keys = [k for k, _ in pairs]
+    dups = {k for k in keys if keys.count(k) > 1}
+    assert not dups, "duplicate JSON keys: %s" % dups
+    return dict(pairs)
+
+
 def p99(run_dir, entry):
     with open(os.path.join(run_dir, entry["probe"])) as f:
         return json.load(f)["metrics"]["latency_ms"]["p99"]
@@ -51,8 +58,10 @@ def main():
         run_dir = p.stdout.strip().splitlines()[-1]
         assert os.path.isdir(run_dir), "last stdout line is not the run dir: %r" % run_dir
         with open(os.path.join(run_dir, "manifest.json")) as f:
-            m = json.load(f)
+            m = json.load(f, object_pairs_hook=no_dup_keys)
         assert m["status"] == "complete", m["status"]
+        for out in ("report.html", "summary.csv", "summary.md", "summary.json"):
+            assert os.path.isfile(os.path.join(run_dir, out)), "no %s: report not rendered" % out
         assert m["backend"]["name"] == "local"
         assert m["probe_protection"], "manifest says how the probe is protected"
         assert os.path.isfile(os.path.join(run_dir, "scenario.ini"))
@@ -68,6 +77,14 @@ def main():
         left = common.leftovers(m["run_id"])
         assert not left, "left behind: %s" % left
         runs = {r["phase"]: r for r in m["runs"] if r["round"] == 1}
+        with open(os.path.join(run_dir, runs["cpu"]["bombs"]["cpu"])) as f:
+            share = json.load(f)["metrics"].get("cpu_share", 1.0)
+        if share < 0.25 and os.environ.get("CI") != "true":
+            # the CPU bomb itself got almost no CPU: the host is busy with other work and
+            # latencies measure that, not the bomb (in CI the machine is ours: assert)
+            print("SKIP: host too busy to measure (the CPU bomb got %.0f %% of the CPUs); "
+                  "everything but the latency ordering passed" % (share * 100))
+            sys.exit(common.SKIP)
         samples = {n: [p99(run_dir, runs[n])] for n in ("baseline", "cpu", "cpu+prio")}
         # one 3 s round is noisy on a busy host: when the ordering does not show, measure
         # the three phases twice more and judge on the median of three

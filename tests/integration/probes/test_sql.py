@@ -64,8 +64,11 @@ class Sql(unittest.TestCase):
             shutil.rmtree(tmp)
 
     def test_errors_count_with_their_sqlstate(self):
-        rc, doc, err, _ = run_probe(["sql", "--conninfo", self.pg.conninfo,
-                                     "--query", "SELECT 1", "--query", "SELECT 1 / (id - id) FROM pages WHERE id = 1",
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        log = os.path.join(tmp, "q.csv")
+        rc, doc, err, _ = run_probe(["sql", "--conninfo", self.pg.conninfo, "--log", log,
+                                     "--query", "SELECT 1, 'a,\"b'", "--query", "SELECT 1 / (id - id) FROM pages WHERE id = 1",
                                      "--query", "SELECT * FROM no_such_table",
                                      "-c", "1", "--requests", "30", "--json", "-q"])
         self.assertEqual(rc, 0, err)
@@ -73,6 +76,14 @@ class Sql(unittest.TestCase):
         self.assertEqual(m["ok"], 10)
         self.assertEqual(m["failed_by"]["sqlstate"], {"22012": 10, "42P01": 10})
         self.assertEqual(m["failed_by"]["other"], 20)
+        import csv
+        with open(log, newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(len(rows), 30)
+        self.assertEqual({r["error"] for r in rows if r["result"] != "ok"}, {"22012", "42P01"})
+        targets = {r["target"] for r in rows}
+        self.assertIn("SELECT 1 / (id - id) FROM pages WHERE id = 1", targets)
+        self.assertIn("SELECT 1, 'a,\"b'", targets)  # quoted in the CSV, read back whole
 
     def test_slow_query_times_out_and_is_cancelled(self):
         rc, doc, err, took = run_probe(["sql", "--conninfo", self.pg.conninfo,

@@ -151,34 +151,73 @@ def test_sched_set_running_vm_without_dom0_says_next_start():
         assert "next start" not in err, err
 
 
+def xl_state(s):
+    state = os.path.join(s.tmp, "xl.json")
+    doms = [{"name": n, "id": i, "mem": 512, "vcpus": 2, "state": "-b----", "time": 1.0,
+             "pool": "Pool-0", "weight": 256, "cap": 0}
+            for i, n in enumerate(["Domain-0", "victim", "noisy1", "noisy2", "cafe", "twin"])]
+    doms[2]["weight"] = 512
+    with open(state, "w") as f:
+        json.dump({"nr_cpus": 8, "pools": {"Pool-0": "credit"}, "domains": doms}, f)
+    env = {"ISOLAB_XL": FAKE_XL, "ISOLAB_SSH": FAKE_SSH, "ISOLAB_FAKE_XL_STATE": state,
+           "ISOLAB_FAKE_SSH_LOG": os.path.join(s.tmp, "ssh.log")}
+    return state, env
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def ssh_log(s):
+    try:
+        with open(os.path.join(s.tmp, "ssh.log")) as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
 def test_sched_set_with_dom0_applies_live_through_xl():
     with sim() as s:
-        state = os.path.join(s.tmp, "xl.json")
-        log = os.path.join(s.tmp, "ssh.log")
-        doms = [{"name": n, "id": i, "mem": 512, "vcpus": 2, "state": "-b----", "time": 1.0,
-                 "pool": "Pool-0", "weight": 256, "cap": 0}
-                for i, n in enumerate(["Domain-0", "victim", "noisy1", "noisy2", "cafe", "twin"])]
-        doms[2]["weight"] = 512
-        with open(state, "w") as f:
-            json.dump({"nr_cpus": 8, "pools": {"Pool-0": "credit"}, "domains": doms}, f)
-        env = {"ISOLAB_XL": FAKE_XL, "ISOLAB_SSH": FAKE_SSH, "ISOLAB_FAKE_XL_STATE": state,
-               "ISOLAB_FAKE_SSH_LOG": log}
+        state, env = xl_state(s)
         out, _ = xa(s, "get", "noisy1", extra=["--dom0", "root@xs1"], env=env)
         assert (out["weight"], out["live"]) == (512, True), out
         _, err = xa(s, "set", "victim", "768", "25", extra=["--dom0", "root@xs1"], env=env)
         assert "next start" not in err
-        with open(state) as f:
-            d1 = json.load(f)["domains"][1]
+        d1 = read_json(state)["domains"][1]
         assert (d1["weight"], d1["cap"]) == (768, 25), d1
         assert s.params()["victim"] == {"weight": "768", "cap": "25"}
-        with open(log) as f:
-            lines = f.read().splitlines()
+        lines = ssh_log(s)
         assert lines and all(l.startswith("root@xs1 ") for l in lines), lines
         assert any("sched-credit -d 1 -w 768 -c 25" in l for l in lines), lines
         # the live call is not tried when xl can do it
         assert "VM.add_to_VCPUs_params_live" not in s.stats()["methods"]
         out, _ = xa(s, "caps", extra=["--dom0", "root@xs1"], env=env)
         assert out["live"] is True
+
+
+def test_sched_set_never_uses_another_hosts_dom0():
+    with sim() as s:
+        state, env = xl_state(s)
+        before = read_json(state)
+        # noisy2 runs on xs2: domain 3 in xs1's dom0 is some other VM
+        _, err = xa(s, "set", "noisy2", "900", "-1", extra=["--dom0", "root@xs1"], env=env)
+        assert "not used" in err and "next start" in err, err
+        assert read_json(state) == before
+        assert not any("-w" in l for l in ssh_log(s)), ssh_log(s)
+        out, _ = xa(s, "get", "noisy2", extra=["--dom0", "root@xs1"], env=env)
+        assert (out["weight"], out["live"]) == (900, False), out
+
+
+def test_dom0_template_reaches_each_resident_host():
+    with sim() as s:
+        state, env = xl_state(s)
+        xa(s, "set", "noisy2", "900", "60", extra=["--dom0", "root@{host}"], env=env)
+        d3 = read_json(state)["domains"][3]
+        assert (d3["weight"], d3["cap"]) == (900, 60), d3
+        assert any(l.startswith("root@127.0.0.2 ") and "-w 900" in l for l in ssh_log(s))
+        out, _ = xa(s, "get", "noisy2", extra=["--dom0", "root@{host}"], env=env)
+        assert (out["weight"], out["cap"], out["live"]) == (900, 60, True), out
 
 
 def test_session_invalid_relogs_in_once_and_retries():
@@ -193,7 +232,7 @@ def test_session_invalid_relogs_in_once_and_retries():
 def test_host_is_slave_moves_to_coordinator():
     with sim("--member") as s:
         out, _ = xa(s, "caps", url="http://127.0.0.2:%d" % s.port)
-        assert out["describe"]["url"].startswith("http://127.0.0.1:%d" % s.port), out
+        assert out["describe"]["coordinator_url"].startswith("http://127.0.0.1:%d" % s.port), out
         assert_clean(s)
 
 
@@ -228,6 +267,21 @@ def test_truncated_answer_fails_cleanly():
         s.fault("truncated", 1)
         out, _ = xa(s, "vms", expect=1)
         assert out["error_code"] == "BAD_RESPONSE", out
+
+
+def test_answer_over_size_cap_is_refused():
+    with sim() as s:
+        s.fault("huge", 1)
+        out, _ = xa(s, "vms", expect=1)
+        assert out["error_code"] == "EFBIG" and "larger than" in out["error"], out
+        assert s.stats()["http_requests"] == 1  # not retried
+
+
+def test_bad_timeout_setting_is_refused():
+    with sim() as s:
+        out, _ = xa(s, "vms", env={"ISOLAB_XENAPI_TIMEOUT": "soon"}, expect=1)
+        assert out["error_code"] == "EINVAL" and "ISOLAB_XENAPI_TIMEOUT" in out["error"]
+        assert s.stats()["logins"] == 0
 
 
 def test_dropped_connection_is_retried():
@@ -395,6 +449,8 @@ backend = xenapi
 xenapi_url = http://127.0.0.1:%(port)d
 xenapi_user = root
 xenapi_password_file = %(pw)s
+victim_port = %(vport)d
+victim_pages = 100
 
 [vm victim]
 role = victim
@@ -423,6 +479,14 @@ bombs = none
 """
 
 
+def free_port():
+    """A port nobody listens on now (other jobs on this machine run victims too)."""
+    import socket
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
 def run_env(s):
     return {"ISOLAB_STATE_DIR": os.path.join(s.tmp, "state")}
 
@@ -430,7 +494,7 @@ def run_env(s):
 def scenario(s):
     path = os.path.join(s.tmp, "xen.ini")
     with open(path, "w") as f:
-        f.write(SCENARIO % {"port": s.port, "pw": pwfile(s.tmp)})
+        f.write(SCENARIO % {"port": s.port, "pw": pwfile(s.tmp), "vport": free_port()})
     return path
 
 

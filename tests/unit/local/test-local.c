@@ -458,6 +458,24 @@ static void cleanup_run_removes_a_crashed_run_by_name(void **state)
 	fake_tree_free(root);
 }
 
+static void close_in_a_forked_child_leaves_the_run(void **state)
+{
+	char *root = fake_tree_new(FAKE_V2, NULL);
+	struct backend *b = prepared(root, "r1");
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		ops->close(b); /* e.g. a cleanup stack run in a child by mistake */
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(fake_exists(root, "isolab-r1/isolab-r1-web"));
+	ops->close(b);
+	assert_false(fake_exists(root, "isolab-r1"));
+	fake_tree_free(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -477,6 +495,7 @@ int main(void)
 		cmocka_unit_test(describe_writes_cgroup_facts),
 		cmocka_unit_test(enter_in_child_joins_every_cgroup),
 		cmocka_unit_test(cleanup_run_removes_a_crashed_run_by_name),
+		cmocka_unit_test(close_in_a_forked_child_leaves_the_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, fake_cleanup_all);

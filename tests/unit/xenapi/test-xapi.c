@@ -271,6 +271,26 @@ static void host_is_slave_on_login_moves_to_coordinator(void **state)
 	assert_string_equal(fake.urls[2], "https://10.0.0.1:8443/");
 }
 
+static void host_is_slave_during_a_call_moves_and_logs_in_again(void **state)
+{
+	struct xapi_session *s = session("https://member.example");
+	struct backend_err err = { "", "" };
+	struct xmlrpc_value *res = NULL;
+
+	add(0, 200, LOGIN_OK("OpaqueRef:s1"));
+	add(0, 200, FAIL("<value>HOST_IS_SLAVE</value><value>10.0.0.9</value>"));
+	add(0, 200, LOGIN_OK("OpaqueRef:s2"));
+	add(0, 200, OK("<value>ok</value>"));
+	add(0, 200, OK("<value></value>"));
+	assert_int_equal(xapi_call_str(s, "VM.get_all", &res, &err, NULL), 0);
+	assert_string_equal(xmlrpc_get_str(res), "ok");
+	assert_string_equal(fake.methods[2], "session.login_with_password");
+	assert_string_equal(fake.urls[2], "https://10.0.0.9/");
+	assert_string_equal(param_str(3, 0), "OpaqueRef:s2");
+	xmlrpc_free(res);
+	xapi_session_free(s);
+}
+
 static void host_is_slave_ipv6_address_gets_brackets(void **state)
 {
 	struct xapi_session *s = session("https://member.example");
@@ -475,6 +495,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(session_invalid_twice_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(host_is_slave_on_login_moves_to_coordinator, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(host_is_slave_during_a_call_moves_and_logs_in_again,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(host_is_slave_ipv6_address_gets_brackets, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(host_is_slave_loop_is_bounded, setup, teardown),
