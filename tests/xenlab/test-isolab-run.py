@@ -98,7 +98,7 @@ echo "RUN run rc=$?"
 info run done
 kill $sampler
 cat /tmp/samples
-sed 's/^/OUT runlog /' /tmp/run.err | tail -n 40
+sed 's/^/OUT runlog /' /tmp/run.err | head -n 60
 dir=$(tail -n 1 /tmp/run.out)
 echo "CHECK dir $dir"
 echo "FILE manifest.json $(tr -d '\n' <"$dir/manifest.json")"
@@ -141,7 +141,7 @@ def main():
     if missing:
         lab.cannot_run("binaries not built: " + ", ".join(missing))
     try:
-        res = lb.run(SCRIPT, timeout=1200, name="isolab-run",
+        res = lb.run(SCRIPT, timeout=1800, name="isolab-run",
                      files={"scenario.ini": SCENARIO})
     except lab.LabError as e:
         print("FAIL: " + str(e))

@@ -57,7 +57,7 @@ info destroyed
 def main():
     lb = lab.Lab()
     try:
-        res = lb.run(SCRIPT, timeout=420, name="xl-credit")
+        res = lb.run(SCRIPT, timeout=1200, name="xl-credit")
     except lab.LabError as e:
         print("FAIL: " + str(e))
         return 1
