@@ -279,10 +279,26 @@ def case_net_recv_port_in_use():
     check("in use" in doc["error"], doc["error"])
 
 
+def stopped_stressng():
+    """PIDs of stopped (state T) stress-ng processes, whoever started them."""
+    found = set()
+    for d in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        if comm.startswith("stress-ng") and stat[stat.rindex(")") + 2] == "T":
+            found.add(int(d))
+    return found
+
+
 def case_stressng_intensity_sigterm():
     """The SIGSTOP/SIGCONT duty cycle never leaves stress-ng stopped."""
     if not shutil.which("stress-ng"):
         return 77
+    before = stopped_stressng()
     p = start(["fork", "--engine", "stress-ng", "--max-procs", "8", "--intensity", "30",
                "--duration", "0", "--json", "--quiet"])
     time.sleep(1.0)
@@ -291,6 +307,10 @@ def case_stressng_intensity_sigterm():
     check_envelope(doc, "fork", status="interrupted", engine="stress-ng")
     check(doc["metrics"]["forks"] > 0, doc["metrics"])
     check(not group_procs(p.pid), "left: %s" % group_procs(p.pid))
+    # children that left its process group (setsid) must not stay stopped
+    time.sleep(0.2)
+    left = stopped_stressng() - before
+    check(not left, "stopped stress-ng processes left: %s" % sorted(left))
     return 0
 
 
