@@ -202,33 +202,19 @@ static int fetch_urls_child(const char *addr, uint16_t port, const char *path)
 	return file_write_atomic(path, body, len - (size_t)(body - buf), 0644) < 0 ? 1 : 0;
 }
 
-static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *addr)
+/* Fetches /urls into path from this host, or from inside vm's network when vm is given. */
+static int fetch_here(struct run *R, const struct scn_vm *vm, const char *addr, const char *path)
 {
 	pid_t pid;
 	int st, r;
 
-	snprintf(R->urls_file, sizeof(R->urls_file), "%s/urls.txt", R->state_sub);
-	if (probe_vm->ssh) {
-		char cmd[PATH_MAX + 256];
-		const char *argv[] = { (char *)"ssh", (char *)"-o", (char *)"BatchMode=yes",
-				       (char *)"-T",  (char *)"--", probe_vm->ssh,
-				       cmd,	      NULL };
-		char *out = NULL;
-
-		snprintf(R->urls_file, sizeof(R->urls_file), "/tmp/isolab-urls-%s.txt", R->run_id);
-		snprintf(cmd, sizeof(cmd), "curl -fsS --noproxy '*' -o %s http://%s:%u/urls",
-			 R->urls_file, addr, R->s->victim_port);
-		r = proc_run(argv, NULL, true, 30 * NSEC_PER_SEC, 65536, &out, &st);
-		free(out);
-		return r < 0 ? r : (WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO);
-	}
 	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		if (R->local && backend_local_enter(R->b, probe_vm->ident) < 0)
+		if (vm && R->local && backend_local_enter(R->b, vm->ident) < 0)
 			_exit(1);
-		_exit(fetch_urls_child(addr, R->s->victim_port, R->urls_file));
+		_exit(fetch_urls_child(addr, R->s->victim_port, path));
 	}
 	r = proc_wait_timeout(pid, 30 * NSEC_PER_SEC, &st);
 	if (r == -ETIMEDOUT) {
@@ -239,6 +225,38 @@ static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *
 	if (r < 0)
 		return r;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+}
+
+static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *addr)
+{
+	char local[RUN_PATH_MAX + 32], cmd[RUN_PATH_MAX + 256], *text = NULL, *out = NULL;
+	const char *argv[] = { "ssh", "-o", "BatchMode=yes", "-T", "--", probe_vm->ssh, cmd, NULL };
+	size_t len;
+	int st, r;
+
+	snprintf(local, sizeof(local), "%s/urls.txt", R->state_sub);
+	if (!probe_vm->ssh) {
+		snprintf(R->urls_file, sizeof(R->urls_file), "%s", local);
+		return fetch_here(R, probe_vm, addr, local);
+	}
+	snprintf(R->urls_file, sizeof(R->urls_file), "/tmp/isolab-urls-%s.txt", R->run_id);
+	/* the controller fetches and uploads it, so guests need no HTTP client ... */
+	if (fetch_here(R, NULL, addr, local) == 0 &&
+	    file_read_all(local, URLS_MAX, &text, &len) == 0) {
+		snprintf(cmd, sizeof(cmd), "cat > %s", R->urls_file);
+		r = proc_run(argv, text, true, 30 * NSEC_PER_SEC, 65536, &out, &st);
+		free(text);
+		free(out);
+		if (r == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			return 0;
+		out = NULL;
+	}
+	/* ... unless this host cannot reach the victim: then the probe guest's curl */
+	snprintf(cmd, sizeof(cmd), "curl -fsS --noproxy '*' -o %s http://%s:%u/urls", R->urls_file,
+		 addr, R->s->victim_port);
+	r = proc_run(argv, NULL, true, 30 * NSEC_PER_SEC, 65536, &out, &st);
+	free(out);
+	return r < 0 ? r : (WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO);
 }
 
 /* A free TCP port on loopback (for a victim that shares the host's network namespace). */
