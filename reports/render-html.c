@@ -77,7 +77,7 @@ static void ci(struct sbuf *o, struct stats_ci c, const char *unit)
 {
 	char a[32], b[32];
 
-	if (!isfinite(c.lo))
+	if (!isfinite(c.lo) || c.lo == c.hi) /* no interval, or no spread at all */
 		return;
 	sbuf_printf(o, " <span class=\"ci\">[%s–%s%s]</span>", render_num(c.lo, a, sizeof(a), "–"),
 		    render_num(c.hi, b, sizeof(b), "–"), unit);

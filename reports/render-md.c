@@ -36,7 +36,7 @@ static void cell_ci(struct sbuf *o, double v, struct stats_ci ci, const char *su
 		cell(o, "–");
 		return;
 	}
-	if (isfinite(ci.lo))
+	if (isfinite(ci.lo) && ci.lo != ci.hi)
 		snprintf(buf, sizeof(buf), "%s%s [%s–%s]", render_num(v, a, sizeof(a), "–"), suffix,
 			 render_num(ci.lo, b, sizeof(b), "–"),
 			 render_num(ci.hi, c, sizeof(c), "–"));
