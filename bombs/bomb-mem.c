@@ -54,7 +54,8 @@ struct mem_state {
 	size_t page;
 	size_t nchunks;
 	struct mem_chunk *chunks;
-	unsigned nthreads;
+	unsigned nthreads; /* started */
+	unsigned stride;   /* workers, fixed before any starts: chunk i is worker i % stride's */
 	struct mem_worker *w;
 	uint64_t resident, touched, failures, rss;
 	double steady_rate; /* bytes/s once resident, summed over workers; < 0: none */
@@ -155,8 +156,8 @@ static void *mem_thread(void *arg)
 	unsigned char v = 1;
 
 	duty_init(&d, w->ctx->cfg->intensity, 0, clock_now_ns());
-	/* allocate: this worker's chunks are idx, idx + nthreads, ... */
-	for (size_t i = w->idx; i < s->nchunks && !bomb_should_stop(w->ctx); i += s->nthreads) {
+	/* allocate: this worker's chunks are idx, idx + stride, ... */
+	for (size_t i = w->idx; i < s->nchunks && !bomb_should_stop(w->ctx); i += s->stride) {
 		if (!map_chunk(w, &s->chunks[i]))
 			break; /* keep what we have: the limit is the measurement */
 		if (!touch_chunk(w, &s->chunks[i], &d, true, v))
@@ -170,7 +171,7 @@ static void *mem_thread(void *arg)
 
 		v++;
 		for (size_t i = w->idx; i < s->nchunks && !bomb_should_stop(w->ctx);
-		     i += s->nthreads) {
+		     i += s->stride) {
 			if (!s->chunks[i].p)
 				continue;
 			any = true;
@@ -210,8 +211,9 @@ static int mem_start(struct bomb_ctx *ctx)
 		s->chunks[i].len = (size_t)(left < chunk ? left : chunk);
 	}
 	/* with fewer chunks than threads, some threads would idle: use fewer */
+	s->stride = cfg->threads < s->nchunks ? cfg->threads : (unsigned)s->nchunks;
 	s->nthreads = 0;
-	for (unsigned i = 0; i < cfg->threads && i < s->nchunks; i++) {
+	for (unsigned i = 0; i < s->stride; i++) {
 		int r;
 
 		s->w[i] = (struct mem_worker){ .ctx = ctx, .s = s, .idx = i };

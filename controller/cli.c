@@ -139,8 +139,6 @@ static int open_cfg(const struct backend_config *cfg, const char *who,
 		fprintf(stderr, "%s: unknown backend '%s'\n", who, cfg->name);
 		return -EINVAL;
 	}
-	if (cfg->insecure)
-		log_warn("TLS certificate verification is off (--insecure)");
 	r = (*ops)->open(cfg, b, &err);
 	if (r < 0) {
 		fprintf(stderr, "%s: backend %s: %s\n", who, cfg->name, err.msg);

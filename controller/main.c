@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "report.h"
+#include "xenapi/cred.h"
 #include "run.h"
 #include "scenario.h"
 
@@ -247,6 +248,7 @@ int main(int argc, char **argv)
 	};
 
 	log_init("isolab", LOG_LVL_INFO);
+	xapi_cred_capture_env();
 	if (argc < 2) {
 		fputs(main_help, stderr);
 		return 2;

@@ -59,5 +59,30 @@ struct run {
 	char scheduler[64];
 };
 
+/* A growing argv whose strings it owns. */
+struct run_args {
+	char *v[128];
+	size_t n;
+	bool oom;
+};
+
+/* run-tools.c: VMs, argv, starting tools, the victim service */
+struct scn_vm;
+struct scn_tool;
+const char *run_vm_ident(const struct run *R, const char *name);
+const char *run_vm_addr(const struct run *R, const struct scn_vm *vm);
+const struct exec_ops *run_vm_exec(const struct scn_vm *vm);
+char *run_subst(const struct run *R, const char *v); /* ${VM} -> address; caller frees */
+void run_arg(struct run_args *a, const char *s);
+void run_arg_own(struct run_args *a, char *s);
+void run_argf(struct run_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void run_args_free(struct run_args *a);
+void run_tool_opts(const struct run *R, struct run_args *a, const struct scn_tool *t);
+bool run_has_opt(const struct scn_tool *t, const char *key);
+int run_start_tool(struct run *R, const struct scn_vm *vm, struct run_args *a,
+		   const char *stderr_path, struct tool_proc *p);
+int run_start_victim(struct run *R);
+void run_stop_victim(struct run *R);
+
 /* Writes manifest.json atomically; 0 or -errno. */
 int manifest_write(const struct run *R, bool final);

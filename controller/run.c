@@ -8,32 +8,23 @@
  */
 #include "run.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/sysinfo.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
-#include "config.h"
 #include "exec.h"
 #include "fileio.h"
 #include "jscan.h"
 #include "journal.h"
-#include "json.h"
 #include "local.h"
 #include "live.h"
 #include "log.h"
@@ -46,10 +37,8 @@
 #include "scenario.h"
 #include "sig.h"
 
-#define BOMB_READY_NS	(15 * NSEC_PER_SEC)
-#define VICTIM_READY_NS (120 * NSEC_PER_SEC)
-#define STOP_GRACE_NS	(5 * NSEC_PER_SEC)
-#define URLS_MAX	(8u << 20)
+#define BOMB_READY_NS (15 * NSEC_PER_SEC)
+#define STOP_GRACE_NS (5 * NSEC_PER_SEC)
 
 static int make_run_id(char *buf, size_t len)
 {
@@ -66,336 +55,6 @@ static int make_run_id(char *buf, size_t len)
 	return 0;
 }
 
-static const char *vm_ident(const struct run *R, const char *name)
-{
-	const struct scn_vm *vm = scenario_vm(R->s, name);
-
-	return vm ? vm->ident : name;
-}
-
-/* Where the VM's services are reached from the others. */
-static const char *vm_addr(const struct run *R, const struct scn_vm *vm)
-{
-	static char host[256];
-	const char *at;
-
-	if (vm->addr)
-		return vm->addr;
-	if (vm->ssh) {
-		at = strchr(vm->ssh, '@');
-		snprintf(host, sizeof(host), "%s", at ? at + 1 : vm->ssh);
-		return host;
-	}
-	if (R->local) {
-		const char *a = backend_local_vm_addr(R->b, vm->ident);
-
-		if (a)
-			return a;
-	}
-	return "127.0.0.1";
-}
-
-static const struct exec_ops *vm_exec(const struct scn_vm *vm)
-{
-	return vm->ssh ? &exec_ssh_ops : &exec_local_ops;
-}
-
-/* Replaces every ${vm} with that VM's address; caller frees. */
-static char *subst(const struct run *R, const char *v)
-{
-	char out[1024];
-	size_t o = 0;
-
-	while (*v && o + 1 < sizeof(out)) {
-		const char *end;
-
-		if (v[0] == '$' && v[1] == '{' && (end = strchr(v, '}'))) {
-			char name[SCN_MAX_NAME];
-			const struct scn_vm *vm;
-
-			snprintf(name, sizeof(name), "%.*s", (int)(end - v - 2), v + 2);
-			vm = scenario_vm(R->s, name);
-			o += (size_t)snprintf(out + o, sizeof(out) - o, "%s",
-					      vm ? vm_addr(R, vm) : name);
-			if (o >= sizeof(out))
-				o = sizeof(out) - 1;
-			v = end + 1;
-			continue;
-		}
-		out[o++] = *v++;
-	}
-	out[o] = '\0';
-	return strdup(out);
-}
-
-/* A growing argv whose strings it owns. */
-struct args {
-	char *v[128];
-	size_t n;
-	bool oom;
-};
-
-static void arg(struct args *a, const char *s)
-{
-	if (a->n + 1 >= sizeof(a->v) / sizeof(a->v[0])) {
-		a->oom = true;
-		return;
-	}
-	a->v[a->n] = strdup(s);
-	if (!a->v[a->n])
-		a->oom = true;
-	else
-		a->n++;
-	a->v[a->n] = NULL;
-}
-
-static void arg_own(struct args *a, char *s)
-{
-	if (!s || a->n + 1 >= sizeof(a->v) / sizeof(a->v[0])) {
-		free(s);
-		a->oom = true;
-		return;
-	}
-	a->v[a->n++] = s;
-	a->v[a->n] = NULL;
-}
-
-static void argf(struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void argf(struct args *a, const char *fmt, ...)
-{
-	char buf[PATH_MAX + 64];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	arg(a, buf);
-}
-
-static void args_free(struct args *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		free(a->v[i]);
-	a->n = 0;
-}
-
-static void tool_opts(const struct run *R, struct args *a, const struct scn_tool *t)
-{
-	for (size_t i = 0; i < t->n_opts; i++) {
-		argf(a, "--%s", t->opts[i].key);
-		arg_own(a, subst(R, t->opts[i].value));
-	}
-}
-
-static bool has_opt(const struct scn_tool *t, const char *key)
-{
-	for (size_t i = 0; i < t->n_opts; i++)
-		if (strcmp(t->opts[i].key, key) == 0)
-			return true;
-	return false;
-}
-
-static int start_tool(struct run *R, const struct scn_vm *vm, struct args *a,
-		      const char *stderr_path, struct tool_proc *p)
-{
-	int r;
-
-	if (a->oom)
-		return -ENOMEM;
-	r = vm_exec(vm)->start(&R->x, vm->ident, vm->ssh, a->v, stderr_path, p);
-	if (r < 0)
-		log_error("%s: cannot start %s in vm %s: %s", p->label, a->v[0], vm->name,
-			  strerror(-r));
-	return r;
-}
-
-/* ---- the victim service ---- */
-
-/* In a child inside the probe VM: GET /urls from the victim into path. */
-static int fetch_urls_child(const char *addr, uint16_t port, const char *path)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct timeval tv = { .tv_sec = 20 };
-	char req[128], *buf = malloc(URLS_MAX), *body;
-	size_t len = 0;
-	ssize_t n;
-	int fd;
-
-	if (!buf || inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
-		return 1;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 1;
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return 1;
-	n = snprintf(req, sizeof(req), "GET /urls HTTP/1.0\r\nHost: %s\r\n\r\n", addr);
-	if (write(fd, req, (size_t)n) != n)
-		return 1;
-	while (len + 1 < URLS_MAX && (n = read(fd, buf + len, URLS_MAX - 1 - len)) > 0)
-		len += (size_t)n;
-	buf[len] = '\0';
-	if (strncmp(buf, "HTTP/1.", 7) != 0 || strncmp(buf + 8, " 200", 4) != 0)
-		return 1;
-	body = strstr(buf, "\r\n\r\n");
-	if (!body)
-		return 1;
-	body += 4;
-	return file_write_atomic(path, body, len - (size_t)(body - buf), 0644) < 0 ? 1 : 0;
-}
-
-static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *addr)
-{
-	pid_t pid;
-	int st, r;
-
-	snprintf(R->urls_file, sizeof(R->urls_file), "%s/urls.txt", R->state_sub);
-	if (probe_vm->ssh) {
-		char cmd[PATH_MAX + 256];
-		const char *argv[] = { (char *)"ssh", (char *)"-o", (char *)"BatchMode=yes",
-				       (char *)"-T",  (char *)"--", probe_vm->ssh,
-				       cmd,	      NULL };
-		char *out = NULL;
-
-		snprintf(R->urls_file, sizeof(R->urls_file), "/tmp/isolab-urls-%s.txt", R->run_id);
-		snprintf(cmd, sizeof(cmd), "curl -fsS --noproxy '*' -o %s http://%s:%u/urls",
-			 R->urls_file, addr, R->s->victim_port);
-		r = proc_run(argv, NULL, true, 30 * NSEC_PER_SEC, 65536, &out, &st);
-		free(out);
-		return r < 0 ? r : (WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO);
-	}
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		if (R->local && backend_local_enter(R->b, probe_vm->ident) < 0)
-			_exit(1);
-		_exit(fetch_urls_child(addr, R->s->victim_port, R->urls_file));
-	}
-	r = proc_wait_timeout(pid, 30 * NSEC_PER_SEC, &st);
-	if (r == -ETIMEDOUT) {
-		(void)kill(pid, SIGKILL);
-		(void)proc_wait_timeout(pid, NSEC_PER_SEC, &st);
-		return r;
-	}
-	if (r < 0)
-		return r;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
-}
-
-/* A free TCP port on loopback (for a victim that shares the host's network namespace). */
-static uint16_t free_loopback_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	uint16_t port = 0;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return 0;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
-/* Runs one short command on an ssh guest; 0 when it exited 0. */
-static int ssh_oneshot(const char *host, const char *cmd)
-{
-	const char *argv[] = { "ssh", "-o", "BatchMode=yes", "-T", "--", host, cmd, NULL };
-	char *out = NULL;
-	int st, r = proc_run(argv, NULL, true, 30 * NSEC_PER_SEC, 65536, &out, &st);
-
-	free(out);
-	if (r == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
-		r = -EIO;
-	return r;
-}
-
-static int start_victim(struct run *R)
-{
-	const struct scn_vm *vm = scenario_victim(R->s);
-	const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
-	struct args a = { 0 };
-	char errp[RUN_PATH_MAX + 64];
-	int r;
-
-	tool_proc_init(&R->victim, "victim");
-	if (!R->local && !vm->ssh && !R->s->victim_port_set) {
-		/* on the host itself: two runs (or anything else) must not fight over 8080 */
-		uint16_t port = free_loopback_port();
-
-		if (port)
-			R->s->victim_port = port;
-	}
-	arg(&a, "isolab-victim");
-	arg(&a, "--listen");
-	/* inside its own VM: its address there; a guest over ssh: every interface */
-	argf(&a, "%s:%u", vm->ssh && !vm->addr ? "0.0.0.0" : vm_addr(R, vm), R->s->victim_port);
-	arg(&a, "--db");
-	if (vm->ssh)
-		argf(&a, "/tmp/isolab-victim-%s.db", R->run_id);
-	else
-		argf(&a, "%s/victim.db", R->state_sub);
-	arg(&a, "--pages");
-	argf(&a, "%u", R->s->victim_pages);
-	arg(&a, "--ready-fd");
-	arg(&a, "2");
-	arg(&a, "--quiet");
-	snprintf(errp, sizeof(errp), "%s/victim.stderr", R->dir);
-	r = start_tool(R, vm, &a, errp, &R->victim);
-	args_free(&a);
-	if (r < 0)
-		return r;
-	R->victim_started = true;
-	log_info("starting isolab-victim in vm %s (%u pages)", vm->name, R->s->victim_pages);
-	{
-		struct tool_proc *pp = &R->victim;
-
-		exec_wait_ready(&pp, 1, clock_now_ns() + VICTIM_READY_NS);
-	}
-	if (!R->victim.ready) {
-		log_error("isolab-victim in vm %s did not become ready (see %s)", vm->name, errp);
-		return -EIO;
-	}
-	snprintf(R->victim_url, sizeof(R->victim_url), "http://%s:%u", vm_addr(R, vm),
-		 R->s->victim_port);
-	r = fetch_urls(R, pvm, vm_addr(R, vm));
-	if (r < 0) {
-		log_error("cannot fetch %s/urls from vm %s: %s", R->victim_url, pvm->name,
-			  strerror(-r));
-		return r;
-	}
-	return 0;
-}
-
-static void stop_victim(struct run *R)
-{
-	struct tool_proc *pp = &R->victim;
-	const struct scn_vm *vm = scenario_victim(R->s);
-	const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
-	char cmd[RUN_PATH_MAX + 128];
-
-	if (!R->victim_started)
-		return;
-	exec_stop_all(&R->x, &pp, 1, STOP_GRACE_NS);
-	tool_proc_done(&R->victim);
-	R->victim_started = false;
-	/* what the run put on ssh guests (local files go with the scratch dir) */
-	if (vm->ssh) {
-		snprintf(cmd, sizeof(cmd), "rm -f /tmp/isolab-victim-%s.db*", R->run_id);
-		if (ssh_oneshot(vm->ssh, cmd) < 0)
-			log_warn("could not remove the victim database on %s", vm->ssh);
-	}
-	if (pvm->ssh) {
-		snprintf(cmd, sizeof(cmd), "rm -f %s", R->urls_file);
-		(void)ssh_oneshot(pvm->ssh, cmd);
-	}
-}
-
 /* ---- one run (round x phase) ---- */
 
 static void apply_prio(struct run *R, const struct scn_phase *ph, bool *ok)
@@ -404,7 +63,7 @@ static void apply_prio(struct run *R, const struct scn_phase *ph, bool *ok)
 
 	for (size_t i = 0; i < ph->n_prio; i++) {
 		const struct scn_prio *p = &ph->prio[i];
-		const char *id = vm_ident(R, p->vm);
+		const char *id = run_vm_ident(R, p->vm);
 		struct sched_params orig, want = { .weight = p->weight, .cap = p->cap };
 		bool live;
 		int r;
@@ -489,7 +148,7 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 		if (sig_stop_requested() && !termed) {
 			const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
 
-			(void)vm_exec(pvm)->signal(&R->x, probe, SIGTERM);
+			(void)run_vm_exec(pvm)->signal(&R->x, probe, SIGTERM);
 			termed = true;
 			deadline = now + STOP_GRACE_NS;
 		}
@@ -499,7 +158,7 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 			log_error("probe overran its time; killing it");
 			struct tool_proc *pp = probe;
 
-			(void)vm_exec(pvm)->signal(&R->x, probe, SIGKILL);
+			(void)run_vm_exec(pvm)->signal(&R->x, probe, SIGKILL);
 			exec_stop_all(&R->x, &pp, 1, NSEC_PER_SEC);
 			return -ETIMEDOUT;
 		}
@@ -540,34 +199,34 @@ static void start_bombs(struct run *R, const struct scn_phase *ph, const char *d
 		for (size_t i = 0; i < ph->n_bombs; i++) {
 			const struct scn_tool *t = scenario_bomb(R->s, ph->bombs[i]);
 			const struct scn_vm *vm = scenario_vm(R->s, t->vm);
-			struct args a = { 0 };
+			struct run_args a = { 0 };
 			char label[96];
 
 			if ((strcmp(t->kind, "net-recv") == 0) != (pass == 0))
 				continue;
 			snprintf(label, sizeof(label), "bomb %s", t->name);
 			tool_proc_init(&bombs[i], label);
-			arg(&a, "isolab-bomb");
-			arg(&a, t->kind);
-			arg(&a, "--duration");
-			argf(&a, "%llums", (unsigned long long)(bomb_dur / NSEC_PER_MSEC));
-			arg(&a, "--json");
-			arg(&a, "--quiet");
-			arg(&a, "--ready-fd");
-			arg(&a, "2");
-			if (strcmp(t->kind, "disk") == 0 && !has_opt(t, "dir") && !vm->ssh) {
+			run_arg(&a, "isolab-bomb");
+			run_arg(&a, t->kind);
+			run_arg(&a, "--duration");
+			run_argf(&a, "%llums", (unsigned long long)(bomb_dur / NSEC_PER_MSEC));
+			run_arg(&a, "--json");
+			run_arg(&a, "--quiet");
+			run_arg(&a, "--ready-fd");
+			run_arg(&a, "2");
+			if (strcmp(t->kind, "disk") == 0 && !run_has_opt(t, "dir") && !vm->ssh) {
 				char d[RUN_PATH_MAX + 128];
 
 				snprintf(d, sizeof(d), "%s/disk-%s", R->state_sub, t->name);
 				(void)file_mkdirs(d, 0700);
-				arg(&a, "--dir");
-				arg(&a, d);
+				run_arg(&a, "--dir");
+				run_arg(&a, d);
 			}
-			tool_opts(R, &a, t);
+			run_tool_opts(R, &a, t);
 			snprintf(path, sizeof(path), "%s/bomb-%s.stderr", dir, t->name);
-			if (start_tool(R, vm, &a, path, &bombs[i]) == 0 && ns < 64)
+			if (run_start_tool(R, vm, &a, path, &bombs[i]) == 0 && ns < 64)
 				started[ns++] = &bombs[i];
-			args_free(&a);
+			run_args_free(&a);
 		}
 		exec_wait_ready(started, ns, clock_now_ns() + BOMB_READY_NS);
 		for (size_t i = 0; i < ns; i++)
@@ -584,41 +243,41 @@ static int start_probe(struct run *R, const char *dir, struct tool_proc *probe)
 
 	const struct scn_tool *t = &R->s->probe;
 	const struct scn_vm *vm = scenario_vm(R->s, t->vm);
-	struct args a = { 0 };
+	struct run_args a = { 0 };
 
-	arg(&a, "isolab-probe");
-	arg(&a, t->kind);
+	run_arg(&a, "isolab-probe");
+	run_arg(&a, t->kind);
 	if (strcmp(t->kind, "http") == 0 && R->s->probe_target &&
 	    strcmp(R->s->probe_target, "victim") == 0) {
-		arg(&a, "--urls");
-		arg(&a, R->urls_file);
-		arg(&a, "--base");
-		arg(&a, R->victim_url);
+		run_arg(&a, "--urls");
+		run_arg(&a, R->urls_file);
+		run_arg(&a, "--base");
+		run_arg(&a, R->victim_url);
 	} else if (R->s->probe_target && strcmp(R->s->probe_target, "victim") != 0) {
 		char *copy = strdup(R->s->probe_target), *tok, *save = NULL;
 
 		for (tok = copy ? strtok_r(copy, " ,\t", &save) : NULL; tok;
 		     tok = strtok_r(NULL, " ,\t", &save)) {
-			arg(&a, "--url");
-			arg_own(&a, subst(R, tok));
+			run_arg(&a, "--url");
+			run_arg_own(&a, run_subst(R, tok));
 		}
 		free(copy);
 	}
-	arg(&a, "--duration");
-	argf(&a, "%llums", (unsigned long long)(R->s->duration_ns / NSEC_PER_MSEC));
-	arg(&a, "--warmup");
-	argf(&a, "%llums", (unsigned long long)(R->s->warmup_ns / NSEC_PER_MSEC));
-	arg(&a, "--json");
-	arg(&a, "--quiet");
+	run_arg(&a, "--duration");
+	run_argf(&a, "%llums", (unsigned long long)(R->s->duration_ns / NSEC_PER_MSEC));
+	run_arg(&a, "--warmup");
+	run_argf(&a, "%llums", (unsigned long long)(R->s->warmup_ns / NSEC_PER_MSEC));
+	run_arg(&a, "--json");
+	run_arg(&a, "--quiet");
 	if (!vm->ssh) {
-		arg(&a, "--log");
-		argf(&a, "%s/probe-requests.csv", dir);
+		run_arg(&a, "--log");
+		run_argf(&a, "%s/probe-requests.csv", dir);
 	}
-	tool_opts(R, &a, t);
+	run_tool_opts(R, &a, t);
 	snprintf(path, sizeof(path), "%s/probe.stderr", dir);
-	if (start_tool(R, vm, &a, path, probe) < 0)
+	if (run_start_tool(R, vm, &a, path, probe) < 0)
 		r = -EIO;
-	args_free(&a);
+	run_args_free(&a);
 	return r;
 }
 
@@ -950,7 +609,7 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 		 s->n_phases, s->rounds, scenario_estimate_s(s), R.dir);
 
 	if (strcmp(s->probe.kind, "http") == 0 && s->probe_target &&
-	    strcmp(s->probe_target, "victim") == 0 && start_victim(&R) < 0)
+	    strcmp(s->probe_target, "victim") == 0 && run_start_victim(&R) < 0)
 		goto out_victim;
 
 	for (size_t i = 0; i < R.plan.n && !sig_stop_requested(); i++) {
@@ -981,7 +640,7 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 			 sig_stop_signal());
 out_victim:
 	progress_done();
-	stop_victim(&R);
+	run_stop_victim(&R);
 	if (restore_prio(&R) < 0)
 		restore_ok = false;
 	if (R.local) {

@@ -13,45 +13,7 @@
 #include "fileio.h"
 #include "parse.h"
 
-#define SCN_MAX_FILE	 (1 << 20)
-#define SCN_MAX_ENTRIES	 4096
-#define SCN_MAX_SWEEP	 64
-#define SCN_MAX_PHASES	 1024
-#define SCN_MAX_ROUNDS	 1000
-#define SCN_MAX_DURATION (24ULL * 3600 * 1000000000ULL)
-
-enum sect_type {
-	SECT_GLOBAL,
-	SECT_VM,
-	SECT_PROBE,
-	SECT_BOMB,
-	SECT_PHASE,
-};
-
-struct entry {
-	char *key;
-	char *value;
-	int line;
-};
-
-struct section {
-	enum sect_type type;
-	char *name;
-	int line;
-	struct entry *e;
-	size_t n;
-};
-
-struct pctx {
-	const char *file;
-	char *err;
-	size_t errlen;
-	bool failed;
-	struct section *sect;
-	size_t n_sect;
-	size_t n_entries;
-	struct scenario *s;
-};
+#include "scenario-priv.h"
 
 static const char *const sect_names[] = {
 	[SECT_GLOBAL] = "global", [SECT_VM] = "vm",	  [SECT_PROBE] = "probe",
@@ -67,8 +29,7 @@ static const char *const reserved_opts[] = { "json",	 "quiet", "ready-fd", "dura
 					     "warmup",	 "log",	  "help",     "version",
 					     "requests", "url",	  "base",     NULL };
 
-__attribute__((format(printf, 3, 4))) static int fail(struct pctx *c, int line, const char *fmt,
-						      ...)
+int scn_fail(struct pctx *c, int line, const char *fmt, ...)
 {
 	va_list ap;
 	int off;
@@ -88,7 +49,7 @@ __attribute__((format(printf, 3, 4))) static int fail(struct pctx *c, int line, 
 	return -EINVAL;
 }
 
-static char *strip(char *p)
+char *scn_strip(char *p)
 {
 	char *end;
 
@@ -131,11 +92,11 @@ static int add_section(struct pctx *c, enum sect_type type, const char *name, in
 		if (o->type != type)
 			continue;
 		if (type == SECT_GLOBAL || type == SECT_PROBE)
-			return fail(c, line, "duplicate [%s] section (first at line %d)",
-				    sect_names[type], o->line);
+			return scn_fail(c, line, "duplicate [%s] section (first at line %d)",
+					sect_names[type], o->line);
 		if (strcmp(o->name, name) == 0)
-			return fail(c, line, "duplicate [%s %s] (first at line %d)",
-				    sect_names[type], name, o->line);
+			return scn_fail(c, line, "duplicate [%s %s] (first at line %d)",
+					sect_names[type], name, o->line);
 	}
 	ns = realloc(c->sect, (c->n_sect + 1) * sizeof(*ns));
 	if (!ns)
@@ -160,37 +121,37 @@ static int parse_header(struct pctx *c, char *p, int line)
 	enum sect_type t;
 	size_t i;
 
-	if (!close || strip(close + 1)[0])
-		return fail(c, line, "malformed section header (expected [TYPE NAME])");
+	if (!close || scn_strip(close + 1)[0])
+		return scn_fail(c, line, "malformed section header (expected [TYPE NAME])");
 	*close = '\0';
-	word = strip(p + 1);
+	word = scn_strip(p + 1);
 	name = word + strcspn(word, " \t");
 	if (*name) {
 		*name++ = '\0';
-		name = strip(name);
+		name = scn_strip(name);
 	}
 	for (i = 0; i < sizeof(sect_names) / sizeof(sect_names[0]); i++)
 		if (strcmp(word, sect_names[i]) == 0)
 			break;
 	if (i == sizeof(sect_names) / sizeof(sect_names[0]))
-		return fail(c, line,
-			    "unknown section [%s] (expected global, vm NAME, probe, bomb NAME, "
-			    "phase NAME)",
-			    word);
+		return scn_fail(c, line,
+				"unknown section [%s] (expected global, vm NAME, probe, bomb NAME, "
+				"phase NAME)",
+				word);
 	t = (enum sect_type)i;
 	if (t == SECT_GLOBAL || t == SECT_PROBE) {
 		if (*name)
-			return fail(c, line, "[%s] takes no name", word);
+			return scn_fail(c, line, "[%s] takes no name", word);
 		return add_section(c, t, NULL, line);
 	}
 	if (!*name)
-		return fail(c, line, "[%s] needs a name (expected [%s NAME])", word, word);
+		return scn_fail(c, line, "[%s] needs a name (expected [%s NAME])", word, word);
 	if (!valid_name(name, t == SECT_PHASE) && t != SECT_PHASE)
-		return fail(c, line,
-			    "invalid %s name '%s' (expected letters, digits, '-', '_', '.')", word,
-			    name);
+		return scn_fail(c, line,
+				"invalid %s name '%s' (expected letters, digits, '-', '_', '.')",
+				word, name);
 	if (t == SECT_PHASE && (strlen(name) >= SCN_MAX_NAME || strpbrk(name, "[]=,")))
-		return fail(c, line, "invalid phase name '%s' (no '[', ']', '=', ',')", name);
+		return scn_fail(c, line, "invalid phase name '%s' (no '[', ']', '=', ',')", name);
 	return add_section(c, t, name, line);
 }
 
@@ -202,23 +163,23 @@ static int add_entry(struct pctx *c, char *p, int line)
 	char *key, *val;
 
 	if (c->n_sect == 0)
-		return fail(c, line, "key outside any section (expected a [section] first)");
+		return scn_fail(c, line, "key outside any section (expected a [section] first)");
 	if (!eq)
-		return fail(c, line, "expected KEY = VALUE");
+		return scn_fail(c, line, "expected KEY = VALUE");
 	*eq = '\0';
-	key = strip(p);
-	val = strip(eq + 1);
+	key = scn_strip(p);
+	val = scn_strip(eq + 1);
 	if (!*key)
-		return fail(c, line, "missing key before '='");
+		return scn_fail(c, line, "missing key before '='");
 	if (!*val)
-		return fail(c, line, "%s: missing value after '='", key);
+		return scn_fail(c, line, "%s: missing value after '='", key);
 	if (++c->n_entries > SCN_MAX_ENTRIES)
-		return fail(c, line, "too many keys (at most %d)", SCN_MAX_ENTRIES);
+		return scn_fail(c, line, "too many keys (at most %d)", SCN_MAX_ENTRIES);
 	sec = &c->sect[c->n_sect - 1];
 	for (size_t i = 0; i < sec->n; i++)
 		if (strcmp(sec->e[i].key, key) == 0)
-			return fail(c, line, "duplicate key '%s' (first at line %d)", key,
-				    sec->e[i].line);
+			return scn_fail(c, line, "duplicate key '%s' (first at line %d)", key,
+					sec->e[i].line);
 	ne = realloc(sec->e, (sec->n + 1) * sizeof(*ne));
 	if (!ne)
 		return -ENOMEM;
@@ -243,7 +204,7 @@ static int tokenise(struct pctx *c, const char *text, size_t len)
 	buf[len] = '\0';
 	if (memchr(text, '\0', len)) {
 		free(buf);
-		return fail(c, 0, "contains a NUL byte (expected a text file)");
+		return scn_fail(c, 0, "contains a NUL byte (expected a text file)");
 	}
 	for (p = buf; p && r == 0; p = nl) {
 		char *l;
@@ -253,7 +214,7 @@ static int tokenise(struct pctx *c, const char *text, size_t len)
 			*nl++ = '\0';
 		line++;
 		cut_comment(p);
-		l = strip(p);
+		l = scn_strip(p);
 		if (!*l)
 			continue;
 		if (*l == '[')
@@ -270,12 +231,12 @@ static int tokenise(struct pctx *c, const char *text, size_t len)
 static int get_duration(struct pctx *c, const struct entry *e, uint64_t min, uint64_t *out)
 {
 	if (parse_duration(e->value, min, SCN_MAX_DURATION, out) < 0)
-		return fail(c, e->line, "%s: '%s' is not a duration (expected e.g. 30s, 2m)",
-			    e->key, e->value);
+		return scn_fail(c, e->line, "%s: '%s' is not a duration (expected e.g. 30s, 2m)",
+				e->key, e->value);
 	return 0;
 }
 
-static int dup_into(char **dst, const char *v)
+int scn_dup_into(char **dst, const char *v)
 {
 	free(*dst);
 	*dst = strdup(v);
@@ -294,12 +255,13 @@ static int do_global(struct pctx *c, const struct section *sec)
 
 		if (strcmp(k, "backend") == 0) {
 			if (!backend_find(e->value))
-				return fail(c, e->line,
-					    "backend: unknown '%s' (expected local, xenapi or xl)",
-					    e->value);
-			r = dup_into(&s->backend, e->value);
+				return scn_fail(
+					c, e->line,
+					"backend: unknown '%s' (expected local, xenapi or xl)",
+					e->value);
+			r = scn_dup_into(&s->backend, e->value);
 		} else if (strcmp(k, "name") == 0) {
-			r = dup_into(&s->name, e->value);
+			r = scn_dup_into(&s->name, e->value);
 		} else if (strcmp(k, "duration") == 0) {
 			r = get_duration(c, e, NSEC_PER_SEC, &s->duration_ns);
 		} else if (strcmp(k, "warmup") == 0) {
@@ -308,50 +270,53 @@ static int do_global(struct pctx *c, const struct section *sec)
 			r = get_duration(c, e, 0, &s->cooldown_ns);
 		} else if (strcmp(k, "rounds") == 0) {
 			if (parse_u64(e->value, 1, SCN_MAX_ROUNDS, &v) < 0)
-				return fail(c, e->line, "rounds: '%s' (expected 1-%d)", e->value,
-					    SCN_MAX_ROUNDS);
+				return scn_fail(c, e->line, "rounds: '%s' (expected 1-%d)",
+						e->value, SCN_MAX_ROUNDS);
 			s->rounds = (unsigned)v;
 		} else if (strcmp(k, "victim_port") == 0) {
 			if (parse_u64(e->value, 1, 65535, &v) < 0)
-				return fail(c, e->line, "victim_port: '%s' (expected 1-65535)",
-					    e->value);
+				return scn_fail(c, e->line, "victim_port: '%s' (expected 1-65535)",
+						e->value);
 			s->victim_port = (uint16_t)v;
 			s->victim_port_set = true;
 		} else if (strcmp(k, "victim_pages") == 0) {
 			if (parse_u64(e->value, 1, 10000000, &v) < 0)
-				return fail(c, e->line, "victim_pages: '%s' (expected 1-10000000)",
-					    e->value);
+				return scn_fail(c, e->line,
+						"victim_pages: '%s' (expected 1-10000000)",
+						e->value);
 			s->victim_pages = (unsigned)v;
 		} else if (strcmp(k, "xenapi_url") == 0) {
-			r = dup_into(&s->xenapi_url, e->value);
+			r = scn_dup_into(&s->xenapi_url, e->value);
 		} else if (strcmp(k, "xenapi_user") == 0) {
-			r = dup_into(&s->xenapi_user, e->value);
+			r = scn_dup_into(&s->xenapi_user, e->value);
 		} else if (strcmp(k, "xenapi_password_file") == 0) {
-			r = dup_into(&s->xenapi_password_file, e->value);
+			r = scn_dup_into(&s->xenapi_password_file, e->value);
 		} else if (strcmp(k, "xenapi_password") == 0) {
-			return fail(c, e->line,
-				    "xenapi_password: passwords never go into a scenario (expected "
-				    "xenapi_password_file = FILE, mode 0600)");
+			return scn_fail(
+				c, e->line,
+				"xenapi_password: passwords never go into a scenario (expected "
+				"xenapi_password_file = FILE, mode 0600)");
 		} else if (strcmp(k, "ca_file") == 0) {
-			r = dup_into(&s->ca_file, e->value);
+			r = scn_dup_into(&s->ca_file, e->value);
 		} else if (strcmp(k, "dom0") == 0) {
 			if (!strchr(e->value, '@'))
-				return fail(c, e->line, "dom0: '%s' (expected user@host)",
-					    e->value);
-			r = dup_into(&s->dom0, e->value);
+				return scn_fail(c, e->line, "dom0: '%s' (expected user@host)",
+						e->value);
+			r = scn_dup_into(&s->dom0, e->value);
 		} else if (strcmp(k, "insecure") == 0) {
 			if (parse_bool(e->value, &s->insecure) < 0)
-				return fail(c, e->line, "insecure: '%s' (expected yes or no)",
-					    e->value);
+				return scn_fail(c, e->line, "insecure: '%s' (expected yes or no)",
+						e->value);
 		} else if (strcmp(k, "results") == 0) {
-			r = dup_into(&s->results, e->value);
+			r = scn_dup_into(&s->results, e->value);
 		} else {
-			return fail(c, e->line,
-				    "unknown key '%s' in [global] (expected backend, duration, "
-				    "rounds, warmup, cooldown, name, results, victim_port, "
-				    "victim_pages, xenapi_url, xenapi_user, xenapi_password_file, "
-				    "ca_file, insecure, dom0)",
-				    k);
+			return scn_fail(
+				c, e->line,
+				"unknown key '%s' in [global] (expected backend, duration, "
+				"rounds, warmup, cooldown, name, results, victim_port, "
+				"victim_pages, xenapi_url, xenapi_user, xenapi_password_file, "
+				"ca_file, insecure, dom0)",
+				k);
 		}
 	}
 	return r;
@@ -380,36 +345,37 @@ static int do_vm(struct pctx *c, const struct section *sec, struct scn_vm *vm)
 			else if (strcmp(e->value, "probe") == 0)
 				vm->role = SCN_ROLE_PROBE;
 			else
-				return fail(c, e->line,
-					    "role: '%s' (expected victim, neighbor or probe)",
-					    e->value);
+				return scn_fail(c, e->line,
+						"role: '%s' (expected victim, neighbor or probe)",
+						e->value);
 		} else if (strcmp(k, "name") == 0 || strcmp(k, "cgroup") == 0) {
 			if (vm->ident)
-				return fail(c, e->line, "%s: the VM's identity is already given",
-					    k);
-			r = dup_into(&vm->ident, e->value);
+				return scn_fail(c, e->line,
+						"%s: the VM's identity is already given", k);
+			r = scn_dup_into(&vm->ident, e->value);
 		} else if (strcmp(k, "ssh") == 0) {
 			if (e->value[0] == '-' || strpbrk(e->value, " \t'\"`$;&|"))
-				return fail(c, e->line, "ssh: '%s' (expected [user@]host)",
-					    e->value);
-			r = dup_into(&vm->ssh, e->value);
+				return scn_fail(c, e->line, "ssh: '%s' (expected [user@]host)",
+						e->value);
+			r = scn_dup_into(&vm->ssh, e->value);
 		} else if (strcmp(k, "addr") == 0) {
 			if (e->value[0] == '-' || strpbrk(e->value, " \t'\"`$;&|/"))
-				return fail(c, e->line, "addr: '%s' (expected a host or address)",
-					    e->value);
-			r = dup_into(&vm->addr, e->value);
+				return scn_fail(c, e->line,
+						"addr: '%s' (expected a host or address)",
+						e->value);
+			r = scn_dup_into(&vm->addr, e->value);
 		} else if (strcmp(k, "memory_max") == 0) {
 			if (parse_size(e->value, 4ULL << 20, UINT64_MAX, &vm->memory_max) < 0)
-				return fail(c, e->line,
-					    "memory_max: '%s' (expected a size of at least 4M, "
-					    "e.g. 512M)",
-					    e->value);
+				return scn_fail(c, e->line,
+						"memory_max: '%s' (expected a size of at least 4M, "
+						"e.g. 512M)",
+						e->value);
 		} else if (strcmp(k, "pids_max") == 0) {
 			if (parse_u64(e->value, 8, 4194304, &vm->pids_max) < 0)
-				return fail(c, e->line, "pids_max: '%s' (expected 8-4194304)",
-					    e->value);
+				return scn_fail(c, e->line, "pids_max: '%s' (expected 8-4194304)",
+						e->value);
 		} else {
-			return fail(
+			return scn_fail(
 				c, e->line,
 				"unknown key '%s' in [vm %s] (expected role, name, cgroup, ssh, "
 				"addr, memory_max, pids_max)",
@@ -417,12 +383,12 @@ static int do_vm(struct pctx *c, const struct section *sec, struct scn_vm *vm)
 		}
 	}
 	if (r == 0 && !has_role)
-		return fail(c, sec->line,
-			    "[vm %s] has no role (expected role = victim, neighbor "
-			    "or probe)",
-			    sec->name);
+		return scn_fail(c, sec->line,
+				"[vm %s] has no role (expected role = victim, neighbor "
+				"or probe)",
+				sec->name);
 	if (r == 0 && !vm->ident)
-		r = dup_into(&vm->ident, vm->name);
+		r = scn_dup_into(&vm->ident, vm->name);
 	return r;
 }
 
@@ -444,11 +410,12 @@ static int check_refs(struct pctx *c, const struct entry *e)
 		char name[SCN_MAX_NAME];
 
 		if (!end || (size_t)(end - p - 2) >= sizeof(name))
-			return fail(c, e->line, "%s: unterminated ${VM} reference", e->key);
+			return scn_fail(c, e->line, "%s: unterminated ${VM} reference", e->key);
 		memcpy(name, p + 2, (size_t)(end - p - 2));
 		name[end - p - 2] = '\0';
 		if (!scenario_vm(c->s, name))
-			return fail(c, e->line, "%s: ${%s} names no [vm] section", e->key, name);
+			return scn_fail(c, e->line, "%s: ${%s} names no [vm] section", e->key,
+					name);
 		p = end + 1;
 	}
 	return 0;
@@ -473,20 +440,21 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 
 		if (strcmp(e->key, "vm") == 0) {
 			if (!scenario_vm(c->s, e->value))
-				return fail(c, e->line, "vm: '%s' names no [vm] section", e->value);
-			r = dup_into(&t->vm, e->value);
+				return scn_fail(c, e->line, "vm: '%s' names no [vm] section",
+						e->value);
+			r = scn_dup_into(&t->vm, e->value);
 			continue;
 		}
 		if (strcmp(e->key, "kind") == 0) {
-			r = dup_into(&t->kind, e->value);
+			r = scn_dup_into(&t->kind, e->value);
 			continue;
 		}
 		if (probe && strcmp(e->key, "target") == 0) {
-			r = dup_into(&c->s->probe_target, e->value);
+			r = scn_dup_into(&c->s->probe_target, e->value);
 			continue;
 		}
 		if (!valid_name(e->key, false) || e->key[0] == '-' || e->key[0] == '.')
-			return fail(c, e->line, "invalid option name '%s' in %s", e->key, what);
+			return scn_fail(c, e->line, "invalid option name '%s' in %s", e->key, what);
 		key = strdup(e->key);
 		if (!key)
 			return -ENOMEM;
@@ -494,7 +462,8 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 			if (*q == '_')
 				*q = '-';
 		if (is_reserved(key)) {
-			r = fail(c, e->line, "%s: set by the controller, not in %s", e->key, what);
+			r = scn_fail(c, e->line, "%s: set by the controller, not in %s", e->key,
+				     what);
 			free(key);
 			return r;
 		}
@@ -507,11 +476,12 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 	if (r)
 		return r;
 	if (!t->kind)
-		return fail(c, sec->line, "%s%s%s has no kind (expected kind = %s)",
-			    probe ? "[probe" : "[bomb ", probe ? "" : sec->name, "]",
-			    probe ? "http or sql" : "cpu, mem, fork, disk, net-send or net-recv");
+		return scn_fail(c, sec->line, "%s%s%s has no kind (expected kind = %s)",
+				probe ? "[probe" : "[bomb ", probe ? "" : sec->name, "]",
+				probe ? "http or sql"
+				      : "cpu, mem, fork, disk, net-send or net-recv");
 	if (probe && strcmp(t->kind, "http") != 0 && strcmp(t->kind, "sql") != 0)
-		return fail(c, sec->line, "[probe] kind '%s' (expected http or sql)", t->kind);
+		return scn_fail(c, sec->line, "[probe] kind '%s' (expected http or sql)", t->kind);
 	if (!probe) {
 		size_t k;
 
@@ -519,7 +489,7 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 			if (strcmp(bomb_kinds[k], t->kind) == 0)
 				break;
 		if (!bomb_kinds[k])
-			return fail(
+			return scn_fail(
 				c, sec->line,
 				"[bomb %s] kind '%s' (expected cpu, mem, fork, disk, net-send or "
 				"net-recv)",
@@ -533,306 +503,10 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 				if (c->s->vms[i].role == SCN_ROLE_PROBE)
 					pv = &c->s->vms[i];
 		if (!pv)
-			return fail(c, sec->line, "%s%s%s has no vm (expected vm = NAME)",
-				    probe ? "[probe" : "[bomb ", probe ? "" : sec->name, "]");
-		r = dup_into(&t->vm, pv->name);
+			return scn_fail(c, sec->line, "%s%s%s has no vm (expected vm = NAME)",
+					probe ? "[probe" : "[bomb ", probe ? "" : sec->name, "]");
+		r = scn_dup_into(&t->vm, pv->name);
 	}
-	return r;
-}
-
-/* ---- phases ---- */
-
-static int add_bomb_ref(struct pctx *c, struct scn_phase *ph, const char *name, int line)
-{
-	char **nb;
-
-	if (!scenario_bomb(c->s, name))
-		return fail(c, line, "bombs: '%s' names no [bomb] section", name);
-	for (size_t i = 0; i < ph->n_bombs; i++)
-		if (strcmp(ph->bombs[i], name) == 0)
-			return fail(c, line, "bombs: '%s' listed twice", name);
-	nb = realloc(ph->bombs, (ph->n_bombs + 1) * sizeof(*nb));
-	if (!nb)
-		return -ENOMEM;
-	ph->bombs = nb;
-	nb[ph->n_bombs] = strdup(name);
-	return nb[ph->n_bombs++] ? 0 : -ENOMEM;
-}
-
-static int parse_bombs(struct pctx *c, struct scn_phase *ph, const struct entry *e)
-{
-	char *copy, *tok, *save = NULL;
-	int r = 0;
-
-	if (strcmp(e->value, "none") == 0)
-		return 0;
-	if (strcmp(e->value, "all") == 0) {
-		for (size_t i = 0; i < c->s->n_bombs && r == 0; i++)
-			r = add_bomb_ref(c, ph, c->s->bombs[i].name, e->line);
-		return r;
-	}
-	copy = strdup(e->value);
-	if (!copy)
-		return -ENOMEM;
-	if (copy[0] == ',' || copy[strlen(copy) - 1] == ',' || strstr(copy, ",,")) {
-		free(copy);
-		return fail(c, e->line, "bombs: empty name in list (expected NAME, NAME, ...)");
-	}
-	for (tok = strtok_r(copy, ",", &save); tok && r == 0; tok = strtok_r(NULL, ",", &save)) {
-		tok = strip(tok);
-		if (!*tok)
-			r = fail(c, e->line,
-				 "bombs: empty name in list (expected NAME, NAME, ...)");
-		else
-			r = add_bomb_ref(c, ph, tok, e->line);
-	}
-	free(copy);
-	return r;
-}
-
-static struct scn_prio *prio_for(struct scn_phase *ph, const char *vm)
-{
-	struct scn_prio *np;
-
-	for (size_t i = 0; i < ph->n_prio; i++)
-		if (strcmp(ph->prio[i].vm, vm) == 0)
-			return &ph->prio[i];
-	np = realloc(ph->prio, (ph->n_prio + 1) * sizeof(*np));
-	if (!np)
-		return NULL;
-	ph->prio = np;
-	np[ph->n_prio].vm = strdup(vm);
-	np[ph->n_prio].weight = -1;
-	np[ph->n_prio].cap = -1;
-	if (!np[ph->n_prio].vm)
-		return NULL;
-	return &np[ph->n_prio++];
-}
-
-/* One value of weight.VM / cap.VM, range-checked. */
-static int prio_value(struct pctx *c, const struct entry *e, bool weight, const char *v, int *out)
-{
-	int64_t x;
-	int r = parse_i64(v, weight ? XEN_WEIGHT_MIN : 0, weight ? XEN_WEIGHT_MAX : XEN_CAP_MAX,
-			  &x);
-
-	if (r == -ERANGE)
-		return fail(c, e->line, "%s: %s out of range (expected %d-%d)", e->key, v,
-			    weight ? XEN_WEIGHT_MIN : 0, weight ? XEN_WEIGHT_MAX : XEN_CAP_MAX);
-	if (r < 0)
-		return fail(c, e->line, "%s: '%s' is not a number (expected %s)", e->key, v,
-			    weight ? "a Xen weight 1-65535" : "a cap in % of one CPU, 0 = none");
-	*out = (int)x;
-	return 0;
-}
-
-/* The unexpanded phase: base values plus at most one sweep list. */
-struct raw_phase {
-	struct scn_phase ph;
-	const struct entry *sweep;
-	int values[SCN_MAX_SWEEP];
-	size_t n_values;
-};
-
-static int do_phase(struct pctx *c, const struct section *sec, struct raw_phase *rp)
-{
-	struct scn_phase *ph = &rp->ph;
-	int r = 0;
-
-	ph->line = sec->line;
-	ph->name = strdup(sec->name);
-	if (!ph->name)
-		return -ENOMEM;
-	for (size_t i = 0; i < sec->n && r == 0; i++) {
-		const struct entry *e = &sec->e[i];
-		bool weight = strncmp(e->key, "weight.", 7) == 0;
-		bool cap = strncmp(e->key, "cap.", 4) == 0;
-
-		if (strcmp(e->key, "bombs") == 0) {
-			r = parse_bombs(c, ph, e);
-		} else if (strcmp(e->key, "twin") == 0) {
-			r = dup_into(&ph->twin, e->value);
-		} else if (weight || cap) {
-			const char *vm = e->key + (weight ? 7 : 4);
-			struct scn_prio *p;
-
-			if (!scenario_vm(c->s, vm))
-				return fail(c, e->line, "%s: '%s' names no [vm] section", e->key,
-					    vm);
-			p = prio_for(ph, vm);
-			if (!p)
-				return -ENOMEM;
-			if (strchr(e->value, ',')) {
-				char *copy, *tok, *save = NULL;
-
-				if (rp->sweep)
-					return fail(c, e->line,
-						    "%s: only one key per phase may sweep (already "
-						    "%s at line %d)",
-						    e->key, rp->sweep->key, rp->sweep->line);
-				rp->sweep = e;
-				copy = strdup(e->value);
-				if (!copy)
-					return -ENOMEM;
-				for (tok = strtok_r(copy, ",", &save); tok && r == 0;
-				     tok = strtok_r(NULL, ",", &save)) {
-					if (rp->n_values == SCN_MAX_SWEEP)
-						r = fail(c, e->line,
-							 "%s: too many sweep values (at most %d)",
-							 e->key, SCN_MAX_SWEEP);
-					else
-						r = prio_value(c, e, weight, strip(tok),
-							       &rp->values[rp->n_values++]);
-				}
-				free(copy);
-				if (r == 0 && rp->n_values < 2)
-					r = fail(c, e->line,
-						 "%s: a sweep needs at least two values", e->key);
-			} else {
-				r = prio_value(c, e, weight, e->value,
-					       weight ? &p->weight : &p->cap);
-			}
-		} else {
-			return fail(c, e->line,
-				    "unknown key '%s' in [phase %s] (expected bombs, twin, "
-				    "weight.VM, cap.VM)",
-				    e->key, sec->name);
-		}
-	}
-	return r;
-}
-
-static void phase_done(struct scn_phase *ph)
-{
-	free(ph->name);
-	for (size_t i = 0; i < ph->n_bombs; i++)
-		free(ph->bombs[i]);
-	free(ph->bombs);
-	for (size_t i = 0; i < ph->n_prio; i++)
-		free(ph->prio[i].vm);
-	free(ph->prio);
-	free(ph->twin);
-	free(ph->sweep_key);
-	memset(ph, 0, sizeof(*ph));
-}
-
-static int phase_copy(struct scn_phase *dst, const struct scn_phase *src)
-{
-	memset(dst, 0, sizeof(*dst));
-	dst->line = src->line;
-	dst->sweep_value = src->sweep_value;
-	dst->name = strdup(src->name);
-	if (!dst->name || (src->twin && !(dst->twin = strdup(src->twin))) ||
-	    (src->sweep_key && !(dst->sweep_key = strdup(src->sweep_key))))
-		goto oom;
-	dst->bombs = calloc(src->n_bombs + 1, sizeof(*dst->bombs));
-	dst->prio = calloc(src->n_prio + 1, sizeof(*dst->prio));
-	if (!dst->bombs || !dst->prio)
-		goto oom;
-	for (; dst->n_bombs < src->n_bombs; dst->n_bombs++)
-		if (!(dst->bombs[dst->n_bombs] = strdup(src->bombs[dst->n_bombs])))
-			goto oom;
-	for (; dst->n_prio < src->n_prio; dst->n_prio++) {
-		dst->prio[dst->n_prio] = src->prio[dst->n_prio];
-		if (!(dst->prio[dst->n_prio].vm = strdup(src->prio[dst->n_prio].vm)))
-			goto oom;
-	}
-	return 0;
-oom:
-	phase_done(dst);
-	return -ENOMEM;
-}
-
-static int append_phase(struct scenario *s, struct scn_phase *ph)
-{
-	struct scn_phase *np = realloc(s->phases, (s->n_phases + 1) * sizeof(*np));
-
-	if (!np)
-		return -ENOMEM;
-	s->phases = np;
-	np[s->n_phases++] = *ph;
-	memset(ph, 0, sizeof(*ph));
-	return 0;
-}
-
-static struct raw_phase *find_raw(struct raw_phase *rps, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(rps[i].ph.name, name) == 0)
-			return &rps[i];
-	return NULL;
-}
-
-/* Resolves twins, then expands sweeps into the scenario's phase list. */
-static int expand_phases(struct pctx *c, struct raw_phase *rps, size_t n)
-{
-	struct scenario *s = c->s;
-	int r = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct scn_phase *ph = &rps[i].ph;
-		size_t len = strlen(ph->name);
-
-		if (ph->twin) {
-			const struct raw_phase *t = find_raw(rps, n, ph->twin);
-
-			if (!t || t == &rps[i])
-				return fail(c, ph->line, "twin: '%s' names no other [phase]",
-					    ph->twin);
-			if (t->sweep)
-				return fail(c, ph->line, "twin: '%s' sweeps (expected one phase)",
-					    ph->twin);
-		} else if (len > 5 && strcmp(ph->name + len - 5, "+prio") == 0) {
-			char base[SCN_MAX_NAME];
-			const struct raw_phase *t;
-
-			snprintf(base, sizeof(base), "%.*s", (int)(len - 5), ph->name);
-			t = find_raw(rps, n, base);
-			if (t && !t->sweep && !(ph->twin = strdup(base)))
-				return -ENOMEM;
-		}
-	}
-	for (size_t i = 0; i < n && r == 0; i++) {
-		struct raw_phase *rp = &rps[i];
-
-		if (!rp->sweep) {
-			struct scn_phase copy;
-
-			r = phase_copy(&copy, &rp->ph);
-			if (r == 0 && (r = append_phase(s, &copy)) < 0)
-				phase_done(&copy);
-			continue;
-		}
-		for (size_t v = 0; v < rp->n_values && r == 0; v++) {
-			struct scn_phase copy;
-			bool weight = strncmp(rp->sweep->key, "weight.", 7) == 0;
-			const char *vm = rp->sweep->key + (weight ? 7 : 4);
-			char name[SCN_MAX_NAME * 3];
-
-			r = phase_copy(&copy, &rp->ph);
-			if (r)
-				break;
-			for (size_t k = 0; k < copy.n_prio; k++)
-				if (strcmp(copy.prio[k].vm, vm) == 0)
-					*(weight ? &copy.prio[k].weight : &copy.prio[k].cap) =
-						rp->values[v];
-			snprintf(name, sizeof(name), "%s[%s=%d]", rp->ph.name, rp->sweep->key,
-				 rp->values[v]);
-			free(copy.name);
-			copy.name = strdup(name);
-			copy.sweep_key = strdup(rp->sweep->key);
-			copy.sweep_value = rp->values[v];
-			if (!copy.name || !copy.sweep_key)
-				r = -ENOMEM;
-			if (r == 0)
-				r = append_phase(s, &copy);
-			if (r)
-				phase_done(&copy);
-		}
-	}
-	if (r == 0 && s->n_phases > SCN_MAX_PHASES)
-		return fail(c, 0, "%zu phases after sweeps (at most %d)", s->n_phases,
-			    SCN_MAX_PHASES);
 	return r;
 }
 
@@ -865,16 +539,16 @@ static int resolve(struct pctx *c)
 			r = do_vm(c, &c->sect[i], &s->vms[s->n_vms++]);
 			if (r == 0 && s->vms[s->n_vms - 1].role == SCN_ROLE_VICTIM) {
 				if (victims++)
-					r = fail(c, c->sect[i].line,
-						 "second victim [vm %s] (expected exactly one "
-						 "victim, first [vm %s] at line %d)",
-						 c->sect[i].name, first_victim->name,
-						 first_victim->line);
+					r = scn_fail(c, c->sect[i].line,
+						     "second victim [vm %s] (expected exactly one "
+						     "victim, first [vm %s] at line %d)",
+						     c->sect[i].name, first_victim->name,
+						     first_victim->line);
 				first_victim = &s->vms[s->n_vms - 1];
 			}
 		}
 	if (r == 0 && victims == 0)
-		r = fail(c, 0, "no victim (expected one [vm NAME] with role = victim)");
+		r = scn_fail(c, 0, "no victim (expected one [vm NAME] with role = victim)");
 	for (size_t i = 0; i < c->n_sect && r == 0; i++)
 		if (c->sect[i].type == SECT_BOMB)
 			r = do_tool(c, &c->sect[i], &s->bombs[s->n_bombs++], false);
@@ -884,18 +558,18 @@ static int resolve(struct pctx *c)
 			r = do_tool(c, &c->sect[i], &s->probe, true);
 		}
 	if (r == 0 && !s->has_probe)
-		r = fail(c, 0, "no [probe] section (expected [probe] with vm and kind)");
+		r = scn_fail(c, 0, "no [probe] section (expected [probe] with vm and kind)");
 	if (r == 0 && !s->probe_target && strcmp(s->probe.kind, "http") == 0)
-		r = dup_into(&s->probe_target, "victim");
+		r = scn_dup_into(&s->probe_target, "victim");
 	for (size_t i = 0; i < c->n_sect && r == 0; i++)
 		if (c->sect[i].type == SECT_PHASE)
-			r = do_phase(c, &c->sect[i], &rps[n_rp++]);
+			r = scn_do_phase(c, &c->sect[i], &rps[n_rp++]);
 	if (r == 0 && n_phase == 0)
-		r = fail(c, 0, "no phases (expected at least one [phase NAME])");
+		r = scn_fail(c, 0, "no phases (expected at least one [phase NAME])");
 	if (r == 0)
-		r = expand_phases(c, rps, n_rp);
+		r = scn_expand_phases(c, rps, n_rp);
 	for (size_t i = 0; i < n_rp; i++)
-		phase_done(&rps[i].ph);
+		scn_phase_done(&rps[i].ph);
 	free(rps);
 	return r;
 }
@@ -936,11 +610,11 @@ int scenario_parse(const char *file, const char *text, size_t len, struct scenar
 	if (r == 0)
 		r = resolve(&c);
 	if (r == 0 && !s->backend)
-		r = dup_into(&s->backend, "local");
+		r = scn_dup_into(&s->backend, "local");
 	if (r == 0 && !s->name) {
 		const char *base = strrchr(file, '/');
 
-		r = dup_into(&s->name, base ? base + 1 : file);
+		r = scn_dup_into(&s->name, base ? base + 1 : file);
 	}
 	sections_free(&c);
 	if (r == -ENOMEM && !c.failed)
@@ -1008,7 +682,7 @@ void scenario_free(struct scenario *s)
 	tool_done(&s->probe);
 	free(s->probe_target);
 	for (size_t i = 0; i < s->n_phases; i++)
-		phase_done(&s->phases[i]);
+		scn_phase_done(&s->phases[i]);
 	free(s->phases);
 	free(s);
 }
@@ -1089,7 +763,7 @@ int scenario_select_phases(struct scenario *s, const char *list, char *errbuf, s
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		bool found = false;
 
-		tok = strip(tok);
+		tok = scn_strip(tok);
 		for (size_t i = 0; i < s->n_phases; i++)
 			if (strcmp(s->phases[i].name, tok) == 0 ||
 			    (s->phases[i].sweep_key &&
@@ -1108,7 +782,7 @@ int scenario_select_phases(struct scenario *s, const char *list, char *errbuf, s
 		if (want[i])
 			s->phases[keep++] = s->phases[i];
 		else
-			phase_done(&s->phases[i]);
+			scn_phase_done(&s->phases[i]);
 	}
 	s->n_phases = keep;
 	/* a twin that was dropped is no twin any more */

@@ -103,6 +103,7 @@ struct h1_worker {
 	uint64_t next_i;
 	size_t next_target;
 	uint64_t last_scan_ns;
+	uint64_t completed; /* requests finished, to notice ones that failed at once */
 };
 
 /* ---- URLs ---- */
@@ -301,6 +302,7 @@ static void finish(struct h1_worker *hw, struct h1_conn *c, enum probe_fail fail
 		conn_close(c);
 	c->st = H1_IDLE;
 	hw->busy--;
+	hw->completed++;
 	if (fail == PROBE_OK) {
 		c->consecutive_failures = 0;
 	} else if (hw->cfg->backoff && hw->cfg->rate <= 0) {
@@ -812,13 +814,18 @@ void h1_work(struct probe_worker *w)
 		goto out;
 	}
 	while (!atomic_load_explicit(&run->abort, memory_order_relaxed)) {
-		uint64_t now = clock_now_ns(), next;
-		int n;
+		uint64_t now = clock_now_ns(), next, before = hw.completed;
+		int n, ms;
 
 		next = issue(&hw, now);
 		if (hw.busy == 0 && probe_stopping(run, now))
 			break;
-		n = epoll_wait(hw.epfd, evs, H1_MAX_EVENTS, wait_ms(&hw, now, next));
+		ms = wait_ms(&hw, now, next);
+		/* requests that failed at once (refused, unresolvable): their connections
+		   are free again now, not after a poll timeout */
+		if (hw.completed != before)
+			ms = 0;
+		n = epoll_wait(hw.epfd, evs, H1_MAX_EVENTS, ms);
 		for (int i = 0; i < n; i++) {
 			if (!evs[i].data.ptr) {
 				uint64_t expirations;

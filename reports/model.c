@@ -177,11 +177,22 @@ static int warn(struct model *m, const char *fmt, ...)
 	return 0;
 }
 
-static int load_hist(struct loader *l, const char *path, const json_t *jh, struct hist **out)
+static int cmp_bucket(const void *a, const void *b)
+{
+	const struct model_bucket *x = a, *y = b;
+
+	return (x->value_ns > y->value_ns) - (x->value_ns < y->value_ns);
+}
+
+static void lat_from_hist(struct model_latency *lat, const struct hist *h);
+
+/* Reads buckets into p (sorted, merged) and the latency figures they give. */
+static int load_hist(struct loader *l, const char *path, const json_t *jh, struct model_probe *p)
 {
 	json_t *b = json_object_get(jh, "buckets");
+	struct model_bucket *bk;
 	struct hist *h;
-	size_t i, n;
+	size_t i, n, k = 0;
 	double total = 0;
 
 	if (!json_is_array(b))
@@ -189,8 +200,10 @@ static int load_hist(struct loader *l, const char *path, const json_t *jh, struc
 	n = json_array_size(b);
 	if (n > MAX_BUCKETS)
 		return fail(l, "%s: metrics.histogram has %zu buckets, too many", path, n);
-	h = hist_new();
-	if (!h)
+	if (!n)
+		return 0;
+	bk = calloc(n, sizeof(*bk));
+	if (!bk)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		json_t *e = json_array_get(b, i);
@@ -209,13 +222,35 @@ static int load_hist(struct loader *l, const char *path, const json_t *jh, struc
 		if (total > MAX_COUNT)
 			goto out_bad;
 		if (c > 0)
-			hist_record_n(h, (uint64_t)v, (uint64_t)c);
+			bk[k++] = (struct model_bucket){ (uint64_t)v, (uint64_t)c };
 	}
-	*out = h;
+	qsort(bk, k, sizeof(*bk), cmp_bucket);
+	for (i = 0, n = 0; i < k; i++) {
+		if (n && bk[n - 1].value_ns == bk[i].value_ns)
+			bk[n - 1].count += bk[i].count;
+		else
+			bk[n++] = bk[i];
+	}
+	if (!n) {
+		free(bk);
+		return 0;
+	}
+	h = hist_new();
+	if (!h) {
+		free(bk);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		hist_record_n(h, bk[i].value_ns, bk[i].count);
+	lat_from_hist(&p->lat, h);
+	hist_free(h);
+	p->buckets = bk;
+	p->n_buckets = n;
+	p->hist_count = (uint64_t)total;
 	return 0;
 
 out_bad:
-	hist_free(h);
+	free(bk);
 	return fail(l, "%s: metrics.histogram bucket %zu is not [value_ns >= 0, count >= 0]", path,
 		    i);
 }
@@ -358,12 +393,12 @@ static int load_probe(struct loader *l, const char *path, struct model_probe *p)
 	}
 	jh = json_object_get(met, "histogram");
 	if (json_is_object(jh)) {
-		r = load_hist(l, path, jh, &p->hist);
+		r = load_hist(l, path, jh, p);
 		if (r)
 			goto out;
 	}
-	if (!has_ok && p->hist)
-		p->ok = hist_count(p->hist), has_ok = true;
+	if (!has_ok && p->n_buckets)
+		p->ok = p->hist_count, has_ok = true;
 	if (!has_req)
 		p->requests = p->ok + p->failed;
 	if (!has_failed && p->requests >= p->ok)
@@ -380,11 +415,10 @@ static int load_probe(struct loader *l, const char *path, struct model_probe *p)
 	}
 	if (!isfinite(p->throughput_rps) && p->elapsed_s > 0)
 		p->throughput_rps = p->requests / p->elapsed_s;
-	r = load_latency(l, path, json_object_get(met, "latency_ms"), &p->lat);
+	if (!p->n_buckets) /* the histogram's figures win when there is one */
+		r = load_latency(l, path, json_object_get(met, "latency_ms"), &p->lat);
 	if (r)
 		goto out;
-	if (p->hist && hist_count(p->hist))
-		lat_from_hist(&p->lat, p->hist);
 	r = load_timeline(l, path, json_object_get(met, "timeline"), p);
 out:
 	json_decref(root);
@@ -911,7 +945,8 @@ static int load_manifest(struct loader *l)
 		if (r)
 			goto out;
 	}
-	qsort(m->runs, m->n_runs, sizeof(*m->runs), cmp_runs);
+	if (m->n_runs)
+		qsort(m->runs, m->n_runs, sizeof(*m->runs), cmp_runs);
 	link_phases(m);
 out:
 	json_decref(root);
@@ -922,7 +957,9 @@ static int check_partial(struct model *m)
 {
 	size_t expect = (size_t)m->rounds_planned * m->n_phases;
 
-	m->partial = m->status && strcmp(m->status, "complete") != 0;
+	m->partial = (m->status && strcmp(m->status, "complete") != 0) || !m->n_runs;
+	if (!m->n_runs)
+		return warn(m, "no run has finished yet");
 	if (m->rounds_planned && m->n_runs < expect) {
 		m->partial = true;
 		return warn(m, "only %zu of %zu planned runs are in the results", m->n_runs,
@@ -995,7 +1032,7 @@ void model_free(struct model *m)
 		free(r->dir);
 		free(r->probe.status);
 		free(r->probe.error);
-		hist_free(r->probe.hist);
+		free(r->probe.buckets);
 		free(r->probe.timeline);
 		for (j = 0; j < r->n_bombs; j++) {
 			free(r->bombs[j].name);

@@ -19,6 +19,10 @@ struct hist;
 #define MODEL_MAX_BOMBS	     64
 #define MODEL_MAX_TIMELINE   86400
 
+struct model_bucket {
+	uint64_t value_ns, count;
+};
+
 struct model_latency {
 	bool present;
 	double min, mean, stdev, p50, p90, p99, p999, max; /* ms */
@@ -40,7 +44,14 @@ struct model_probe {
 	uint64_t requests, ok, failed;
 	double success_pct, throughput_rps;
 	struct model_latency lat;
-	struct hist *hist; /* NULL when the result had no histogram */
+	/*
+	 * The histogram as plain buckets (not a struct hist: one of those is
+	 * 270 KiB, and a run can have thousands of results), sorted by value,
+	 * equal values merged. NULL/0 when the result had no histogram.
+	 */
+	struct model_bucket *buckets;
+	size_t n_buckets;
+	uint64_t hist_count;
 	struct model_tick *timeline;
 	size_t n_timeline;
 };

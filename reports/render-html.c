@@ -14,7 +14,7 @@ static const char css[] =
 	"*{box-sizing:border-box}"
 	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
 	"color:#1d1d1f;background:#f4f5f7;margin:0}"
-	"main{max-width:960px;margin:0 auto;padding:24px 28px 40px;background:#fff;"
+	"main{max-width:1000px;margin:0 auto;padding:24px 28px 40px;background:#fff;"
 	"box-shadow:0 0 0 1px #e2e4e8}"
 	"h1{font-size:24px;margin:0 0 2px}h2{font-size:18px;margin:30px 0 10px;padding-bottom:4px;"
 	"border-bottom:2px solid #1b4f8a}h3{font-size:15px;margin:18px 0 6px}"
@@ -28,6 +28,7 @@ static const char css[] =
 	"th,td{padding:4px 7px;border-bottom:1px solid #e2e4e8;text-align:right;"
 	"vertical-align:top}th{background:#eef1f6;font-weight:600;border-bottom:2px solid #c9cfd9}"
 	"td:first-child,th:first-child,td.l,th.l{text-align:left}"
+	"table.wide{font-size:11.5px}table.wide th,table.wide td{padding:3px 4px}"
 	"tbody tr:nth-child(even){background:#fafbfc}"
 	".ci{color:#666;font-size:11px;white-space:nowrap}.why{color:#555;font-size:11px}"
 	".v{display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;"
@@ -76,7 +77,7 @@ static void ci(struct sbuf *o, struct stats_ci c, const char *unit)
 {
 	char a[32], b[32];
 
-	if (!isfinite(c.lo))
+	if (!isfinite(c.lo) || c.lo == c.hi) /* no interval, or no spread at all */
 		return;
 	sbuf_printf(o, " <span class=\"ci\">[%s–%s%s]</span>", render_num(c.lo, a, sizeof(a), "–"),
 		    render_num(c.hi, b, sizeof(b), "–"), unit);
@@ -340,14 +341,15 @@ static void charts(struct sbuf *o, const struct model *m, const struct stats *s)
 
 static void phase_table(struct sbuf *o, const struct model *m, const struct stats *s)
 {
-	sbuf_printf(o,
-		    "<section id=\"phases\"><h2>Phases</h2><p>Over all rounds; intervals in "
-		    "brackets are %g %% bootstrap intervals.</p><table><thead><tr><th>phase</th>"
-		    "<th class=\"l\">priority</th><th>rounds</th><th>requests</th><th>success %%"
-		    "</th><th>req/s</th><th>p50 (ms)</th><th>p90 (ms)</th><th>p99 (ms)</th>"
-		    "<th>p99.9 (ms)</th><th>mean (ms)</th><th>stdev (ms)</th><th>p99 × base"
-		    "</th><th>Δ successful</th></tr></thead><tbody>",
-		    s->cfg.confidence_pct);
+	sbuf_printf(
+		o,
+		"<section id=\"phases\"><h2>Phases</h2><p>Over all rounds; intervals in "
+		"brackets are %g %% bootstrap intervals.</p><table class=\"wide\"><thead><tr><th>phase</th>"
+		"<th class=\"l\">priority</th><th>rounds</th><th>requests</th><th>success %%"
+		"</th><th>req/s</th><th>p50 (ms)</th><th>p90 (ms)</th><th>p99 (ms)</th>"
+		"<th>p99.9 (ms)</th><th>mean (ms)</th><th>stdev (ms)</th><th>p99 × base"
+		"</th><th>Δ successful</th></tr></thead><tbody>",
+		s->cfg.confidence_pct);
 	for (size_t i = 0; i < m->n_phases; i++) {
 		const struct stats_phase *sp = &s->phases[i];
 		bool l = sp->lat.present;

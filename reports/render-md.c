@@ -36,7 +36,7 @@ static void cell_ci(struct sbuf *o, double v, struct stats_ci ci, const char *su
 		cell(o, "–");
 		return;
 	}
-	if (isfinite(ci.lo))
+	if (isfinite(ci.lo) && ci.lo != ci.hi)
 		snprintf(buf, sizeof(buf), "%s%s [%s–%s]", render_num(v, a, sizeof(a), "–"), suffix,
 			 render_num(ci.lo, b, sizeof(b), "–"),
 			 render_num(ci.hi, c, sizeof(c), "–"));
@@ -130,6 +130,29 @@ static void phases(struct sbuf *o, const struct model *m, const struct stats *s)
 	}
 }
 
+static void sweeps(struct sbuf *o, const struct model *m, const struct stats *s)
+{
+	for (size_t k = 0; k < s->n_sweeps; k++) {
+		const struct stats_sweep *sw = &s->sweeps[k];
+
+		sbuf_printf(o,
+			    "\n## Weight sweep %s\n\n| phase | %s | p99 (ms) [CI] | success %% |\n"
+			    "|---|---:|---:|---:|\n",
+			    sw->key ? sw->key : "",
+			    sw->x_is_ratio ? "victim/neighbour weight" : "value");
+		for (size_t i = 0; i < sw->n_points; i++) {
+			const struct stats_phase *sp = &s->phases[sw->points[i].phase];
+
+			sbuf_puts(o, "|");
+			cell(o, m->phases[sw->points[i].phase].name);
+			cell_num(o, sw->points[i].x);
+			cell_ci(o, sp->lat.present ? sp->lat.p99 : NAN, sp->p99_ci, "");
+			cell_num(o, sp->success_pct);
+			sbuf_puts(o, "\n");
+		}
+	}
+}
+
 static unsigned max_round(const struct model *m)
 {
 	unsigned r = 0;
@@ -192,6 +215,7 @@ int render_md(const struct model *m, const struct stats *s, struct sbuf *o)
 		sbuf_printf(o, "- warning: %s\n", m->warnings[i]);
 	verdicts(o, m, s);
 	phases(o, m, s);
+	sweeps(o, m, s);
 	per_round(o, m, "p99 latency (ms)", false);
 	per_round(o, m, "Success %", true);
 	sbuf_printf(o,

@@ -209,6 +209,11 @@ static int parse_args(int argc, char **argv, struct report_config *cfg)
 	return 0;
 }
 
+static bool bad_input(int r)
+{
+	return r == -EINVAL || r == -ENOENT || r == -ENOTDIR;
+}
+
 /*
  * Loads, computes and writes. Returns 0, -EINVAL/-ENOENT/-ENOTDIR for bad
  * input (err says what), or another -errno for a failure to write.
@@ -233,7 +238,7 @@ static int render_all(const struct report_config *cfg, struct model **mout, char
 		r = file_mkdirs(cfg->out_dir, 0755);
 		if (r) {
 			snprintf(err, errlen, "%s: %s", cfg->out_dir, strerror(-r));
-			r = r == -EINVAL ? -EIO : r;
+			r = bad_input(r) ? -EIO : r; /* a failure to write, not bad input */
 			goto out;
 		}
 	}
@@ -258,7 +263,7 @@ static int render_all(const struct report_config *cfg, struct model **mout, char
 		}
 		sbuf_done(&b);
 		if (r) {
-			r = r == -EINVAL || r == -ENOENT || r == -ENOTDIR ? -EIO : r;
+			r = bad_input(r) ? -EIO : r;
 			goto out;
 		}
 	}
@@ -269,11 +274,6 @@ out:
 	else
 		model_free(m);
 	return r;
-}
-
-static bool bad_input(int r)
-{
-	return r == -EINVAL || r == -ENOENT || r == -ENOTDIR;
 }
 
 int report_main(int argc, char **argv)

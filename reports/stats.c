@@ -277,7 +277,7 @@ static int boot_init(struct boot *b, const struct model *m, size_t phase)
 	for (i = 0; i < m->n_runs; i++) {
 		const struct model_run *r = &m->runs[i];
 
-		if (r->phase != phase || !r->probe.hist || !hist_count(r->probe.hist))
+		if (r->phase != phase || !r->probe.n_buckets)
 			continue;
 		b->n_rounds++;
 	}
@@ -286,13 +286,15 @@ static int boot_init(struct boot *b, const struct model *m, size_t phase)
 		size_t limit = BOOT_BINS / (b->n_rounds ? b->n_rounds : 1);
 		struct bins *bn;
 
-		if (r->phase != phase || !r->probe.hist || !hist_count(r->probe.hist))
+		if (r->phase != phase || !r->probe.n_buckets)
 			continue;
 		bn = &b->rounds[k++];
 		for (bn->width = BIN_WIDTH;; bn->width = 1 + (bn->width - 1) * 2) {
 			bn->n = 0;
-			if (hist_foreach(r->probe.hist, bins_add, bn))
-				return -ENOMEM;
+			for (size_t j2 = 0; j2 < r->probe.n_buckets; j2++)
+				if (bins_add(r->probe.buckets[j2].value_ns,
+					     r->probe.buckets[j2].count, bn))
+					return -ENOMEM;
 			if (bn->n <= (limit > 50 ? limit : 50) || bn->width > 2)
 				break;
 		}
@@ -516,10 +518,12 @@ static int phase_aggregate(const struct model *m, size_t phase, struct stats_pha
 			tput += p->throughput_rps;
 			tput_n++;
 		}
-		if (p->hist && hist_count(p->hist)) {
+		if (p->n_buckets) {
 			if (!sp->merged && !(sp->merged = hist_new()))
 				return -ENOMEM;
-			hist_merge(sp->merged, p->hist);
+			for (size_t k = 0; k < p->n_buckets; k++)
+				hist_record_n(sp->merged, p->buckets[k].value_ns,
+					      p->buckets[k].count);
 			with_hist++;
 		}
 		if (p->lat.present && p->ok) {

@@ -29,7 +29,8 @@ static int password_from_file(const char *path, char *buf, size_t size, struct b
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		rc = -errno;
-		backend_errf(err, "EACCES", "xenapi: password file '%s': %s", path, strerror(-rc));
+		backend_errf(err, rc == -ENOENT ? "ENOENT" : "EACCES",
+			     "xenapi: password file '%s': %s", path, strerror(-rc));
 		return rc;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -124,9 +125,24 @@ static int env_pw_keep(struct xapi_cred *b, const char *pw, struct backend_err *
 	return 0;
 }
 
+/* The environment's password, moved out of environ by xapi_cred_capture_env(). */
+static char *captured_pw;
+
+void xapi_cred_capture_env(void)
+{
+	char *env = getenv("ISOLAB_XENAPI_PASSWORD");
+
+	if (!env || captured_pw)
+		return;
+	captured_pw = strdup(env);
+	/* wipe the original too: environ's copy would outlive unsetenv() in memory */
+	explicit_bzero(env, strlen(env));
+	(void)unsetenv("ISOLAB_XENAPI_PASSWORD");
+}
+
 struct xapi_cred *xapi_cred_new(const char *password_file, struct backend_err *err)
 {
-	const char *env = getenv("ISOLAB_XENAPI_PASSWORD");
+	const char *env = captured_pw ? captured_pw : getenv("ISOLAB_XENAPI_PASSWORD");
 	struct xapi_cred *c = calloc(1, sizeof(*c));
 
 	if (!c)

@@ -22,6 +22,13 @@ struct xapi_cred *xapi_cred_new(const char *password_file, struct backend_err *e
 void xapi_cred_free(struct xapi_cred *c);
 
 /*
+ * Moves ISOLAB_XENAPI_PASSWORD out of the environment (called first thing in
+ * main) so that no tool, ssh or xl started later inherits it; xapi_cred_new()
+ * then uses the captured copy.
+ */
+void xapi_cred_capture_env(void);
+
+/*
  * The get_password callback of struct xapi_session_config (arg is the
  * xapi_cred): the NUL-terminated password in buf. A file is refused
  * (-EPERM) when group or others may access it, -EINVAL when empty or not a

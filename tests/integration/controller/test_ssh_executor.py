@@ -64,7 +64,13 @@ threads = 1
 [phase cpu]
 bombs = cpu
 """ % free_port())
-    path = ":".join([os.path.join(HERE, "fake-ssh"), os.path.join(build, "bombs"),
+    # guests need no curl: the controller fetches /urls and uploads it through ssh
+    nocurl = os.path.join(tmp, "nocurl")
+    os.mkdir(nocurl)
+    with open(os.path.join(nocurl, "curl"), "w") as f:
+        f.write("#!/bin/sh\necho 'curl must not be needed' >&2\nexit 1\n")
+    os.chmod(os.path.join(nocurl, "curl"), 0o755)
+    path = ":".join([nocurl, os.path.join(HERE, "fake-ssh"), os.path.join(build, "bombs"),
                      os.path.join(build, "probes"), os.environ.get("PATH", "/usr/bin:/bin")])
     env = dict(os.environ, PATH=path, HOME=tmp, ISOLAB_STATE_DIR=os.path.join(tmp, "state"),
                ISOLAB_TOOL_DIR=os.path.join(tmp, "nowhere"))

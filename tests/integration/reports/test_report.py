@@ -26,7 +26,13 @@ HIST_TOL = 0.005  # the histogram keeps values within 0.1 %; allow 0.5 %
 
 
 def run(*args):
-    return subprocess.run([ISOLAB, "report", *args], capture_output=True, text=True, timeout=60)
+    env = dict(os.environ, UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
+    p = subprocess.run([ISOLAB, "report", *args], capture_output=True, text=True, timeout=60,
+                       env=env)
+    for bad in ("runtime error", "AddressSanitizer", "LeakSanitizer"):
+        if bad in p.stderr:
+            raise AssertionError("%r: sanitizer report:\n%s" % (args, p.stderr))
+    return p
 
 
 class Rendered:
@@ -328,6 +334,21 @@ class BadInput(unittest.TestCase):
         self.assert_bad([d, "extra"], "unexpected argument")
         self.assert_bad([], "missing RUN_DIR")
         self.assert_bad([d, "--bogus"], "bad option")
+
+    def test_empty_manifest_renders_as_partial(self):
+        d = os.path.join(self.tmp, "empty")
+        os.mkdir(d)
+        with open(os.path.join(d, "manifest.json"), "w") as f:
+            f.write("{}")
+        p = run(d, "-q")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(d, "summary.json")) as f:
+            self.assertTrue(json.load(f)["partial"])
+
+    def test_unwritable_out_dir_fails_with_exit_1(self):
+        p = run(os.path.join(FIX, "partial"), "--out", "/proc/isolab-no-such-dir")
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1)
 
     def test_missing_probe_results_render_as_dnr_not_error(self):
         d = self.copy_fixture()

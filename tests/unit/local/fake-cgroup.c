@@ -27,7 +27,8 @@ static int put(const char *dir, const char *file, const char *content)
 	char p[1024];
 	FILE *f;
 
-	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	if (snprintf(p, sizeof(p), "%s/%s", dir, file) >= (int)sizeof(p))
+		return -ENAMETOOLONG;
 	f = fopen(p, "we");
 	if (!f)
 		return -errno;
@@ -245,7 +246,8 @@ char *fake_read(const char *root, const char *rel)
 	FILE *f;
 	size_t n;
 
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	if (snprintf(p, sizeof(p), "%s/%s", root, rel) >= (int)sizeof(p))
+		return NULL;
 	f = fopen(p, "re");
 	if (!f)
 		return NULL;

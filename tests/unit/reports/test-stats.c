@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hist.h"
 #include "model.h"
 #include "stats.h"
 
@@ -66,15 +65,21 @@ static struct model *build(const struct phase_spec *ps, size_t n_phases, unsigne
 			if (!ps[i].n)
 				continue;
 			p->present = true;
-			p->hist = hist_new();
-			assert_non_null(p->hist);
+			p->buckets = calloc(ps[i].n, sizeof(*p->buckets));
+			assert_non_null(p->buckets);
 			for (unsigned k = 0; k < ps[i].n; k++) {
 				double ms = ps[i].extra
 						    ? ps[i].extra[k]
 						    : ps[i].lo_ms + (ps[i].hi_ms - ps[i].lo_ms) *
 									    (k + 0.5) / ps[i].n;
+				uint64_t ns = (uint64_t)(ms * shift * 1e6);
 
-				hist_record(p->hist, (uint64_t)(ms * shift * 1e6));
+				/* ascending input: merge equal neighbours as the loader does */
+				if (p->n_buckets && p->buckets[p->n_buckets - 1].value_ns == ns)
+					p->buckets[p->n_buckets - 1].count++;
+				else
+					p->buckets[p->n_buckets++] = (struct model_bucket){ ns, 1 };
+				p->hist_count++;
 			}
 			p->requests = p->ok = ps[i].n;
 			p->success_pct = 100;

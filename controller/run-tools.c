@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Starting tools for a run: where a VM is and how to reach it, argv building,
+ * ${VM} substitution, and the victim service that lives for the whole run.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "exec.h"
+#include "fileio.h"
+#include "local.h"
+#include "log.h"
+#include "proc.h"
+#include "run-priv.h"
+#include "run.h"
+#include "scenario.h"
+
+#define VICTIM_READY_NS (120 * NSEC_PER_SEC)
+#define STOP_GRACE_NS	(5 * NSEC_PER_SEC)
+#define URLS_MAX	(8u << 20)
+
+const char *run_vm_ident(const struct run *R, const char *name)
+{
+	const struct scn_vm *vm = scenario_vm(R->s, name);
+
+	return vm ? vm->ident : name;
+}
+
+/* Where the VM's services are reached from the others. */
+const char *run_vm_addr(const struct run *R, const struct scn_vm *vm)
+{
+	static char host[256];
+	const char *at;
+
+	if (vm->addr)
+		return vm->addr;
+	if (vm->ssh) {
+		at = strchr(vm->ssh, '@');
+		snprintf(host, sizeof(host), "%s", at ? at + 1 : vm->ssh);
+		return host;
+	}
+	if (R->local) {
+		const char *a = backend_local_vm_addr(R->b, vm->ident);
+
+		if (a)
+			return a;
+	}
+	return "127.0.0.1";
+}
+
+const struct exec_ops *run_vm_exec(const struct scn_vm *vm)
+{
+	return vm->ssh ? &exec_ssh_ops : &exec_local_ops;
+}
+
+/* Replaces every ${vm} with that VM's address; caller frees. */
+char *run_subst(const struct run *R, const char *v)
+{
+	char out[1024];
+	size_t o = 0;
+
+	while (*v && o + 1 < sizeof(out)) {
+		const char *end;
+
+		if (v[0] == '$' && v[1] == '{' && (end = strchr(v, '}'))) {
+			char name[SCN_MAX_NAME];
+			const struct scn_vm *vm;
+
+			snprintf(name, sizeof(name), "%.*s", (int)(end - v - 2), v + 2);
+			vm = scenario_vm(R->s, name);
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "%s",
+					      vm ? run_vm_addr(R, vm) : name);
+			if (o >= sizeof(out))
+				o = sizeof(out) - 1;
+			v = end + 1;
+			continue;
+		}
+		out[o++] = *v++;
+	}
+	out[o] = '\0';
+	return strdup(out);
+}
+
+void run_arg(struct run_args *a, const char *s)
+{
+	if (a->n + 1 >= sizeof(a->v) / sizeof(a->v[0])) {
+		a->oom = true;
+		return;
+	}
+	a->v[a->n] = strdup(s);
+	if (!a->v[a->n])
+		a->oom = true;
+	else
+		a->n++;
+	a->v[a->n] = NULL;
+}
+
+void run_arg_own(struct run_args *a, char *s)
+{
+	if (!s || a->n + 1 >= sizeof(a->v) / sizeof(a->v[0])) {
+		free(s);
+		a->oom = true;
+		return;
+	}
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+void run_argf(struct run_args *a, const char *fmt, ...)
+{
+	char buf[PATH_MAX + 64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	run_arg(a, buf);
+}
+
+void run_args_free(struct run_args *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i]);
+	a->n = 0;
+}
+
+void run_tool_opts(const struct run *R, struct run_args *a, const struct scn_tool *t)
+{
+	for (size_t i = 0; i < t->n_opts; i++) {
+		run_argf(a, "--%s", t->opts[i].key);
+		run_arg_own(a, run_subst(R, t->opts[i].value));
+	}
+}
+
+bool run_has_opt(const struct scn_tool *t, const char *key)
+{
+	for (size_t i = 0; i < t->n_opts; i++)
+		if (strcmp(t->opts[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+int run_start_tool(struct run *R, const struct scn_vm *vm, struct run_args *a,
+		   const char *stderr_path, struct tool_proc *p)
+{
+	int r;
+
+	if (a->oom)
+		return -ENOMEM;
+	r = run_vm_exec(vm)->start(&R->x, vm->ident, vm->ssh, a->v, stderr_path, p);
+	if (r < 0)
+		log_error("%s: cannot start %s in vm %s: %s", p->label, a->v[0], vm->name,
+			  strerror(-r));
+	return r;
+}
+
+/* ---- the victim service ---- */
+
+/* In a child inside the probe VM: GET /urls from the victim into path. */
+static int fetch_urls_child(const char *addr, uint16_t port, const char *path)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct timeval tv = { .tv_sec = 20 };
+	char req[128], *buf = malloc(URLS_MAX), *body;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if (!buf || inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		return 1;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 1;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return 1;
+	n = snprintf(req, sizeof(req), "GET /urls HTTP/1.0\r\nHost: %s\r\n\r\n", addr);
+	if (write(fd, req, (size_t)n) != n)
+		return 1;
+	while (len + 1 < URLS_MAX && (n = read(fd, buf + len, URLS_MAX - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	if (strncmp(buf, "HTTP/1.", 7) != 0 || strncmp(buf + 8, " 200", 4) != 0)
+		return 1;
+	body = strstr(buf, "\r\n\r\n");
+	if (!body)
+		return 1;
+	body += 4;
+	return file_write_atomic(path, body, len - (size_t)(body - buf), 0644) < 0 ? 1 : 0;
+}
+
+/* Fetches /urls into path from this host, or from inside vm's network when vm is given. */
+static int fetch_here(struct run *R, const struct scn_vm *vm, const char *addr, const char *path)
+{
+	pid_t pid;
+	int st, r;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (vm && R->local && backend_local_enter(R->b, vm->ident) < 0)
+			_exit(1);
+		_exit(fetch_urls_child(addr, R->s->victim_port, path));
+	}
+	r = proc_wait_timeout(pid, 30 * NSEC_PER_SEC, &st);
+	if (r == -ETIMEDOUT) {
+		(void)kill(pid, SIGKILL);
+		(void)proc_wait_timeout(pid, NSEC_PER_SEC, &st);
+		return r;
+	}
+	if (r < 0)
+		return r;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+}
+
+static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *addr)
+{
+	char local[RUN_PATH_MAX + 32], cmd[RUN_PATH_MAX + 256], *text = NULL, *out = NULL;
+	const char *argv[] = { "ssh", "-o", "BatchMode=yes", "-T", "--", probe_vm->ssh, cmd, NULL };
+	size_t len;
+	int st, r;
+
+	snprintf(local, sizeof(local), "%s/urls.txt", R->state_sub);
+	if (!probe_vm->ssh) {
+		snprintf(R->urls_file, sizeof(R->urls_file), "%s", local);
+		return fetch_here(R, probe_vm, addr, local);
+	}
+	snprintf(R->urls_file, sizeof(R->urls_file), "/tmp/isolab-urls-%s.txt", R->run_id);
+	/* the controller fetches and uploads it, so guests need no HTTP client ... */
+	if (fetch_here(R, NULL, addr, local) == 0 &&
+	    file_read_all(local, URLS_MAX, &text, &len) == 0) {
+		snprintf(cmd, sizeof(cmd), "cat > %s", R->urls_file);
+		r = proc_run(argv, text, true, 30 * NSEC_PER_SEC, 65536, &out, &st);
+		free(text);
+		free(out);
+		if (r == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			return 0;
+		out = NULL;
+	}
+	/* ... unless this host cannot reach the victim: then the probe guest's curl */
+	snprintf(cmd, sizeof(cmd), "curl -fsS --noproxy '*' -o %s http://%s:%u/urls", R->urls_file,
+		 addr, R->s->victim_port);
+	r = proc_run(argv, NULL, true, 30 * NSEC_PER_SEC, 65536, &out, &st);
+	free(out);
+	return r < 0 ? r : (WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO);
+}
+
+/* A free TCP port on loopback (for a victim that shares the host's network namespace). */
+static uint16_t free_loopback_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	uint16_t port = 0;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return 0;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+/* Runs one short command on an ssh guest; 0 when it exited 0. */
+static int ssh_oneshot(const char *host, const char *cmd)
+{
+	const char *argv[] = { "ssh", "-o", "BatchMode=yes", "-T", "--", host, cmd, NULL };
+	char *out = NULL;
+	int st, r = proc_run(argv, NULL, true, 30 * NSEC_PER_SEC, 65536, &out, &st);
+
+	free(out);
+	if (r == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		r = -EIO;
+	return r;
+}
+
+int run_start_victim(struct run *R)
+{
+	const struct scn_vm *vm = scenario_victim(R->s);
+	const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
+	struct run_args a = { 0 };
+	char errp[RUN_PATH_MAX + 64];
+	int r;
+
+	tool_proc_init(&R->victim, "victim");
+	if (!R->local && !vm->ssh && !R->s->victim_port_set) {
+		/* on the host itself: two runs (or anything else) must not fight over 8080 */
+		uint16_t port = free_loopback_port();
+
+		if (port)
+			R->s->victim_port = port;
+	}
+	run_arg(&a, "isolab-victim");
+	run_arg(&a, "--listen");
+	/* inside its own VM: its address there; a guest over ssh: every interface */
+	run_argf(&a, "%s:%u", vm->ssh && !vm->addr ? "0.0.0.0" : run_vm_addr(R, vm),
+		 R->s->victim_port);
+	run_arg(&a, "--db");
+	if (vm->ssh)
+		run_argf(&a, "/tmp/isolab-victim-%s.db", R->run_id);
+	else
+		run_argf(&a, "%s/victim.db", R->state_sub);
+	run_arg(&a, "--pages");
+	run_argf(&a, "%u", R->s->victim_pages);
+	run_arg(&a, "--ready-fd");
+	run_arg(&a, "2");
+	run_arg(&a, "--quiet");
+	snprintf(errp, sizeof(errp), "%s/victim.stderr", R->dir);
+	r = run_start_tool(R, vm, &a, errp, &R->victim);
+	run_args_free(&a);
+	if (r < 0)
+		return r;
+	R->victim_started = true;
+	log_info("starting isolab-victim in vm %s (%u pages)", vm->name, R->s->victim_pages);
+	{
+		struct tool_proc *pp = &R->victim;
+
+		exec_wait_ready(&pp, 1, clock_now_ns() + VICTIM_READY_NS);
+	}
+	if (!R->victim.ready) {
+		log_error("isolab-victim in vm %s did not become ready (see %s)", vm->name, errp);
+		return -EIO;
+	}
+	snprintf(R->victim_url, sizeof(R->victim_url), "http://%s:%u", run_vm_addr(R, vm),
+		 R->s->victim_port);
+	r = fetch_urls(R, pvm, run_vm_addr(R, vm));
+	if (r < 0) {
+		log_error("cannot fetch %s/urls from vm %s: %s", R->victim_url, pvm->name,
+			  strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+void run_stop_victim(struct run *R)
+{
+	struct tool_proc *pp = &R->victim;
+	const struct scn_vm *vm = scenario_victim(R->s);
+	const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
+	char cmd[RUN_PATH_MAX + 128];
+
+	if (!R->victim_started)
+		return;
+	exec_stop_all(&R->x, &pp, 1, STOP_GRACE_NS);
+	tool_proc_done(&R->victim);
+	R->victim_started = false;
+	/* what the run put on ssh guests (local files go with the scratch dir) */
+	if (vm->ssh) {
+		snprintf(cmd, sizeof(cmd), "rm -f /tmp/isolab-victim-%s.db*", R->run_id);
+		if (ssh_oneshot(vm->ssh, cmd) < 0)
+			log_warn("could not remove the victim database on %s", vm->ssh);
+	}
+	if (pvm->ssh) {
+		snprintf(cmd, sizeof(cmd), "rm -f %s", R->urls_file);
+		(void)ssh_oneshot(pvm->ssh, cmd);
+	}
+}
