@@ -619,6 +619,51 @@ def test_xl_missing_binary_says_so():
         assert "not found" in out["error"], out
 
 
+XL_CHECK_SCENARIO = """[global]
+backend = xl
+duration = 1s
+rounds = 1
+[vm web]
+role = victim
+name = %s
+[vm noisy]
+role = neighbor
+name = d1
+[vm client]
+role = probe
+[probe]
+vm = client
+kind = http
+target = victim
+[bomb cpu]
+vm = noisy
+kind = cpu
+[phase baseline]
+bombs = none
+[phase cpu+prio]
+bombs = cpu
+weight.web = 1024
+"""
+
+
+def test_xl_check_accepts_a_tools_only_vm():
+    # the probe VM runs in dom0 (no domain of its own): `isolab check` must accept it, as
+    # `isolab run` does, but still refuse a prioritised VM that is not a domain
+    with tmpdir() as t:
+        e = dict(os.environ, ISOLAB_XL=FAKE_XL, ISOLAB_FAKE_XL_STATE=os.path.join(t, "xl.json"))
+        for ident, code in (("web", 0), ("nosuchdomain", 2)):
+            path = os.path.join(t, "s.ini")
+            with open(path, "w") as f:
+                f.write(XL_CHECK_SCENARIO % ident)
+            r = subprocess.run([ISOLAB, "check", path], capture_output=True, text=True,
+                               env=e, timeout=30)
+            assert r.returncode == code, (ident, r.returncode, r.stdout, r.stderr)
+            if code == 0:
+                assert "vm 'client'" in r.stdout and "OK" in r.stdout, r.stdout
+            else:
+                assert "vm 'web'" in r.stderr and "not found on xl" in r.stderr, r.stderr
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 2 or not DRIVER or (sys.argv[1].startswith("cli_") and not ISOLAB):
         sys.exit("usage: XENAPI_DRIVER=... xenapi_tests.py TEST")
