@@ -21,7 +21,7 @@
 #define CG_DEFAULT_ROOT "/sys/fs/cgroup"
 #define CG_PROCS_MAX	(1u << 20) /* cgroup.procs of one VM: far more than we allow */
 #define CG_SCAN_DEPTH	6
-#define CG_KILL_TRIES	300 /* x 10 ms */
+#define CG_KILL_TRIES	300  /* x 10 ms */
 #define CG_RMDIR_TRIES	1000 /* x 10 ms: orphans killed after a crash wait for init to reap them */
 #define CG_TREE_DEPTH	8
 

@@ -143,8 +143,8 @@ static int set_nonblock(int fd)
 	return 0;
 }
 
-int proc_run(const char *const argv[], const char *stdin_data, bool merge_stderr, uint64_t timeout_ns,
-	     size_t max_out, char **out, int *status)
+int proc_run(const char *const argv[], const char *stdin_data, bool merge_stderr,
+	     uint64_t timeout_ns, size_t max_out, char **out, int *status)
 {
 	int outp[2] = { -1, -1 }, inp[2] = { -1, -1 };
 	size_t in_len = stdin_data ? strlen(stdin_data) : 0, in_off = 0;

@@ -37,5 +37,5 @@ uint64_t proc_start_time(pid_t pid);
  * and the wait status in *status once the child exited, or -errno.
  * *out is written whenever the child ran, also on error, and may be NULL.
  */
-int proc_run(const char *const argv[], const char *stdin_data, bool merge_stderr, uint64_t timeout_ns,
-	     size_t max_out, char **out, int *status);
+int proc_run(const char *const argv[], const char *stdin_data, bool merge_stderr,
+	     uint64_t timeout_ns, size_t max_out, char **out, int *status);

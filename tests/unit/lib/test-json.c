@@ -53,7 +53,7 @@ static void json_escapes_controls_quotes_and_bad_utf8(void **state)
 
 	json_arr_begin(w);
 	json_str(w, "a\"b\\c\n\t\x01");
-	json_str(w, "caf\xc3\xa9 \xe2\x82\xac");	 /* valid: café € */
+	json_str(w, "caf\xc3\xa9 \xe2\x82\xac");  /* valid: café € */
 	json_str(w, "bad\xff\xc3(x\xed\xa0\x80"); /* invalid byte, truncated seq, surrogate */
 	json_str(w, NULL);
 	json_strn(w, "nul\0in", 6);

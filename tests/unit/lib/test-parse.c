@@ -175,8 +175,7 @@ static void parse_hostport_forms(void **state)
 			 -ERANGE);
 	assert_int_equal(parse_hostport("h:", true, false, host, sizeof(host), &port), -EINVAL);
 	assert_int_equal(parse_hostport("[]:80", true, false, host, sizeof(host), &port), -EINVAL);
-	assert_int_equal(parse_hostport("a b:80", true, false, host, sizeof(host), &port),
-			 -EINVAL);
+	assert_int_equal(parse_hostport("a b:80", true, false, host, sizeof(host), &port), -EINVAL);
 	assert_int_equal(parse_hostport("verylonghostname:80", true, false, host, 8, &port),
 			 -EINVAL);
 }
