@@ -28,7 +28,6 @@
 #include "scenario.h"
 
 #define VICTIM_READY_NS (120 * NSEC_PER_SEC)
-#define STOP_GRACE_NS	(5 * NSEC_PER_SEC)
 #define URLS_MAX	(8u << 20)
 
 const char *run_vm_ident(const struct run *R, const char *name)
@@ -58,6 +57,14 @@ const char *run_vm_addr(const struct run *R, const struct scn_vm *vm)
 			return a;
 	}
 	return "127.0.0.1";
+}
+
+uint64_t run_stop_grace_ns(const struct run *R)
+{
+	for (size_t i = 0; i < R->s->n_vms; i++)
+		if (R->s->vms[i].ssh)
+			return 30 * NSEC_PER_SEC;
+	return 5 * NSEC_PER_SEC;
 }
 
 const struct exec_ops *run_vm_exec(const struct scn_vm *vm)
@@ -357,7 +364,7 @@ void run_stop_victim(struct run *R)
 
 	if (!R->victim_started)
 		return;
-	exec_stop_all(&R->x, &pp, 1, STOP_GRACE_NS);
+	exec_stop_all(&R->x, &pp, 1, run_stop_grace_ns(R));
 	tool_proc_done(&R->victim);
 	R->victim_started = false;
 	/* what the run put on ssh guests (local files go with the scratch dir) */

@@ -38,7 +38,6 @@
 #include "sig.h"
 
 #define BOMB_READY_NS (15 * NSEC_PER_SEC)
-#define STOP_GRACE_NS (5 * NSEC_PER_SEC)
 
 static int make_run_id(char *buf, size_t len)
 {
@@ -150,7 +149,7 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 
 			(void)run_vm_exec(pvm)->signal(&R->x, probe, SIGTERM);
 			termed = true;
-			deadline = now + STOP_GRACE_NS;
+			deadline = now + run_stop_grace_ns(R);
 		}
 		if (now >= deadline) {
 			const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
@@ -350,7 +349,7 @@ static int run_one(struct run *R, size_t idx)
 		/* 4. stop the bombs; "interrupted" with metrics is their normal result */
 		show_progress(R, idx, "stopping");
 		if (k > 1)
-			exec_stop_all(&R->x, all, k - 1, STOP_GRACE_NS);
+			exec_stop_all(&R->x, all, k - 1, run_stop_grace_ns(R));
 	}
 
 	/* 5. collect */
