@@ -65,3 +65,8 @@ int scn_do_phase(struct pctx *c, const struct section *sec, struct raw_phase *rp
 /* Resolves twins, then expands sweeps into the scenario's phase list. */
 int scn_expand_phases(struct pctx *c, struct raw_phase *rps, size_t n);
 void scn_phase_done(struct scn_phase *ph);
+
+/* scenario-design.c: 1 when the key is a design key (handled), 0 when not, -EINVAL. */
+int scn_design_key(struct pctx *c, enum sect_type t, const struct entry *e);
+/* Checks the design keys against each other and the probe's options; 0 or -EINVAL. */
+int scn_design_check(struct pctx *c);

@@ -268,11 +268,10 @@ static int do_global(struct pctx *c, const struct section *sec)
 			r = get_duration(c, e, 0, &s->warmup_ns);
 		} else if (strcmp(k, "cooldown") == 0) {
 			r = get_duration(c, e, 0, &s->cooldown_ns);
-		} else if (strcmp(k, "rounds") == 0) {
-			if (parse_u64(e->value, 1, SCN_MAX_ROUNDS, &v) < 0)
-				return scn_fail(c, e->line, "rounds: '%s' (expected 1-%d)",
-						e->value, SCN_MAX_ROUNDS);
-			s->rounds = (unsigned)v;
+		} else if ((r = scn_design_key(c, SECT_GLOBAL, e)) != 0) {
+			if (r < 0)
+				return r;
+			r = 0;
 		} else if (strcmp(k, "victim_port") == 0) {
 			if (parse_u64(e->value, 1, 65535, &v) < 0)
 				return scn_fail(c, e->line, "victim_port: '%s' (expected 1-65535)",
@@ -313,9 +312,10 @@ static int do_global(struct pctx *c, const struct section *sec)
 			return scn_fail(
 				c, e->line,
 				"unknown key '%s' in [global] (expected backend, duration, "
-				"rounds, warmup, cooldown, name, results, victim_port, "
-				"victim_pages, xenapi_url, xenapi_user, xenapi_password_file, "
-				"ca_file, insecure, dom0)",
+				"rounds, max_rounds, max_time, min_effect, min_bomb_share, aa, "
+				"warmup, cooldown, name, results, victim_port, victim_pages, "
+				"xenapi_url, xenapi_user, xenapi_password_file, ca_file, "
+				"insecure, dom0)",
 				k);
 		}
 	}
@@ -451,6 +451,12 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 		}
 		if (probe && strcmp(e->key, "target") == 0) {
 			r = scn_dup_into(&c->s->probe_target, e->value);
+			continue;
+		}
+		if (probe && (r = scn_design_key(c, SECT_PROBE, e)) != 0) {
+			if (r < 0)
+				return r;
+			r = 0;
 			continue;
 		}
 		if (!valid_name(e->key, false) || e->key[0] == '-' || e->key[0] == '.')
@@ -599,6 +605,7 @@ int scenario_parse(const char *file, const char *text, size_t len, struct scenar
 	if (!s)
 		return -ENOMEM;
 	c.s = s;
+	scn_design_defaults(&s->design);
 	s->duration_ns = 30 * NSEC_PER_SEC;
 	s->warmup_ns = 5 * NSEC_PER_SEC;
 	s->cooldown_ns = 2 * NSEC_PER_SEC;
@@ -609,6 +616,8 @@ int scenario_parse(const char *file, const char *text, size_t len, struct scenar
 	r = s->file ? tokenise(&c, text, len) : -ENOMEM;
 	if (r == 0)
 		r = resolve(&c);
+	if (r == 0)
+		r = scn_design_check(&c);
 	if (r == 0 && !s->backend)
 		r = scn_dup_into(&s->backend, "local");
 	if (r == 0 && !s->name) {
@@ -778,6 +787,10 @@ int scenario_select_phases(struct scenario *s, const char *list, char *errbuf, s
 			goto out;
 		}
 	}
+	/* the A/A twin goes with its baseline */
+	for (size_t i = 0; i < s->n_phases; i++)
+		for (size_t k = 0; s->phases[i].aa_of && k < s->n_phases; k++)
+			want[i] |= want[k] && strcmp(s->phases[k].name, s->phases[i].aa_of) == 0;
 	for (size_t i = 0; i < s->n_phases; i++) {
 		if (want[i])
 			s->phases[keep++] = s->phases[i];

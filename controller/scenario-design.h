@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The experiment design a scenario asks for (docs/controller.md "Load, SLO
+ * and rounds"): how the probe loads the victim ([probe] load, rate, mode,
+ * slo), how many rounds ([global] rounds = auto, max_rounds, max_time),
+ * what counts as an effect (min_effect), the built-in A/A baseline (aa) and
+ * when a bomb fell short (min_bomb_share). The parser hands these keys to
+ * scn_design_key(); everything else about a scenario stays in scenario.c.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum scn_load_mode {
+	SCN_LOAD_SHARE,	 /* open loop at load_pct of the calibrated capacity (default) */
+	SCN_LOAD_RATE,	 /* open loop at rate_rps */
+	SCN_LOAD_CLOSED, /* closed loop, as before calibration existed; judged on throughput */
+};
+
+#define SCN_DEFAULT_LOAD_PCT	   50.0
+#define SCN_DEFAULT_MAX_ROUNDS	   8
+#define SCN_DEFAULT_MAX_TIME_NS	   (540ULL * 1000000000ULL) /* 9 min: the full default <= 10 */
+#define SCN_DEFAULT_MIN_EFFECT_PCT 10.0
+#define SCN_DEFAULT_MIN_BOMB_SHARE 10.0
+#define SCN_MIN_VALID_ROUNDS	   3 /* no verdict from fewer */
+#define SCN_PROBE_DEFAULT_TIMEOUT  (25ULL * 1000000000ULL)
+
+struct scn_design {
+	enum scn_load_mode load_mode;
+	double load_pct; /* SCN_LOAD_SHARE */
+	double rate_rps; /* SCN_LOAD_RATE */
+	uint64_t slo_ns; /* 0: derived from the calibration */
+	bool rounds_auto;
+	unsigned max_rounds;   /* rounds = auto: at most this many */
+	uint64_t max_time_ns;  /* rounds = auto: no round starts that would end after this */
+	double min_effect_pct; /* smaller differences count as "no effect" */
+	bool aa;	       /* measure the baseline twice per round */
+	double min_bomb_share; /* % of its requested load a bomb must achieve */
+	uint64_t seed;	       /* isolab run --seed: the phase orders to replay */
+	bool seed_set;
+	int line_load, line_rate, line_mode, line_slo, line_max_rounds, line_max_time;
+};
+
+void scn_design_defaults(struct scn_design *d);
+
+/* "open" or "closed". */
+const char *scn_load_mode_name(enum scn_load_mode m);
