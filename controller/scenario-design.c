@@ -3,6 +3,7 @@
 #include "scenario-design.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,49 @@ void scn_design_defaults(struct scn_design *d)
 	d->min_effect_pct = SCN_DEFAULT_MIN_EFFECT_PCT;
 	d->aa = true;
 	d->min_bomb_share = SCN_DEFAULT_MIN_BOMB_SHARE;
+}
+
+int scn_design_resolve(const struct scn_design *d, double capacity_rps, struct scn_load *out,
+		       char *err, size_t errlen)
+{
+	struct scn_load l = { .open = d->load_mode != SCN_LOAD_CLOSED };
+	bool have_capacity = !isnan(capacity_rps) && capacity_rps > 0;
+
+	if (d->load_mode == SCN_LOAD_SHARE) {
+		if (!have_capacity) {
+			snprintf(err, errlen,
+				 "the calibration measured no capacity, so load = %g%% has no "
+				 "rate (give rate = N requests/s in [probe])",
+				 d->load_pct);
+			return -EINVAL;
+		}
+		l.rate_rps = capacity_rps * d->load_pct / 100.0;
+	} else if (d->load_mode == SCN_LOAD_RATE) {
+		l.rate_rps = d->rate_rps;
+	}
+	if (d->slo_ns) {
+		l.slo_ns = d->slo_ns;
+		snprintf(l.slo_source, sizeof(l.slo_source), "scenario");
+	} else if (have_capacity) {
+		double queue_ns = SCN_SLO_QUEUE * 1e9 / capacity_rps;
+
+		l.slo_ns = queue_ns > (double)SCN_SLO_FLOOR_NS ? (uint64_t)llround(queue_ns)
+							       : SCN_SLO_FLOOR_NS;
+		/* whole microseconds: the probe's --slo and the manifest show the same value */
+		l.slo_ns = (l.slo_ns + 999) / 1000 * 1000;
+		snprintf(l.slo_source, sizeof(l.slo_source),
+			 "derived: the time to serve %d requests at the calibrated capacity "
+			 "(%d / %.0f req/s), at least %llu ms",
+			 SCN_SLO_QUEUE, SCN_SLO_QUEUE, capacity_rps,
+			 (unsigned long long)(SCN_SLO_FLOOR_NS / 1000000));
+	} else {
+		snprintf(err, errlen,
+			 "the calibration measured no capacity, so no SLO can be derived (give "
+			 "slo = DURATION in [probe])");
+		return -EINVAL;
+	}
+	*out = l;
+	return 0;
 }
 
 const char *scn_load_mode_name(enum scn_load_mode m)

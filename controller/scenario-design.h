@@ -10,6 +10,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum scn_load_mode {
@@ -43,6 +44,27 @@ struct scn_design {
 };
 
 void scn_design_defaults(struct scn_design *d);
+
+/* The derived SLO (no slo key): the time the victim needs for this many requests at its
+ * calibrated capacity, and never less than the floor (host timer and scheduler noise). */
+#define SCN_SLO_QUEUE	 25
+#define SCN_SLO_FLOOR_NS (10ULL * 1000000ULL)
+
+/* What every phase's probe is asked to do, once the calibration is known. */
+struct scn_load {
+	bool open;	      /* open loop at rate_rps; else closed loop */
+	double rate_rps;      /* open loop */
+	uint64_t slo_ns;      /* --slo */
+	char slo_source[160]; /* "scenario" or "derived: <rule in words>" */
+};
+
+/*
+ * Resolves the design against the calibrated capacity (NAN: the calibration
+ * failed). 0, or -EINVAL with a one-line reason in err when the design needs
+ * a capacity it does not have (load = P% or a derived SLO).
+ */
+int scn_design_resolve(const struct scn_design *d, double capacity_rps, struct scn_load *out,
+		       char *err, size_t errlen);
 
 /* "open" or "closed". */
 const char *scn_load_mode_name(enum scn_load_mode m);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Scenario parsing: every error path names FILE:LINE, sweeps expand, the default parses. */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -280,6 +281,52 @@ static void design_keys_are_read(void **state)
 	scenario_free(s);
 }
 
+static void design_resolves_rate_and_slo_from_the_capacity(void **state)
+{
+	struct scn_design d;
+	struct scn_load l;
+	char err[256] = "";
+
+	(void)state;
+	scn_design_defaults(&d);
+	/* 50 % of 8000 req/s; 25 requests take 3.1 ms there: the 10 ms floor */
+	assert_int_equal(scn_design_resolve(&d, 8000, &l, err, sizeof(err)), 0);
+	assert_true(l.open);
+	assert_true(l.rate_rps == 4000);
+	assert_int_equal(l.slo_ns, 10 * NSEC_PER_MSEC);
+	assert_non_null(strstr(l.slo_source, "derived: the time to serve 25 requests"));
+	/* a slow victim: 25 / 200 req/s = 125 ms */
+	d.load_pct = 25;
+	assert_int_equal(scn_design_resolve(&d, 200, &l, err, sizeof(err)), 0);
+	assert_true(l.rate_rps == 50);
+	assert_int_equal(l.slo_ns, 125 * NSEC_PER_MSEC);
+	/* rounded up to whole microseconds */
+	assert_int_equal(scn_design_resolve(&d, 3, &l, err, sizeof(err)), 0);
+	assert_int_equal(l.slo_ns, 8333334000ULL);
+	/* the scenario's SLO wins */
+	d.slo_ns = 20 * NSEC_PER_MSEC;
+	assert_int_equal(scn_design_resolve(&d, 200, &l, err, sizeof(err)), 0);
+	assert_int_equal(l.slo_ns, 20 * NSEC_PER_MSEC);
+	assert_string_equal(l.slo_source, "scenario");
+	/* no capacity: a share has no rate */
+	assert_int_equal(scn_design_resolve(&d, NAN, &l, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "give rate = N"));
+	/* a rate with a given SLO needs no calibration */
+	d.load_mode = SCN_LOAD_RATE;
+	d.rate_rps = 123;
+	assert_int_equal(scn_design_resolve(&d, NAN, &l, err, sizeof(err)), 0);
+	assert_true(l.rate_rps == 123);
+	/* ... but a derived SLO does */
+	d.slo_ns = 0;
+	assert_int_equal(scn_design_resolve(&d, 0, &l, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "give slo = DURATION"));
+	/* closed loop: no rate */
+	d.load_mode = SCN_LOAD_CLOSED;
+	assert_int_equal(scn_design_resolve(&d, 1000, &l, err, sizeof(err)), 0);
+	assert_false(l.open);
+	assert_true(l.rate_rps == 0);
+}
+
 static void aa_twins_the_first_phase_without_bomb_or_priority(void **state)
 {
 	struct scenario *s = NULL;
@@ -460,6 +507,7 @@ int main(void)
 		cmocka_unit_test(parse_rejects_each_error_with_file_line),
 		cmocka_unit_test(parse_accepts_minimal_with_defaults),
 		cmocka_unit_test(design_keys_are_read),
+		cmocka_unit_test(design_resolves_rate_and_slo_from_the_capacity),
 		cmocka_unit_test(aa_twins_the_first_phase_without_bomb_or_priority),
 		cmocka_unit_test(parse_reads_keys_comments_and_options),
 		cmocka_unit_test(sweep_expands_one_phase_per_value),
