@@ -366,6 +366,11 @@ struct parse {
 	bool help, list_kinds, list_options;
 };
 
+static bool takes_value(const struct bomb_option *o)
+{
+	return o->type != BOMB_OPT_FLAG && o->type != BOMB_OPT_ACTION;
+}
+
 static bool known_has(const struct parse *p, const char *name)
 {
 	for (size_t i = 0; i < p->nknown; i++)
@@ -406,10 +411,7 @@ static int parse_init(struct parse *p, const struct bomb_ops *const *kinds, int 
 	for (size_t i = 0; i < p->nknown; i++)
 		p->longopts[i] =
 			(struct option){ p->known[i]->name,
-					 p->known[i]->type == BOMB_OPT_FLAG ||
-							 p->known[i]->type == BOMB_OPT_ACTION
-						 ? no_argument
-						 : required_argument,
+					 takes_value(p->known[i]) ? required_argument : no_argument,
 					 NULL, 256 + (int)i };
 	return 0;
 }
@@ -451,9 +453,8 @@ static int parse_scan(struct parse *p, int argc, char **argv)
 			continue;
 		}
 		o = known_of(p, c == '?' || c == ':' ? optopt : c);
-		if (c == '?' || c == ':') {
-			if (c == ':' ||
-			    (o && o->type != BOMB_OPT_FLAG && o->type != BOMB_OPT_ACTION))
+		if (c == '?' || c == ':' || !o) {
+			if (c == ':' || (o && takes_value(o)))
 				log_error("option '%s' needs a value", argv[optind - 1]);
 			else
 				log_error("unknown option '%s'", argv[optind - 1]);
