@@ -87,9 +87,9 @@ struct bomb_option {
 	const char *name; /* long option, without "--" */
 	char short_name;  /* 0: none */
 	enum bomb_opt_type type;
-	const char *metavar; /* "N", "SIZE"; NULL for flags (CHOICE: "a|b|c") */
+	const char *metavar; /* "N", "SIZE"; NULL for flags and choices ("a|b" in --help) */
 	const char *help;    /* what it does, for --help */
-	const char *unit;    /* of numbers, for --help: "threads", "bytes"... */
+	const char *unit;    /* of counts, after the range in --help: "threads", "%" */
 	uint64_t min, max;   /* numbers: the accepted range */
 	const char *zero;    /* non-NULL: 0 is accepted besides [min, max] and means this */
 	/*
