@@ -36,7 +36,7 @@ uint64_t plan_random_seed(void)
 
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
 		seed = clock_now_ns() ^ ((uint64_t)getpid() << 32);
-	return seed;
+	return seed & PLAN_SEED_MAX;
 }
 
 /* splitmix64: a full-period generator whose every state is a good seed. */

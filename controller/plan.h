@@ -38,7 +38,10 @@ int plan_build(const struct scenario *s, struct plan *out);
 int plan_add_round(struct plan *p, const struct scenario *s);
 void plan_done(struct plan *p);
 
-/* A seed from the kernel's random source (the clock if that fails). */
+/* Seeds stay below 2^53 so that every JSON reader reads them back exactly. */
+#define PLAN_SEED_MAX ((1ULL << 53) - 1)
+
+/* A seed from the kernel's random source (the clock if that fails), <= PLAN_SEED_MAX. */
 uint64_t plan_random_seed(void);
 
 /* The phase name with every character outside [A-Za-z0-9._+-] replaced by '_'. */
