@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "backend-table.h"
+#include "bomb-kinds.h"
 #include "clock.h"
 #include "exec-table.h"
 #include "exec.h"
@@ -18,10 +19,6 @@
 
 #include "scenario-lex.h"
 #include "scenario-phase.h"
-
-static const char *const bomb_kinds[] = {
-	"cpu", "mem", "fork", "disk", "net-send", "net-recv", NULL
-};
 
 /* Options the controller sets itself; a scenario may not pass them through. */
 static const char *const reserved_opts[] = { "json",	 "quiet", "ready-fd", "duration",
@@ -299,6 +296,7 @@ static int check_refs(struct pctx *c, const struct entry *e)
 static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t, bool probe)
 {
 	const char *what = probe ? "[probe]" : "[bomb]";
+	char kinds[128];
 	int r = 0;
 
 	t->line = sec->line;
@@ -353,23 +351,12 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 	if (!t->kind)
 		return scn_fail(c, sec->line, "%s%s%s has no kind (expected kind = %s)",
 				probe ? "[probe" : "[bomb ", probe ? "" : sec->name, "]",
-				probe ? "http or sql"
-				      : "cpu, mem, fork, disk, net-send or net-recv");
+				probe ? "http or sql" : bomb_kind_names(kinds, sizeof(kinds)));
 	if (probe && strcmp(t->kind, "http") != 0 && strcmp(t->kind, "sql") != 0)
 		return scn_fail(c, sec->line, "[probe] kind '%s' (expected http or sql)", t->kind);
-	if (!probe) {
-		size_t k;
-
-		for (k = 0; bomb_kinds[k]; k++)
-			if (strcmp(bomb_kinds[k], t->kind) == 0)
-				break;
-		if (!bomb_kinds[k])
-			return scn_fail(
-				c, sec->line,
-				"[bomb %s] kind '%s' (expected cpu, mem, fork, disk, net-send or "
-				"net-recv)",
-				sec->name, t->kind);
-	}
+	if (!probe && !bomb_kind_known(t->kind))
+		return scn_fail(c, sec->line, "[bomb %s] kind '%s' (expected %s)", sec->name,
+				t->kind, bomb_kind_names(kinds, sizeof(kinds)));
 	if (!t->vm) {
 		const struct scn_vm *pv = NULL;
 
