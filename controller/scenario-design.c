@@ -10,7 +10,8 @@
 
 #include "clock.h"
 #include "parse.h"
-#include "scenario-priv.h"
+#include "scenario-lex.h"
+#include "scenario-phase.h"
 
 #define SLO_MIN_NS	(100 * NSEC_PER_USEC)
 #define SLO_MAX_NS	(600 * NSEC_PER_SEC)
@@ -196,13 +197,9 @@ static int global_key(struct pctx *c, const struct entry *e)
 	return 0;
 }
 
-int scn_design_key(struct pctx *c, enum sect_type t, const struct entry *e)
+int scn_design_key(struct pctx *c, bool probe_section, const struct entry *e)
 {
-	if (t == SECT_PROBE)
-		return probe_key(c, e);
-	if (t == SECT_GLOBAL)
-		return global_key(c, e);
-	return 0;
+	return probe_section ? probe_key(c, e) : global_key(c, e);
 }
 
 /* The probe's --timeout as the scenario passes it through, else the probe's default. */

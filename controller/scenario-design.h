@@ -68,3 +68,11 @@ int scn_design_resolve(const struct scn_design *d, double capacity_rps, struct s
 
 /* "open" or "closed". */
 const char *scn_load_mode_name(enum scn_load_mode m);
+
+/* For the parser (scenario.c): */
+struct pctx;
+struct entry;
+/* A design key of [probe] or [global]: 1 when handled, 0 when not one, -EINVAL (reported). */
+int scn_design_key(struct pctx *c, bool probe_section, const struct entry *e);
+/* Checks the design keys against each other and adds the A/A twin; 0 or -EINVAL. */
+int scn_design_check(struct pctx *c);
