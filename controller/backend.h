@@ -155,6 +155,14 @@ struct backend_ops {
 			 struct backend_err *err);
 	/* Extra facts for the manifest (pool, host, scheduler), inside an open object. */
 	void (*describe)(struct backend *b, struct json_writer *w);
+	/*
+	 * Optional: the VM's CPU time so far in ns (all its vCPUs/threads), for
+	 * its share of a measurement; *source (static) names the counter
+	 * ("cgroup cpuacct.usage", "xl list"). -ENOTSUP with err saying why
+	 * when this backend cannot tell here.
+	 */
+	int (*vm_cpu_time)(struct backend *b, const char *vm, uint64_t *ns, const char **source,
+			   struct backend_err *err);
 
 	/*
 	 * The lifecycle of a run, every member optional (NULL: nothing to do).

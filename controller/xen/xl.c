@@ -234,6 +234,8 @@ static int parse_dom_line(char *line, bool with_sched, struct xl_dom *d)
 		num = tok[k + 1];
 		if (!*num)
 			return -EINVAL;
+		if (parse_double(tok[k + 4], 0, 1e12, &d->cpu_s) < 0)
+			d->cpu_s = -1;
 		d->weight = d->cap = -1;
 	}
 	/* the name may contain blanks: rejoin the leading tokens */
@@ -285,6 +287,33 @@ int xl_parse_domains(const char *text, bool with_sched, struct xl_dom **out, siz
 	}
 	*out = doms;
 	*n = cnt;
+	return 0;
+}
+
+int xl_cpu_time(const struct xl_target *t, const char *dom, uint64_t *ns, struct backend_err *err)
+{
+	const char *args[] = { "list", dom, NULL };
+	struct xl_dom *doms = NULL;
+	char *text = NULL;
+	size_t nd = 0;
+	int rc = xl_exec(t, args, &text, err);
+
+	if (rc)
+		return rc;
+	rc = xl_parse_domains(text, false, &doms, &nd);
+	free(text);
+	if (rc == -ENOMEM) {
+		backend_errf(err, "ENOMEM", "out of memory");
+		return rc;
+	}
+	if (rc || nd != 1 || doms[0].cpu_s < 0) {
+		free(doms);
+		backend_errf(err, "XL_OUTPUT",
+			     "xl list %s: no Time(s) for the domain in its output", dom);
+		return -EBADMSG;
+	}
+	*ns = (uint64_t)(doms[0].cpu_s * 1e9 + 0.5);
+	free(doms);
 	return 0;
 }
 
