@@ -202,8 +202,7 @@ int scn_design_key(struct pctx *c, bool probe_section, const struct entry *e)
 	return probe_section ? probe_key(c, e) : global_key(c, e);
 }
 
-/* The probe's --timeout as the scenario passes it through, else the probe's default. */
-static uint64_t probe_timeout(const struct scenario *s)
+uint64_t scn_probe_timeout_ns(const struct scenario *s)
 {
 	uint64_t t;
 
@@ -280,7 +279,7 @@ int scn_design_check(struct pctx *c)
 				d->line_load ? "load" : "rate", d->line_mode);
 	if (d->line_rate)
 		d->load_mode = SCN_LOAD_RATE;
-	if (d->slo_ns && d->slo_ns > probe_timeout(c->s))
+	if (d->slo_ns && d->slo_ns > scn_probe_timeout_ns(c->s))
 		return scn_fail(c, d->line_slo,
 				"slo: longer than the probe's timeout: no response could be good "
 				"past its timeout (raise timeout or lower slo)");

@@ -69,6 +69,10 @@ int scn_design_resolve(const struct scn_design *d, double capacity_rps, struct s
 /* "open" or "closed". */
 const char *scn_load_mode_name(enum scn_load_mode m);
 
+struct scenario;
+/* The probe's --timeout as the scenario passes it through, else the probe's default. */
+uint64_t scn_probe_timeout_ns(const struct scenario *s);
+
 /* For the parser (scenario.c): */
 struct pctx;
 struct entry;
