@@ -16,6 +16,13 @@ int render_csv(const struct model *m, const struct stats *s, struct sbuf *out);
 int render_json(const struct model *m, const struct stats *s, struct sbuf *out);
 int render_md(const struct model *m, const struct stats *s, struct sbuf *out);
 int render_html(const struct model *m, const struct stats *s, struct sbuf *out);
+/* report.html's verdict section and its Method (render-verdicts.c). */
+void render_html_verdicts(struct sbuf *o, const struct model *m, const struct stats *s);
+void render_html_method(struct sbuf *o, const struct stats *s);
+/* A verdict badge: symbol and word, "(indicative)" when the run is. */
+void render_badge(struct sbuf *o, const struct stats *s, enum stats_verdict v);
+/* The verdict table for the terminal (render-term.c). */
+int render_term(const struct model *m, const struct stats *s, struct sbuf *out);
 
 /* Shared helpers (render-common.c). */
 
@@ -29,6 +36,15 @@ size_t render_bomb_names(const struct model *m, const char **names, size_t max);
 void render_phase_bombs(const struct model_phase *ph, char *buf, size_t len);
 /* "12.3" with sensible precision, or dash (when NaN). */
 const char *render_num(double v, char *buf, size_t len, const char *dash);
+/*
+ * How the victim was prioritised in phase: its weight (and cap) read back
+ * from the scheduler when the results have it ("weight 2048 read back"),
+ * else the phase's priority text.
+ */
+void render_victim_weight(const struct model *m, const struct stats *s, size_t phase, char *buf,
+			  size_t len);
+/* "round 3 cpu: reason; reason" for the n-th invalid run (0-based); false when none. */
+bool render_invalid_run(const struct model *m, size_t n, char *buf, size_t len);
 /* True when a run's probe reported figures. */
 bool render_run_reported(const struct model_run *r);
 
