@@ -17,7 +17,7 @@ static size_t groups(const struct model *m, size_t *g, size_t max)
 	size_t n = 0;
 
 	for (size_t i = 0; i < m->n_phases && n < max; i++)
-		if (render_is_group(m, i))
+		if (stats_is_group(m, i))
 			g[n++] = i;
 	return n;
 }
@@ -44,7 +44,7 @@ void render_chart_degradation(struct sbuf *o, const struct model *m, const struc
 	if (!n || m->baseline == SIZE_MAX)
 		return;
 	for (size_t k = 0; k < n; k++) {
-		size_t pr = render_prio_of(m, g[k]);
+		size_t pr = stats_prio_of(m, g[k]);
 		size_t ph[2] = { g[k], pr };
 
 		labels[k] = m->phases[g[k]].name;
@@ -73,7 +73,7 @@ void render_chart_degradation(struct sbuf *o, const struct model *m, const struc
 	slot = (c.r - c.l) / (double)n;
 	bw = fmin(60, slot * 0.32);
 	for (size_t k = 0; k < n; k++) {
-		size_t ph[2] = { g[k], render_prio_of(m, g[k]) };
+		size_t ph[2] = { g[k], stats_prio_of(m, g[k]) };
 
 		for (int j = 0; j < 2; j++) {
 			double v, x = c.l + slot * (k + 0.5) + (j ? 2 : -bw - 2);
@@ -156,7 +156,7 @@ static int cdf_point(uint64_t value, uint64_t count, void *arg)
 void render_chart_cdf(struct sbuf *o, const struct model *m, const struct stats *s, unsigned *id,
 		      size_t phase)
 {
-	size_t ph[3] = { m->baseline, phase, render_prio_of(m, phase) };
+	size_t ph[3] = { m->baseline, phase, stats_prio_of(m, phase) };
 	const char *labels[3];
 	int st[3];
 	enum svg_key keys[3];

@@ -84,16 +84,6 @@ bool render_run_reported(const struct model_run *r)
 	return r->probe.present;
 }
 
-size_t render_prio_of(const struct model *m, size_t i)
-{
-	return stats_prio_of(m, i);
-}
-
-bool render_is_group(const struct model *m, size_t i)
-{
-	return stats_is_group(m, i);
-}
-
 void render_victim_weight(const struct model *m, const struct stats *s, size_t phase, char *buf,
 			  size_t len)
 {
@@ -113,6 +103,37 @@ void render_victim_weight(const struct model *m, const struct stats *s, size_t p
 			snprintf(buf, len, "weight %g%s", v->weight,
 				 v->live == 0 ? " (stored, not live)" : "");
 	}
+}
+
+void render_sched_text(const struct model *m, const struct stats *s, size_t phase, char *buf,
+		       size_t len)
+{
+	const struct model_sched *sc = s->phases[phase].sched;
+	size_t used;
+
+	buf[0] = '\0';
+	if (!sc)
+		return;
+	used = (size_t)snprintf(buf, len, "%s", sc->scheduler ? sc->scheduler : "scheduler");
+	if (sc->details && used < len)
+		used += (size_t)snprintf(buf + used, len - used, " (%s)", sc->details);
+	for (size_t k = 0; k < sc->n_start && used < len; k++) {
+		const struct model_sched_vm *a = &sc->start[k], *b = NULL;
+
+		for (size_t j = 0; j < sc->n_end; j++)
+			if (!strcmp(sc->end[j].vm, a->vm))
+				b = &sc->end[j];
+		used += (size_t)snprintf(buf + used, len - used, "; %s weight %g", a->vm,
+					 a->weight);
+		if (used < len && isfinite(a->cap) && a->cap > 0)
+			used += (size_t)snprintf(buf + used, len - used, " cap %g", a->cap);
+		if (used < len && a->live == 0)
+			used += (size_t)snprintf(buf + used, len - used, " stored, not live");
+		if (used < len && b && (b->weight != a->weight || b->live != a->live))
+			used += (size_t)snprintf(buf + used, len - used, ", at the end weight %g%s",
+						 b->weight, b->live == 0 ? " not live" : "");
+	}
+	(void)m;
 }
 
 bool render_invalid_run(const struct model *m, size_t n, char *buf, size_t len)

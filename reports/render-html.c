@@ -140,7 +140,7 @@ static void charts(struct sbuf *o, const struct model *m, const struct stats *s)
 	sbuf_puts(o, "</section>\n<section id=\"distributions\"><h2>Latency distributions</h2>"
 		     "<div class=\"charts\">");
 	for (size_t i = 0; i < m->n_phases; i++)
-		if (render_is_group(m, i))
+		if (stats_is_group(m, i))
 			render_chart_cdf(o, m, s, &id, i);
 	sbuf_puts(o, "</div>");
 	render_chart_boxes(o, m, s, &id);

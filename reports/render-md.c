@@ -210,7 +210,8 @@ static void verdicts(struct sbuf *o, const struct model *m, const struct stats *
 
 static void phases(struct sbuf *o, const struct model *m, const struct stats *s)
 {
-	sbuf_printf(o, "\n## Phases (over all rounds, %g %% intervals)\n\n", s->cfg.confidence_pct);
+	sbuf_printf(o, "\n## Phases (over the valid rounds, %g %% intervals over rounds)\n\n",
+		    s->cfg.confidence_pct);
 	sbuf_puts(
 		o,
 		"| phase | bombs | priority | valid rounds | good | requests | success % | "

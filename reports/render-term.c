@@ -73,7 +73,7 @@ static void prot_line(struct sbuf *o, const struct model *m, const struct stats 
 		sbuf_puts(o, " (nothing to protect)");
 		return;
 	}
-	if (isfinite(v->recovered_pct) && v->hurt.verdict == VERDICT_HURT) {
+	if (isfinite(v->recovered_pct) && v->lost > s->rules.min_effect) {
 		sbuf_printf(o, ", recovered %.0f %%", v->recovered_pct);
 		if (isfinite(v->recovered_ci.lo))
 			sbuf_printf(o, " [%.0f, %.0f]", v->recovered_ci.lo, v->recovered_ci.hi);

@@ -110,9 +110,13 @@ static void mechanism(struct sbuf *o, const struct model *m, const struct stats 
 {
 	const struct stats_phase *sp = &s->phases[i];
 	const struct stats_phase *pp = pi != SIZE_MAX ? &s->phases[pi] : NULL;
-	char w[160];
+	char w[160], sc[512];
 
-	if (!isfinite(sp->victim_cpu_pct) && !sp->n_loads)
+	if (pi != SIZE_MAX)
+		render_sched_text(m, s, pi, sc, sizeof(sc));
+	else
+		sc[0] = '\0';
+	if (!isfinite(sp->victim_cpu_pct) && !sp->n_loads && !sc[0])
 		return;
 	sbuf_puts(o, "<br><span class=\"why\">Mechanism: ");
 	if (isfinite(sp->victim_cpu_pct)) {
@@ -130,6 +134,10 @@ static void mechanism(struct sbuf *o, const struct model *m, const struct stats 
 		sbuf_printf(o, " at %.0f %% of its requested load (lowest round %.0f %%)%s",
 			    sp->loads[k].share_pct, sp->loads[k].share_min,
 			    k + 1 < sp->n_loads ? ", " : "");
+	}
+	if (sc[0]) {
+		sbuf_puts(o, "; prioritised, read back: ");
+		esc(o, sc);
 	}
 	sbuf_puts(o, ".</span>");
 }
@@ -166,7 +174,7 @@ static void glance_phase(struct sbuf *o, const struct model *m, const struct sta
 		esc(o, m->phases[pi].priority);
 		sbuf_puts(o, "): ");
 		render_badge(o, s, pr->verdict);
-		if (isfinite(pr->v.recovered_pct) && pr->v.hurt.verdict == VERDICT_HURT) {
+		if (isfinite(pr->v.recovered_pct) && pr->v.lost > s->rules.min_effect) {
 			sbuf_printf(o, " recovered %.0f %%", pr->v.recovered_pct);
 			ci(o, pr->v.recovered_ci, " %");
 			sbuf_puts(o, " of the good responses lost.");

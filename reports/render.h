@@ -43,15 +43,13 @@ const char *render_num(double v, char *buf, size_t len, const char *dash);
  */
 void render_victim_weight(const struct model *m, const struct stats *s, size_t phase, char *buf,
 			  size_t len);
+/* The scheduler read back in phase: "credit2 (cpupool=...); web weight 2048; ..." or "". */
+void render_sched_text(const struct model *m, const struct stats *s, size_t phase, char *buf,
+		       size_t len);
 /* "round 3 cpu: reason; reason" for the n-th invalid run (0-based); false when none. */
 bool render_invalid_run(const struct model *m, size_t n, char *buf, size_t len);
 /* True when a run's probe reported figures. */
 bool render_run_reported(const struct model_run *r);
-
-/* The prioritised phase compared with equal-weight phase i, SIZE_MAX if none. */
-size_t render_prio_of(const struct model *m, size_t i);
-/* True for a phase heading a group in the charts: not baseline, sweep or a twin. */
-bool render_is_group(const struct model *m, size_t i);
 
 /* Charts (render-charts.c); *id numbers the charts of one document. */
 void render_chart_degradation(struct sbuf *o, const struct model *m, const struct stats *s,

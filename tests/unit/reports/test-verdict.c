@@ -315,6 +315,69 @@ static void no_and_half_protection_are_told_apart(void **state)
 		}
 }
 
+/*
+ * rounds = auto: after every round from the 3rd, stop when the A/A, the bomb's
+ * effect and its protection are all decided, or at max_rounds. Looking again
+ * after every round must not turn noise into verdicts.
+ */
+static void rounds_auto_stops_without_inflating_errors(void **state)
+{
+	static const struct {
+		const char *name;
+		struct truth t;
+	} cases[] = {
+		{ "A/A everywhere (nothing differs)", { 99, 99, 99, 2 } },
+		{ "2x effect, full protection", { 99, 49.5, 99, 15 } },
+	};
+
+	(void)state;
+	printf("rounds = auto (3 to 10 rounds, stop when decided), %d experiments per row:\n",
+	       EXPERIMENTS);
+	for (size_t k = 0; k < 2 * sizeof(cases) / sizeof(cases[0]); k++) {
+		size_t c = k / 2;
+		struct sim s = { 10, quiet, cases[c].t };
+		double effect = 0, hurt = 0, prot = 0, used = 0;
+		struct rng r;
+		struct scores sc;
+
+		s.quiet.hiccup = k % 2 ? 0.05 : quiet.hiccup;
+		rng_seed(&r, 0xa070 + k);
+		for (int e = 0; e < EXPERIMENTS; e++) {
+			struct verdict_effect aa, eq;
+			struct verdict_protection p;
+			struct verdict_rules rr = rules;
+			unsigned n;
+
+			experiment(&r, &s, &sc);
+			for (n = 3;; n++) {
+				verdict_effect(sc.base, sc.aa, n, &rules, &aa);
+				rr.noise_floor = verdict_noise_floor(&aa);
+				verdict_effect(sc.base, sc.equal, n, &rr, &eq);
+				verdict_protection(sc.base, sc.equal, sc.prio, n, &rr, &p);
+				if (n == 10 || (!verdict_undecided(aa.verdict) &&
+						!verdict_undecided(eq.verdict) &&
+						!verdict_undecided(p.verdict)))
+					break;
+			}
+			used += n;
+			effect += is_effect(aa.verdict) ||
+				  (cases[c].t.equal == 99 && is_effect(eq.verdict));
+			hurt += eq.verdict == VERDICT_HURT;
+			prot += p.verdict == VERDICT_PROTECTED;
+		}
+		printf("  %s, hiccups %.0f %%: mean %.1f rounds; a false effect in %.1f %%, hurt "
+		       "%.1f %%, protected %.1f %%\n",
+		       cases[c].name, s.quiet.hiccup * 100, used / EXPERIMENTS,
+		       100 * effect / EXPERIMENTS, 100 * hurt / EXPERIMENTS,
+		       100 * prot / EXPERIMENTS);
+		assert_true(100 * effect / EXPERIMENTS <= 5.0);
+		if (c == 1 && s.quiet.hiccup <= quiet.hiccup) {
+			assert_true(100 * hurt / EXPERIMENTS >= 95.0);
+			assert_true(100 * prot / EXPERIMENTS >= 90.0);
+		}
+	}
+}
+
 #define BOOT 500 /* resamples */
 
 /* Percentile bootstrap over rounds: the interval a naive report would draw. */
@@ -449,6 +512,7 @@ int main(void)
 		cmocka_unit_test(a_true_2x_effect_is_found_hurt_with_5_rounds),
 		cmocka_unit_test(a_true_full_protection_reads_protected),
 		cmocka_unit_test(no_and_half_protection_are_told_apart),
+		cmocka_unit_test(rounds_auto_stops_without_inflating_errors),
 		cmocka_unit_test(t_intervals_hold_their_level_where_the_bootstrap_does_not),
 	};
 
