@@ -504,21 +504,37 @@ out:
 	return r;
 }
 
+/* Warnings about how the verdicts can be read. */
+static int check_measure(struct model *m)
+{
+	size_t lacking = 0;
+	int r = 0;
+
+	if (m->precalibration)
+		r = model_warn(m, "measured before calibration: verdicts indicative");
+	for (size_t i = 0; !m->closed_loop && i < m->n_runs; i++)
+		lacking += m->runs[i].probe.present && !m->runs[i].probe.has_good &&
+			   m->runs[i].probe.requests;
+	if (!r && lacking)
+		r = model_warn(m,
+			       "%zu open-loop probe result(s) have no good_pct: those runs are "
+			       "left out of the comparisons",
+			       lacking);
+	return r;
+}
+
 static int check_partial(struct model *m)
 {
 	size_t expect = (size_t)m->rounds_planned * m->n_phases;
-
 	bool is_auto = m->design.rounds_mode && !strcmp(m->design.rounds_mode, "auto");
 	int r;
 
 	m->partial = (m->status && strcmp(m->status, "complete") != 0) || !m->n_runs;
 	if (!m->n_runs)
 		return model_warn(m, "no run has finished yet");
-	if (m->precalibration) {
-		r = model_warn(m, "measured before calibration: verdicts indicative");
-		if (r)
-			return r;
-	}
+	r = check_measure(m);
+	if (r)
+		return r;
 	/* rounds = auto stops when every verdict is decided: fewer rounds are not partial */
 	if (m->rounds_planned && m->n_runs < expect && !is_auto) {
 		m->partial = true;

@@ -329,20 +329,16 @@ static void csv_quotes_hostile_phase_names(void **state)
 }
 
 /* Copies one fixture file, flips bytes or truncates it, loads and renders. */
-static void mutated_results_never_crash(void **state)
+static void mutate_fixture(const char *name, const char *const *files, int n_files, int iters)
 {
-	static const char *const files[] = { "manifest.json", "runs/1-cpu/probe.json",
-					     "runs/1-cpu/bomb-cpu.json",
-					     "runs/1-baseline/probe.json" };
 	char src[512], cmd[1200];
 	unsigned seed = 12345;
 
-	(void)state;
-	fixture("partial", src, sizeof(src));
+	fixture(name, src, sizeof(src));
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && cp -r '%s' '%s'", tmpdir, src, tmpdir);
 	assert_int_equal(system(cmd), 0);
-	for (int iter = 0; iter < 200; iter++) {
-		const char *f = files[iter % 4];
+	for (int iter = 0; iter < iters; iter++) {
+		const char *f = files[iter % n_files];
 		char path[700], *orig = NULL, *buf, err[512];
 		size_t len = 0, olen;
 		struct model *m = NULL;
@@ -376,6 +372,20 @@ static void mutated_results_never_crash(void **state)
 		assert_int_equal(file_write_atomic(path, orig, olen, 0644), 0);
 		free(orig);
 	}
+}
+
+static void mutated_results_never_crash(void **state)
+{
+	static const char *const old[] = { "manifest.json", "runs/1-cpu/probe.json",
+					   "runs/1-cpu/bomb-cpu.json",
+					   "runs/1-baseline/probe.json" };
+	/* with the verdict fields: design, validity, sched, bombs_achieved, good_pct */
+	static const char *const v2[] = { "manifest.json", "runs/2-baseline_aa/probe.json",
+					  "runs/1-cpu/probe.json" };
+
+	(void)state;
+	mutate_fixture("partial", old, 4, 200);
+	mutate_fixture("noisy", v2, 3, 90);
 }
 
 int main(void)
