@@ -512,6 +512,8 @@ static int check_measure(struct model *m)
 
 	if (m->precalibration)
 		r = model_warn(m, "measured before calibration: verdicts indicative");
+	else if (m->cal.status && !strcmp(m->cal.status, "failed"))
+		r = model_warn(m, "the calibration failed: verdicts indicative");
 	for (size_t i = 0; !m->closed_loop && i < m->n_runs; i++)
 		lacking += m->runs[i].probe.present && !m->runs[i].probe.has_good &&
 			   m->runs[i].probe.requests;

@@ -366,6 +366,10 @@ static void resolve_rules(const struct model *m, struct stats *s)
 	s->measure = s->closed_loop ? "good_per_s" : "good_pct";
 	s->indicative = m->precalibration;
 	s->indicative_why = m->precalibration ? "measured before calibration" : NULL;
+	if (!m->precalibration && m->cal.status && !strcmp(m->cal.status, "failed")) {
+		s->indicative = true;
+		s->indicative_why = "the calibration failed";
+	}
 	s->aa = m->aa;
 	s->aa_floor = NAN;
 	for (size_t i = 0; i < m->n_runs; i++) {

@@ -147,7 +147,7 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"design\":{\"seed\":-1}}", NULL, "design.seed" },
 	{ "{\"design\":{\"aa\":1}}", NULL, "design.aa" },
 	{ "{\"load\":{\"mode\":\"half\"}}", NULL, "load.mode 'half' is not one of open, closed" },
-	{ "{\"calibration\":{\"status\":\"meh\"}}", NULL, "calibration.status" },
+	{ "{\"calibration\":{\"status\":5}}", NULL, "calibration.status is not a string" },
 	{ "{\"calibration\":{\"capacity_rps\":-1}}", NULL, "calibration.capacity_rps" },
 	{ "{\"runs\":[{\"round\":1,\"phase\":\"b\",\"valid\":1}]}", NULL, "runs[0].valid" },
 	{ "{\"runs\":[{\"round\":1,\"phase\":\"b\",\"invalid\":[3]}]}", NULL, "invalid" },

@@ -411,6 +411,18 @@ static void old_results_are_indicative_and_latency_ratios_are_paired(void **stat
 	assert_true(fabs(s->phases[1].p99_ratio - 109.0 / 108.0) < 1e-9);
 	assert_int_equal(s->phases[1].r_p99.n, 3);
 	stats_free(s);
+	/* calibrated, but the calibration failed: indicative too */
+	m->precalibration = false;
+	m->cal.status = strdup("failed");
+	s = compute(m);
+	assert_true(s->indicative);
+	assert_string_equal(s->indicative_why, "the calibration failed");
+	stats_free(s);
+	free(m->cal.status);
+	m->cal.status = strdup("ok");
+	s = compute(m);
+	assert_false(s->indicative);
+	stats_free(s);
 	model_free(m);
 }
 
