@@ -17,6 +17,7 @@
 #include "parse.h"
 #include "progress.h"
 #include "report.h"
+#include "run.h"
 #include "scenario.h"
 #include "settle.h"
 #include "sig.h"
@@ -179,22 +180,6 @@ int run_calibrate(struct run *R)
 	return 0;
 }
 
-void run_load_args(const struct run *R, struct run_args *a)
-{
-	const struct scn_load *l = &R->design.load;
-
-	if (!R->design.load_ok)
-		return;
-	if (l->open) {
-		run_arg(a, "--rate");
-		run_argf(a, "%.3f", l->rate_rps);
-	}
-	if (l->slo_ns) {
-		run_arg(a, "--slo");
-		run_argf(a, "%lluus", (unsigned long long)(l->slo_ns / NSEC_PER_USEC));
-	}
-}
-
 /* Room for one more round's records. */
 static int grow_recs(struct run *R, size_t n)
 {
@@ -317,7 +302,7 @@ static void snap_vm(struct run *R, struct sched_snap *snap, const char *vm)
 		snap->vm[snap->n].cap = p.cap;
 		snap->vm[snap->n].live = live;
 	} else {
-		snprintf(snap->vm[snap->n].error, sizeof(snap->vm[0].error), "%s",
+		snprintf(snap->vm[snap->n].error, sizeof(snap->vm[0].error), "%.120s",
 			 err.msg[0] ? err.msg : strerror(-r));
 	}
 	snap->n++;
@@ -397,7 +382,7 @@ void run_cpu_mark(struct run *R, struct run_rec *rec, struct cpu_mark *m)
 	if (r < 0) {
 		if (strncmp(rec->mech.victim_cpu_source, "unavailable", 11) != 0)
 			snprintf(rec->mech.victim_cpu_source, sizeof(rec->mech.victim_cpu_source),
-				 "unavailable: %s", err.msg[0] ? err.msg : strerror(-r));
+				 "unavailable: %.140s", err.msg[0] ? err.msg : strerror(-r));
 		return;
 	}
 	/* the counter was read somewhere in between (an ssh round trip for xl in dom0) */

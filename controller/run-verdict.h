@@ -24,9 +24,6 @@ struct scn_phase;
  */
 int run_calibrate(struct run *R);
 
-/* The probe options of the load: --rate (open loop) and --slo. */
-void run_load_args(const struct run *R, struct run_args *a);
-
 /*
  * After the planned runs: adds a round when rounds = auto wants one (not
  * decided, below max_rounds, the next round ends within max_time). true when
