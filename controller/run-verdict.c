@@ -399,6 +399,17 @@ void run_cpu_share(struct run_rec *rec, const struct cpu_mark *a, const struct c
 			mech_cpu_share_pct(a->cpu_ns, b->cpu_ns, b->t_ns - a->t_ns);
 }
 
+/* A phase that caps the bomb's VM asks for no more than the cap (% of one CPU). */
+static void cap_request(const struct scn_phase *ph, const char *vm, struct mech_load *l)
+{
+	for (size_t i = 0; i < ph->n_prio; i++)
+		if (strcmp(ph->prio[i].vm, vm) == 0 && ph->prio[i].cap > 0 &&
+		    ph->prio[i].cap / 100.0 < l->requested) {
+			l->requested = ph->prio[i].cap / 100.0;
+			l->share_pct = 100.0 * l->achieved / l->requested;
+		}
+}
+
 void run_judge_bombs(const struct run *R, const struct scn_phase *ph, struct run_rec *rec,
 		     const struct tool_proc *bombs)
 {
@@ -423,6 +434,8 @@ void run_judge_bombs(const struct run *R, const struct scn_phase *ph, struct run
 			vb.status = json_string_value(json_object_get(j, "status"));
 			vb.error = json_string_value(json_object_get(j, "error"));
 			(void)mech_bomb_load(t ? t->kind : "", j, &rec->loads[i]);
+			if (t && strcmp(t->kind, "cpu") == 0)
+				cap_request(ph, t->vm, &rec->loads[i]);
 			vb.load = &rec->loads[i];
 		}
 		validity_check_bomb(&rec->mech.validity, &vb, R->s->design.min_bomb_share);

@@ -23,9 +23,13 @@ enum scn_load_mode {
 #define SCN_DEFAULT_MAX_ROUNDS	   8
 #define SCN_DEFAULT_MAX_TIME_NS	   (540ULL * 1000000000ULL) /* 9 min: the full default <= 10 */
 #define SCN_DEFAULT_MIN_EFFECT_PCT 10.0
-#define SCN_DEFAULT_MIN_BOMB_SHARE 10.0
-#define SCN_MIN_VALID_ROUNDS	   3 /* no verdict from fewer */
+#define SCN_DEFAULT_MIN_BOMB_SHARE 2.0 /* below it a bomb did not load the host at all */
+#define SCN_MIN_VALID_ROUNDS	   3   /* no verdict from fewer */
 #define SCN_PROBE_DEFAULT_TIMEOUT  (25ULL * 1000000000ULL)
+/* --quick: 3 rounds of phases at most this long */
+#define SCN_QUICK_DURATION_NS (1000ULL * 1000000ULL)
+#define SCN_QUICK_WARMUP_NS   (300ULL * 1000000ULL)
+#define SCN_QUICK_COOLDOWN_NS (500ULL * 1000000ULL)
 
 struct scn_design {
 	enum scn_load_mode load_mode;

@@ -570,13 +570,15 @@ int scenario_backend_config(const struct scenario *s, struct backend_config *cfg
 
 void scenario_make_quick(struct scenario *s)
 {
-	s->rounds = 1;
-	if (s->duration_ns > 3 * NSEC_PER_SEC)
-		s->duration_ns = 3 * NSEC_PER_SEC;
-	if (s->warmup_ns > NSEC_PER_SEC)
-		s->warmup_ns = NSEC_PER_SEC;
-	if (s->cooldown_ns > NSEC_PER_SEC / 2)
-		s->cooldown_ns = NSEC_PER_SEC / 2;
+	/* a verdict needs 3 rounds: the phases get shorter, the rounds stay */
+	s->rounds = SCN_MIN_VALID_ROUNDS;
+	s->design.rounds_auto = false;
+	if (s->duration_ns > SCN_QUICK_DURATION_NS)
+		s->duration_ns = SCN_QUICK_DURATION_NS;
+	if (s->warmup_ns > SCN_QUICK_WARMUP_NS)
+		s->warmup_ns = SCN_QUICK_WARMUP_NS;
+	if (s->cooldown_ns > SCN_QUICK_COOLDOWN_NS)
+		s->cooldown_ns = SCN_QUICK_COOLDOWN_NS;
 	if (s->victim_pages > 2000)
 		s->victim_pages = 2000;
 }
@@ -641,8 +643,13 @@ out:
 
 double scenario_estimate_s(const struct scenario *s)
 {
-	/* per run: bombs start and stop (~1.5 s), warmup, measurement, cooldown */
-	double per = 1.5 + ns_to_s(s->warmup_ns + s->duration_ns + s->cooldown_ns);
+	/* per run: tools start and stop (~0.6 s), warmup, measurement, the settle window
+	   (the cooldown's usual length on a settled host); before them the victim, the
+	   host's rest level and the calibration (~5 s) */
+	double window = ns_to_s(s->duration_ns) / 4;
+	double per = 0.6 + ns_to_s(s->warmup_ns + s->duration_ns);
 
-	return 2.0 + per * (double)s->n_phases * s->rounds;
+	window = window < 0.25 ? 0.25 : window > 1 ? 1 : window;
+	per += ns_to_s(s->cooldown_ns) < window ? ns_to_s(s->cooldown_ns) : window;
+	return 5.0 + per * (double)s->n_phases * s->rounds;
 }

@@ -713,8 +713,8 @@ static uint64_t issue(struct h1_worker *hw, uint64_t now)
 
 			if (t > now)
 				return t;
-			if (t >= run->end_ns)
-				return UINT64_MAX;
+			if (t >= run->end_ns) /* the window is over: wake when its backlog is */
+				return run->send_until_ns > now ? run->send_until_ns : UINT64_MAX;
 			c = idle_conn(hw, now);
 			if (!c || !probe_take_ticket(run, t))
 				return UINT64_MAX;

@@ -162,8 +162,9 @@ static uint64_t issue(struct http_worker *hw, uint64_t now_ns)
 
 			if (t > now_ns)
 				return t;
-			if (t >= run->end_ns)
-				return UINT64_MAX;
+			if (t >= run->end_ns) /* the window is over: wake when its backlog is */
+				return run->send_until_ns > now_ns ? run->send_until_ns
+								   : UINT64_MAX;
 			c = idle_conn(hw, now_ns);
 			if (!c)
 				return UINT64_MAX; /* a completion frees a connection */

@@ -15,7 +15,7 @@
 #include "sig.h"
 #include "probe.h"
 
-#define TICK_NS (100 * NSEC_PER_MSEC)
+#define TICK_NS (20 * NSEC_PER_MSEC) /* the supervisor: timeline, stop, signals; exit */
 
 static atomic_uint running;
 

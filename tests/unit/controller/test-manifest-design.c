@@ -80,7 +80,7 @@ static void manifest_records_design_calibration_and_load(void **state)
 	has(j, "\"design\":{\"seed\":9007199254740991,\"order\":\"shuffled\",\"rounds_mode\":"
 	       "\"auto\",\"rounds_planned\":5,\"rounds_done\":4,\"stopped\":\"decided\","
 	       "\"max_rounds\":6,\"max_time_s\":540,\"min_effect_pct\":10,\"aa\":true,"
-	       "\"min_valid_rounds\":3,\"min_bomb_share_pct\":10,");
+	       "\"min_valid_rounds\":3,\"min_bomb_share_pct\":2,");
 	has(j, "\"cooldown\":{\"rest_idle_pct\":93.5,\"tolerance_pct\":10,\"window_s\":1,"
 	       "\"max_s\":5}");
 	has(j, "\"calibration\":{\"status\":\"ok\",\"capacity_rps\":8000,\"concurrency\":32,"

@@ -459,10 +459,20 @@ static void default_scenarios_parse_and_fit_their_budget(void **state)
 		for (size_t i = 1; i < s->n_phases; i++)
 			if (strstr(s->phases[i].name, "+prio"))
 				assert_non_null(s->phases[i].twin);
-		if (quick)
+		if (quick) {
+			/* 3 rounds of short phases, in 2 minutes */
+			assert_false(s->design.rounds_auto);
+			assert_int_equal(s->rounds, 3);
 			assert_true(scenario_estimate_s(s) <= 120.0);
-		else
-			assert_true(scenario_estimate_s(s) <= 600.0);
+		} else {
+			/* rounds = auto: 3 rounds at least, no round starts that would end
+			   past max_time, and that leaves room for the report within 10 min */
+			assert_true(s->design.rounds_auto);
+			assert_true(scenario_estimate_s(s) <= s->design.max_time_ns / 1e9);
+			assert_true(s->design.max_time_ns <= 540 * NSEC_PER_SEC);
+		}
+		assert_int_equal(s->design.load_mode, SCN_LOAD_SHARE);
+		assert_int_equal(s->design.slo_ns, 0); /* derived from the calibration */
 		scenario_free(s);
 	}
 }
@@ -477,8 +487,10 @@ static void quick_shortens_any_scenario(void **state)
 			       sizeof(err)),
 			 0);
 	scenario_make_quick(s);
-	assert_int_equal(s->rounds, 1);
-	assert_int_equal(s->duration_ns, 3 * NSEC_PER_SEC);
+	assert_int_equal(s->rounds, 3); /* short phases, not fewer rounds */
+	assert_false(s->design.rounds_auto);
+	assert_int_equal(s->duration_ns, NSEC_PER_SEC);
+	assert_int_equal(s->warmup_ns, 300 * NSEC_PER_MSEC);
 	scenario_free(s);
 }
 
