@@ -158,8 +158,8 @@ int run_calibrate(struct run *R)
 			 d->cal.capacity_rps, d->cal.concurrency, d->cal.p50_ms, d->cal.p99_ms);
 	else
 		log_warn("calibration failed: %s", d->cal.error);
-	r = scn_design_resolve(&s->design, d->cal.ok ? d->cal.capacity_rps : NAN, &d->load, err,
-			       sizeof(err));
+	r = scn_design_resolve(&s->design, d->cal.ok ? d->cal.capacity_rps : NAN,
+			       d->cal.ok ? d->cal.p99_ms : NAN, &d->load, err, sizeof(err));
 	if (r < 0) {
 		log_error("%s", err);
 		return r;

@@ -30,8 +30,8 @@ void scn_design_defaults(struct scn_design *d)
 	d->min_bomb_share = SCN_DEFAULT_MIN_BOMB_SHARE;
 }
 
-int scn_design_resolve(const struct scn_design *d, double capacity_rps, struct scn_load *out,
-		       char *err, size_t errlen)
+int scn_design_resolve(const struct scn_design *d, double capacity_rps, double sat_p99_ms,
+		       struct scn_load *out, char *err, size_t errlen)
 {
 	struct scn_load l = { .open = d->load_mode != SCN_LOAD_CLOSED };
 	bool have_capacity = !isnan(capacity_rps) && capacity_rps > 0;
@@ -52,16 +52,20 @@ int scn_design_resolve(const struct scn_design *d, double capacity_rps, struct s
 		l.slo_ns = d->slo_ns;
 		snprintf(l.slo_source, sizeof(l.slo_source), "scenario");
 	} else if (have_capacity) {
-		double queue_ns = SCN_SLO_QUEUE * 1e9 / capacity_rps;
+		double slo_ns = SCN_SLO_QUEUE * 1e9 / capacity_rps;
+		double p99_ns = isnan(sat_p99_ms) ? 0 : sat_p99_ms * 1e6;
 
-		l.slo_ns = queue_ns > (double)SCN_SLO_FLOOR_NS ? (uint64_t)llround(queue_ns)
-							       : SCN_SLO_FLOOR_NS;
+		if (slo_ns < p99_ns)
+			slo_ns = p99_ns;
+		if (slo_ns < (double)SCN_SLO_FLOOR_NS)
+			slo_ns = (double)SCN_SLO_FLOOR_NS;
 		/* whole microseconds: the probe's --slo and the manifest show the same value */
-		l.slo_ns = (l.slo_ns + 999) / 1000 * 1000;
+		l.slo_ns = ((uint64_t)llround(slo_ns) + 999) / 1000 * 1000;
 		snprintf(l.slo_source, sizeof(l.slo_source),
-			 "derived: the time to serve %d requests at the calibrated capacity "
-			 "(%d / %.0f req/s), at least %llu ms",
+			 "derived: the larger of the time to serve %d requests at the calibrated "
+			 "capacity (%d / %.0f req/s), the calibration's p99 (%.3g ms) and %llu ms",
 			 SCN_SLO_QUEUE, SCN_SLO_QUEUE, capacity_rps,
+			 isnan(sat_p99_ms) ? 0.0 : sat_p99_ms,
 			 (unsigned long long)(SCN_SLO_FLOOR_NS / 1000000));
 	} else {
 		snprintf(err, errlen,

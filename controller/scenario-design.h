@@ -49,8 +49,13 @@ struct scn_design {
 
 void scn_design_defaults(struct scn_design *d);
 
-/* The derived SLO (no slo key): the time the victim needs for this many requests at its
- * calibrated capacity, and never less than the floor (host timer and scheduler noise). */
+/*
+ * The derived SLO (no slo key): the largest of the time the victim needs for
+ * SCN_SLO_QUEUE requests at its calibrated capacity, its own p99 latency when
+ * saturated alone in the calibration (slower than that is degraded service by
+ * the victim's own standard; it also carries the host's jitter), and a floor
+ * (below it timer and scheduler granularity decide, not the victim).
+ */
 #define SCN_SLO_QUEUE	 25
 #define SCN_SLO_FLOOR_NS (10ULL * 1000000ULL)
 
@@ -64,11 +69,12 @@ struct scn_load {
 
 /*
  * Resolves the design against the calibrated capacity (NAN: the calibration
- * failed). 0, or -EINVAL with a one-line reason in err when the design needs
- * a capacity it does not have (load = P% or a derived SLO).
+ * failed) and the calibration's p99 (NAN: unknown). 0, or -EINVAL with a
+ * one-line reason in err when the design needs a capacity it does not have
+ * (load = P% or a derived SLO).
  */
-int scn_design_resolve(const struct scn_design *d, double capacity_rps, struct scn_load *out,
-		       char *err, size_t errlen);
+int scn_design_resolve(const struct scn_design *d, double capacity_rps, double sat_p99_ms,
+		       struct scn_load *out, char *err, size_t errlen);
 
 /* "open" or "closed". */
 const char *scn_load_mode_name(enum scn_load_mode m);

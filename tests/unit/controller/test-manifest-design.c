@@ -75,7 +75,7 @@ static void manifest_records_design_calibration_and_load(void **state)
 
 	(void)state;
 	assert_int_equal(scenario_parse("t.ini", text, strlen(text), &s, err, sizeof(err)), 0);
-	assert_int_equal(scn_design_resolve(&s->design, 8000, &d.load, err, sizeof(err)), 0);
+	assert_int_equal(scn_design_resolve(&s->design, 8000, 3.9, &d.load, err, sizeof(err)), 0);
 	j = render(render_design, &(struct design_arg){ .s = s, .d = &d });
 	has(j, "\"design\":{\"seed\":9007199254740991,\"order\":\"shuffled\",\"rounds_mode\":"
 	       "\"auto\",\"rounds_planned\":5,\"rounds_done\":4,\"stopped\":\"decided\","

@@ -290,39 +290,43 @@ static void design_resolves_rate_and_slo_from_the_capacity(void **state)
 	(void)state;
 	scn_design_defaults(&d);
 	/* 50 % of 8000 req/s; 25 requests take 3.1 ms there: the 10 ms floor */
-	assert_int_equal(scn_design_resolve(&d, 8000, &l, err, sizeof(err)), 0);
+	assert_int_equal(scn_design_resolve(&d, 8000, NAN, &l, err, sizeof(err)), 0);
 	assert_true(l.open);
 	assert_true(l.rate_rps == 4000);
 	assert_int_equal(l.slo_ns, 10 * NSEC_PER_MSEC);
-	assert_non_null(strstr(l.slo_source, "derived: the time to serve 25 requests"));
+	assert_non_null(strstr(l.slo_source, "derived: the larger of the time to serve 25 "));
+	/* a victim whose own p99 when saturated is 37.2 ms: that is the SLO */
+	assert_int_equal(scn_design_resolve(&d, 8000, 37.2, &l, err, sizeof(err)), 0);
+	assert_int_equal(l.slo_ns, 37200 * NSEC_PER_USEC);
+	assert_non_null(strstr(l.slo_source, "the calibration's p99 (37.2 ms)"));
 	/* a slow victim: 25 / 200 req/s = 125 ms */
 	d.load_pct = 25;
-	assert_int_equal(scn_design_resolve(&d, 200, &l, err, sizeof(err)), 0);
+	assert_int_equal(scn_design_resolve(&d, 200, NAN, &l, err, sizeof(err)), 0);
 	assert_true(l.rate_rps == 50);
 	assert_int_equal(l.slo_ns, 125 * NSEC_PER_MSEC);
 	/* rounded up to whole microseconds */
-	assert_int_equal(scn_design_resolve(&d, 3, &l, err, sizeof(err)), 0);
+	assert_int_equal(scn_design_resolve(&d, 3, NAN, &l, err, sizeof(err)), 0);
 	assert_int_equal(l.slo_ns, 8333334000ULL);
 	/* the scenario's SLO wins */
 	d.slo_ns = 20 * NSEC_PER_MSEC;
-	assert_int_equal(scn_design_resolve(&d, 200, &l, err, sizeof(err)), 0);
+	assert_int_equal(scn_design_resolve(&d, 200, NAN, &l, err, sizeof(err)), 0);
 	assert_int_equal(l.slo_ns, 20 * NSEC_PER_MSEC);
 	assert_string_equal(l.slo_source, "scenario");
 	/* no capacity: a share has no rate */
-	assert_int_equal(scn_design_resolve(&d, NAN, &l, err, sizeof(err)), -EINVAL);
+	assert_int_equal(scn_design_resolve(&d, NAN, NAN, &l, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "give rate = N"));
 	/* a rate with a given SLO needs no calibration */
 	d.load_mode = SCN_LOAD_RATE;
 	d.rate_rps = 123;
-	assert_int_equal(scn_design_resolve(&d, NAN, &l, err, sizeof(err)), 0);
+	assert_int_equal(scn_design_resolve(&d, NAN, NAN, &l, err, sizeof(err)), 0);
 	assert_true(l.rate_rps == 123);
 	/* ... but a derived SLO does */
 	d.slo_ns = 0;
-	assert_int_equal(scn_design_resolve(&d, 0, &l, err, sizeof(err)), -EINVAL);
+	assert_int_equal(scn_design_resolve(&d, 0, NAN, &l, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "give slo = DURATION"));
 	/* closed loop: no rate */
 	d.load_mode = SCN_LOAD_CLOSED;
-	assert_int_equal(scn_design_resolve(&d, 1000, &l, err, sizeof(err)), 0);
+	assert_int_equal(scn_design_resolve(&d, 1000, NAN, &l, err, sizeof(err)), 0);
 	assert_false(l.open);
 	assert_true(l.rate_rps == 0);
 }
