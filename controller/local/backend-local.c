@@ -352,13 +352,18 @@ static int procs_cpu_ns(const char *dir, uint64_t *ns)
 	char *list = cg_knob_read(dir, "cgroup.procs"), *save = NULL, *pid;
 	long hz = sysconf(_SC_CLK_TCK);
 	uint64_t total = 0, t;
+	size_t n = 0;
 
 	if (!list)
 		return -EIO;
 	for (pid = strtok_r(list, "\n", &save); pid; pid = strtok_r(NULL, "\n", &save))
-		if (proc_ticks(pid, &t) == 0)
+		if (proc_ticks(pid, &t) == 0) {
 			total += t; /* a process that just exited: its time is gone with it */
+			n++;
+		}
 	free(list);
+	if (n == 0)
+		return -ENOENT; /* its tools run elsewhere (over ssh): nothing to count here */
 	*ns = total * (NSEC_PER_SEC / (uint64_t)(hz > 0 ? hz : 100));
 	return 0;
 }
@@ -390,6 +395,11 @@ static int local_vm_cpu_time(struct backend *b, const char *vm, uint64_t *ns, co
 		/* cgroup v1 with cpuacct mounted apart from cpu: the VM's processes' own times */
 		*source = "the VM's processes (/proc/PID/stat)";
 		r = procs_cpu_ns(dir, ns);
+		if (r == -ENOENT) {
+			backend_errf(err, "ENOENT",
+				     "no process in the VM's cgroup (are its tools run over ssh?)");
+			goto out;
+		}
 	}
 	if (r < 0)
 		backend_errf(err, "EINVAL", "local backend: unreadable CPU usage of VM '%s'", vm);
