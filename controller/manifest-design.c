@@ -67,6 +67,7 @@ static void calibration_json(struct json_writer *w, const struct calibration *c)
 	json_kv_double(w, "duration_s", c->duration_s);
 	kv_num_or_null(w, "p50_ms", c->p50_ms);
 	kv_num_or_null(w, "p99_ms", c->p99_ms);
+	kv_num_or_null(w, "victim_cpu_share_pct", c->victim_cpu_share_pct);
 	json_kv_str(w, "result", "calibration/probe.json");
 	json_obj_end(w);
 }

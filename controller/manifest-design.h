@@ -26,7 +26,8 @@ struct calibration {
 	unsigned concurrency;
 	double duration_s;
 	double p50_ms, p99_ms;
-	char error[256]; /* when not ok */
+	double victim_cpu_share_pct; /* over the calibration's measurement, NAN: unknown */
+	char error[256];	     /* when not ok */
 };
 
 struct design_record {

@@ -61,16 +61,29 @@ static double num_at(const json_t *root, const char *a, const char *b, const cha
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-/* Follows the calibration probe to its end (or the deadline, or a stop). */
-static void wait_calibration(struct run *R, struct tool_proc *probe, uint64_t deadline)
+/*
+ * Follows the calibration probe to its end (or the deadline, or a stop),
+ * reading the victim's CPU time when its measurement starts and ends.
+ */
+static void wait_calibration(struct run *R, struct tool_proc *probe, uint64_t warm, uint64_t dur)
 {
 	struct tool_proc *all[2] = { probe, &R->victim };
 	size_t n = R->victim_started ? 2 : 1;
-	bool termed = false;
+	uint64_t t0 = clock_now_ns() + warm, deadline = t0 + dur + 60 * NSEC_PER_SEC;
+	struct cpu_mark a = { 0 }, b = { 0 };
+	char why[160] = "";
+	bool termed = false, have_a = false, have_b = false;
 
 	while (tool_proc_active(probe)) {
 		uint64_t now = clock_now_ns();
 
+		if (!have_a && now >= t0) {
+			run_cpu_mark(R, &a, why, sizeof(why));
+			have_a = true;
+		} else if (have_a && !have_b && now >= t0 + dur) {
+			run_cpu_mark(R, &b, why, sizeof(why));
+			have_b = true;
+		}
 		if ((sig_stop_requested() || now >= deadline) && !termed) {
 			struct tool_proc *p = probe;
 
@@ -78,8 +91,9 @@ static void wait_calibration(struct run *R, struct tool_proc *probe, uint64_t de
 			termed = true;
 			continue;
 		}
-		(void)exec_pump(all, n, 200 * NSEC_PER_MSEC);
+		(void)exec_pump(all, n, 50 * NSEC_PER_MSEC);
 	}
+	R->design.cal.victim_cpu_share_pct = run_cpu_share(&a, &b);
 }
 
 /* Reads the calibration probe's result into cal; saves it as calibration/probe.json. */
@@ -134,7 +148,7 @@ int run_calibrate(struct run *R)
 	if (settle_measure(&settle_host_ops, REST_NS, &d->rest_idle_pct) < 0)
 		d->rest_idle_pct = NAN;
 	d->cal.ran = true;
-	d->cal.capacity_rps = d->cal.p50_ms = d->cal.p99_ms = NAN;
+	d->cal.capacity_rps = d->cal.p50_ms = d->cal.p99_ms = d->cal.victim_cpu_share_pct = NAN;
 	d->cal.duration_s = ns_to_s(dur);
 	d->cal.concurrency = probe_concurrency(s);
 	snprintf(dir, sizeof(dir), "%s/calibration", R->dir);
@@ -143,7 +157,7 @@ int run_calibrate(struct run *R)
 			d->cal.concurrency, ns_to_s(dur));
 	tool_proc_init(&probe, "calibration probe");
 	if (run_start_probe(R, dir, true, dur, warm, &probe) == 0) {
-		wait_calibration(R, &probe, clock_now_ns() + warm + dur + 60 * NSEC_PER_SEC);
+		wait_calibration(R, &probe, warm, dur);
 		read_calibration(R, &probe, dir);
 	} else {
 		snprintf(d->cal.error, sizeof(d->cal.error), "the probe could not start");
@@ -154,8 +168,9 @@ int run_calibrate(struct run *R)
 		return -EINTR;
 	if (d->cal.ok)
 		log_info("calibration: capacity %.0f req/s at %u connections (p50 %.2f ms, p99 "
-			 "%.2f ms)",
-			 d->cal.capacity_rps, d->cal.concurrency, d->cal.p50_ms, d->cal.p99_ms);
+			 "%.2f ms; victim CPU %.0f %%)",
+			 d->cal.capacity_rps, d->cal.concurrency, d->cal.p50_ms, d->cal.p99_ms,
+			 d->cal.victim_cpu_share_pct);
 	else
 		log_warn("calibration failed: %s", d->cal.error);
 	r = scn_design_resolve(&s->design, d->cal.ok ? d->cal.capacity_rps : NAN,
@@ -364,7 +379,7 @@ void run_check_prio(const struct scn_phase *ph, const struct run *R, struct run_
 	}
 }
 
-void run_cpu_mark(struct run *R, struct run_rec *rec, struct cpu_mark *m)
+void run_cpu_mark(struct run *R, struct cpu_mark *m, char *source_buf, size_t len)
 {
 	const struct scn_vm *victim = scenario_victim(R->s);
 	struct backend_err err = { 0 };
@@ -374,29 +389,28 @@ void run_cpu_mark(struct run *R, struct run_rec *rec, struct cpu_mark *m)
 
 	m->ok = false;
 	if (!R->ops->vm_cpu_time || !victim) {
-		snprintf(rec->mech.victim_cpu_source, sizeof(rec->mech.victim_cpu_source),
-			 "unavailable: the %s backend cannot tell a VM's CPU time", R->ops->name);
+		snprintf(source_buf, len, "unavailable: the %s backend cannot tell a VM's CPU time",
+			 R->ops->name);
 		return;
 	}
 	r = R->ops->vm_cpu_time(R->b, run_vm_ident(R, victim->name), &m->cpu_ns, &source, &err);
 	if (r < 0) {
-		if (strncmp(rec->mech.victim_cpu_source, "unavailable", 11) != 0)
-			snprintf(rec->mech.victim_cpu_source, sizeof(rec->mech.victim_cpu_source),
-				 "unavailable: %.140s", err.msg[0] ? err.msg : strerror(-r));
+		if (strncmp(source_buf, "unavailable", 11) != 0)
+			snprintf(source_buf, len, "unavailable: %.140s",
+				 err.msg[0] ? err.msg : strerror(-r));
 		return;
 	}
 	/* the counter was read somewhere in between (an ssh round trip for xl in dom0) */
 	m->t_ns = before + (clock_now_ns() - before) / 2;
 	m->ok = true;
-	snprintf(rec->mech.victim_cpu_source, sizeof(rec->mech.victim_cpu_source), "%s", source);
+	snprintf(source_buf, len, "%s", source);
 }
 
-void run_cpu_share(struct run_rec *rec, const struct cpu_mark *a, const struct cpu_mark *b)
+double run_cpu_share(const struct cpu_mark *a, const struct cpu_mark *b)
 {
-	rec->mech.victim_cpu_share_pct = NAN;
 	if (a->ok && b->ok && b->t_ns > a->t_ns)
-		rec->mech.victim_cpu_share_pct =
-			mech_cpu_share_pct(a->cpu_ns, b->cpu_ns, b->t_ns - a->t_ns);
+		return mech_cpu_share_pct(a->cpu_ns, b->cpu_ns, b->t_ns - a->t_ns);
+	return NAN;
 }
 
 /* A phase that caps the bomb's VM asks for no more than the cap (% of one CPU). */

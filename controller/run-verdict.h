@@ -11,6 +11,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "run-priv.h"
@@ -45,10 +46,10 @@ struct cpu_mark {
 	uint64_t cpu_ns, t_ns;
 };
 
-/* Takes a mark; the first failure says why in rec's victim_cpu_source. */
-void run_cpu_mark(struct run *R, struct run_rec *rec, struct cpu_mark *m);
-/* rec's victim CPU share between two marks. */
-void run_cpu_share(struct run_rec *rec, const struct cpu_mark *a, const struct cpu_mark *b);
+/* Takes a mark; source gets the counter's name, or "unavailable: why" on the first failure. */
+void run_cpu_mark(struct run *R, struct cpu_mark *m, char *source, size_t len);
+/* The victim's CPU share between two marks, % of one CPU; NAN without both. */
+double run_cpu_share(const struct cpu_mark *a, const struct cpu_mark *b);
 
 /* Each bomb's achieved load and validity, from the tools' results. */
 void run_judge_bombs(const struct run *R, const struct scn_phase *ph, struct run_rec *rec,

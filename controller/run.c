@@ -158,11 +158,13 @@ struct window_marks {
 static void take_marks(struct run *R, struct window_marks *wm, uint64_t now)
 {
 	if (!wm->have_start && now >= wm->start_at) {
-		run_cpu_mark(R, wm->rec, &wm->start);
+		run_cpu_mark(R, &wm->start, wm->rec->mech.victim_cpu_source,
+			     sizeof(wm->rec->mech.victim_cpu_source));
 		wm->have_start = true;
 	}
 	if (wm->have_start && !wm->have_end && now >= wm->end_at) {
-		run_cpu_mark(R, wm->rec, &wm->end);
+		run_cpu_mark(R, &wm->end, wm->rec->mech.victim_cpu_source,
+			     sizeof(wm->rec->mech.victim_cpu_source));
 		wm->have_end = true;
 	}
 }
@@ -223,7 +225,8 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 	}
 	/* a probe that ended early (it died): the window ends now */
 	if (wm->have_start && !wm->have_end) {
-		run_cpu_mark(R, wm->rec, &wm->end);
+		run_cpu_mark(R, &wm->end, wm->rec->mech.victim_cpu_source,
+			     sizeof(wm->rec->mech.victim_cpu_source));
 		wm->have_end = true;
 	}
 	return 0;
@@ -313,7 +316,7 @@ static int measure(struct run *R, size_t idx, const char *dir, struct tool_proc 
 			       lv, &wm);
 		live_free(lv);
 	}
-	run_cpu_share(rec, &wm.start, &wm.end);
+	rec->mech.victim_cpu_share_pct = run_cpu_share(&wm.start, &wm.end);
 	run_sched_read(R, ph, &rec->mech.end); /* before the bombs go */
 	/* stop the bombs; "interrupted" with metrics is their normal result */
 	show_progress(R, idx, "stopping");

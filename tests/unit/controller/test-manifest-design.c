@@ -68,7 +68,8 @@ static void manifest_records_design_calibration_and_load(void **state)
 					    .concurrency = 32,
 					    .duration_s = 3,
 					    .p50_ms = 3.9,
-					    .p99_ms = NAN },
+					    .p99_ms = NAN,
+					    .victim_cpu_share_pct = 151.5 },
 				   .load_ok = true };
 	struct scenario *s = NULL;
 	char err[256], *j;
@@ -84,7 +85,8 @@ static void manifest_records_design_calibration_and_load(void **state)
 	has(j, "\"cooldown\":{\"rest_idle_pct\":93.5,\"tolerance_pct\":10,\"window_s\":1,"
 	       "\"max_s\":5}");
 	has(j, "\"calibration\":{\"status\":\"ok\",\"capacity_rps\":8000,\"concurrency\":32,"
-	       "\"duration_s\":3,\"p50_ms\":3.9,\"p99_ms\":null,\"result\":"
+	       "\"duration_s\":3,\"p50_ms\":3.9,\"p99_ms\":null,\"victim_cpu_share_pct\":151.5,"
+	       "\"result\":"
 	       "\"calibration/probe.json\"}");
 	has(j, "\"load\":{\"mode\":\"open\",\"share_pct\":50,\"rate_rps\":4000,\"slo_ms\":10,"
 	       "\"slo_source\":\"derived: ");
