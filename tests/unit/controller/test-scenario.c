@@ -476,6 +476,7 @@ static void default_scenarios_parse_and_fit_their_budget(void **state)
 			assert_true(s->design.max_time_ns <= 540 * NSEC_PER_SEC);
 		}
 		assert_int_equal(s->design.load_mode, SCN_LOAD_SHARE);
+		assert_true(s->design.load_pct == 70.0);
 		assert_int_equal(s->design.slo_ns, 0); /* derived from the calibration */
 		scenario_free(s);
 	}
