@@ -55,6 +55,30 @@ weight.web = 2048
 TWINS = ("same", "w512", "w1024", "w2048")
 
 
+def rounds_table(run_dir, names):
+    """Per phase, each round's good % / victim CPU % (and * when invalid): the evidence."""
+    with open(os.path.join(run_dir, "manifest.json")) as f:
+        m = json.load(f)
+    rows = {}
+    for r in sorted(m["runs"], key=lambda r: r["round"]):
+        if r["phase"] not in names:
+            continue
+        good = "dnr"
+        if r["probe"]:
+            with open(os.path.join(run_dir, r["probe"])) as f:
+                good = "%.1f" % json.load(f)["metrics"]["good_pct"]
+        cpu = r.get("victim_cpu_share_pct")
+        rows.setdefault(r["phase"], []).append("%s/%s%s" % (
+            good, "%.0f" % cpu if cpu is not None else "-", "" if r.get("valid") else "*"))
+    cal = m.get("calibration") or {}
+    print("  capacity %s req/s (victim CPU %s %%), load %s req/s, SLO %s ms; good %% / victim "
+          "CPU %% per round (* invalid):" % (
+              cal.get("capacity_rps"), cal.get("victim_cpu_share_pct"),
+              (m.get("load") or {}).get("rate_rps"), (m.get("load") or {}).get("slo_ms")))
+    for n in names:
+        print("    %-12s %s" % (n, "  ".join(rows.get(n, []))))
+
+
 def main():
     common.need_root()
     common.need_tools(BIN)
@@ -77,6 +101,7 @@ def main():
             assert not common.leftovers(m["run_id"]), common.leftovers(m["run_id"])
             with open(os.path.join(run_dir, "summary.json")) as f:
                 s = json.load(f)
+            rounds_table(run_dir, ("baseline",) + TWINS)
             for ph in s["phases"]:
                 if ph["name"] not in TWINS:
                     continue

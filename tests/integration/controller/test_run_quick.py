@@ -95,6 +95,30 @@ def check_contract(run_dir, m, stdout):
     assert any(ln.split() and ln.split()[0] == "A/A" for ln in lines[:-1]), stdout[-2000:]
 
 
+def rounds_table(run_dir, names):
+    """Per phase, each round's good % / victim CPU % (and * when invalid): the evidence."""
+    with open(os.path.join(run_dir, "manifest.json")) as f:
+        m = json.load(f)
+    rows = {}
+    for r in sorted(m["runs"], key=lambda r: r["round"]):
+        if r["phase"] not in names:
+            continue
+        good = "dnr"
+        if r["probe"]:
+            with open(os.path.join(run_dir, r["probe"])) as f:
+                good = "%.1f" % json.load(f)["metrics"]["good_pct"]
+        cpu = r.get("victim_cpu_share_pct")
+        rows.setdefault(r["phase"], []).append("%s/%s%s" % (
+            good, "%.0f" % cpu if cpu is not None else "-", "" if r.get("valid") else "*"))
+    cal = m.get("calibration") or {}
+    print("  capacity %s req/s (victim CPU %s %%), load %s req/s, SLO %s ms; good %% / victim "
+          "CPU %% per round (* invalid):" % (
+              cal.get("capacity_rps"), cal.get("victim_cpu_share_pct"),
+              (m.get("load") or {}).get("rate_rps"), (m.get("load") or {}).get("slo_ms")))
+    for n in names:
+        print("    %-12s %s" % (n, "  ".join(rows.get(n, []))))
+
+
 def verdicts(run_dir):
     """(verdict of cpu against baseline, verdict of cpu+prio, the lines for a message)."""
     s = load(run_dir, "summary.json")
@@ -142,6 +166,7 @@ def main():
             hurt, prot, why = verdicts(run_dir)
             print("run %d (%.0f s, %d runs, seed %d): %s" % (n, took, len(m["runs"]),
                                                            m["design"]["seed"], why))
+            rounds_table(run_dir, ("baseline", "baseline~aa", "cpu", "cpu+prio"))
             got.append((hurt, prot, why))
         state = os.listdir(env["ISOLAB_STATE_DIR"])
         assert not state, "state dir not empty: %s" % state
