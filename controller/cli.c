@@ -14,6 +14,7 @@
 #include "exec.h"
 #include "json.h"
 #include "log.h"
+#include "optlist.h"
 #include "parse.h"
 #include "proc.h"
 #include "scenario.h"
@@ -187,6 +188,8 @@ int cli_cmd_vms(int argc, char **argv)
 	bool json = false;
 	int c, r, ret = 1;
 
+	if (optlist_requested(argc, argv, opts))
+		return 0;
 	while ((c = getopt_long(argc, argv, ":hf:", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(vms_help, stdout);
@@ -292,6 +295,8 @@ int cli_cmd_sched(int argc, char **argv)
 	int64_t v;
 	int c, r, ret = 1;
 
+	if (optlist_requested(argc, argv, opts))
+		return 0;
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(sched_help, stdout);
 		return 0;
@@ -429,6 +434,8 @@ int cli_cmd_deploy(int argc, char **argv)
 	char err[1024], paths[3][PATH_MAX], dest[600];
 	int c, ret = 0, n_hosts = 0;
 
+	if (optlist_requested(argc, argv, opts))
+		return 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(deploy_help, stdout);
