@@ -1,5 +1,7 @@
 # bash completion for isolab-bomb(1)                          -*- shell-script -*-
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash disable=SC2207,SC2034
+# (SC2207: COMPREPLY=($(compgen ...)) is the completion idiom; SC2034: _init_completion sets them)
 #
 # Kinds and each kind's options come from the binary (isolab-bomb --list-kinds,
 # isolab-bomb --list-options KIND); only the values of a few options are here.

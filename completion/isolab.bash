@@ -1,5 +1,7 @@
 # bash completion for isolab(1)                               -*- shell-script -*-
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash disable=SC2207,SC2034
+# (SC2207: COMPREPLY=($(compgen ...)) is the completion idiom; SC2034: _init_completion sets them)
 #
 # Commands and options come from the binary itself (isolab --list-commands,
 # isolab COMMAND --list-options), phase names from the scenario on the command
@@ -20,7 +22,7 @@ _isolab_phases()
 
 _isolab()
 {
-    local cur prev words cword
+    local cur prev words cword split
     _init_completion -s -n : || return
 
     # isolab COMMAND ...: the command is always the first word

@@ -63,6 +63,9 @@ else
 	tar -C "$src" --exclude='./build*' --exclude=./.git -cf - . |
 		tar -xf - -C "$work/build" --one-top-level=src
 fi
+# the source package too, for lintian (a native package: the tree as it is)
+(cd "$work/build" && dpkg-source -b src) >"$work/source.log" 2>&1 ||
+	{ cat "$work/source.log"; die "dpkg-source -b failed"; }
 log "dpkg-buildpackage -us -uc -b"
 t0=$(date +%s)
 (cd "$work/build/src" && nice -n 10 dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1 ||
@@ -76,7 +79,8 @@ log "built in ${t_build} s: $(basename "$deb_main") $(stat -c %s "$deb_main") by
 # 2. lintian: no error (warnings and notes are printed, not fatal)
 log "lintian"
 lrc=0
-lintian --display-info "$deb_main" "$deb_static" >"$work/lintian.log" 2>"$work/lintian.err" || lrc=$?
+lintian --display-info "$work"/build/isolab_*.dsc "$deb_main" "$deb_static" \
+	>"$work/lintian.log" 2>"$work/lintian.err" || lrc=$?
 cat "$work/lintian.log"
 # exit 1: tags at the fail-on level (errors); anything else: lintian itself failed
 [ $lrc -le 1 ] || { cat "$work/lintian.err"; die "lintian failed (exit $lrc)"; }
@@ -99,7 +103,7 @@ if [ ! -f "$tarball" ]; then
 		{ tail -n 20 "$work/debootstrap.log"; die "debootstrap failed (no network to $mirror?)"; }
 	rm -rf "$work/boot/root/var/cache/apt/archives/"*.deb "$work/boot/root/var/lib/apt/lists/"*
 	tar -C "$work/boot/root" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
-	rm -rf "$work/boot"
+	rm -rf "${work:?}/boot"
 	log "debootstrap took $(($(date +%s) - t0)) s"
 fi
 root=$work/root
@@ -208,6 +212,7 @@ chmod +x "$root/tmp/t/inside.sh"
 log "installing and running in the fresh root"
 t0=$(date +%s)
 status=0
+# shellcheck disable=SC2016 # expanded by the inner shell
 unshare --mount --propagation private /bin/sh -eu -c '
 	r=$1
 	# the root a mount point of its own: ip -n makes / rslave in each netns it enters
