@@ -58,7 +58,8 @@ _isolab_bomb()
         return
     fi
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "$("$bomb" --list-options "$kind" 2>/dev/null)" -- "$cur"))
+        COMPREPLY=($(compgen -W "$("$bomb" --list-options 2>/dev/null)
+            $("$bomb" --list-options "$kind" 2>/dev/null)" -- "$cur"))
     fi
 } &&
     complete -F _isolab_bomb isolab-bomb
