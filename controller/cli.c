@@ -12,8 +12,10 @@
 #include <sys/wait.h>
 
 #include "clock.h"
+#include "config.h"
 #include "backend-table.h"
 #include "exec-table.h"
+#include "elfinfo.h"
 #include "exec.h"
 #include "json.h"
 #include "log.h"
@@ -518,8 +520,28 @@ static const char deploy_help[] =
 	"Usage: isolab deploy SCENARIO\n"
 	"Copies isolab-bomb, isolab-probe and isolab-victim (static builds recommended) to\n"
 	"every VM of the scenario whose executor takes copies (ssh: ~/isolab/bin on the\n"
-	"ssh = user@host of the VM).\n"
+	"ssh = user@host of the VM). The bomb is a statically linked one when there is\n"
+	"one: the one found, else isolab-bomb-static's (" ISOLAB_LIBEXECDIR "/isolab-bomb).\n"
 	"  -h, --help\n";
+
+/* Guests may have another C library: a statically linked bomb when there is one. */
+static void deploy_pick_bomb(char *path, size_t len)
+{
+	static const char packaged[] = ISOLAB_LIBEXECDIR "/isolab-bomb";
+
+	if (elfinfo_is_static(path))
+		return;
+	if (elfinfo_is_static(packaged)) {
+		printf("isolab-bomb: %s (statically linked, instead of %s)\n", packaged, path);
+		snprintf(path, len, "%s", packaged);
+		return;
+	}
+	fprintf(stderr,
+		"isolab deploy: warning: %s is linked dynamically: it runs only in guests with a "
+		"compatible C library (install isolab-bomb-static, or build with "
+		"-Dstatic_bombs=true)\n",
+		path);
+}
 
 /* Copies the tools to every distinct target of an executor that deploys; 0 or 1. */
 static int deploy_all(const struct scenario *s, const char *const paths[], size_t n_paths,
@@ -591,6 +613,7 @@ int cli_cmd_deploy(int argc, char **argv)
 		}
 		paths[t] = buf[t];
 	}
+	deploy_pick_bomb(buf[0], sizeof(buf[0]));
 	ret = deploy_all(s, paths, 3, argv[optind]);
 	scenario_free(s);
 	return ret;
