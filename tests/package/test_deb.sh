@@ -103,6 +103,8 @@ if [ ! -f "$tarball" ]; then
 		{ tail -n 20 "$work/debootstrap.log"; die "debootstrap failed (no network to $mirror?)"; }
 	rm -rf "$work/boot/root/var/cache/apt/archives/"*.deb "$work/boot/root/var/lib/apt/lists/"*
 	tar -C "$work/boot/root" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+	# one root is enough: the ones for other dependency lists are stale
+	find "$cache" -maxdepth 1 -name "$suite-minbase-*.tar" ! -name "$(basename "$tarball")" -delete
 	rm -rf "${work:?}/boot"
 	log "debootstrap took $(($(date +%s) - t0)) s"
 fi
