@@ -105,6 +105,27 @@ expect "isolab-bomb net-send --to" "--to"
 expect "isolab-bomb cpu --engine " "native stress-ng"
 expect "isolab-bomb disk --dir " "conf results"
 
+# every option the completion names (for its value) is still in a table
+all=$(for c in $(isolab --list-commands); do isolab "$c" --list-options; done | sort -u)
+# shellcheck disable=SC2013 # one option per word
+for o in $(grep -o -- '--[a-z][a-z0-9-]*' "$src/completion/isolab.bash" | sort -u); do
+	case $o in --list-options | --list-commands) continue ;; esac # hidden, not in tables
+	if ! grep -qx -- "$o" <<<"$all$(printf '\n--version')"; then
+		echo "FAIL: completion/isolab.bash names $o, which no isolab command takes"
+		fails=$((fails + 1))
+	fi
+done
+all=$( { isolab-bomb --list-options; for k in $(isolab-bomb --list-kinds); do
+	isolab-bomb --list-options "$k"; done; } | sort -u)
+# shellcheck disable=SC2013 # one option per word
+for o in $(grep -o -- '--[a-z][a-z0-9-]*' "$src/completion/isolab-bomb.bash" | sort -u); do
+	if ! grep -qx -- "$o" <<<"$all"; then
+		echo "FAIL: completion/isolab-bomb.bash names $o, which isolab-bomb does not take"
+		fails=$((fails + 1))
+	fi
+done
+echo "ok: every option the completion files name is in an option table"
+
 if [ $fails -ne 0 ]; then
 	echo "$fails completion checks failed"
 	exit 1
