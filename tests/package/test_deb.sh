@@ -73,8 +73,10 @@ t0=$(date +%s)
 t_build=$(($(date +%s) - t0))
 deb_main=$(ls "$work"/build/isolab_*_*.deb)
 deb_static=$(ls "$work"/build/isolab-bomb-static_*_*.deb)
-log "built in ${t_build} s: $(basename "$deb_main") $(stat -c %s "$deb_main") bytes," \
-	"$(basename "$deb_static") $(stat -c %s "$deb_static") bytes"
+for d in "$deb_main" "$deb_static"; do
+	log "built in ${t_build} s: $(basename "$d"): $(stat -c %s "$d") bytes," \
+		"$(dpkg-deb -f "$d" Installed-Size) KiB installed"
+done
 
 # 2. lintian: no error (warnings and notes are printed, not fatal)
 log "lintian"
