@@ -152,6 +152,12 @@ void manifest_run_mech_json(struct json_writer *w, unsigned order, const struct 
 	json_kv_str(w, "scheduler", m->scheduler);
 	json_key(w, "details");
 	json_obj_begin(w);
+	if (m->has_details && m->details.cpupool[0])
+		json_kv_str(w, "cpupool", m->details.cpupool);
+	if (m->has_details && m->details.tslice_ms >= 0)
+		json_kv_int(w, "tslice_ms", m->details.tslice_ms);
+	if (m->has_details && m->details.ratelimit_us >= 0)
+		json_kv_int(w, "ratelimit_us", m->details.ratelimit_us);
 	json_obj_end(w);
 	json_obj_end(w);
 	json_key(w, "bombs_achieved");

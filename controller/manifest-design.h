@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend.h"
 #include "mechanism.h"
 #include "scenario-design.h"
 #include "validity.h"
@@ -66,6 +67,8 @@ struct run_mech {
 	char victim_cpu_source[160]; /* "cgroup cpuacct.usage", ..., "unavailable: <why>" */
 	struct sched_snap start, end;
 	const char *scheduler; /* the backend's scheduler name */
+	bool has_details;      /* details read for the victim at the start */
+	struct backend_sched_details details;
 	size_t n_bombs;
 	const char *const *bomb_names; /* the phase's, borrowed */
 	struct mech_load *bombs;       /* n_bombs; NAN figures where a bomb did not report */

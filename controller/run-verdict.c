@@ -341,6 +341,17 @@ void run_sched_read(struct run *R, const struct scn_phase *ph, struct sched_snap
 	}
 }
 
+void run_sched_details(struct run *R, struct run_rec *rec)
+{
+	const struct scn_vm *victim = scenario_victim(R->s);
+	struct backend_err err = { 0 };
+
+	if (!R->ops->sched_details || !victim)
+		return;
+	rec->mech.has_details = R->ops->sched_details(R->b, run_vm_ident(R, victim->name),
+						      &rec->mech.details, &err) == 0;
+}
+
 static bool near(int got, int want)
 {
 	double slack = want * READBACK_SLACK_PCT / 100.0;

@@ -37,6 +37,8 @@ void run_settle(struct run *R);
 
 /* Reads the scheduler back for the phase's VMs (victim, prioritised, bombs' VMs). */
 void run_sched_read(struct run *R, const struct scn_phase *ph, struct sched_snap *snap);
+/* The scheduler's setting around the victim (Xen: its cpupool, time slice) into rec. */
+void run_sched_details(struct run *R, struct run_rec *rec);
 /* Invalid when a prioritised VM does not read back live with the phase's values. */
 void run_check_prio(const struct scn_phase *ph, const struct run *R, struct run_rec *rec);
 

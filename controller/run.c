@@ -415,6 +415,7 @@ static int run_one(struct run *R, size_t idx)
 	apply_prio(R, ph, rec, &ok); /* journal first */
 	start_bombs(R, ph, dir, bombs);
 	run_sched_read(R, ph, &rec->mech.start);
+	run_sched_details(R, rec);
 	run_check_prio(ph, R, rec);
 	r = measure(R, idx, dir, bombs, ph, &probe, all, rec, &ok);
 	collect(R, ph, dir, bombs, &probe, rec);

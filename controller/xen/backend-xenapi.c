@@ -559,6 +559,26 @@ static int xenapi_vm_cpu_time(struct backend *b, const char *vm, uint64_t *ns, c
 	return rc;
 }
 
+/* The VM's cpupool and its time slice, through xl in its dom0. */
+static int xenapi_sched_details(struct backend *b, const char *vm,
+				struct backend_sched_details *out, struct backend_err *err)
+{
+	struct xmlrpc_value *rec = NULL;
+	char *ref = NULL, domid[16], dom0[300];
+	int rc = resolve(b, vm, &ref, &rec, err);
+
+	if (!rc && (!is_running(rec) || vm_dom0(b, vm, rec, dom0, sizeof(dom0), err) != 1)) {
+		backend_errf(err, "ENOTSUP", "no dom0 to ask for the VM's cpupool");
+		rc = -ENOTSUP;
+	}
+	if (!rc && !(rc = vm_domid(b, ref, domid, sizeof(domid), err)))
+		rc = xl_sched_details(&(struct xl_target){ .dom0 = dom0 }, vm_sched(b, rec), domid,
+				      out, err);
+	free(ref);
+	xmlrpc_free(rec);
+	return rc;
+}
+
 /* Sets key to v in map, or removes it when v is Xen's default (a key not set means default). */
 static int map_put(struct xmlrpc_value *map, const char *key, int v, int dflt)
 {
@@ -728,4 +748,5 @@ const struct backend_ops backend_xenapi_ops = {
 	.sched_set = xenapi_sched_set,
 	.describe = xenapi_describe,
 	.vm_cpu_time = xenapi_vm_cpu_time,
+	.sched_details = xenapi_sched_details,
 };

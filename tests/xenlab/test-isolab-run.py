@@ -235,7 +235,8 @@ def main():
             "good": m.get("good_pct"), "rps": m.get("throughput_rps"),
             "p99": lat.get("p99"), "share": r.get("victim_cpu_share_pct"),
             "source": r.get("victim_cpu_source"), "xl": xl_share, "weight": start.get("weight"),
-            "live": start.get("live"), "sched": (r.get("sched") or {}).get("scheduler")})
+            "live": start.get("live"), "sched": (r.get("sched") or {}).get("scheduler"),
+            "pool": ((r.get("sched") or {}).get("details") or {}).get("cpupool")})
     print("\n| phase | round | good % | req/s | p99 ms | victim CPU % (isolab) | (xl) |")
     print("|---|---|---|---|---|---|---|")
     for ph in ("baseline", "baseline~aa", "cpu", "cpu+prio"):
@@ -262,9 +263,9 @@ def main():
                    "%s round %s: victim CPU share %s %% (%s) matches xl's %s %% within 5 "
                    "points" % (ph, x["round"], x["share"], x["source"], x["xl"]))
     for x in per_phase.get("cpu+prio", []):
-        expect(x["weight"] == 1024 and x["live"] is True and x["sched"] == "credit",
-               "cpu+prio round %s: read back weight %s live %s on %s" % (
-                   x["round"], x["weight"], x["live"], x["sched"]))
+        expect(x["weight"] == 1024 and x["live"] is True and x["pool"] == "p1",
+               "cpu+prio round %s: read back weight %s live %s in cpupool %s" % (
+                   x["round"], x["weight"], x["live"], x["pool"]))
     demand, s_cpu, s_prio = mean("baseline", "share"), mean("cpu", "share"), mean("cpu+prio",
                                                                                  "share")
     print("victim CPU share: alone (its demand) %s, 256:256 %s, 1024:256 %s" % (

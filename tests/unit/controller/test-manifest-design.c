@@ -134,7 +134,12 @@ static void manifest_records_each_runs_validity_and_mechanism(void **state)
 	m.start.vm[0].live = true;
 	snprintf(m.start.vm[1].vm, sizeof(m.start.vm[1].vm), "noisy");
 	snprintf(m.start.vm[1].error, sizeof(m.start.vm[1].error), "no such VM");
+	m.has_details = true;
+	m.details = (struct backend_sched_details){ .cpupool = "p1",
+						    .tslice_ms = 30,
+						    .ratelimit_us = -1 };
 	j = render(render_mech, &m);
+	has(j, "\"details\":{\"cpupool\":\"p1\",\"tslice_ms\":30}");
 	has(j, "{\"order\":3,\"valid\":false,\"invalid\":[\"interrupted\"],"
 	       "\"victim_cpu_share_pct\":87.5,\"victim_cpu_source\":\"cgroup cpuacct.usage\",");
 	has(j, "\"sched\":{\"start\":{\"web\":{\"weight\":2048,\"cap\":0,\"live\":true},"

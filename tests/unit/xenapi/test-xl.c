@@ -143,6 +143,36 @@ static void dom0_must_be_a_plain_destination(void **state)
 	assert_false(ssh_target_valid(NULL));
 }
 
+static void parse_pools_finds_a_domains_pool_and_its_parameters(void **state)
+{
+	const char *out = "Cpupool Pool-0: tslice=30ms ratelimit=1000us migration-delay=0us\n"
+			  "Name                                ID Weight  Cap\n"
+			  "Domain-0                             0    256    0\n"
+			  "my vm                                4    256    0\n"
+			  "Cpupool p1: tslice=5ms ratelimit=500us migration-delay=0us\n"
+			  "Name                                ID Weight  Cap\n"
+			  "v1                                   1   1024   10\n"
+			  "Cpupool p2: ratelimit=1000us\n"
+			  "Name                                ID Weight  Cap\n"
+			  "v2                                   2    256    0\n";
+	struct backend_sched_details d;
+
+	(void)state;
+	assert_int_equal(xl_parse_pools(out, "v1", &d), 0);
+	assert_string_equal(d.cpupool, "p1");
+	assert_int_equal(d.tslice_ms, 5);
+	assert_int_equal(d.ratelimit_us, 500);
+	assert_int_equal(xl_parse_pools(out, "2", &d), 0); /* by domain id */
+	assert_string_equal(d.cpupool, "p2");
+	assert_int_equal(d.tslice_ms, -1); /* credit2 has none */
+	assert_int_equal(d.ratelimit_us, 1000);
+	assert_int_equal(xl_parse_pools(out, "my vm", &d), 0);
+	assert_string_equal(d.cpupool, "Pool-0");
+	assert_int_equal(xl_parse_pools(out, "v3", &d), -ENOENT);
+	assert_int_equal(xl_parse_pools(out, "my", &d), -ENOENT);
+	assert_int_equal(xl_parse_pools("", "v1", &d), -ENOENT);
+}
+
 static void cpu_time_reads_xl_list_for_one_domain(void **state)
 {
 	char dir[] = "/tmp/isolab-test-xl-XXXXXX", path[64];
@@ -183,6 +213,7 @@ int main(void)
 		cmocka_unit_test(scheduler_commands_and_caps),
 		cmocka_unit_test(dom0_must_be_a_plain_destination),
 		cmocka_unit_test(cpu_time_reads_xl_list_for_one_domain),
+		cmocka_unit_test(parse_pools_finds_a_domains_pool_and_its_parameters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
