@@ -163,8 +163,11 @@ static int chunk_size_line(struct h1_resp *r, const char *p, size_t len, size_t 
 	uint64_t size = 0;
 	size_t i;
 
+	/* the same limit whether the line came in one read or many */
+	if (nl ? (size_t)(nl - p) > H1_CHUNK_LINE_MAX : len > H1_CHUNK_LINE_MAX)
+		return -EPROTO;
 	if (!nl)
-		return len > H1_CHUNK_LINE_MAX ? -EPROTO : 0;
+		return 0;
 	for (i = 0; p + i < nl; i++) {
 		char ch = p[i];
 		int d = is_digit(ch)		 ? ch - '0'
@@ -191,8 +194,10 @@ static int trailer_line(struct h1_resp *r, const char *p, size_t len, size_t *us
 {
 	const char *nl = memchr(p, '\n', len);
 
+	if (nl ? (size_t)(nl - p) > H1_TRAILERS_MAX : len > H1_TRAILERS_MAX)
+		return -EPROTO;
 	if (!nl)
-		return len > H1_TRAILERS_MAX ? -EPROTO : 0;
+		return 0;
 	*used = (size_t)(nl - p) + 1;
 	if (nl == p || (nl == p + 1 && *p == '\r'))
 		r->st = H1P_DONE;

@@ -190,6 +190,12 @@ static void h1_parse_refuses_endless_chunk_lines(void **state)
 
 	memset(text + l, '0', sizeof(text) - l - 1);
 	assert_int_equal(run(text, sizeof(text) - 1, 512).ret, -EPROTO);
+	/* the same when the over-long line (an extension) arrives whole, line end included */
+	memset(text + l, 'x', sizeof(text) - l - 1);
+	text[l] = ';';
+	memcpy(text + sizeof(text) - 3, "\r\n", 2);
+	assert_int_equal(run(text, sizeof(text) - 1, sizeof(text)).ret, -EPROTO);
+	assert_int_equal(run(text, sizeof(text) - 1, 100).ret, -EPROTO);
 }
 
 int main(void)
