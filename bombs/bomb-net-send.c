@@ -322,7 +322,7 @@ const struct bomb_ops bomb_net_send_ops = {
 	.help = "  --to HOST:PORT   the net-recv peer (required)\n"
 		"  --proto P        tcp (default) or udp\n"
 		"  --streams N      parallel connections (default 1)\n"
-		"  --msg-size SIZE  bytes per send (default 128K for TCP, 1472 for UDP)\n"
+		"  --msg-size SIZE  bytes per send (default 512K for TCP, 1472 for UDP)\n"
 		"metrics: bytes_sent, packets_sent (sends), bits_per_s, packets_per_s, active_s,\n"
 		"         errors, connections\n"
 		"stress-ng: --sock N / --udp N on the port of --to (it runs both ends itself)\n",
