@@ -460,6 +460,17 @@ def cpu_model():
         return platform.machine()
 
 
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def show_cmd(cmds):
+    """Command lines for the table: isolab's binaries relative to the source tree."""
+    out = []
+    for c in cmds:
+        out.append(c.replace(ROOT + "/", "").replace(HERE + "/", "tests/bench/"))
+    return " ; ".join(out)
+
+
 def table(doc):
     """The README's performance table for a results file."""
     rows = ["| figure | isolab | peer | ratio: median (rounds) | load | isolab command | peer command |",
@@ -471,7 +482,7 @@ def table(doc):
             f["what"], fmt(ours), f["unit"], fmt(peer), f["unit"], f["median_ratio"],
             ", ".join("%.2f" % r for r in f["ratios"]), goal,
             "%.1f-%.1f" % (min(f["load_1min"]), max(f["load_1min"])),
-            " ; ".join(f["isolab_cmd"]), " ; ".join(f["peer_cmd"])))
+            show_cmd(f["isolab_cmd"]), show_cmd(f["peer_cmd"])))
     return "\n".join(rows) + "\n"
 
 
@@ -492,15 +503,29 @@ def main():
     ap.add_argument("--table", metavar="RESULTS", help="print the README table of a results file")
     ap.add_argument("--check-readme", nargs=2, metavar=("README", "RESULTS"),
                     help="exit 1 unless README's table is the one of RESULTS")
+    ap.add_argument("--update-readme", nargs=2, metavar=("README", "RESULTS"),
+                    help="rewrite README's table from RESULTS")
     args = ap.parse_args()
     if args.table:
         sys.stdout.write(table(json.load(open(args.table))))
+        return 0
+    if args.update_readme:
+        readme, results = args.update_readme
+        text = open(readme).read()
+        a, b = text.find(README_BEGIN), text.find(README_END)
+        if a < 0 or b < a:
+            print("%s: no %s ... %s block" % (readme, README_BEGIN, README_END))
+            return 1
+        text = text[:a + len(README_BEGIN)] + "\n" + table(json.load(open(results))) + text[b:]
+        with open(readme, "w") as fh:
+            fh.write(text)
         return 0
     if args.check_readme:
         want = table(json.load(open(args.check_readme[1])))
         if readme_block(args.check_readme[0]) != want:
             print("%s: the performance table is not the one of %s; regenerate it with\n"
-                  "  tests/bench/compare.py --table %s" % (*args.check_readme, args.check_readme[1]))
+                  "  tests/bench/compare.py --update-readme %s %s"
+                  % (*args.check_readme, *args.check_readme))
             return 1
         return 0
     return bench(args)
