@@ -36,6 +36,24 @@
 #define POLL_CAP_MS	 100
 #define DEADLINE_SCAN_NS (5 * NSEC_PER_MSEC)
 
+/*
+ * Waiting for answers. In a VM, a sleep in epoll_wait and the wakeup after
+ * it cost more CPU than a request (the halt, the cross-CPU interrupt the
+ * server's side sends, caches another task refilled): nginx pinned to one
+ * vCPU, the probe at -c 16 on the other, the probe spent 10.7-11.6 us of CPU
+ * per request sleeping 0.19-0.23 times per request, and 7.5-7.8 us polling
+ * for up to 20 us first (0.01 sleeps per request; nginx's own cost fell from
+ * 12-13 to 8.1 us per request, its throughput rose from 16-20 k to 32 k/s;
+ * wrk: 8.4 us, 24 k/s). When answers come further apart (one connection, a
+ * slow server, or a server that needs this very CPU to answer) polling only
+ * burns CPU, so it is switched off while fewer than half the polls catch an
+ * answer, for longer each time it fails again.
+ */
+#define SPIN_NS	     (20 * NSEC_PER_USEC)
+#define SPIN_TRIAL   32	 /* polls judged together */
+#define SPIN_OFF_MIN 256 /* waits without polling after a failed trial, doubling */
+#define SPIN_OFF_MAX 65536
+
 static struct h1_targets targets;
 
 enum h1_conn_state {
@@ -81,6 +99,11 @@ struct h1_worker {
 	size_t next_target;
 	uint64_t last_scan_ns;
 	uint64_t completed; /* requests finished, to notice ones that failed at once */
+	struct h1_spin {
+		unsigned tried, caught; /* in the current trial */
+		unsigned off_left;	/* waits left without polling */
+		unsigned off_len;	/* the next pause */
+	} spin;
 };
 
 bool h1_supported(const struct probe_config *cfg)
@@ -484,9 +507,46 @@ static int wait_ms(struct h1_worker *hw, uint64_t now, uint64_t next)
 	return (int)ms;
 }
 
+/* After a poll: judges a trial of SPIN_TRIAL polls; a failed one pauses polling. */
+static void spin_judge(struct h1_spin *sp, bool caught)
+{
+	sp->tried++;
+	sp->caught += caught;
+	if (sp->tried < SPIN_TRIAL)
+		return;
+	if (sp->caught * 2 < sp->tried) {
+		sp->off_left = sp->off_len;
+		sp->off_len = sp->off_len < SPIN_OFF_MAX ? sp->off_len * 2 : SPIN_OFF_MAX;
+	} else {
+		sp->off_len = SPIN_OFF_MIN;
+	}
+	sp->tried = sp->caught = 0;
+}
+
+/* epoll_wait, polling for up to SPIN_NS first while that pays (see SPIN_NS). */
+static int wait_events(struct h1_worker *hw, struct epoll_event *evs, int ms)
+{
+	struct h1_spin *sp = &hw->spin;
+	uint64_t until;
+	int n;
+
+	if (ms == 0 || hw->busy == 0)
+		return epoll_wait(hw->epfd, evs, H1_MAX_EVENTS, ms);
+	if (sp->off_left) {
+		sp->off_left--;
+		return epoll_wait(hw->epfd, evs, H1_MAX_EVENTS, ms);
+	}
+	until = clock_now_ns() + SPIN_NS;
+	do
+		n = epoll_wait(hw->epfd, evs, H1_MAX_EVENTS, 0);
+	while (n == 0 && clock_now_ns() < until);
+	spin_judge(sp, n != 0);
+	return n ? n : epoll_wait(hw->epfd, evs, H1_MAX_EVENTS, ms);
+}
+
 void h1_work(struct probe_worker *w)
 {
-	struct h1_worker hw = { .epfd = -1, .timer_fd = -1 };
+	struct h1_worker hw = { .epfd = -1, .timer_fd = -1, .spin.off_len = SPIN_OFF_MIN };
 	struct epoll_event evs[H1_MAX_EVENTS];
 	struct probe_run *run = w->run;
 	int ret;
@@ -510,7 +570,7 @@ void h1_work(struct probe_worker *w)
 		   are free again now, not after a poll timeout */
 		if (hw.completed != before)
 			ms = 0;
-		n = epoll_wait(hw.epfd, evs, H1_MAX_EVENTS, ms);
+		n = wait_events(&hw, evs, ms);
 		for (int i = 0; i < n; i++) {
 			if (!evs[i].data.ptr) {
 				uint64_t expirations;
