@@ -14,8 +14,10 @@ and the 1-minute load average beside every measurement:
   net          net-send -> net-recv       vs iperf3 (1 TCP stream)  bits/s on loopback
   probe-cN     isolab-probe http -c N     vs wrk -t1 -cN            req/s and CPU per request
                (nginx, 1 worker, 1 KiB static page; N = 1, 4, 16, 64, 256)
-  probe-lat    isolab-probe -c 1          vs wrk -c1                p50 minus the server's
-               delay (isolab-bench-delay answers every request after exactly 1 ms)
+  probe-lat    isolab-probe -c 1          vs wrk -c1                p50 (ratio) and the added
+               latency: p50 - 1 ms - the server's own lateness (isolab-bench-delay
+               answers every request exactly 1 ms after it came), server on the
+               client's CPU; probe-lat-2cpu: the same with the server on the other CPU
 
 Goal: each figure's median ratio >= 1.0 and every round >= 0.9 (the
 probe's added latency also under 50 us). Exit 1 when a figure misses.
@@ -173,18 +175,24 @@ def peer_disk():
 MEM_PER_WORKER = 256 << 20  # 2 x 256 MiB: more than this machine's 105-480 MiB of L3
 
 
+def mem_seconds():
+    """stress-ng times its memset only during its memset passes, one in ~30 methods, while
+    its other worker runs whichever method it is at: 20 s average over enough of them."""
+    return max(4 * SECONDS, 20)
+
+
 def ours_mem():
     # as long as stress-ng's run: both leave out the first touch of the memory
     args = ["mem", "--mode", "bandwidth", "--threads", str(CPUS), "--bytes",
-            str(MEM_PER_WORKER * CPUS), "--duration", str(max(SECONDS, 12))]
+            str(MEM_PER_WORKER * CPUS), "--duration", str(mem_seconds())]
     m, _, _ = bomb(args)
     return {"bytes_per_s": m["bytes_touched_per_s"]}, [[BOMB] + args]
 
 
 def peer_mem():
     # memrate cycles through ~30 methods, memset the 19th; its rate is per worker. On a
-    # busy machine 12 s may end before memset's turn: then a longer run.
-    for t in (max(SECONDS, 12), 4 * max(SECONDS, 12)):
+    # busy machine the run may end before memset's turn: then a longer one.
+    for t in (mem_seconds(), 3 * mem_seconds()):
         args = ["--memrate", str(CPUS), "--memrate-bytes", str(MEM_PER_WORKER), "-t", "%ds" % t]
         m = stressng(args)
         if "memset-mb-per-sec" in m:
@@ -282,10 +290,16 @@ DELAY_MS = 1.0
 
 
 class DelayServer:
-    """isolab-bench-delay: every answer leaves exactly DELAY_MS after its request came."""
+    """isolab-bench-delay: every answer leaves exactly DELAY_MS after its request came.
+    same_cpu: on the client's CPU, so that the answer wakes a client whose CPU is awake
+    (what is left is the client's own path); else on the server CPU."""
+
+    def __init__(self, same_cpu):
+        self.same_cpu = same_cpu
 
     def __enter__(self):
-        self.argv = on_server_cpu([DELAY, "0", "%gms" % DELAY_MS])
+        argv = [DELAY, "0", "%gms" % DELAY_MS]
+        self.argv = on_client_cpu(argv) if self.same_cpu else on_server_cpu(argv)
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, text=True)
         self.url = "http://127.0.0.1:%d/" % int(self.proc.stdout.readline())
         return self
@@ -302,20 +316,22 @@ def latency_figures(p50_us, d):
     return {"added_us": p50_us - DELAY_MS * 1e3 - late, "p50_us": p50_us, "server_late_us": late}
 
 
-def ours_latency():
-    with DelayServer() as d:
-        argv = probe_argv(d.url, 1)
-        out, _, _ = run_ru(argv)
-    m = json.loads(out)["metrics"]
-    return latency_figures(m["latency_ms"]["p50"] * 1e3, d), [d.argv, argv]
+def latency_at(same_cpu):
+    def ours():
+        with DelayServer(same_cpu) as d:
+            argv = probe_argv(d.url, 1)
+            out, _, _ = run_ru(argv)
+        m = json.loads(out)["metrics"]
+        return latency_figures(m["latency_ms"]["p50"] * 1e3, d), [d.argv, argv]
 
-
-def peer_latency():
-    with DelayServer() as d:
-        argv = on_client_cpu(["wrk", "-t1", "-c1", "-d%ds" % SECONDS, "-s",
-                              os.path.join(HERE, "wrk-p50.lua"), d.url])
-        out, _, _ = run_ru(argv)
-    return latency_figures(float(re.search(r"p50_us (\d+)", out).group(1)), d), [d.argv, argv]
+    def peer():
+        with DelayServer(same_cpu) as d:
+            argv = on_client_cpu(["wrk", "-t1", "-c1", "-d%ds" % SECONDS, "-s",
+                                  os.path.join(HERE, "wrk-p50.lua"), d.url])
+            out, _, _ = run_ru(argv)
+        return latency_figures(float(re.search(r"p50_us (\d+)", out).group(1)), d), \
+            [d.argv, argv]
+    return ours, peer
 
 
 # group: measured together (A B per round); figures read metrics from it
@@ -338,10 +354,13 @@ GROUPS = [
        "cpu_us", "us", False)])
     for c in (1, 4, 16, 64, 256)
 ] + [
-    ("probe-lat", "wrk", ours_latency, peer_latency,
-     # the ratio compares the two p50s; the figures shown are what each adds to 1 ms
-     [("probe-lat", "probe p50 on a 1 ms server; shown: added latency", "p50_us", "us", False,
-       "added_us")]),
+    # the ratio compares the two p50s; the figures shown are what each adds to 1 ms
+    ("probe-lat", "wrk", *latency_at(True),
+     [("probe-lat", "probe p50 on a 1 ms server, same CPU; shown: added latency", "p50_us",
+       "us", False, "added_us")]),
+    ("probe-lat-2cpu", "wrk", *latency_at(False),
+     [("probe-lat-2cpu", "the same, server on the other CPU (a VM's wakeup included)",
+       "p50_us", "us", False, "added_us")]),
 ]
 
 PEER_TOOLS = {"stress-ng", "fio", "iperf3", "wrk"}
@@ -387,11 +406,12 @@ def figures_of(group, a, b, loads, cmds):
              "load_1min": loads, "isolab_cmd": cmds["isolab"], "peer_cmd": cmds["peer"],
              "goal": GOAL, "floor": FLOOR}
         f["ok"] = med >= GOAL and min(ra) >= FLOOR
-        if key == "probe-lat":
-            f["absolute_goal_us"] = LATENCY_GOAL_US
+        if key.startswith("probe-lat"):
             f["server_late_us"] = {"isolab": [x["server_late_us"] for x in a],
                                    "peer": [y["server_late_us"] for y in b]}
             f["p50_us"] = {"isolab": [x["p50_us"] for x in a], "peer": [y["p50_us"] for y in b]}
+        if key == "probe-lat":  # the probe's own path: the absolute goal too
+            f["absolute_goal_us"] = LATENCY_GOAL_US
             f["ok"] = f["ok"] and statistics.median(f["isolab"]) < LATENCY_GOAL_US
         figs.append(f)
     return figs
