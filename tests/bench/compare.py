@@ -496,7 +496,11 @@ def show_cmd(cmds):
     """Command lines for the table: isolab's binaries relative to the source tree."""
     out = []
     for c in cmds:
-        out.append(c.replace(ROOT + "/", "").replace(HERE + "/", "tests/bench/"))
+        c = c.replace(ROOT + "/", "").replace(HERE + "/", "tests/bench/")
+        # a results file recorded in another checkout: its absolute paths into a build
+        # directory or tests/bench read the same as this tree's
+        c = re.sub(r"(?:/[^\s/;]+)+?/(build[^\s/;]*/|tests/bench/)", r"\1", c)
+        out.append(c)
     return " ; ".join(out)
 
 
