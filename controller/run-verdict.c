@@ -437,6 +437,29 @@ static void cap_request(const struct scn_phase *ph, const char *vm, struct mech_
 		}
 }
 
+void run_marks_take(struct run *R, struct run_marks *wm, uint64_t now)
+{
+	if (!wm->have_start && now >= wm->start_at) {
+		run_cpu_mark(R, &wm->start, wm->rec->mech.victim_cpu_source,
+			     sizeof(wm->rec->mech.victim_cpu_source));
+		wm->have_start = true;
+	}
+	if (wm->have_start && !wm->have_end && now >= wm->end_at) {
+		run_cpu_mark(R, &wm->end, wm->rec->mech.victim_cpu_source,
+			     sizeof(wm->rec->mech.victim_cpu_source));
+		wm->have_end = true;
+	}
+}
+
+uint64_t run_marks_pump_ns(const struct run_marks *wm, uint64_t now)
+{
+	uint64_t next = !wm->have_start ? wm->start_at : !wm->have_end ? wm->end_at : UINT64_MAX;
+
+	if (next <= now)
+		return 0;
+	return next - now < 200 * NSEC_PER_MSEC ? next - now : 200 * NSEC_PER_MSEC;
+}
+
 void run_judge_bombs(const struct run *R, const struct scn_phase *ph, struct run_rec *rec,
 		     const struct tool_proc *bombs)
 {

@@ -153,41 +153,9 @@ static void show_progress(struct run *R, size_t idx, const char *what)
 			R->s->phases[pr->phase].name, what, e1, e2, last);
 }
 
-/* The victim's CPU time at the start and the end of the probe's measurement window. */
-struct window_marks {
-	struct run_rec *rec;
-	uint64_t start_at, end_at;
-	struct cpu_mark start, end;
-	bool have_start, have_end;
-};
-
-static void take_marks(struct run *R, struct window_marks *wm, uint64_t now)
-{
-	if (!wm->have_start && now >= wm->start_at) {
-		run_cpu_mark(R, &wm->start, wm->rec->mech.victim_cpu_source,
-			     sizeof(wm->rec->mech.victim_cpu_source));
-		wm->have_start = true;
-	}
-	if (wm->have_start && !wm->have_end && now >= wm->end_at) {
-		run_cpu_mark(R, &wm->end, wm->rec->mech.victim_cpu_source,
-			     sizeof(wm->rec->mech.victim_cpu_source));
-		wm->have_end = true;
-	}
-}
-
-/* How long to pump: 200 ms, or up to the next mark. */
-static uint64_t pump_ns(const struct window_marks *wm, uint64_t now)
-{
-	uint64_t next = !wm->have_start ? wm->start_at : !wm->have_end ? wm->end_at : UINT64_MAX;
-
-	if (next <= now)
-		return 0;
-	return next - now < 200 * NSEC_PER_MSEC ? next - now : 200 * NSEC_PER_MSEC;
-}
-
 static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t n,
 		      struct tool_proc *probe, uint64_t deadline, struct live *lv,
-		      struct window_marks *wm)
+		      struct run_marks *wm)
 {
 	bool termed = false;
 	char what[128] = "measuring";
@@ -195,7 +163,7 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 	while (tool_proc_active(probe)) {
 		uint64_t now = clock_now_ns();
 
-		take_marks(R, wm, now);
+		run_marks_take(R, wm, now);
 		if (sig_stop_requested() && !termed) {
 			(void)probe->ops->signal(&R->x, probe, SIGTERM);
 			termed = true;
@@ -212,10 +180,10 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 		if (R->victim_started && n < 63) {
 			/* keep reading the victim too: a full stderr pipe would stall it */
 			all[n] = &R->victim;
-			(void)exec_pump(all, n + 1, pump_ns(wm, now));
+			(void)exec_pump(all, n + 1, run_marks_pump_ns(wm, now));
 			all[n] = NULL;
 		} else {
-			(void)exec_pump(all, n, pump_ns(wm, now));
+			(void)exec_pump(all, n, run_marks_pump_ns(wm, now));
 		}
 		if (lv) {
 			double p99, okp;
@@ -295,7 +263,7 @@ static int measure(struct run *R, size_t idx, const char *dir, struct tool_proc 
 		   struct run_rec *rec, bool *ok)
 {
 	const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
-	struct window_marks wm = { .rec = rec };
+	struct run_marks wm = { .rec = rec };
 	char path[RUN_PATH_MAX + 512];
 	size_t k = 0, n_bombs = ph->n_bombs;
 	int r = 0;
