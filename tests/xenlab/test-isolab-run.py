@@ -134,7 +134,7 @@ echo "RUN run rc=$?"
 info run done
 kill $sampler
 cat /tmp/samples
-sed 's/^/OUT runlog /' /tmp/run.err | head -n 60
+sed 's/^/OUT runlog /' /tmp/run.err | tail -n 80
 dir=$(tail -n 1 /tmp/run.out)
 echo "CHECK dir $dir"
 for f in "$dir"/*.stderr "$dir"/runs/*/*.stderr; do
@@ -220,8 +220,13 @@ def main():
 
     expect(runs.get("run") == 0, "isolab run exits 0 (got %s)" % runs.get("run"))
     man = files.get("manifest.json") or {}
-    expect(man.get("status") == "complete", "manifest status complete (got %s)"
-           % man.get("status"))
+    design = man.get("design") or {}
+    # a partial run says why it stopped (the victim's ssh session gone, a signal...):
+    # see "OUT runlog" above
+    expect(man.get("status") == "complete",
+           "manifest status complete (got %s: %d of %d runs, %s rounds done, stopped: %s)"
+           % (man.get("status"), len(man.get("runs", [])), 4 * ROUNDS,
+              design.get("rounds_done"), design.get("stopped")))
     cal = man.get("calibration") or {}
     load = man.get("load") or {}
     expect(cal.get("status") == "ok" and (cal.get("capacity_rps") or 0) > 0,
