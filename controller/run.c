@@ -35,6 +35,7 @@
 #include "progress.h"
 #include "report.h"
 #include "run-priv.h"
+#include "run-provision.h"
 #include "scenario.h"
 #include "sig.h"
 
@@ -663,6 +664,8 @@ static bool undo_host(struct run *R)
 		log_error("%s backend teardown: %s", R->ops->name, err.msg);
 		ok = false;
 	}
+	if (R->b && !run_unprovision(R))
+		ok = false;
 	return ok;
 }
 
@@ -688,7 +691,7 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 {
 	struct run R = { .s = s, .o = o, .status = "failed" };
 	bool undone = true;
-	int ret = 1;
+	int ret = 1, r;
 
 	R.started_wall = clock_wall_ns();
 	R.started_mono = clock_now_ns();
@@ -703,6 +706,11 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 		goto out_journal;
 	if (open_backend(&R) < 0)
 		goto out_manifest;
+	r = run_provision(&R);
+	if (r < 0) {
+		ret = r == -EINVAL ? 2 : 1;
+		goto out_undo;
+	}
 	if (prepare_backend(&R) < 0)
 		goto out_undo;
 	if (preflight(&R) < 0) {
@@ -732,6 +740,7 @@ out_journal:
 	for (size_t i = 0; i < R.n_recs; i++)
 		free(R.recs[i].bomb_ok);
 	free(R.recs);
+	free(R.made);
 out_plan:
 	plan_done(&R.plan);
 	return ret;

@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "parse.h"
 
 /* ---- provisioning keys ---- */
 
-static const char *const make_keys[] = { "template", "sr", "host", "config", "pool", NULL };
+static const char *const make_keys[] = { "template",	  "sr", "host", "config", "pool",
+					 "ready_timeout", NULL };
 
 bool scn_is_make_key(const char *key)
 {
@@ -44,6 +46,10 @@ int scn_add_make(struct pctx *c, struct scn_vm *vm, const struct entry *e)
 				"%s: '%s' (expected 1-255 characters, no quotes inside, no control "
 				"characters)",
 				e->key, e->value);
+	if (strcmp(e->key, "ready_timeout") == 0 &&
+	    parse_duration(v, NSEC_PER_SEC, 24ULL * 3600 * NSEC_PER_SEC, &(uint64_t){ 0 }) < 0)
+		return scn_fail(c, e->line, "ready_timeout: '%s' (expected a duration, e.g. 10m)",
+				e->value);
 	if (strcmp(e->key, "config") == 0 && v[0] != '/')
 		return scn_fail(c, e->line,
 				"config: '%.*s' (expected an absolute path to an xl domain "
@@ -98,12 +104,17 @@ int scn_check_make(struct pctx *c, const struct scn_vm *vm)
 	for (size_t i = 0; i < vm->n_make; i++) {
 		const struct scn_opt *o = &vm->make[i];
 		bool for_tpl = !strcmp(o->key, "sr") || !strcmp(o->key, "host");
+		bool for_any = !strcmp(o->key, "ready_timeout");
 		bool for_cfg = !strcmp(o->key, "pool") || !strncmp(o->key, "xl.", 3);
 
 		if (for_tpl && !tpl)
 			return scn_fail(c, o->line,
 					"%s: only with template = NAME (a XenAPI template to "
 					"clone)",
+					o->key);
+		if (for_any && !tpl && !cfg)
+			return scn_fail(c, o->line,
+					"%s: only for a VM isolab makes (template = or config =)",
 					o->key);
 		if (for_cfg && !cfg)
 			return scn_fail(c, o->line,
@@ -201,7 +212,7 @@ char *scn_subst_addr(const char *s, const char *addr)
 /* ---- groups ---- */
 
 static const char group_keys[] = "count, role, exec, ssh, addr, memory_max, pids_max, template, "
-				 "sr, host, config, pool, xl.KEY";
+				 "sr, host, config, pool, xl.KEY, ready_timeout";
 
 /* count, and the keys a member does not take (its identity is NAME-i). */
 static int group_head(struct pctx *c, const struct section *sec, unsigned *count)

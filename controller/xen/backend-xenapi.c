@@ -32,20 +32,8 @@
 #include "ssh-cmd.h"
 #include "transport.h"
 #include "xapi.h"
+#include "xenapi-priv.h"
 #include "xl.h"
-
-struct backend {
-	struct xapi_session *s;
-	char *user;
-	char *pool;
-	char *dom0;
-	struct xapi_cred *cred;
-	bool insecure;
-	char sched[32]; /* host.sched_policy of the coordinator */
-	char xen_version[32];
-	int xen_major, xen_minor;
-	int nr_cpus; /* coordinator's, -1 unknown */
-};
 
 /* ---- helpers ---- */
 
@@ -142,6 +130,7 @@ static void xenapi_close(struct backend *b)
 {
 	if (!b)
 		return;
+	xenapi_made_free(b);
 	xapi_session_free(b->s); /* logs out */
 	xapi_cred_free(b->cred);
 	free(b->user);
@@ -266,6 +255,7 @@ static int xenapi_open(const struct backend_config *cfg, struct backend **out,
 		return oom(err);
 	b->nr_cpus = -1;
 	b->xen_major = b->xen_minor = -1;
+	snprintf(b->run_id, sizeof(b->run_id), "%s", cfg->run_id ? cfg->run_id : "");
 	b->insecure = insecure;
 	b->user = strdup(scfg.user);
 	b->dom0 = dom0 ? strdup(dom0) : NULL;
@@ -777,6 +767,21 @@ static void xenapi_describe(struct backend *b, struct json_writer *w)
 	json_kv_bool(w, "tls_verified", !b->insecure);
 }
 
+/* After a crash: open the pool as the dead run did, destroy what it noted. */
+static int xenapi_unprovision_noted(const struct backend_config *cfg, const char *run_id,
+				    const struct backend_kv *facts, size_t n,
+				    struct backend_err *err)
+{
+	struct backend *b = NULL;
+	int rc = xenapi_open(cfg, &b, err);
+
+	if (rc)
+		return rc;
+	rc = xenapi_unmake_facts(b, run_id, facts, n, err);
+	xenapi_close(b);
+	return rc;
+}
+
 const struct backend_ops backend_xenapi_ops = {
 	.name = "xenapi",
 	.summary = "XenServer / XCP-ng pools (XML-RPC)",
@@ -788,4 +793,12 @@ const struct backend_ops backend_xenapi_ops = {
 	.sched_get = xenapi_sched_get,
 	.sched_set = xenapi_sched_set,
 	.describe = xenapi_describe,
+	.vm_addr = xenapi_vm_addr,
+	.make_opts = xenapi_make_opts,
+	.provision = xenapi_provision,
+	.wait_ready = xenapi_wait_ready,
+	.unprovision = xenapi_unprovision,
+	.unprovision_noted = xenapi_unprovision_noted,
+	.check_make = xenapi_check_make,
+	.hosts = xenapi_hosts,
 };
