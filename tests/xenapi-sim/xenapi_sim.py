@@ -37,7 +37,7 @@ More control calls: sim.vms() (every VM with its power state, tags, host and
 disks), sim.vdis(), sim.config(key, value) with key "guest_ip_delay" (seconds
 until a started VM reports its address; -1 = never) or "guest_ip" (the
 address every guest reports; "" = one each from 10.71.0.0/16), and
-sim.calls() (the methods called, in order, at most the last 10000).
+sim.calls() (the methods called, in order of arrival, at most the last 10000).
 """
 import argparse
 import collections
@@ -183,7 +183,6 @@ class Pool(Lifecycle):
     def _dispatch(self, method, params, member):
         self.stats["calls"] += 1
         self.stats["methods"][method] = self.stats["methods"].get(method, 0) + 1
-        self.calls.append(method)
         self.refresh()
         fail = self.faults.get("fail")
         if fail and not method.startswith("session.logout"):
@@ -351,6 +350,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         with LOCK:
             pool.stats["http_requests"] += 1
+            pool.calls.append(method)  # on arrival: a delayed call shows while it waits
         kind, arg = pool.take_fault(("drop", "http500", "slow", "malformed", "truncated",
                                      "huge"))
         if kind == "drop":
