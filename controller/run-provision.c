@@ -40,8 +40,8 @@
 /* Codes that mean the scenario names something the pool does not have: bad input. */
 static bool input_code(const char *code)
 {
-	static const char *const codes[] = { "NO_TEMPLATE", "NO_SR",  "NO_HOST", "AMBIGUOUS",
-					     "NO_CONFIG",   "EINVAL", NULL };
+	static const char *const codes[] = { "NO_TEMPLATE", "NO_SR",   "NO_HOST", "AMBIGUOUS",
+					     "NO_CONFIG",   "NO_POOL", "EINVAL",  NULL };
 
 	for (size_t i = 0; codes[i]; i++)
 		if (strcmp(code, codes[i]) == 0)

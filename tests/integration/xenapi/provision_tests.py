@@ -17,7 +17,7 @@ import time
 import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from xenapi_tests import ISOLAB, PASSWORD, free_port, pwfile, sim  # noqa: E402
+from xenapi_tests import FAKE_XL, ISOLAB, PASSWORD, free_port, pwfile, sim  # noqa: E402
 
 SCENARIO = """[global]
 backend = xenapi
@@ -266,6 +266,170 @@ def test_hosts_json_and_human_from_one_list():
         assert "11.0 GiB / 16.0 GiB" in human[1] and "victim" in human[1], human
         r = isolab(s, "hosts", "--backend", "local", expect=2)
         assert "has no pool" in r.stderr
+
+
+# ---- xl: copies of one domain configuration, through a fake xl ----
+
+XL_SCENARIO = """[global]
+backend = xl
+victim_port = %(vport)d
+victim_pages = 100
+
+[vm web]
+role = victim
+[vm client]
+role = probe
+[group noisy]
+count = %(count)d
+config = %(config)s
+pool = %(pool)s
+xl.extra = console=hvc0 lab.ip=10.9.0.{n+20}
+exec = local
+
+[probe]
+vm = client
+kind = http
+target = victim
+concurrency = 1
+
+[bomb cpu]
+vm = noisy
+kind = cpu
+
+[phase hogs]
+bombs = cpu
+hogs.noisy = 1, %(count)d
+weight.noisy = 128
+"""
+XL_GROUP_LINE = 11
+
+
+class XlLab:
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.state = os.path.join(tmp, "xl.json")
+        self.log = os.path.join(tmp, "xl.log")
+        self.config = os.path.join(tmp, "neighbour.cfg")
+        with open(self.config, "w") as f:
+            f.write('type = "pv"\nkernel = "/boot/vmlinuz"\nmemory = 128\nvcpus = 1\n'
+                    'extra = "console=hvc0"\n')
+        self.env = dict(os.environ, ISOLAB_XL=FAKE_XL, ISOLAB_FAKE_XL_STATE=self.state,
+                        ISOLAB_FAKE_XL_LOG=self.log,
+                        ISOLAB_STATE_DIR=os.path.join(tmp, "state"))
+        self.xl("sched-credit", "-d", "d1", "-w", "256")  # writes the state file
+
+    def creates(self):
+        """xl create calls that make a domain (not the dry runs of a check)."""
+        lines = open(self.log).read().splitlines() if os.path.exists(self.log) else []
+        return [l for l in lines if l.startswith("create ") and not l.startswith("create -n")]
+
+    def xl(self, *args):
+        return subprocess.run([FAKE_XL] + list(args), capture_output=True, text=True,
+                              env=self.env, timeout=30).stdout
+
+    def domains(self):
+        """xl list's names and pools: what a run must leave as it was."""
+        st = json.load(open(self.state))
+        return sorted((d["name"], d["pool"], d["weight"], d["cap"]) for d in st["domains"])
+
+    def scenario(self, count=3, config=None, pool="p1"):
+        path = os.path.join(self.tmp, "x.ini")
+        with open(path, "w") as f:
+            f.write(XL_SCENARIO % {"vport": free_port(), "count": count,
+                                   "config": config or self.config, "pool": pool})
+        return path
+
+    def isolab(self, *args, expect=None, extra_env=None, timeout=180):
+        r = subprocess.run([ISOLAB] + list(args), capture_output=True, text=True,
+                           env=dict(self.env, **(extra_env or {})), timeout=timeout,
+                           cwd=self.tmp)
+        if expect is not None:
+            assert r.returncode == expect, (args, r.returncode, r.stderr[-3000:])
+        return r
+
+    def run(self, path, **kw):
+        return self.isolab("run", "--quick", "--no-report", "-r",
+                           os.path.join(self.tmp, "results"), path, **kw)
+
+    def journals(self):
+        d = os.path.join(self.tmp, "state")
+        return [f for f in os.listdir(d) if f.endswith(".journal")] if os.path.isdir(d) else []
+
+
+def xl_lab():
+    import contextlib
+    import shutil
+    import tempfile
+
+    @contextlib.contextmanager
+    def lab():
+        tmp = tempfile.mkdtemp(prefix="isolab-xl-prov.")
+        try:
+            yield XlLab(tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return lab()
+
+
+def test_xl_provision_group_from_one_config_and_destroy():
+    with xl_lab() as x:
+        before = x.domains()
+        x.run(x.scenario(), expect=0)
+        log = open(x.log).read().splitlines()
+        creates = x.creates()
+        assert len(creates) == 3, creates
+        for k, line in enumerate(creates, 1):
+            assert re.search(r'name="isolab-\d{8}-\d{6}-[0-9a-f]{4}-noisy-%d"' % k, line), line
+            assert 'pool="p1"' in line and "lab.ip=10.9.0.%d" % (20 + k) in line, line
+        assert len([l for l in log if l.startswith("destroy isolab-")]) == 3, log
+        assert x.domains() == before and x.journals() == []
+
+
+def test_xl_provision_refusals_leave_nothing():
+    for name, kw, env, code, what in (
+            ("config_missing", {"config": "/nonexistent/n.cfg"}, {}, 2, "[NO_CONFIG]"),
+            ("pool_missing", {"pool": "nope"}, {}, 2, "[NO_POOL]"),
+            ("no_room", {"count": 8}, {}, 1, "[HOST_NOT_ENOUGH_FREE_MEMORY]"),
+            ("second_create_fails", {}, {"ISOLAB_FAKE_XL_CREATE_FAIL_AT": "2"}, 1,
+             "Cannot allocate memory")):
+        with xl_lab() as x:
+            before = x.domains()
+            r = x.run(x.scenario(**kw), expect=code, extra_env=env)
+            lines = [l for l in r.stderr.splitlines() if what in l]
+            assert lines and "x.ini:" in lines[0], (name, r.stderr[-2000:])
+            assert x.domains() == before, (name, x.domains())
+            assert x.journals() == [], name
+            print("ok %s: %s" % (name, lines[0]))
+
+
+def test_xl_provision_kill9_then_restore_leaves_xl_list_as_before():
+    with xl_lab() as x:
+        # a domain named like another run's copy: never touched
+        x.xl("create", x.config, 'name="isolab-19990101-000000-dead-noisy-1"')
+        before = x.domains()
+        p = subprocess.Popen([ISOLAB, "run", "--quick", "--no-report", "-r",
+                              os.path.join(x.tmp, "results"), x.scenario()],
+                             env=dict(x.env, ISOLAB_FAKE_XL_CREATE_DELAY="1"), cwd=x.tmp,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            while len(x.creates()) < 3:
+                assert time.monotonic() < deadline and p.poll() is None, p.stderr.read()
+                time.sleep(0.05)
+            time.sleep(0.3)
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        finally:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        made = [d for d in x.domains() if d not in before]
+        assert made, "nothing was made before the kill"
+        x.isolab("restore", expect=0)
+        assert x.domains() == before, (x.domains(), before)
+        assert x.journals() == []
+        print("ok: %d domain(s) destroyed by restore, the decoy kept" % len(made))
 
 
 if __name__ == "__main__":
