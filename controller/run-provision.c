@@ -29,9 +29,11 @@
 #include "json.h"
 #include "log.h"
 #include "parse.h"
+#include "proc.h"
 #include "run-priv.h"
 #include "scenario-group.h"
 #include "scenario.h"
+#include "shell.h"
 #include "sig.h"
 
 #define READY_DEFAULT_NS (600 * NSEC_PER_SEC)
@@ -217,32 +219,69 @@ static int make_one(struct run *R, size_t vi, struct run_made *md)
 	return 0;
 }
 
-/* Copies the tools to a made VM reached over ssh, retrying until its sshd answers. */
+/* The first line of `tool --version` here, for comparing with the guest's. */
+static int local_version(const char *path, char *buf, size_t len)
+{
+	const char *argv[] = { path, "--version", NULL };
+	char *out = NULL;
+	int st = 0, r = proc_run(argv, NULL, true, 10 * NSEC_PER_SEC, 4096, &out, &st);
+
+	if (r == 0 && out) {
+		out[strcspn(out, "\n")] = '\0';
+		snprintf(buf, len, "%s", out);
+	}
+	free(out);
+	return r == 0 && buf[0] ? 0 : -EIO;
+}
+
+/* The guest runs the same isolab-bomb already (on the PATH the executor gives it). */
+static bool guest_has(struct run *R, const struct scn_vm *vm, const struct exec_ops *x,
+		      const char *version)
+{
+	char q[300] = "", cmd[400];
+
+	if (!x->oneshot || shell_quote(q, sizeof(q), version) < 0)
+		return false;
+	/* the PATH the ssh executor gives the tools: ~/isolab/bin first */
+	snprintf(cmd, sizeof(cmd),
+		 "PATH=\"$HOME/isolab/bin:$PATH\"; test \"$(isolab-bomb --version 2>/dev/null)\" = "
+		 "%s",
+		 q);
+	return x->oneshot(&R->x, vm->ident, vm->target, cmd, NULL, 30 * NSEC_PER_SEC) == 0;
+}
+
+/*
+ * A made VM reached over ssh gets isolab-bomb (neighbours run nothing else), as
+ * `isolab deploy` copies it, unless the same version is there already; retried
+ * until its sshd answers or the deadline.
+ */
 static int deploy_one(struct run *R, struct scn_vm *vm, uint64_t deadline)
 {
-	static const char *const tools[] = { "isolab-bomb", "isolab-probe", "isolab-victim" };
 	const struct exec_ops *x = run_vm_exec(vm);
-	char buf[3][PATH_MAX], why[512] = "";
-	const char *paths[3];
+	char path[PATH_MAX], version[256] = "", why[512] = "";
+	const char *paths[1] = { path };
 
 	if (!x->deploy || !vm->target)
 		return 0;
-	for (size_t t = 0; t < 3; t++) {
-		if (exec_find_tool(tools[t], buf[t], sizeof(buf[t])) < 0) {
-			log_error("vm %s: %s not found to copy (build it first)", vm->name,
-				  tools[t]);
-			return -ENOENT;
-		}
-		paths[t] = buf[t];
+	if (exec_find_tool("isolab-bomb", path, sizeof(path)) < 0 ||
+	    local_version(path, version, sizeof(version)) < 0) {
+		log_error("vm %s: isolab-bomb not found to copy (build it first)", vm->name);
+		return -ENOENT;
 	}
 	for (;;) {
-		if (x->deploy(vm->target, paths, 3, why, sizeof(why)) == 0)
+		if (guest_has(R, vm, x, version)) {
+			log_info("vm %s: %s is there already", vm->name, version);
 			return 0;
+		}
+		if (x->deploy(vm->target, paths, 1, why, sizeof(why)) == 0) {
+			log_info("vm %s: isolab-bomb copied to %s", vm->name, vm->target);
+			return 0;
+		}
 		if (clock_now_ns() + 2 * NSEC_PER_SEC > deadline || sig_stop_requested())
 			break;
 		(void)clock_sleep_until(clock_now_ns() + 2 * NSEC_PER_SEC);
 	}
-	log_error("vm %s: copying the tools to %s failed: %s", vm->name, vm->target, why);
+	log_error("vm %s: copying isolab-bomb to %s failed: %s", vm->name, vm->target, why);
 	return -EIO;
 }
 

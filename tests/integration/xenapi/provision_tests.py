@@ -131,6 +131,38 @@ def test_provision_group_runs_on_the_victims_host_and_leaves_nothing():
         assert hogs == [("hogs[hogs.noisy=1]", 1, 1), ("hogs[hogs.noisy=3]", 3, 3)], hogs
 
 
+def test_provision_ssh_guests_get_the_bomb_at_their_address():
+    # ssh = root@{addr}: the address the guest agent reports; the bomb is copied there
+    # (`isolab deploy`'s way) and runs there. The fake ssh and scp run on this host.
+    with sim() as s:
+        home = os.path.join(s.tmp, "home")
+        os.mkdir(home)
+        fake = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "controller",
+                            "fake-ssh")
+        path = write(s, count=2, hogs="1, 2")
+        with open(path) as f:
+            text = f.read().replace("exec = local", "ssh = root@{addr}")
+        with open(path, "w") as f:
+            f.write(text)
+        rpc(s).sim.config("guest_ip", "127.0.0.1")
+        r = subprocess.run([ISOLAB, "run", "--quick", "--no-report", "-r",
+                            os.path.join(s.tmp, "results"), path], capture_output=True,
+                           text=True, timeout=180, cwd=s.tmp,
+                           env=dict(env(s), HOME=home,
+                                    PATH=os.path.abspath(fake) + ":" + os.environ["PATH"]))
+        assert r.returncode == 0, r.stderr[-3000:]
+        assert os.access(os.path.join(home, "isolab", "bin", "isolab-bomb"), os.X_OK)
+        # the first copy lands; the second "guest" is this host too, so it has it already
+        copied = r.stderr.count("isolab-bomb copied to root@127.0.0.1")
+        there = r.stderr.count(" is there already")
+        assert copied == 1 and there == 1, r.stderr[-3000:]
+        man = json.load(open(os.path.join(r.stdout.strip().splitlines()[-1], "manifest.json")))
+        vms = {v["name"]: v for v in man["vms"]}
+        assert vms["noisy-1"]["ssh"] == "root@127.0.0.1", vms["noisy-1"]
+        assert vms["noisy-1"]["id"].startswith("isolab-"), vms["noisy-1"]
+        assert clones(s) == []
+
+
 # name, scenario changes, faults to arm (kind, count, arg), exit, XenAPI code in the error line
 BAD = [
     ("no_template", {"template": "no-such-template"}, [], 2, "NO_TEMPLATE"),
