@@ -241,7 +241,7 @@ static int do_vm_key(struct pctx *c, const struct section *sec, const struct ent
 			c, e->line,
 			"unknown key '%s' in [vm %s] (expected role, name, cgroup, exec, "
 			"ssh, addr, memory_max, pids_max, template, sr, host, config, pool, "
-			"xl.KEY)",
+			"xl.KEY, ready_timeout)",
 			k, sec->name);
 	}
 	return 0;
