@@ -23,7 +23,8 @@
 #include "xapi.h"
 #include "xenapi-priv.h"
 
-#define POLL_NS (1 * NSEC_PER_SEC)
+#define POLL_NS		 (1 * NSEC_PER_SEC)
+#define RESTORE_GRACE_NS (15 * NSEC_PER_SEC) /* for a clone cut short to show its copy */
 
 const struct backend_opt xenapi_make_opts[] = {
 	{ .key = "template",
@@ -454,6 +455,26 @@ int xenapi_unprovision(struct backend *b, const char *id, struct backend_err *er
 	return unmake(b, b->run_id, id, md ? md->ref : NULL, err);
 }
 
+/*
+ * A VM.clone the dead run sent and never saw answered may still be running
+ * in xapi: give the copy a moment to appear under its name.
+ */
+static void wait_inflight(struct backend *b, const char *id)
+{
+	uint64_t until = clock_now_ns() + RESTORE_GRACE_NS;
+	struct backend_err e = { 0 };
+
+	for (;;) {
+		struct xapi_refs refs = { 0 };
+		bool found = xapi_vm_find_by_name(b->s, id, &refs, &e) == 0 && refs.n > 0;
+
+		xapi_refs_done(&refs);
+		if (found || clock_now_ns() >= until)
+			return;
+		(void)clock_sleep_until(clock_now_ns() + POLL_NS);
+	}
+}
+
 int xenapi_unmake_facts(struct backend *b, const char *run_id, const struct backend_kv *facts,
 			size_t n, struct backend_err *err)
 {
@@ -470,6 +491,8 @@ int xenapi_unmake_facts(struct backend *b, const char *run_id, const struct back
 		return -EINVAL;
 	}
 	snprintf(b->run_id, sizeof(b->run_id), "%s", run_id);
+	if (!ref)
+		wait_inflight(b, id);
 	return unmake(b, run_id, id, ref, err);
 }
 

@@ -14,12 +14,14 @@
 
 #include "backend.h"
 #include "clock.h"
+#include "log.h"
 #include "parse.h"
 #include "xl-priv.h"
 
-#define CREATE_NS     (600 * NSEC_PER_SEC) /* an emulated dom0 takes ~10 s, a loaded one more */
-#define MAX_OVERRIDES 10
-#define OVERRIDE_MAX  320
+#define CREATE_NS	 (600 * NSEC_PER_SEC) /* an emulated dom0 takes ~10 s, a loaded one more */
+#define RESTORE_GRACE_NS (15 * NSEC_PER_SEC)  /* for a create cut short to show its domain */
+#define MAX_OVERRIDES	 10
+#define OVERRIDE_MAX	 320
 
 const struct backend_opt xl_make_opts[] = {
 	{ .key = "config",
@@ -101,6 +103,9 @@ int xl_provision(struct backend *b, const struct backend_make *m, char *id, size
 	if (!rc)
 		rc = xl_exec_t(&b->target, args, CREATE_NS, &out, err);
 	free(out);
+	/* without this fact a restore knows the create may still be under way in dom0 */
+	if (!rc && m->note && m->note(m->note_arg, m->name, "created", "yes") < 0)
+		log_warn("xl: cannot journal that %s was created", id);
 	return rc;
 }
 
@@ -181,14 +186,40 @@ int xl_unprovision(struct backend *b, const char *id, struct backend_err *err)
 	return unmake(b, b->run_id, id, err);
 }
 
+/*
+ * A create the dead run started and never saw finish may still be building
+ * the domain in dom0 (over ssh it outlives isolab): give it a moment to show.
+ */
+static int wait_inflight(struct backend *b, const char *id, struct backend_err *err)
+{
+	uint64_t until = clock_now_ns() + RESTORE_GRACE_NS;
+	bool exists = false;
+	int rc;
+
+	while (!(rc = domain_exists(b, id, &exists, err)) && !exists && clock_now_ns() < until)
+		(void)clock_sleep_until(clock_now_ns() + NSEC_PER_SEC);
+	return rc;
+}
+
 int xl_unmake_facts(struct backend *b, const char *run_id, const struct backend_kv *facts, size_t n,
 		    struct backend_err *err)
 {
-	for (size_t i = 0; i < n; i++)
+	const char *id = NULL;
+	bool created = false;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
 		if (strcmp(facts[i].key, "name") == 0)
-			return unmake(b, run_id, facts[i].value, err);
-	backend_errf(err, "EINVAL", "xl: the journal names no domain (no name fact)");
-	return -EINVAL;
+			id = facts[i].value;
+		created |= strcmp(facts[i].key, "created") == 0;
+	}
+	if (!id) {
+		backend_errf(err, "EINVAL", "xl: the journal names no domain (no name fact)");
+		return -EINVAL;
+	}
+	if (!created && (rc = wait_inflight(b, id, err)) != 0)
+		return rc;
+	return unmake(b, run_id, id, err);
 }
 
 /* A number after `key` in text ("max_memkb": 131072 / free_memory : 742), or -1. */
