@@ -733,45 +733,6 @@ static int check_vms_exist(const struct scenario *s, const struct backend_ops *o
 	return ret;
 }
 
-/*
- * The VMs a run would make: keys the backend takes, the template there, room
- * for every copy. 0, 2 (input: a name that names nothing) or 1 (the pool
- * would refuse).
- */
-static int check_makes(const struct scenario *s, const struct backend_ops *ops, struct backend *b)
-{
-	char err[1024];
-
-	if (run_make_validate(s, ops, err, sizeof(err)) < 0) {
-		fprintf(stderr, "isolab check: %s\n", err);
-		return 2;
-	}
-	for (size_t i = 0; ops->check_make && i < s->n_vms; i++) {
-		const struct scn_vm *vm = &s->vms[i];
-		const struct scn_group *g = vm->group ? scenario_group(s, vm->group) : NULL;
-		struct backend_kv kv[32];
-		struct backend_err e = { 0 };
-		struct backend_make m;
-		char line[512];
-		int r;
-
-		if (!vm->n_make || (g && vm->member != 1))
-			continue;
-		r = run_make_spec(s, vm, "check", kv, 32, &m);
-		if (r == 0)
-			r = ops->check_make(b, &m, g ? g->count : 1, line, sizeof(line), &e);
-		if (r < 0) {
-			fprintf(stderr, "isolab check: %s:%d: %s %s: %s [%s]\n", s->file,
-				g ? g->line : vm->make[0].line, g ? "group" : "vm",
-				g ? g->name : vm->name, e.msg, e.code);
-			return r == -ENOSPC || !strcmp(e.code, "HOST_NOT_ENOUGH_FREE_MEMORY") ? 1
-											      : 2;
-		}
-		printf("%s %s: %s\n", g ? "group" : "vm", g ? g->name : vm->name, line);
-	}
-	return 0;
-}
-
 int cli_check_backend(const struct scenario *s, const struct backend_config *ov)
 {
 	struct backend_config cfg;
@@ -790,7 +751,7 @@ int cli_check_backend(const struct scenario *s, const struct backend_config *ov)
 		       caps.notes);
 	ret = check_vms_exist(s, ops, b);
 	if (ret == 0)
-		ret = check_makes(s, ops, b);
+		ret = run_make_check(s, ops, b, stdout, stderr);
 	if (ret == 0)
 		printf("%s: OK: %zu VMs, %zu bombs, %zu phases x %u rounds = %zu runs, about %.0f "
 		       "s\n",

@@ -136,6 +136,41 @@ int run_make_spec(const struct scenario *s, const struct scn_vm *vm, const char 
 	return 0;
 }
 
+int run_make_check(const struct scenario *s, const struct backend_ops *ops, struct backend *b,
+		   FILE *out, FILE *errf)
+{
+	char err[1024];
+
+	if (run_make_validate(s, ops, err, sizeof(err)) < 0) {
+		fprintf(errf, "isolab check: %s\n", err);
+		return 2;
+	}
+	for (size_t i = 0; ops->check_make && i < s->n_vms; i++) {
+		const struct scn_vm *vm = &s->vms[i];
+		const struct scn_group *g = vm->group ? scenario_group(s, vm->group) : NULL;
+		struct backend_kv kv[MAKE_KEYS_MAX];
+		struct backend_err e = { 0 };
+		struct backend_make m;
+		char line[512];
+		int r;
+
+		if (!vm->n_make || (g && vm->member != 1))
+			continue;
+		r = run_make_spec(s, vm, "check", kv, MAKE_KEYS_MAX, &m);
+		if (r == 0)
+			r = ops->check_make(b, &m, g ? g->count : 1, line, sizeof(line), &e);
+		if (r < 0) {
+			fprintf(errf, "isolab check: %s:%d: %s %s: %s [%s]\n", s->file,
+				g ? g->line : vm->make[0].line, g ? "group" : "vm",
+				g ? g->name : vm->name, e.msg, e.code);
+			return r == -ENOSPC || !strcmp(e.code, "HOST_NOT_ENOUGH_FREE_MEMORY") ? 1
+											      : 2;
+		}
+		fprintf(out, "%s %s: %s\n", g ? "group" : "vm", g ? g->name : vm->name, line);
+	}
+	return 0;
+}
+
 static int note(void *arg, const char *vm, const char *key, const char *value)
 {
 	struct run *R = arg;

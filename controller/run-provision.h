@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "backend.h"
 
@@ -18,6 +19,14 @@ struct json_writer;
  */
 int run_make_validate(const struct scenario *s, const struct backend_ops *ops, char *err,
 		      size_t len);
+/*
+ * `isolab check`'s part: for each VM a run would make, the keys the backend
+ * takes, the template there, room for every copy; one line each on out, the
+ * first problem on errf. Exit status: 0, 2 (a name that names nothing) or 1
+ * (the pool would refuse).
+ */
+int run_make_check(const struct scenario *s, const struct backend_ops *ops, struct backend *b,
+		   FILE *out, FILE *errf);
 /* m for vm (its keys copied into kv, cap of them); the strings stay the scenario's. */
 int run_make_spec(const struct scenario *s, const struct scn_vm *vm, const char *run_id,
 		  struct backend_kv *kv, size_t cap, struct backend_make *m);

@@ -31,6 +31,7 @@
 #include "cred.h"
 #include "ssh-cmd.h"
 #include "transport.h"
+#include "xapi-vm.h"
 #include "xapi.h"
 #include "xenapi-priv.h"
 #include "xl.h"
@@ -406,18 +407,6 @@ out_free:
 	return rc;
 }
 
-static bool looks_like_uuid(const char *s)
-{
-	if (strlen(s) != 36)
-		return false;
-	for (int i = 0; i < 36; i++)
-		if ((i == 8 || i == 13 || i == 18 || i == 23)
-			    ? s[i] != '-'
-			    : !strchr("0123456789abcdefABCDEF", s[i]))
-			return false;
-	return true;
-}
-
 /* The guest VM called name (or with that uuid / OpaqueRef): its ref and record. */
 static int resolve(struct backend *b, const char *name, char **ref_out,
 		   struct xmlrpc_value **rec_out, struct backend_err *err)
@@ -442,7 +431,7 @@ static int resolve(struct backend *b, const char *name, char **ref_out,
 		rc = xapi_call_str(b->s, "VM.get_by_name_label", &refs, err, name, NULL);
 		if (rc)
 			return rc;
-		if (!xmlrpc_array_len(refs) && looks_like_uuid(name)) {
+		if (!xmlrpc_array_len(refs) && xapi_looks_like_uuid(name)) {
 			rc = xapi_call_str(b->s, "VM.get_by_uuid", &one, err, name, NULL);
 			if (!rc)
 				rc = xmlrpc_array_append(refs, one);

@@ -31,7 +31,7 @@ static bool is_ref(const char *s)
 	return s && strncmp(s, "OpaqueRef:", 10) == 0 && strcmp(s, XAPI_NULL_REF) != 0;
 }
 
-static bool looks_like_uuid(const char *s)
+bool xapi_looks_like_uuid(const char *s)
 {
 	if (strlen(s) != 36)
 		return false;
@@ -292,7 +292,7 @@ int xapi_template_find(struct xapi_session *s, const char *name, struct xapi_vm_
 	size_t n_templates = 0;
 	int rc;
 
-	if (looks_like_uuid(name))
+	if (xapi_looks_like_uuid(name))
 		return template_by_uuid(s, name, out, err);
 	rc = xapi_vm_find_by_name(s, name, &refs, err);
 	for (size_t i = 0; !rc && i < refs.n; i++) {
@@ -327,7 +327,7 @@ int xapi_sr_find(struct xapi_session *s, const char *name, char **ref, struct ba
 	struct xapi_refs refs = { 0 };
 	int rc;
 
-	if (looks_like_uuid(name)) {
+	if (xapi_looks_like_uuid(name)) {
 		rc = call_str(s, "SR.get_by_uuid", &name, 1, true, ref, err);
 		if (rc == -EREMOTEIO && strcmp(err->code, "UUID_INVALID") == 0) {
 			backend_errf(err, "NO_SR", "xenapi: no SR with UUID %s (UUID_INVALID)",

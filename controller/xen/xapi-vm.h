@@ -43,6 +43,9 @@ struct xapi_refs {
 
 void xapi_refs_done(struct xapi_refs *r);
 
+/* 8-4-4-4-12 hex digits: a name is looked up as a UUID first. */
+bool xapi_looks_like_uuid(const char *s);
+
 /* What provisioning needs to know of one VM or template (VM.get_record). */
 struct xapi_vm_rec {
 	char *ref;
