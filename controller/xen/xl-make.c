@@ -151,6 +151,17 @@ int xl_wait_ready(struct backend *b, const char *id, uint64_t deadline_ns, struc
 			free(d);
 			return -EHOSTDOWN;
 		}
+		if (rc &&
+		    (strstr(err->msg, "invalid domain") || strstr(err->msg, "does not exist"))) {
+			/* created, then gone: it crashed while booting (on_crash = destroy) */
+			backend_errf(
+				err, "DOMAIN_GONE",
+				"xl: %s was created but is gone: it crashed or shut down while "
+				"booting (see its console log in dom0)",
+				id);
+			free(d);
+			return -EHOSTDOWN;
+		}
 		free(d);
 		if (clock_now_ns() + NSEC_PER_SEC > deadline_ns)
 			return rc ? rc : -ETIMEDOUT;

@@ -76,7 +76,7 @@ type = "pv"
 kernel = "/vmlinuz"
 ramdisk = "/lab/domu.cpio"
 extra = "console=hvc0 rdinit=/init quiet loglevel=3"
-memory = 128
+memory = 256
 vcpus = 1
 on_crash = "destroy"
 vif = [ 'bridge=xenbr0,script=/lab/vif-lab' ]
@@ -98,6 +98,10 @@ for f in "$dir"/runs/*/bomb-*.json; do
 	[ -f "$f" ] && echo "BOMB ${f#$dir/} $(tr -d '\n' <"$f" | sed 's/"histogram":{[^}]*}/"histogram":null/')"
 done
 echo "LIST after $(names)"
+# the copies' consoles (xenconsoled keeps them after the domain is gone): why one did not come up
+for f in /var/log/xen/console/guest-isolab-*.log; do
+	[ -f "$f" ] && tail -n 12 "$f" | sed "s|^|CONSOLE ${f##*/guest-} |"
+done
 
 # (b) killed in its bomb phase, then restore
 setsid isolab run --no-report /lab/scenario.ini >/tmp/run2.out 2>/tmp/run2.err &
