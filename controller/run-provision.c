@@ -356,6 +356,11 @@ static int ready_one(struct run *R, struct run_made *md)
 		free(vm->target);
 		vm->target = target;
 	}
+	if (!run_vm_exec(vm)->remote)
+		log_warn(
+			"vm %s: made on %s, but its tools run on this host (exec = %s): give ssh = "
+			"root@{addr} to run them in the copy",
+			vm->name, R->ops->name, run_vm_exec(vm)->name);
 	r = deploy_one(R, vm, deadline);
 	md->ready_s = ns_to_s(clock_now_ns() - t0);
 	if (r == 0)
