@@ -95,7 +95,8 @@ sed 's/^/OUT runlog /' /tmp/run.err | grep -v 'warning: ' | head -n 60
 dir=$(tail -n 1 /tmp/run.out)
 echo "FILE manifest.json $(tr -d '\n' <"$dir/manifest.json")"
 for f in "$dir"/runs/*/bomb-*.json; do
-	[ -f "$f" ] && echo "BOMB ${f#$dir/} $(tr -d '\n' <"$f" | sed 's/"histogram":{[^}]*}/"histogram":null/')"
+	# the status alone: the whole result is long for a serial line
+	[ -f "$f" ] && echo "BOMB ${f#$dir/} $(tr -d '\n ' <"$f" | grep -o '"status":"[a-z]*"' | head -n 1)"
 done
 echo "LIST after $(names)"
 # the copies' consoles (xenconsoled keeps them after the domain is gone): why one did not come up
@@ -155,11 +156,8 @@ def main():
                 man = {}
         elif tag == "BOMB":
             name, _, body = rest.partition(" ")
-            try:
-                bombs[name] = json.loads(body)
-            except ValueError:
-                bombs[name] = None
-        if tag not in ("FILE", "BOMB"):
+            bombs[name] = {"status": body.strip().split(":")[-1].strip('"')}
+        if tag != "FILE":
             print(ln)
     fails = []
 
