@@ -28,6 +28,7 @@
 
 static char destroyed[8][128]; /* the "name" fact of each unprovision_noted call */
 static char refs[8][128];      /* its "ref" fact, "" when none */
+static char all_facts[8][512]; /* every fact of the call, "KEY=VALUE|..." in order */
 static size_t n_destroyed;
 static int fail_destroys; /* the next N unprovision_noted calls fail */
 static char sched_set_on[8][128];
@@ -62,10 +63,14 @@ static int fake_unprovision_noted(const struct backend_config *cfg, const char *
 				  const struct backend_kv *facts, size_t n, struct backend_err *err)
 {
 	const char *name = "", *ref = "";
+	char all[512] = "";
 
 	(void)cfg;
 	assert_string_equal(run_id, RUN);
 	for (size_t i = 0; i < n; i++) {
+		size_t o = strlen(all);
+
+		snprintf(all + o, sizeof(all) - o, "%s=%s|", facts[i].key, facts[i].value);
 		if (!strcmp(facts[i].key, "name"))
 			name = facts[i].value;
 		if (!strcmp(facts[i].key, "ref"))
@@ -78,6 +83,7 @@ static int fake_unprovision_noted(const struct backend_config *cfg, const char *
 	}
 	assert_true(n_destroyed < 8);
 	snprintf(destroyed[n_destroyed], sizeof(destroyed[0]), "%s", name);
+	snprintf(all_facts[n_destroyed], sizeof(all_facts[0]), "%s", all);
 	snprintf(refs[n_destroyed++], sizeof(refs[0]), "%s", ref);
 	return 0;
 }
@@ -114,6 +120,7 @@ static int setup(void **state)
 	n_destroyed = n_sched = 0;
 	fail_destroys = 0;
 	memset(destroyed, 0, sizeof(destroyed));
+	memset(all_facts, 0, sizeof(all_facts));
 	return 0;
 }
 
@@ -236,6 +243,53 @@ static void a_backend_that_cannot_destroy_keeps_the_journal(void **state)
 	assert_int_equal(journal_replay_file(path, &env, false), 1);
 }
 
+/*
+ * Values a backend notes (an SR name with spaces, a % in a label, control characters, an
+ * empty value, a lone "-") come back byte for byte, in the order noted.
+ */
+static void facts_reach_the_backend_byte_for_byte(void **state)
+{
+	char path[512];
+	struct journal *j;
+
+	(void)state;
+	j = open_journal(path, sizeof(path));
+	assert_int_equal(journal_make(j, "noisy-1", "name", "isolab-" RUN "-noisy-1"), 0);
+	assert_int_equal(journal_make(j, "noisy-1", "sr", "Local storage on xs2"), 0);
+	assert_int_equal(journal_make(j, "noisy-1", "label", "100% cpu\tline\nnext"), 0);
+	assert_int_equal(journal_make(j, "noisy-1", "vdi", ""), 0);
+	assert_int_equal(journal_make(j, "noisy-1", "dash", "-"), 0);
+	journal_abandon(j);
+	assert_int_equal(journal_replay_file(path, &env, false), 1);
+	assert_int_equal(n_destroyed, 1);
+	assert_string_equal(all_facts[0], "name=isolab-" RUN "-noisy-1|sr=Local storage on xs2|"
+					  "label=100% cpu\tline\nnext|vdi=|dash=-|");
+}
+
+/*
+ * A crash in the middle of writing a make line leaves it short of its value: that line is
+ * ignored, the lines before it still undone, and the journal removed.
+ */
+static void a_make_line_cut_short_is_ignored(void **state)
+{
+	char path[512];
+	struct journal *j;
+	FILE *f;
+
+	(void)state;
+	j = open_journal(path, sizeof(path));
+	assert_int_equal(write_step(j, 0), 0);
+	journal_abandon(j);
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fputs("make noisy-2 name", f); /* no value, no newline */
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(journal_replay_file(path, &env, false), 1);
+	assert_int_equal(n_destroyed, 1);
+	assert_string_equal(destroyed[0], "isolab-" RUN "-noisy-1");
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +298,9 @@ int main(void)
 			a_failed_destroy_keeps_the_journal_for_the_next_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_backend_that_cannot_destroy_keeps_the_journal,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(facts_reach_the_backend_byte_for_byte, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_make_line_cut_short_is_ignored, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
