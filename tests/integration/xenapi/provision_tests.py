@@ -423,12 +423,18 @@ def test_xl_provision_refusals_leave_nothing():
             ("pool_missing", {"pool": "nope"}, {}, 2, "[NO_POOL]"),
             ("no_room", {"count": 8}, {}, 1, "[HOST_NOT_ENOUGH_FREE_MEMORY]"),
             ("second_create_fails", {}, {"ISOLAB_FAKE_XL_CREATE_FAIL_AT": "2"}, 1,
-             "Cannot allocate memory")):
+             "Cannot allocate memory"),
+            # made, then crashed while booting: said at once, not after ready_timeout (10 min)
+            ("second_copy_crashes_booting", {}, {"ISOLAB_FAKE_XL_CRASH_AT": "2"}, 1,
+             "[DOMAIN_GONE]")):
         with xl_lab() as x:
             before = x.domains()
+            t0 = time.monotonic()
             r = x.run(x.scenario(**kw), expect=code, extra_env=env)
+            elapsed = time.monotonic() - t0
             lines = [l for l in r.stderr.splitlines() if what in l]
             assert lines and "x.ini:" in lines[0], (name, r.stderr[-2000:])
+            assert elapsed < 60, (name, elapsed)
             assert x.domains() == before, (name, x.domains())
             assert x.journals() == [], name
             print("ok %s: %s" % (name, lines[0]))
