@@ -259,6 +259,7 @@ void scn_phase_done(struct scn_phase *ph)
 	free(ph->twin);
 	free(ph->sweep_key);
 	free(ph->hogs_group);
+	free(ph->aa_of);
 	memset(ph, 0, sizeof(*ph));
 }
 
