@@ -35,6 +35,7 @@
 #include "progress.h"
 #include "report.h"
 #include "run-priv.h"
+#include "run-provision.h"
 #include "run-verdict.h"
 #include "scenario.h"
 #include "sig.h"
@@ -676,6 +677,8 @@ static bool undo_host(struct run *R)
 		log_error("%s backend teardown: %s", R->ops->name, err.msg);
 		ok = false;
 	}
+	if (R->b && !run_unprovision(R))
+		ok = false;
 	return ok;
 }
 
@@ -701,7 +704,7 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 {
 	struct run R = { .s = s, .o = o, .status = "failed" };
 	bool undone = true;
-	int ret = 1;
+	int ret = 1, r;
 
 	R.started_wall = clock_wall_ns();
 	R.started_mono = clock_now_ns();
@@ -720,6 +723,11 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 		goto out_journal;
 	if (open_backend(&R) < 0)
 		goto out_manifest;
+	r = run_provision(&R);
+	if (r < 0) {
+		ret = r == -EINVAL ? 2 : 1;
+		goto out_undo;
+	}
 	if (prepare_backend(&R) < 0)
 		goto out_undo;
 	if (preflight(&R) < 0) {
@@ -745,6 +753,8 @@ out_journal:
 		ret = 0;
 	else if (ret != 2)
 		ret = 1;
+	if (!undone && ret == 0)
+		ret = 1; /* measured, but the host still carries changes: `isolab restore` */
 	run_print_verdicts(&R);
 	print_summary(&R);
 	for (size_t i = 0; i < R.n_recs; i++) {
@@ -752,6 +762,7 @@ out_journal:
 		free(R.recs[i].loads);
 	}
 	free(R.recs);
+	free(R.made);
 out_plan:
 	plan_done(&R.plan);
 	return ret;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hogs.h"
 #include "render.h"
 
 static const char *unit(const struct stats *s)
@@ -161,6 +162,7 @@ static void aa_line(struct sbuf *o, const struct stats *s)
 
 int render_term(const struct model *m, const struct stats *s, struct sbuf *o)
 {
+	struct hogs h;
 	bool any = false;
 
 	header(o, m, s);
@@ -184,6 +186,10 @@ int render_term(const struct model *m, const struct stats *s, struct sbuf *o)
 	}
 	if (!any && m->baseline != SIZE_MAX)
 		sbuf_puts(o, "  no bomb phase has results yet\n");
+	if (hogs_compute(m, s, &h) == 0) {
+		hogs_render_term(o, m, s, &h);
+		hogs_done(&h);
+	}
 	aa_line(o, s);
 	if (s->n_invalid) {
 		char buf[400];

@@ -313,8 +313,8 @@ static int sweeps(const struct model *m, struct stats *s)
 		const struct model_phase *ph = &m->phases[i];
 		struct stats_sweep *sw;
 
-		if (!ph->is_sweep)
-			continue;
+		if (!ph->is_sweep || (ph->sweep_key && !strncmp(ph->sweep_key, "hogs.", 5)))
+			continue; /* a hogs curve (hogs.c), not a weight sweep */
 		sw = sweep_of(m, s, i);
 		if (!sw)
 			return -ENOMEM;
