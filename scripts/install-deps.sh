@@ -10,7 +10,7 @@ build_pkgs="build-essential meson ninja-build pkg-config \
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev valgrind \
 	stress-ng fio iperf3 wrk nginx-light postgresql sqlite3 \
 	python3 python3-os-xenapi openssl chromium \
-	qemu-system-x86 debootstrap cpio busybox-static xz-utils zstd kmod"
+	qemu-system-x86 debootstrap cpio busybox-static xz-utils zstd kmod e2fsprogs"
 
 pkgs="$build_pkgs"
 if [ "${1:-}" = "--test" ]; then

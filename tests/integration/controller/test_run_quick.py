@@ -35,6 +35,17 @@ def p99(run_dir, entry):
     return (lat["p90"], lat["p99"])
 
 
+def print_victim(run_dir, entry):
+    """One line of the victim's figures in one run, for the log."""
+    with open(os.path.join(run_dir, entry["probe"])) as f:
+        met = json.load(f)["metrics"]
+    lat = met["latency_ms"]
+    good = met.get("good_pct")
+    print("phase %-14s round %d: victim p50 %7.2f ms, p99 %7.2f ms, %6.0f req/s, %5.1f %% ok%s"
+          % (entry["phase"], entry["round"], lat["p50"], lat["p99"], met["throughput_rps"],
+             met["success_pct"], "" if good is None else ", %.1f %% good" % good))
+
+
 def verdict(samples):
     """None when the CPU bomb clearly hurts and prioritisation clearly helps.
 
@@ -86,6 +97,8 @@ def main():
         assert phases["cpu+prio"]["twin"] == "cpu"
         left = common.leftovers(m["run_id"])
         assert not left, "left behind: %s" % left
+        for r in m["runs"]:
+            print_victim(run_dir, r)
         runs = {r["phase"]: r for r in m["runs"] if r["round"] == 1}
         with open(os.path.join(run_dir, runs["cpu"]["bombs"]["cpu"])) as f:
             share = json.load(f)["metrics"].get("cpu_share", 1.0)
