@@ -11,7 +11,8 @@
 
 #include "backend.h"
 #include "json.h"
-#include "xenapi/xl.h"
+#include "ssh-cmd.h"
+#include "xl.h"
 
 struct backend {
 	struct xl_target target;
@@ -30,13 +31,14 @@ static void xl_close(struct backend *b)
 static int xl_open(const struct backend_config *cfg, struct backend **out, struct backend_err *err)
 {
 	static const char *const info_args[] = { "info", NULL };
+	const char *dom0 = backend_cfg_get(cfg, XL_OPT_DOM0);
 	struct backend *b;
 	char *text = NULL;
 	int rc;
 
-	if (cfg->dom0 && !xl_dom0_valid(cfg->dom0)) {
+	if (dom0 && !ssh_target_valid(dom0)) {
 		backend_errf(err, "EINVAL",
-			     "xl: dom0 '%s' is not a valid ssh destination (user@host)", cfg->dom0);
+			     "xl: dom0 '%s' is not a valid ssh destination (user@host)", dom0);
 		return -EINVAL;
 	}
 	b = calloc(1, sizeof(*b));
@@ -44,8 +46,8 @@ static int xl_open(const struct backend_config *cfg, struct backend **out, struc
 		backend_errf(err, "ENOMEM", "xl: out of memory");
 		return -ENOMEM;
 	}
-	if (cfg->dom0) {
-		b->dom0 = strdup(cfg->dom0);
+	if (dom0) {
+		b->dom0 = strdup(dom0);
 		if (!b->dom0) {
 			backend_errf(err, "ENOMEM", "xl: out of memory");
 			rc = -ENOMEM;
@@ -269,8 +271,15 @@ static void xl_describe(struct backend *b, struct json_writer *w)
 		json_kv_int(w, "nr_cpus", b->info.nr_cpus);
 }
 
+static const struct backend_opt xl_opts[] = {
+	XL_OPT_DOM0_ROW,
+	{ .key = NULL },
+};
+
 const struct backend_ops backend_xl_ops = {
 	.name = "xl",
+	.summary = "plain Xen hosts (xl sched-credit/credit2)",
+	.opts = xl_opts,
 	.open = xl_open,
 	.close = xl_close,
 	.caps = xl_caps,

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup-knob.h"
 #include "netns.h"
 
 void local_close_fds(struct backend *b)
@@ -72,7 +73,7 @@ int local_teardown_run(struct backend *b, struct backend_err *err)
 	return ret;
 }
 
-static int check_specs(const struct local_vm_spec *vms, size_t n, struct backend_err *err)
+static int check_specs(const struct backend_vm *vms, size_t n, struct backend_err *err)
 {
 	if (n == 0 || n > LOCAL_MAX_VMS) {
 		backend_errf(err, "EINVAL", "local backend: %zu VMs (1-%d allowed)", n,
@@ -80,7 +81,7 @@ static int check_specs(const struct local_vm_spec *vms, size_t n, struct backend
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct local_vm_spec *v = &vms[i];
+		const struct backend_vm *v = &vms[i];
 
 		if (!cg_name_valid(v->name) || strncmp(v->name, "isolab-", 7) == 0 ||
 		    strcmp(v->name, "sw") == 0) {
@@ -90,8 +91,8 @@ static int check_specs(const struct local_vm_spec *vms, size_t n, struct backend
 				     v->name ? v->name : "", CG_NAME_MAX);
 			return -EINVAL;
 		}
-		if (v->role != LOCAL_ROLE_VICTIM && v->role != LOCAL_ROLE_NEIGHBOR &&
-		    v->role != LOCAL_ROLE_PROBE) {
+		if (v->role != BACKEND_ROLE_VICTIM && v->role != BACKEND_ROLE_NEIGHBOR &&
+		    v->role != BACKEND_ROLE_PROBE) {
 			backend_errf(err, "EINVAL", "local backend: VM '%s' has no valid role",
 				     v->name);
 			return -EINVAL;
@@ -115,7 +116,7 @@ static int check_specs(const struct local_vm_spec *vms, size_t n, struct backend
 	return 0;
 }
 
-static int check_leftovers(struct backend *b, const struct local_vm_spec *vms, size_t n,
+static int check_leftovers(struct backend *b, const struct backend_vm *vms, size_t n,
 			   struct backend_err *err)
 {
 	const char *found = NULL;
@@ -141,7 +142,7 @@ static int check_leftovers(struct backend *b, const struct local_vm_spec *vms, s
 	return 0;
 }
 
-static int setup_vm(struct backend *b, struct local_vm *v, const struct local_vm_spec *spec,
+static int setup_vm(struct backend *b, struct local_vm *v, const struct backend_vm *spec,
 		    struct backend_err *err)
 {
 	const struct cg_sys *s = &b->sys;
@@ -157,18 +158,18 @@ static int setup_vm(struct backend *b, struct local_vm *v, const struct local_vm
 	r = cg_create_vm(s, &v->g, err);
 	if (r < 0)
 		return r;
-	if (v->role == LOCAL_ROLE_PROBE && cg_has(s, CG_CPU)) {
+	if (v->role == BACKEND_ROLE_PROBE && cg_has(s, CG_CPU)) {
 		r = cg_set_cpu_weight(s, &v->g, XEN_WEIGHT_MAX, err);
 		if (r < 0)
 			return r;
 	}
 	/* io weight is a priority, not a safety bound: without it the run goes on, noted */
-	if (v->role == LOCAL_ROLE_PROBE || spec->io_weight > 0) {
-		int iw = v->role == LOCAL_ROLE_PROBE ? XEN_WEIGHT_MAX : spec->io_weight;
+	if (v->role == BACKEND_ROLE_PROBE || spec->io_weight > 0) {
+		int iw = v->role == BACKEND_ROLE_PROBE ? XEN_WEIGHT_MAX : spec->io_weight;
 
 		if (cg_has(s, CG_IO) && cg_set_io_weight(s, &v->g, iw, &io_err) < 0)
 			local_notes_add(b, "io weight of VM %s not set: %s", v->name, io_err.msg);
-		else if (!cg_has(s, CG_IO) && v->role != LOCAL_ROLE_PROBE)
+		else if (!cg_has(s, CG_IO) && v->role != BACKEND_ROLE_PROBE)
 			local_notes_add(b, "io weight of VM %s not set: no io controller", v->name);
 	}
 	/* memory and pids limits bound the bombs: without them, refuse to run */
@@ -228,7 +229,7 @@ out:
 	return r;
 }
 
-int backend_local_prepare(struct backend *b, const struct local_vm_spec *vms, size_t n,
+int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_t n,
 			  struct backend_err *err)
 {
 	const char *probe = NULL;
@@ -275,7 +276,7 @@ int backend_local_prepare(struct backend *b, const struct local_vm_spec *vms, si
 		v->netns_fd = -1;
 		for (size_t h = 0; h < CG_MAX_HIER; h++)
 			v->procs_fd[h] = -1;
-		if (v->role == LOCAL_ROLE_PROBE && !probe)
+		if (v->role == BACKEND_ROLE_PROBE && !probe)
 			probe = v->name;
 	}
 	b->prepared = true; /* from here on, a failure tears down what exists */
@@ -320,7 +321,7 @@ int backend_local_enter(struct backend *b, const char *vm)
 		return r;
 	if (v->netns_fd >= 0 && setns(v->netns_fd, CLONE_NEWNET) < 0)
 		return -errno;
-	if (v->role == LOCAL_ROLE_PROBE) {
+	if (v->role == BACKEND_ROLE_PROBE) {
 		fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 		if (fd >= 0) {
 			/* best effort: the probe stays protected by its weight without it */
@@ -436,4 +437,10 @@ int backend_local_cleanup_run(const char *run_id, const char *cgroup_root, struc
 		}
 	}
 	return ret < 0 ? ret : removed;
+}
+
+int backend_local_cleanup_cfg(const struct backend_config *cfg, const char *run_id,
+			      struct backend_err *err)
+{
+	return backend_local_cleanup_run(run_id, backend_cfg_get(cfg, LOCAL_OPT_CGROUP_ROOT), err);
 }

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Inside the scenario parser: what scenario.c and scenario-phase.c share. */
+/*
+ * The scenario parser's first pass (scenario-lex.c): sections and entries with
+ * their line numbers, and the error helpers scenario.c and scenario-phase.c share.
+ */
 #pragma once
 
 #include <stdbool.h>
@@ -21,7 +24,10 @@ enum sect_type {
 	SECT_PROBE,
 	SECT_BOMB,
 	SECT_PHASE,
+	SECT_NR,
 };
+
+extern const char *const scn_sect_names[SECT_NR];
 
 struct entry {
 	char *key;
@@ -48,20 +54,12 @@ struct pctx {
 	struct scenario *s;
 };
 
-/* The unexpanded phase: base values plus at most one sweep list. */
-struct raw_phase {
-	struct scn_phase ph;
-	const struct entry *sweep;
-	int values[SCN_MAX_SWEEP];
-	size_t n_values;
-};
-
 /* Records the first error as "FILE:LINE: ..." and returns -EINVAL. */
 int scn_fail(struct pctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 char *scn_strip(char *p);
 int scn_dup_into(char **dst, const char *v);
-
-int scn_do_phase(struct pctx *c, const struct section *sec, struct raw_phase *rp);
-/* Resolves twins, then expands sweeps into the scenario's phase list. */
-int scn_expand_phases(struct pctx *c, struct raw_phase *rps, size_t n);
-void scn_phase_done(struct scn_phase *ph);
+/* Letters, digits, '-', '_', '.' (and '+' when allow_plus), 1..SCN_MAX_NAME-1 characters. */
+bool scn_valid_name(const char *s, bool allow_plus);
+/* Splits text into c->sect; the first error goes to c->err. */
+int scn_tokenise(struct pctx *c, const char *text, size_t len);
+void scn_sections_free(struct pctx *c);

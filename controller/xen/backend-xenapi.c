@@ -28,10 +28,11 @@
 #include "json.h"
 #include "log.h"
 #include "parse.h"
-#include "xenapi/cred.h"
-#include "xenapi/transport.h"
-#include "xenapi/xapi.h"
-#include "xenapi/xl.h"
+#include "cred.h"
+#include "ssh-cmd.h"
+#include "transport.h"
+#include "xapi.h"
+#include "xl.h"
 
 struct backend {
 	struct xapi_session *s;
@@ -149,9 +150,61 @@ static void xenapi_close(struct backend *b)
 	free(b);
 }
 
+/* The options, indexed so that the code reads them by row, never by a repeated string. */
+enum {
+	XO_URL,
+	XO_USER,
+	XO_PASSWORD_FILE,
+	XO_PASSWORD,
+	XO_CA_FILE,
+	XO_INSECURE,
+	XO_DOM0
+};
+
+static const struct backend_opt xenapi_opts[] = {
+	[XO_URL] = { .key = "xenapi_url",
+		     .type = BOPT_URL,
+		     .cli = "url",
+		     .metavar = "URL",
+		     .help = "XenAPI pool, https://HOST",
+		     .manifest = "pool",
+		     .flags = BOPT_OWN },
+	[XO_USER] = { .key = "xenapi_user",
+		      .type = BOPT_STRING,
+		      .cli = "user",
+		      .metavar = "USER",
+		      .help = "XenAPI user",
+		      .manifest = "user",
+		      .flags = BOPT_OWN },
+	[XO_PASSWORD_FILE] = { .key = "xenapi_password_file",
+			       .type = BOPT_STRING,
+			       .cli = "password-file",
+			       .metavar = "F",
+			       .help = "XenAPI password (mode 0600; or $ISOLAB_XENAPI_PASSWORD)",
+			       .flags = BOPT_OWN },
+	[XO_PASSWORD] = { .key = "xenapi_password",
+			  .type = BOPT_REFUSED,
+			  .help = "passwords never go into a scenario (expected "
+				  "xenapi_password_file = FILE, mode 0600)" },
+	[XO_CA_FILE] = { .key = "ca_file",
+			 .type = BOPT_STRING,
+			 .cli = "ca-file",
+			 .metavar = "FILE",
+			 .help = "CA bundle for the pool's certificate" },
+	[XO_INSECURE] = { .key = "insecure",
+			  .type = BOPT_BOOL,
+			  .cli = "insecure",
+			  .help = "do not verify the certificate (warned on every run)" },
+	[XO_DOM0] = XL_OPT_DOM0_ROW,
+	{ .key = NULL },
+};
+
+#define OPT(cfg, i) backend_cfg_get(cfg, xenapi_opts[i].key)
+
 static int check_config(const struct backend_config *cfg, struct backend_err *err)
 {
-	const char *url = cfg->xenapi_url, *at, *rest;
+	const char *url = OPT(cfg, XO_URL), *user = OPT(cfg, XO_USER), *dom0 = OPT(cfg, XO_DOM0);
+	const char *at, *rest;
 
 	if (!url || !*url) {
 		backend_errf(err, "EINVAL", "xenapi: no URL (--url https://HOST or xenapi_url)");
@@ -170,13 +223,13 @@ static int check_config(const struct backend_config *cfg, struct backend_err *er
 			     "--password-file");
 		return -EINVAL;
 	}
-	if (!cfg->xenapi_user || !*cfg->xenapi_user) {
+	if (!user || !*user) {
 		backend_errf(err, "EINVAL", "xenapi: no user (--user USER or xenapi_user)");
 		return -EINVAL;
 	}
-	if (cfg->dom0 && !xl_dom0_valid(cfg->dom0)) {
+	if (dom0 && !ssh_target_valid(dom0)) {
 		backend_errf(err, "EINVAL", "xenapi: dom0 '%s' is not a valid ssh destination",
-			     cfg->dom0);
+			     dom0);
 		return -EINVAL;
 	}
 	return 0;
@@ -185,10 +238,12 @@ static int check_config(const struct backend_config *cfg, struct backend_err *er
 static int xenapi_open(const struct backend_config *cfg, struct backend **out,
 		       struct backend_err *err)
 {
-	struct xapi_http_opts hopts = { .ca_file = cfg->ca_file, .insecure = cfg->insecure };
+	const char *url = OPT(cfg, XO_URL), *dom0 = OPT(cfg, XO_DOM0);
+	bool insecure = backend_cfg_flag(cfg, xenapi_opts[XO_INSECURE].key);
+	struct xapi_http_opts hopts = { .ca_file = OPT(cfg, XO_CA_FILE), .insecure = insecure };
 	struct xapi_session_config scfg = {
-		.url = cfg->xenapi_url,
-		.user = cfg->xenapi_user,
+		.url = url,
+		.user = OPT(cfg, XO_USER),
 		.get_password = xapi_cred_get,
 	};
 	struct xapi_transport *t;
@@ -211,25 +266,24 @@ static int xenapi_open(const struct backend_config *cfg, struct backend **out,
 		return oom(err);
 	b->nr_cpus = -1;
 	b->xen_major = b->xen_minor = -1;
-	b->insecure = cfg->insecure;
-	b->user = strdup(cfg->xenapi_user);
-	b->dom0 = cfg->dom0 ? strdup(cfg->dom0) : NULL;
-	if (!b->user || (cfg->dom0 && !b->dom0)) {
+	b->insecure = insecure;
+	b->user = strdup(scfg.user);
+	b->dom0 = dom0 ? strdup(dom0) : NULL;
+	if (!b->user || (dom0 && !b->dom0)) {
 		rc = oom(err);
 		goto out_close;
 	}
-	b->cred = xapi_cred_new(cfg->xenapi_password_file, err);
+	b->cred = xapi_cred_new(OPT(cfg, XO_PASSWORD_FILE), err);
 	if (!b->cred) {
 		rc = err && strcmp(err->code, "ENOMEM") == 0 ? -ENOMEM : -EINVAL;
 		goto out_close;
 	}
-	if (cfg->insecure)
+	if (insecure)
 		log_warn("xenapi: --insecure: the TLS certificate of %s is NOT verified; anyone on "
 			 "the path can read the password",
-			 cfg->xenapi_url);
-	else if (strncmp(cfg->xenapi_url, "http://", 7) == 0)
-		log_warn("xenapi: %s is plain HTTP: the password travels unencrypted",
-			 cfg->xenapi_url);
+			 url);
+	else if (strncmp(url, "http://", 7) == 0)
+		log_warn("xenapi: %s is plain HTTP: the password travels unencrypted", url);
 	t = xapi_http_new(&hopts, err);
 	if (!t) {
 		rc = -ENOMEM;
@@ -494,7 +548,7 @@ static int vm_dom0(struct backend *b, const char *vm, const struct xmlrpc_value 
 	want = strchr(b->dom0, '@') ? strchr(b->dom0, '@') + 1 : b->dom0;
 	if (tmpl && addr) {
 		snprintf(buf, len, "%.*s%s%s", (int)(tmpl - b->dom0), b->dom0, addr, tmpl + 6);
-		rc = xl_dom0_valid(buf) ? 1 : 0;
+		rc = ssh_target_valid(buf) ? 1 : 0;
 	} else if (!tmpl && ((addr && strcasecmp(want, addr) == 0) ||
 			     (label && strcasecmp(want, label) == 0) ||
 			     (hostname && strcasecmp(want, hostname) == 0))) {
@@ -725,6 +779,8 @@ static void xenapi_describe(struct backend *b, struct json_writer *w)
 
 const struct backend_ops backend_xenapi_ops = {
 	.name = "xenapi",
+	.summary = "XenServer / XCP-ng pools (XML-RPC)",
+	.opts = xenapi_opts,
 	.open = xenapi_open,
 	.close = xenapi_close,
 	.caps = xenapi_caps,

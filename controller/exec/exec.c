@@ -3,6 +3,7 @@
 #include "exec.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include "clock.h"
 #include "journal.h"
 #include "log.h"
+#include "proc.h"
 #include "sig.h"
 
 void tool_proc_init(struct tool_proc *p, const char *label)
@@ -58,8 +60,8 @@ static void scan_line(struct tool_proc *p)
 
 		if (*end == '\0' && v > 1) {
 			p->remote_pgid = v;
-			if (p->journal && p->ssh)
-				(void)journal_remote(p->journal, p->ssh, v);
+			if (p->journal && p->target && p->ops && p->ops->kill_remote)
+				(void)journal_remote(p->journal, p->ops->name, p->target, v);
 		}
 	}
 	p->line_len = 0;
@@ -133,8 +135,8 @@ static void reap(struct tool_proc *p)
 		p->status = st;
 		if (p->journal)
 			(void)journal_proc_done(p->journal, p->pid);
-		if (p->journal && p->ssh && p->remote_pgid)
-			(void)journal_remote_done(p->journal, p->ssh, p->remote_pgid);
+		if (p->journal && p->target && p->remote_pgid)
+			(void)journal_remote_done(p->journal, p->target, p->remote_pgid);
 	}
 }
 
@@ -283,28 +285,51 @@ int exec_find_tool(const char *name, char *buf, size_t len)
 	return -ENOENT;
 }
 
-int exec_shell_quote(const char *s, char *buf, size_t len)
+int exec_spawn(const struct exec_ctx *x, struct proc_spawn *sp, const char *stderr_path,
+	       struct tool_proc *p)
 {
-	size_t o = strlen(buf);
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, r;
+	pid_t pid;
 
-	if (o + 3 > len)
-		return -E2BIG;
-	buf[o++] = '\'';
-	for (; *s; s++) {
-		if (*s == '\'') {
-			if (o + 5 > len)
-				return -E2BIG;
-			memcpy(buf + o, "'\\''", 4);
-			o += 4;
-		} else {
-			if (o + 2 > len)
-				return -E2BIG;
-			buf[o++] = *s;
+	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto out_close;
+	}
+	if (stderr_path) {
+		p->err_file = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (p->err_file < 0) {
+			r = -errno;
+			goto out_close;
 		}
 	}
-	if (o + 2 > len)
-		return -E2BIG;
-	buf[o++] = '\'';
-	buf[o] = '\0';
+	sp->fd_in = PROC_FD_NULL;
+	sp->fd_out = outp[1];
+	sp->fd_err = errp[1];
+	pid = proc_spawn(sp);
+	if (pid < 0) {
+		r = pid;
+		goto out_close_file;
+	}
+	close(outp[1]);
+	close(errp[1]);
+	p->pid = pid;
+	p->out_fd = outp[0];
+	p->err_fd = errp[0];
+	p->journal = x->journal;
+	if (x->journal)
+		(void)journal_proc(x->journal, pid, proc_start_time(pid));
 	return 0;
+out_close_file:
+	if (p->err_file >= 0) {
+		close(p->err_file);
+		p->err_file = -1;
+	}
+out_close:
+	for (int i = 0; i < 2; i++) {
+		if (outp[i] >= 0)
+			close(outp[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
+	return r;
 }

@@ -5,7 +5,9 @@
  * network namespace of the same name, all VMs joined through veth pairs to
  * one bridge that lives in a switch namespace isolab-<run>-sw (nothing is
  * added to the host's own network namespace). The local executor uses
- * backend_local_enter() in a forked child to place a tool inside a VM.
+ * backend_local_enter() (backend_ops.enter) in a forked child to place a tool
+ * inside a VM. prepare, enter, vm_addr, teardown, cleanup and the probe
+ * protection are backend_local_ops' lifecycle members too.
  */
 #pragma once
 
@@ -15,29 +17,13 @@
 
 #include "backend.h"
 
-enum local_role {
-	LOCAL_ROLE_VICTIM,
-	LOCAL_ROLE_NEIGHBOR,
-	LOCAL_ROLE_PROBE,
-};
-
-/* What one VM should look like. 0 = no limit / leave the default. */
-struct local_vm_spec {
-	const char *name;
-	enum local_role role;
-	uint64_t memory_max; /* bytes */
-	uint64_t pids_max;
-	int io_weight;	      /* Xen-like scale: 256 = default, 0 = leave */
-	uint64_t cpu_max_pct; /* percent of one CPU, 0 = none (same as Xen cap) */
-};
-
 /*
  * Creates every VM's cgroups and namespace and the links between them, for
  * the run id given in backend_config.run_id. On failure, what was created is
  * removed again. Safe to call once per backend. With backend_config.cgroup_root
  * set (a test tree) no network namespaces are made and vm_addr() is NULL.
  */
-int backend_local_prepare(struct backend *b, const struct local_vm_spec *vms, size_t n,
+int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_t n,
 			  struct backend_err *err);
 
 /*
@@ -59,6 +45,9 @@ int backend_local_teardown(struct backend *b, struct backend_err *err);
  * without the dead run's memory. Returns how many objects were removed, or -errno.
  */
 int backend_local_cleanup_run(const char *run_id, const char *cgroup_root, struct backend_err *err);
+/* backend_ops.cleanup_run: the same, with the cgroup root from cfg's cgroup_root option. */
+int backend_local_cleanup_cfg(const struct backend_config *cfg, const char *run_id,
+			      struct backend_err *err);
 
 /*
  * Like backend_ops.sched_get, and says whether the values are exact: false when the cgroup

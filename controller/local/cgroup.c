@@ -109,6 +109,44 @@ static bool list_has(const char *list, const char *word)
 	return false;
 }
 
+/*
+ * One write(2) of the whole value, as the kernel wants for a knob. Unlike
+ * file_write_str() it truncates, which cgroupfs ignores and which keeps a
+ * test's plain-file tree holding exactly the last value written.
+ */
+static int write_trunc(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ssize_t n;
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	if (n < 0)
+		r = -errno;
+	else if ((size_t)n != len)
+		r = -EIO;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+int cg_knob_write(const char *dir, const char *knob, const char *val, struct backend_err *err)
+{
+	char p[CG_PATH_MAX];
+	int n = snprintf(p, sizeof(p), "%s/%s", dir, knob);
+	int r = n < 0 || (size_t)n >= sizeof(p) ? -ENAMETOOLONG : 0;
+
+	if (r == 0)
+		r = write_trunc(p, val);
+	if (r < 0)
+		backend_errf(err, cg_errno_name(r), "cgroup: write '%s' to %s/%s failed: %s", val,
+			     dir, knob, strerror(-r));
+	return r;
+}
+
 char *cg_knob_read(const char *dir, const char *file)
 {
 	char p[CG_PATH_MAX];

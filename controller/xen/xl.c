@@ -11,20 +11,12 @@
 #include "clock.h"
 #include "parse.h"
 #include "proc.h"
+#include "shell.h"
+#include "ssh-cmd.h"
 
 #define XL_TIMEOUT_NS (30 * NSEC_PER_SEC)
 #define XL_MAX_OUT    (1u << 20)
 #define XL_MAX_ARGS   16
-
-bool xl_dom0_valid(const char *dom0)
-{
-	if (!dom0 || !*dom0 || dom0[0] == '-' || strlen(dom0) > 255)
-		return false;
-	for (const char *p = dom0; *p; p++)
-		if (*p <= ' ' || *p == 0x7f || strchr("'\";`$&|<>()\\", *p))
-			return false;
-	return true;
-}
 
 static const char *env_or(const char *name, const char *dflt)
 {
@@ -44,32 +36,77 @@ static void first_line(const char *s, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, s ? s : "");
 }
 
-int xl_exec(const struct xl_target *t, const char *const *args, char **out, struct backend_err *err)
+/* The argv that runs `xl args...` here, or through ssh in dom0 (one quoted command line). */
+static int xl_argv(const struct xl_target *t, const char *const *args, const char **argv,
+		   struct ssh_cmd *c, char *remote, size_t len)
 {
-	const char *argv[XL_MAX_ARGS + 12];
-	char *text = NULL, line[200], cmd[160];
-	size_t n = 0, used = 0;
-	int rc, status = 0;
+	size_t n = 0;
 
 	if (t && t->dom0) {
-		argv[n++] = env_or("ISOLAB_SSH", "ssh");
-		argv[n++] = "-o";
-		argv[n++] = "BatchMode=yes";
-		argv[n++] = "-o";
-		argv[n++] = "ConnectTimeout=10";
-		argv[n++] = t->dom0;
-		argv[n++] = "--";
+		const char *words[XL_MAX_ARGS + 2];
+
+		words[n++] = env_or("ISOLAB_XL", "xl");
+		for (size_t i = 0; args[i] && i < XL_MAX_ARGS; i++)
+			words[n++] = args[i];
+		words[n] = NULL;
+		remote[0] = '\0';
+		if (shell_join(remote, len, words) < 0 || ssh_cmd_argv(c, t->dom0, remote) < 0)
+			return -EINVAL;
+		for (n = 0; c->argv[n]; n++)
+			argv[n] = c->argv[n];
+		argv[n] = NULL;
+		return 0;
 	}
 	argv[n++] = env_or("ISOLAB_XL", "xl");
+	for (size_t i = 0; args[i] && i < XL_MAX_ARGS; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	return 0;
+}
+
+/* " sched-credit -d 3 -w 512": the command for messages. */
+static void describe_cmd(const char *const *args, char *cmd, size_t len)
+{
+	size_t used = 0;
+
 	cmd[0] = '\0';
 	for (size_t i = 0; args[i] && i < XL_MAX_ARGS; i++) {
-		int k = snprintf(cmd + used, sizeof(cmd) - used, " %s", args[i]);
+		int k = snprintf(cmd + used, len - used, " %s", args[i]);
 
-		if (k > 0 && (size_t)k < sizeof(cmd) - used)
+		if (k > 0 && (size_t)k < len - used)
 			used += (size_t)k;
-		argv[n++] = args[i];
 	}
-	argv[n] = NULL;
+}
+
+static int exit_error(const struct xl_target *t, const char *cmd, const char *text, int status,
+		      struct backend_err *err)
+{
+	char line[200];
+
+	first_line(text, line, sizeof(line));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		snprintf(line, sizeof(line), "command not found");
+	else if (t && t->dom0 && WIFEXITED(status) && WEXITSTATUS(status) == 255 && !line[0])
+		snprintf(line, sizeof(line), "ssh failed");
+	backend_errf(err, "XL_FAILED", "xl%s%s%s failed (exit %d): %s", cmd,
+		     t && t->dom0 ? " on " : "", t && t->dom0 ? t->dom0 : "",
+		     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), line);
+	return -EIO;
+}
+
+int xl_exec(const struct xl_target *t, const char *const *args, char **out, struct backend_err *err)
+{
+	const char *argv[XL_MAX_ARGS + SSH_CMD_ARGV_MAX + 2];
+	char *text = NULL, cmd[160], remote[1024];
+	struct ssh_cmd c;
+	int rc, status = 0;
+
+	describe_cmd(args, cmd, sizeof(cmd));
+	if (xl_argv(t, args, argv, &c, remote, sizeof(remote)) < 0) {
+		backend_errf(err, "EINVAL", "xl%s: cannot build the command for %s", cmd,
+			     t && t->dom0 ? t->dom0 : "this host");
+		return -EINVAL;
+	}
 	rc = proc_run(argv, NULL, true, XL_TIMEOUT_NS, XL_MAX_OUT, &text, &status);
 	if (rc) {
 		backend_errf(err, rc == -ETIMEDOUT ? "ETIMEDOUT" : "EXEC", "xl%s%s%s: %s", cmd,
@@ -79,18 +116,9 @@ int xl_exec(const struct xl_target *t, const char *const *args, char **out, stru
 		return rc;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		first_line(text, line, sizeof(line));
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			snprintf(line, sizeof(line), "command not found");
-		else if (t && t->dom0 && WIFEXITED(status) && WEXITSTATUS(status) == 255 &&
-			 !line[0])
-			snprintf(line, sizeof(line), "ssh failed");
-		backend_errf(err, "XL_FAILED", "xl%s%s%s failed (exit %d): %s", cmd,
-			     t && t->dom0 ? " on " : "", t && t->dom0 ? t->dom0 : "",
-			     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-			     line);
+		rc = exit_error(t, cmd, text, status, err);
 		free(text);
-		return -EIO;
+		return rc;
 	}
 	if (!text) {
 		text = calloc(1, 1);

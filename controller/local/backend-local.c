@@ -17,64 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cgroup.h"
+#include "cgroup-knob.h"
 #include "json.h"
+#include "local.h"
 #include "netns.h"
-
-void local_notes_add(struct backend *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-void local_notes_add(struct backend *b, const char *fmt, ...)
-{
-	size_t len = strlen(b->notes);
-	va_list ap;
-
-	if (len + 3 >= sizeof(b->notes))
-		return;
-	if (len) {
-		memcpy(b->notes + len, "; ", 3);
-		len += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->notes + len, sizeof(b->notes) - len, fmt, ap);
-	va_end(ap);
-}
-
-static const char *cpu_knob(const struct backend *b)
-{
-	return cg_ctrl_version(&b->sys, CG_CPU) == 2 ? "cpu.weight" : "cpu.shares";
-}
-
-void local_build_protection(struct backend *b, const char *probe)
-{
-	const struct cg_sys *s = &b->sys;
-	char cpu[160] = "no cpu controller, so no CPU protection";
-	char io[96] = "";
-	char vmname[LOCAL_NS_MAX + 8];
-
-	if (probe)
-		snprintf(vmname, sizeof(vmname), "isolab-%s-%s", b->run, probe);
-	else
-		snprintf(vmname, sizeof(vmname), "of the probe VM");
-	if (cg_has(s, CG_CPU)) {
-		int v = cg_ctrl_version(s, CG_CPU);
-		uint64_t top = cg_weight_from_xen(v, XEN_WEIGHT_MAX);
-		uint64_t def = cg_weight_from_xen(v, XEN_WEIGHT_DEFAULT);
-
-		snprintf(cpu, sizeof(cpu),
-			 "%s=%llu, the top of the range (%llux a default VM's %llu)", cpu_knob(b),
-			 (unsigned long long)top, (unsigned long long)((top + def / 2) / def),
-			 (unsigned long long)def);
-	}
-	if (cg_has(s, CG_IO) && s->io_knob[0])
-		snprintf(io, sizeof(io), ", %s=%llu", s->io_knob,
-			 (unsigned long long)cg_io_weight_from_xen(s->io_knob, XEN_WEIGHT_MAX));
-	snprintf(b->protection, sizeof(b->protection),
-		 "the probe runs in its own cgroup %s with %s%s; it has no memory or pids limit "
-		 "unless the scenario sets one, its processes get oom_score_adj %s so the OOM "
-		 "killer takes a bomb first, and bombs are held by their own cgroups' memory and "
-		 "pids limits",
-		 vmname, cpu, io, LOCAL_PROBE_OOM_ADJ);
-}
 
 static void build_notes(struct backend *b)
 {
@@ -103,7 +49,7 @@ static void build_notes(struct backend *b)
 static int local_open(const struct backend_config *cfg, struct backend **out,
 		      struct backend_err *err)
 {
-	const char *root = cfg ? cfg->cgroup_root : NULL;
+	const char *root = cfg ? backend_cfg_get(cfg, LOCAL_OPT_CGROUP_ROOT) : NULL;
 	const char *run = cfg ? cfg->run_id : NULL;
 	struct backend *b;
 	int r;
@@ -473,7 +419,7 @@ static void local_describe(struct backend *b, struct json_writer *w)
 			json_kv_null(w, keys[c]);
 	}
 	json_obj_end(w);
-	json_kv_str(w, "cpu_weight_knob", cg_has(s, CG_CPU) ? cpu_knob(b) : NULL);
+	json_kv_str(w, "cpu_weight_knob", cg_has(s, CG_CPU) ? local_cpu_knob(b) : NULL);
 	json_kv_bool(w, "cap_available", cg_has(s, CG_CPU) && s->has_cfs);
 	json_kv_str(w, "io_weight_knob", cg_has(s, CG_IO) && s->io_knob[0] ? s->io_knob : NULL);
 	json_kv_bool(w, "memory_limit_covers_swap",
@@ -498,8 +444,23 @@ const char *backend_local_probe_protection(struct backend *b)
 	return b ? b->protection : "";
 }
 
+static const struct backend_opt local_opts[] = {
+	{
+		.key = LOCAL_OPT_CGROUP_ROOT,
+		.type = BOPT_STRING,
+		.cli = "cgroup-root",
+		.metavar = "DIR",
+		.help = "local: cgroup mount to use (tests)",
+		.env = "ISOLAB_CGROUP_ROOT",
+		.flags = BOPT_NO_SCENARIO,
+	},
+	{ .key = NULL },
+};
+
 const struct backend_ops backend_local_ops = {
 	.name = "local",
+	.summary = "cgroups and network namespaces on this host",
+	.opts = local_opts,
 	.open = local_open,
 	.close = local_close,
 	.caps = local_caps,
@@ -507,4 +468,10 @@ const struct backend_ops backend_local_ops = {
 	.sched_get = local_sched_get,
 	.sched_set = local_sched_set,
 	.describe = local_describe,
+	.prepare = backend_local_prepare,
+	.enter = backend_local_enter,
+	.vm_addr = backend_local_vm_addr,
+	.protection = backend_local_probe_protection,
+	.teardown = backend_local_teardown,
+	.cleanup_run = backend_local_cleanup_cfg,
 };

@@ -4,8 +4,9 @@
  * one, and parsing its output. Shared by the xl backend and by the XenAPI
  * backend's live changes (xapi does not apply VCPUs_params to a running VM).
  *
- * The xl and ssh programs can be overridden with ISOLAB_XL and ISOLAB_SSH
- * (tests use a fake xl that mimics real output).
+ * The xl program can be overridden with ISOLAB_XL (tests use a fake xl that
+ * mimics real output); ssh is isolab's one ssh command line (exec/ssh-cmd.h),
+ * its target checked with ssh_target_valid().
  */
 #pragma once
 
@@ -14,12 +15,17 @@
 
 #include "backend.h"
 
+/* The option both Xen backends take: where dom0 is (backend_opt row). */
+#define XL_OPT_DOM0 "dom0"
+#define XL_OPT_DOM0_ROW                                                                            \
+	{                                                                                          \
+		.key = XL_OPT_DOM0, .type = BOPT_SSH, .cli = "dom0", .metavar = "USER@HOST",       \
+		.help = "ssh to dom0 for xl and live XenAPI changes",                              \
+	}
+
 struct xl_target {
 	const char *dom0; /* user@host for ssh, NULL = run locally */
 };
-
-/* Refuses a dom0 that ssh could take for an option or that holds blanks. */
-bool xl_dom0_valid(const char *dom0);
 
 /*
  * Runs `xl ARGS...` (args NULL-terminated) with a 30 s timeout, output
