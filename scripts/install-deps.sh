@@ -6,6 +6,7 @@ set -eu
 
 build_pkgs="build-essential meson ninja-build pkg-config \
 	libcurl4-openssl-dev libxml2-dev libmicrohttpd-dev libsqlite3-dev libpq-dev libjansson-dev \
+	libsystemd-dev \
 	iproute2 openssh-client procps ca-certificates"
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev valgrind \
 	stress-ng fio iperf3 wrk nginx-light postgresql sqlite3 \

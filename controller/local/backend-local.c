@@ -28,6 +28,14 @@ static void build_notes(struct backend *b)
 	int cv = cg_ctrl_version(s, CG_CPU);
 
 	local_notes_add(b, "cgroup %s at %s", cg_mode_name(s->mode), s->root);
+	if (s->place == CG_PLACE_SYSTEMD)
+		local_notes_add(
+			b, "under systemd: each run's cgroups go into a transient scope "
+			   "isolab-<run>.scope with Delegate=yes that isolab asks systemd for, "
+			   "and the controllers are enabled inside it");
+	else if (s->mode == CG_MODE_V2)
+		local_notes_add(b, "no systemd: each run's cgroups are made in %s directly",
+				s->hier[0].base);
 	for (size_t h = 0; h < s->n_hier; h++)
 		if (s->hier[h].version == 2 && !s->hier[h].ctrls && s->n_hier > 1)
 			local_notes_add(b,
@@ -73,20 +81,34 @@ static int local_open(const struct backend_config *cfg, struct backend **out,
 		return -ENOMEM;
 	}
 	r = cg_detect(root, &b->sys);
-	if (r < 0) {
-		backend_errf(err, cg_errno_name(r), "local backend: %s%s",
-			     r == -ENOENT ? "no cgroup filesystem mounted at " : "cannot read ",
+	if (r == -ENOENT) {
+		backend_errf(err, "ENOENT",
+			     "local backend: no cgroup filesystem mounted at %s: mount one (mount "
+			     "-t cgroup2 none /sys/fs/cgroup) or use backend = xl or xenapi",
 			     root ? root : "/sys/fs/cgroup");
+		goto out_free;
+	} else if (r < 0) {
+		backend_errf(err, cg_errno_name(r), "local backend: cannot read %s: %s",
+			     root ? root : "/sys/fs/cgroup", strerror(-r));
 		goto out_free;
 	}
 	for (size_t h = 0; h < b->sys.n_hier; h++) {
-		if (access(b->sys.hier[h].base, W_OK) < 0) {
-			r = -errno;
+		if (access(b->sys.hier[h].base, W_OK) == 0)
+			continue;
+		r = -errno;
+		if (r == -EROFS)
+			backend_errf(
+				err, "EROFS",
+				"local backend: %s is mounted read-only (a container?): give "
+				"isolab a writable cgroup2 mount (docker run --privileged "
+				"--cgroupns=private, or a systemd-nspawn/podman container with "
+				"cgroup delegation) or run it on the host",
+				b->sys.hier[h].mount);
+		else
 			backend_errf(err, cg_errno_name(r),
 				     "local backend: cannot create cgroups in %s: %s",
-				     b->sys.hier[h].base, strerror(errno));
-			goto out_free;
-		}
+				     b->sys.hier[h].base, strerror(-r));
+		goto out_free;
 	}
 	b->fake_root = root != NULL;
 	if (run)
@@ -391,6 +413,11 @@ static void local_describe(struct backend *b, struct json_writer *w)
 
 	json_kv_str(w, "cgroup_mode", cg_mode_name(s->mode));
 	json_kv_str(w, "cgroup_root", s->root);
+	/* where the run's groups live: a systemd scope with Delegate=yes, or made directly */
+	json_kv_str(w, "cgroup_placement",
+		    s->place == CG_PLACE_SYSTEMD ? "systemd-scope" : "direct");
+	json_kv_str(w, "systemd_scope", b->scope_used.unit[0] ? b->scope_used.unit : NULL);
+	json_kv_str(w, "scope_cgroup", b->scope_used.dir[0] ? b->scope_used.dir : NULL);
 	json_key(w, "hierarchies");
 	json_arr_begin(w);
 	for (size_t h = 0; h < s->n_hier; h++) {

@@ -223,6 +223,7 @@ def main(argv):
     ap = argparse.ArgumentParser(description="boot the cgroup2 guest and run a script")
     ap.add_argument("--timeout", type=int, default=600)
     ap.add_argument("--image-only", action="store_true")
+    ap.add_argument("--disk-opts", default="", help="extra -drive options for the scratch disk")
     ap.add_argument("script", nargs="?")
     a = ap.parse_args(argv)
     g = Guest()
@@ -233,7 +234,7 @@ def main(argv):
         ap.error("SCRIPT required")
     body = sys.stdin.read() if a.script == "-" else open(a.script).read()
     try:
-        res = g.run(body, timeout=a.timeout)
+        res = g.run(body, timeout=a.timeout, disk_opts=a.disk_opts)
     except BootError as e:
         log(str(e))
         return 1

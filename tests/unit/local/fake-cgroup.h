@@ -36,3 +36,17 @@ char *fake_read(const char *root, const char *rel);
 /* Writes content to root/rel, creating it. Returns 0 or -errno. */
 int fake_write(const char *root, const char *rel, const char *content);
 bool fake_exists(const char *root, const char *rel);
+
+/* A fake systemd for a FAKE_V2 tree (cgroup-scope.h's seam): scopes in <root>/system.slice. */
+struct fake_systemd_opts {
+	const char *delegate; /* controllers a scope gets, default the root's cgroup.controllers */
+	const char *refuse;   /* start_scope fails with this D-Bus error name */
+};
+struct fake_systemd_stats {
+	int started, stopped;
+	char last_unit[96];
+	int last_pid;
+};
+/* Installs it on the current tree (call after fake_tree_new); fake_tree_free removes it. */
+void fake_systemd_install(const struct fake_systemd_opts *opts);
+const struct fake_systemd_stats *fake_systemd_stats(void);
