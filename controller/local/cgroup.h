@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroup-io.h"
+
 struct backend_err;
 
 #define CG_PATH_MAX   512
@@ -71,7 +73,9 @@ struct cg_sys {
 	bool has_cfs;		   /* cpu bandwidth (cap) */
 	bool has_memsw;		   /* v1 memory.memsw.limit_in_bytes */
 	bool has_cgroup_kill;	   /* v2 cgroup.kill */
-	char io_knob[32];	   /* "io.weight", "blkio.weight", ..., "" when none */
+	char io_knob[32];	   /* "io.weight", "blkio.weight", ..., "" when none works */
+	struct cg_io_dev io;	   /* v2: the device the disk bombs write to */
+	char io_note[512];	   /* v2 without a working knob: "CPU weight only: ..." */
 	char notes[1024];	   /* what is unavailable and why, "; "-separated */
 	unsigned noted;		   /* 1 << enum cg_ctrl: notes already say why it is missing */
 	unsigned undelegated;	   /* v2, direct: offered by the kernel, not enabled for children */
@@ -92,6 +96,8 @@ struct cg_test_hooks {
 	void *arg;
 	/* non-NULL: a fake systemd runs the fake tree (v2 trees get CG_PLACE_SYSTEMD) */
 	const struct cg_systemd_ops *systemd;
+	/* non-NULL: the device a fake v2 tree's disk bombs write to (else: none known) */
+	const struct cg_io_dev *io_dev;
 };
 /* The hooks in force (tests); all NULL otherwise. */
 const struct cg_test_hooks *cg_test_hooks(void);

@@ -255,7 +255,8 @@ static int setup_vm(struct backend *b, struct local_vm *v, const struct backend_
 	if (v->role == BACKEND_ROLE_PROBE || spec->io_weight > 0) {
 		int iw = v->role == BACKEND_ROLE_PROBE ? XEN_WEIGHT_MAX : spec->io_weight;
 
-		if (cg_has(s, CG_IO) && cg_set_io_weight(s, &v->g, iw, &io_err) < 0)
+		if (cg_has(s, CG_IO) && s->io_knob[0] &&
+		    cg_set_io_weight(s, &v->g, iw, &io_err) < 0)
 			local_notes_add(b, "io weight of VM %s not set: %s", v->name, io_err.msg);
 		else if (!cg_has(s, CG_IO) && v->role != BACKEND_ROLE_PROBE)
 			local_notes_add(b, "io weight of VM %s not set: no io controller", v->name);

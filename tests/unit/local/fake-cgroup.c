@@ -69,6 +69,8 @@ static void fill_v2(const char *dir, const char *enabled)
 	if (has_word(enabled, "io")) {
 		strcat(ctrls, "io ");
 		(void)put(dir, "io.weight", "default 100\n");
+		if (fake.o.io_sched && strcmp(fake.o.io_sched, "bfq") == 0)
+			(void)put(dir, "io.bfq.weight", "default 100\n");
 	}
 	if (has_word(enabled, "memory")) {
 		strcat(ctrls, "memory ");
@@ -158,8 +160,8 @@ static void mk(const char *root, const char *rel)
 	(void)mkdir(p, 0755);
 }
 
-static const struct cg_test_hooks hooks = { .after_mkdir = after_mkdir,
-					    .before_rmdir = before_rmdir };
+static struct cg_test_hooks hooks = { .after_mkdir = after_mkdir, .before_rmdir = before_rmdir };
+static struct cg_io_dev io_dev;
 
 char *fake_tree_new(enum fake_kind kind, const struct fake_opts *opts)
 {
@@ -203,6 +205,19 @@ char *fake_tree_new(enum fake_kind kind, const struct fake_opts *opts)
 	case FAKE_NONE:
 		break;
 	}
+	memset(&io_dev, 0, sizeof(io_dev));
+	snprintf(io_dev.path, sizeof(io_dev.path), "/var/tmp");
+	if (fake.o.io_no_device) {
+		snprintf(io_dev.fs_note, sizeof(io_dev.fs_note), "not on a block device");
+	} else {
+		snprintf(io_dev.name, sizeof(io_dev.name), "vda");
+		snprintf(io_dev.dev, sizeof(io_dev.dev), "254:0");
+		snprintf(io_dev.sched, sizeof(io_dev.sched), "%s",
+			 fake.o.io_sched ? fake.o.io_sched : "none");
+		io_dev.io_cost = !fake.o.io_cost_off;
+	}
+	hooks.io_dev = &io_dev;
+	hooks.systemd = NULL;
 	cg_set_test_hooks(&hooks);
 	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
 		if (!live[i]) {

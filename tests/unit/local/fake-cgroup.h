@@ -23,6 +23,11 @@ struct fake_opts {
 	bool no_swap_max;	/* v2: no memory.swap.max */
 	bool no_cfs;		/* v1: no cpu.cfs_quota_us */
 	const char *blkio_knob; /* v1: "blkio.weight" (default), "blkio.bfq.weight", "" = none */
+	/* v2: the device of the disk bombs' directory, "vda" with this scheduler (default
+	 * "none") and io.cost (default on, unless io_cost_off); io_no_device: on tmpfs */
+	const char *io_sched;
+	bool io_cost_off;
+	bool io_no_device;
 };
 
 /* Builds the tree, installs the hooks; returns the root (free with fake_tree_free). */
