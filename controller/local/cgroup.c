@@ -337,9 +337,11 @@ static void detect_v1(struct cg_sys *s, const char *proc_cgroup)
 				snprintf(s->io_knob, sizeof(s->io_knob), "blkio.weight");
 			else {
 				s->noted |= 1u << c;
-				notef(s, "no io weight: the v1 blkio controller has neither "
-					 "blkio.weight nor blkio.bfq.weight (they need the CFQ or "
-					 "BFQ I/O scheduler)");
+				snprintf(s->io_note, sizeof(s->io_note),
+					 "CPU weight only: no I/O weight on this host: the v1 blkio "
+					 "controller has neither blkio.weight nor blkio.bfq.weight "
+					 "(they need the CFQ or BFQ I/O scheduler)");
+				notef(s, "%s", s->io_note);
 				continue;
 			}
 		}

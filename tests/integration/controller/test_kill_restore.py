@@ -20,13 +20,25 @@ import common  # noqa: E402
 
 BIN = os.environ["ISOLAB_BIN"]
 # seconds after start: while preparing / starting the victim, during the prio phase
-# (weights changed), during the bomb phase
-KILL_AT = [0.3, 2.5, 6.0]
+# (weights changed), during the bomb phase (later on a slower machine)
+KILL_AT = [t * common.time_scale() for t in (0.3, 2.5, 6.0)]
 
 
 def run_id_of(state):
     js = glob.glob(os.path.join(state, "run-*.journal"))
     return os.path.basename(js[0])[4:-8] if js else None
+
+
+def journalled_sched(state):
+    """True once a run's journal holds a scheduler setting to undo."""
+    for j in glob.glob(os.path.join(state, "run-*.journal")):
+        try:
+            with open(j) as f:
+                if any(ln.startswith("sched ") for ln in f):
+                    return True
+        except OSError:
+            pass
+    return False
 
 
 def main():
@@ -70,10 +82,13 @@ def main():
         p = subprocess.Popen([BIN, "run", "--quick", "--no-report", "--phases",
                               "cpu+prio,cpu", "--results", os.path.join(tmp, "results")],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(4.0)
+        # once a phase has changed a weight (journalled), the run is measuring
+        until = time.monotonic() + 60 * common.time_scale()
+        while time.monotonic() < until and not journalled_sched(state):
+            time.sleep(0.1)
         run_id = run_id_of(state)
         p.send_signal(signal.SIGTERM)
-        out, err = p.communicate(timeout=30)
+        out, err = p.communicate(timeout=30 * common.time_scale())
         lines = out.strip().splitlines()
         if p.returncode != 1 or not lines:
             failures.append("SIGTERM: exit %d, stdout %r, stderr %s" % (p.returncode, out,
