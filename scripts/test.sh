@@ -1,11 +1,13 @@
 #!/bin/bash
 # Installs what the tests need, builds with -Dwerror=true and ASan/UBSan, and runs the
-# whole default test suite: unit, integration, xenapi, xenlab, cgroup2. Run as root on Debian 12.
-# .ci/run runs exactly this.
+# whole default test suite: unit, integration, xenapi, xenlab, cgroup2 (Debian 12 with
+# systemd on pure cgroup v2 under QEMU), and package (the Debian packages built, installed
+# into a fresh root and run there; when dpkg-buildpackage is present). Run as root on
+# Debian 12. .ci/run runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh --test
+scripts/install-deps.sh --test --package
 
 builddir=${ISOLAB_TEST_BUILDDIR:-build-test}
 opts=(-Dwerror=true -Db_sanitize=address,undefined -Dbuildtype=debugoptimized)
@@ -32,13 +34,17 @@ if [ "${ISOLAB_SKIP_CGROUP2:-}" != 1 ]; then
 	meson test -C "$builddir" --suite cgroup2 --num-processes 1 --print-errorlogs \
 		--logbase cgroup2 || status=1
 fi
+if [ "${ISOLAB_SKIP_PACKAGE:-}" != 1 ] && command -v dpkg-buildpackage >/dev/null; then
+	meson test -C "$builddir" --suite package --num-processes 1 --print-errorlogs \
+		--logbase package || status=1
+fi
 
 # one closing line over every suite: "N passed, N failed, N skipped"
 /usr/bin/python3 - "$builddir/meson-logs" <<'PY'
 import json, os, sys
 d = sys.argv[1]
 counts = {"passed": 0, "failed": 0, "skipped": 0}
-for base in ("unit", "xenapi", "integration", "xenlab", "cgroup2"):
+for base in ("unit", "xenapi", "integration", "xenlab", "cgroup2", "package"):
     path = os.path.join(d, base + ".json")
     if not os.path.exists(path):
         continue
