@@ -438,6 +438,7 @@ static int open_backend(struct run *R)
 	r = R->ops->open(&R->cfg, &R->b, &err);
 	if (r < 0) {
 		log_error("backend %s: %s", R->ops->name, err.msg);
+		R->host_unfit = err.usage;
 		return r;
 	}
 	R->x.bops = R->ops;
@@ -480,6 +481,7 @@ static int prepare_backend(struct run *R)
 	free(spec);
 	if (r < 0) {
 		log_error("%s backend: preparing the VMs failed: %s", R->ops->name, err.msg);
+		R->host_unfit = err.usage;
 		return r;
 	}
 	pp = R->ops->protection ? R->ops->protection(R->b) : NULL;
@@ -701,10 +703,14 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 		goto out_plan;
 	if (make_config(&R) < 0 || open_journal(&R) < 0)
 		goto out_journal;
-	if (open_backend(&R) < 0)
+	if (open_backend(&R) < 0) {
+		ret = R.host_unfit ? 2 : 1;
 		goto out_manifest;
-	if (prepare_backend(&R) < 0)
+	}
+	if (prepare_backend(&R) < 0) {
+		ret = R.host_unfit ? 2 : 1;
 		goto out_undo;
+	}
 	if (preflight(&R) < 0) {
 		ret = 2;
 		goto out_undo;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cgroup-knob.h"
+#include "journal.h"
 #include "json.h"
 #include "local.h"
 #include "netns.h"
@@ -59,6 +60,8 @@ static void build_notes(struct backend *b)
 			s->io.sched, s->io.io_cost ? ", io.cost on" : "", s->io.path);
 	else if (cg_has(s, CG_IO) && s->io_knob[0])
 		local_notes_add(b, "weight w also sets %s", s->io_knob);
+	else if (cg_ctrl_version(s, CG_IO) == 2)
+		local_notes_add(b, "%s", s->io_note); /* v1 says why in the detection notes */
 	if (s->notes[0])
 		local_notes_add(b, "%s", s->notes);
 }
@@ -75,6 +78,7 @@ static int local_open(const struct backend_config *cfg, struct backend **out,
 		backend_errf(err, "EPERM",
 			     "local backend: needs root (it creates cgroups and "
 			     "network namespaces): run isolab as root");
+		backend_err_usage(err);
 		return -EPERM;
 	}
 	if (run && !cg_name_valid(run)) {
@@ -82,6 +86,7 @@ static int local_open(const struct backend_config *cfg, struct backend **out,
 			     "local backend: run id '%s' is not a name of 1-%d "
 			     "characters [A-Za-z0-9_.-]",
 			     run, CG_NAME_MAX);
+		backend_err_usage(err);
 		return -EINVAL;
 	}
 	b = calloc(1, sizeof(*b));
@@ -120,6 +125,8 @@ static int local_open(const struct backend_config *cfg, struct backend **out,
 		goto out_free;
 	}
 	b->fake_root = root != NULL;
+	/* local disk bombs write into the state directory: its device decides the io knob */
+	cg_choose_io(&b->sys, journal_state_dir(), !b->fake_root);
 	if (run)
 		snprintf(b->run, sizeof(b->run), "%s", run);
 	build_notes(b);
@@ -129,6 +136,7 @@ static int local_open(const struct backend_config *cfg, struct backend **out,
 
 out_free:
 	free(b);
+	backend_err_usage(err); /* not root, no or a read-only cgroup mount: the host */
 	return r;
 }
 

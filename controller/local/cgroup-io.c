@@ -11,6 +11,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "fileio.h"
 
 /* The first line of dir/file, trimmed, into buf; false when unreadable. */
@@ -63,9 +64,17 @@ void cg_io_probe(const char *sys_root, const char *cgroup_mount, const char *pat
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->path, sizeof(out->path), "%s", path);
-	if (stat(path, &st) < 0) {
-		snprintf(out->fs_note, sizeof(out->fs_note), "missing (%s)", strerror(errno));
-		return;
+	/* a state directory not made yet will be made in its nearest existing parent */
+	snprintf(link, sizeof(link), "%s", path);
+	while (stat(link, &st) < 0) {
+		char *slash = strrchr(link, '/');
+
+		if (errno != ENOENT || !slash || slash == link) {
+			snprintf(out->fs_note, sizeof(out->fs_note), "missing (%s)",
+				 strerror(errno));
+			return;
+		}
+		*slash = '\0';
 	}
 	snprintf(link, sizeof(link), "%s/dev/block/%u:%u", sys_root, major(st.st_dev),
 		 minor(st.st_dev));
@@ -111,15 +120,28 @@ const char *cg_io_why_none(const struct cg_io_dev *d, char *buf, size_t len)
 		snprintf(buf, len,
 			 "CPU weight only: no I/O weight on this host: %.128s, where disk bombs "
 			 "write, is %.63s",
-			 d->path[0] ? d->path : CG_IO_PATH, d->fs_note);
+			 d->path, d->fs_note);
 	return buf;
 }
 
-void cg_io_probe_or(const struct cg_io_dev *known, const char *sys_root, const char *cgroup_mount,
-		    const char *path, struct cg_io_dev *out)
+void cg_choose_io(struct cg_sys *s, const char *path, bool probe)
 {
-	if (known)
-		*out = *known;
+	const struct cg_io_dev *fake = cg_test_hooks()->io_dev;
+	int h = s->ctrl_hier[CG_IO];
+	const char *knob;
+
+	if (h < 0 || s->hier[h].version != 2)
+		return; /* v1: blkio.weight / blkio.bfq.weight exist only where they work */
+	s->io_knob[0] = '\0';
+	if (fake)
+		s->io = *fake;
+	else if (probe)
+		cg_io_probe("/sys", s->hier[h].mount, path, &s->io);
 	else
-		cg_io_probe(sys_root, cgroup_mount, path, out);
+		snprintf(s->io.fs_note, sizeof(s->io.fs_note), "not known (a test tree)");
+	knob = cg_io_knob_for(&s->io);
+	if (knob)
+		snprintf(s->io_knob, sizeof(s->io_knob), "%s", knob);
+	else
+		cg_io_why_none(&s->io, s->io_note, sizeof(s->io_note));
 }

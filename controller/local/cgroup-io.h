@@ -5,14 +5,15 @@
  * or that has io.cost enabled (io.weight); on anything else (mq-deadline,
  * none: the default for most disks) both knobs are accepted and do nothing.
  * So the local backend looks at the device that holds the directory the
- * disk bombs write to, and picks the knob that works there, or none.
+ * disk bombs write to (the run's state directory), and picks the knob that
+ * works there, or none.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CG_IO_PATH "/var/tmp" /* isolab-bomb disk's default --dir */
+struct cg_sys;
 
 struct cg_io_dev {
 	char path[256];	  /* the directory asked about */
@@ -24,6 +25,13 @@ struct cg_io_dev {
 };
 
 /*
+ * On a v2 io controller: probes the device holding path (or its nearest existing parent;
+ * with probe false, a test tree: the test hooks' device, else none) and sets s->io,
+ * s->io_knob to the knob that works there, or s->io_note to why none does.
+ */
+void cg_choose_io(struct cg_sys *s, const char *path, bool probe);
+
+/*
  * Finds the device holding path through sys_root ("/sys": dev/block/M:m, the disk's queue/
  * scheduler) and whether cgroup_mount's io.cost.qos enables io.cost on it. Never fails:
  * what it cannot tell stays "" (and fs_note says why when path has no block device).
@@ -33,10 +41,6 @@ void cg_io_probe(const char *sys_root, const char *cgroup_mount, const char *pat
 
 /* The v2 knob that works on d: "io.bfq.weight" (BFQ), "io.weight" (io.cost), or NULL. */
 const char *cg_io_knob_for(const struct cg_io_dev *d);
-
-/* known (a test's fake device) when given, else what cg_io_probe() finds. */
-void cg_io_probe_or(const struct cg_io_dev *known, const char *sys_root, const char *cgroup_mount,
-		    const char *path, struct cg_io_dev *out);
 
 /* Why no knob works on d, in one line starting "CPU weight only: no I/O weight on this host";
  * returns buf. */

@@ -146,6 +146,7 @@ static int enable_ctrls(const struct cg_sys *s, int h, const struct cg_scope *sc
 			     "and limits",
 			     missing, strchr(missing, ' ') ? "s" : "", sc->unit, have ? have : "");
 		free(have);
+		backend_err_usage(err);
 		return -ENOTSUP;
 	}
 	free(have);
@@ -198,6 +199,7 @@ int cg_scope_open(struct cg_sys *s, const char *run, struct cg_scope *sc, struct
 	r = sd()->start_scope(sc->unit, desc, sc->keeper, err);
 	if (r < 0) {
 		r = refused(err, sc, r);
+		backend_err_usage(err); /* systemd's policy or a leftover: the host */
 		goto out_close;
 	}
 	sc->started = true;

@@ -253,28 +253,10 @@ static void set_v1_base(struct cg_hier *h, const char *proc_cgroup, const char *
 }
 
 /*
- * An io weight works only on a device with BFQ or io.cost: pick the knob for the device
- * that holds the disk bombs' directory, or none, and say so (the report shows it).
- */
-static void choose_io(struct cg_sys *s, const char *mount, bool probe)
-{
-	const char *knob;
-
-	if (test_hooks.io_dev || probe)
-		cg_io_probe_or(test_hooks.io_dev, "/sys", mount, CG_IO_PATH, &s->io);
-	else
-		snprintf(s->io.fs_note, sizeof(s->io.fs_note), "not known (a test tree)");
-	if ((knob = cg_io_knob_for(&s->io)))
-		snprintf(s->io_knob, sizeof(s->io_knob), "%s", knob);
-	else
-		notef(s, "%s", cg_io_why_none(&s->io, s->io_note, sizeof(s->io_note)));
-}
-
-/*
  * systemd: the controllers the kernel offers are ours to use, since systemd enables them
  * down to a scope with Delegate=yes; what its root enables today does not matter.
  */
-static void detect_v2(struct cg_sys *s, const char *mount, bool systemd, bool probe_io)
+static void detect_v2(struct cg_sys *s, const char *mount, bool systemd)
 {
 	char *avail = cg_knob_read(mount, "cgroup.controllers");
 	char *enabled = systemd ? NULL : cg_knob_read(mount, "cgroup.subtree_control");
@@ -301,8 +283,6 @@ static void detect_v2(struct cg_sys *s, const char *mount, bool systemd, bool pr
 	}
 	if (s->ctrl_hier[CG_CPU] >= 0)
 		s->has_cfs = true; /* cpu.max comes with the v2 cpu controller */
-	if (s->ctrl_hier[CG_IO] >= 0)
-		choose_io(s, mount, probe_io);
 out:
 	free(avail);
 	free(enabled);
@@ -337,10 +317,11 @@ static void detect_v1(struct cg_sys *s, const char *proc_cgroup)
 				snprintf(s->io_knob, sizeof(s->io_knob), "blkio.weight");
 			else {
 				s->noted |= 1u << c;
-				snprintf(s->io_note, sizeof(s->io_note),
-					 "CPU weight only: no I/O weight on this host: the v1 blkio "
-					 "controller has neither blkio.weight nor blkio.bfq.weight "
-					 "(they need the CFQ or BFQ I/O scheduler)");
+				snprintf(
+					s->io_note, sizeof(s->io_note),
+					"CPU weight only: no I/O weight on this host: the v1 blkio "
+					"controller has neither blkio.weight nor blkio.bfq.weight "
+					"(they need the CFQ or BFQ I/O scheduler)");
 				notef(s, "%s", s->io_note);
 				continue;
 			}
@@ -392,11 +373,11 @@ int cg_detect(const char *root, struct cg_sys *out)
 		/* the host's tree under systemd, or a fake tree with a fake systemd */
 		if (test_hooks.systemd || (real_root && sdbus_systemd_running()))
 			s->place = CG_PLACE_SYSTEMD;
-		detect_v2(s, root, s->place == CG_PLACE_SYSTEMD, real_root);
+		detect_v2(s, root, s->place == CG_PLACE_SYSTEMD);
 	} else {
 		if (path_join(unified, sizeof(unified), root, "unified") == 0 &&
 		    cg_knob_exists(unified, "cgroup.controllers"))
-			detect_v2(s, unified, false, real_root);
+			detect_v2(s, unified, false);
 		detect_v1(s, proc_cgroup);
 	}
 	if (s->n_hier == 0) {

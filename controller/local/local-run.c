@@ -339,8 +339,10 @@ int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_
 	r = check_specs(vms, n, err);
 	if (r == 0)
 		r = check_delegation(b, vms, n, err);
-	if (r < 0)
+	if (r < 0) {
+		backend_err_usage(err); /* the scenario or the host: say what to do, exit 2 */
 		return r;
+	}
 	r = cg_run_group(&b->sys, b->run, &b->run_group);
 	if (r < 0) {
 		backend_errf(err, cg_errno_name(r), "local backend: cgroup path too long");
@@ -348,8 +350,10 @@ int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_
 	}
 	snprintf(b->sw_name, sizeof(b->sw_name), "isolab-%s-sw", b->run);
 	r = check_leftovers(b, vms, n, err);
-	if (r < 0)
+	if (r < 0) {
+		backend_err_usage(err); /* `isolab restore` first */
 		goto out_forget;
+	}
 	b->vms = calloc(n, sizeof(*b->vms));
 	if (!b->vms) {
 		backend_errf(err, "ENOMEM", "local backend: out of memory");

@@ -8,6 +8,9 @@
 # and powers the machine off. Every failure still prints END (rc=255).
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=dumb LANG=C CI=true PYTHONDONTWRITEBYTECODE=1
+# temporary files (the tests' state and results directories, so the disk bombs' files)
+# on the scratch disk, as /tmp is on a disk on a real host: the root here is in RAM
+export TMPDIR=/var/tmp
 # ASan builds of the tools: a small quarantine in a 2.5 GB machine.
 export ASAN_OPTIONS=quarantine_size_mb=16:malloc_context_size=10
 set -a

@@ -86,7 +86,8 @@ for r in m["runs"]:
 SCRIPT = r"""
 . /lab/lib.sh
 set -u
-export ISOLAB_STATE_DIR=/run/isolab-state
+# the state directory holds the disk bombs' files: on the (throttled) scratch disk
+export ISOLAB_STATE_DIR=/var/tmp/isolab-state
 cat >/tmp/io.ini <<'EOF'
 @SCENARIO@EOF
 cat >/tmp/summary.py <<'EOF'

@@ -206,7 +206,7 @@ char *fake_tree_new(enum fake_kind kind, const struct fake_opts *opts)
 		break;
 	}
 	memset(&io_dev, 0, sizeof(io_dev));
-	snprintf(io_dev.path, sizeof(io_dev.path), "/var/tmp");
+	snprintf(io_dev.path, sizeof(io_dev.path), "/var/lib/isolab");
 	if (fake.o.io_no_device) {
 		snprintf(io_dev.fs_note, sizeof(io_dev.fs_note), "not on a block device");
 	} else {

@@ -190,7 +190,7 @@ static void weight_covers_cpu_and_bfq_io(void **state)
 	char *d;
 
 	assert_non_null(strstr(caps.notes, "weight w also sets io.bfq.weight round(w*100/256) in "
-					   "1..1000 on vda (bfq), which holds /var/tmp"));
+					   "1..1000 on vda (bfq), which holds /var/lib/isolab"));
 	/* the probe's io weight is the top of BFQ's range */
 	expect(root, "isolab-r1/isolab-r1-client/io.bfq.weight", "1000");
 	assert_int_equal(ops->sched_set(b, "web", &hi, &err), 0);
@@ -199,9 +199,10 @@ static void weight_covers_cpu_and_bfq_io(void **state)
 	assert_int_equal(ops->sched_set(b, "web", &def, &err), 0);
 	expect(root, "isolab-r1/isolab-r1-web/io.bfq.weight", "100");
 	d = describe(b);
-	assert_non_null(strstr(d, "\"io_weight\":{\"effective\":true,\"knob\":\"io.bfq.weight\","
-				  "\"path\":\"/var/tmp\",\"device\":\"vda\",\"scheduler\":\"bfq\","
-				  "\"io_cost\":false,\"note\":null}"));
+	assert_non_null(
+		strstr(d, "\"io_weight\":{\"effective\":true,\"knob\":\"io.bfq.weight\","
+			  "\"path\":\"/var/lib/isolab\",\"device\":\"vda\",\"scheduler\":\"bfq\","
+			  "\"io_cost\":false,\"note\":null}"));
 	free(d);
 	ops->close(b);
 	fake_tree_free(root);
@@ -236,7 +237,7 @@ static void no_working_io_knob_is_cpu_weight_only(void **state)
 
 	assert_non_null(strstr(caps.notes,
 			       "CPU weight only: no I/O weight on this host: vda (254:0, holding "
-			       "/var/tmp, where disk bombs write) uses mq-deadline without "
+			       "/var/lib/isolab, where disk bombs write) uses mq-deadline without "
 			       "io.cost (modprobe bfq; echo bfq > /sys/block/vda/queue/scheduler"));
 	/* the weight still sets the CPU share; io.weight would do nothing and is left alone */
 	assert_int_equal(ops->sched_set(b, "web", &hi, &err), 0);
@@ -258,9 +259,10 @@ static void disk_dir_on_tmpfs_is_cpu_weight_only(void **state)
 	struct backend_caps caps;
 	struct backend *b = prepared(root, &caps);
 
-	assert_non_null(strstr(caps.notes, "CPU weight only: no I/O weight on this host: "
-					   "/var/tmp, where disk bombs write, is not on a block "
-					   "device"));
+	assert_non_null(strstr(caps.notes,
+			       "CPU weight only: no I/O weight on this host: "
+			       "/var/lib/isolab, where disk bombs write, is not on a block "
+			       "device"));
 	ops->close(b);
 	fake_tree_free(root);
 }

@@ -100,7 +100,7 @@ static void check_params_enforces_xen_limits_table(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sched_params p = { cases[i].weight, cases[i].cap };
-		struct backend_err err = { "", "" };
+		struct backend_err err = { 0 };
 
 		if (xl_check_params(&p, cases[i].cpus, &err) != cases[i].rc)
 			fail_msg("case %zu", i);
