@@ -353,6 +353,9 @@ static int load_header(struct loader *l, const json_t *root)
 	r |= model_dup(&m->scheduler, model_str(be, "scheduler"));
 	r |= model_dup(&m->probe_kind, model_str(pr, "kind"));
 	r |= model_dup(&m->probe_protection, model_str(root, "probe_protection"));
+	if (json_is_false(json_object_get(json_object_get(be, "io_weight"), "effective")))
+		r |= model_dup(&m->io_weight_note,
+			       model_str(json_object_get(be, "io_weight"), "note"));
 	if (r)
 		return -ENOMEM;
 	m->duration_s = model_num_or_nan(sc, "duration_s");
@@ -631,10 +634,10 @@ void model_free(struct model *m)
 	free(m->bomb_defs);
 	model_free_strv(m->warnings, m->n_warnings);
 	model_design_done(m);
-	char **strs[] = { &m->dir,	&m->run_id,    &m->status,     &m->scenario_name,
-			  &m->started,	&m->ended,     &m->hostname,   &m->kernel,
-			  &m->backend,	&m->scheduler, &m->probe_kind, &m->probe_protection,
-			  &m->victim_vm };
+	char **strs[] = { &m->dir,	 &m->run_id,	    &m->status,	    &m->scenario_name,
+			  &m->started,	 &m->ended,	    &m->hostname,   &m->kernel,
+			  &m->backend,	 &m->scheduler,	    &m->probe_kind, &m->probe_protection,
+			  &m->victim_vm, &m->io_weight_note };
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
 	free(m);
