@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "cgroup-path.h"
 #include "clock.h"
 #include "fileio.h"
 #include "sdbus.h"
@@ -32,7 +33,7 @@ static int real_pid_cgroup(pid_t pid, char *buf, size_t len)
 	r = file_read_all(p, 64 * 1024, &text, NULL);
 	if (r < 0)
 		return r;
-	r = cg_parse_proc_cgroup(text, NULL, buf, len);
+	r = cgroup_path_parse(text, NULL, buf, len);
 	free(text);
 	return r;
 }
