@@ -48,8 +48,8 @@ mkdir "$D" "$D/a" "$D/b"
 echo +io >"$D/cgroup.subtree_control"
 for f in a b; do dd if=/dev/zero of="/var/tmp/f$f" bs=1M count=32 conv=fsync status=none; done
 echo "scheduler: $(cat /sys/block/vda/queue/scheduler)"
-measure "mq-deadline direct 800:100" 800 100 iflag=direct
-measure "mq-deadline cached 800:100" 800 100 iflag=nocache
+measure "default direct 800:100" 800 100 iflag=direct
+measure "default cached 800:100" 800 100 iflag=nocache
 modprobe bfq && echo bfq >/sys/block/vda/queue/scheduler
 echo "scheduler: $(cat /sys/block/vda/queue/scheduler)"
 measure "bfq direct 100:100" 100 100 iflag=direct
