@@ -8,9 +8,10 @@ system service, the same tests the v1 CI host runs, unchanged:
                            namespaces, weights and caps sharing a CPU,
                            memory and pids limits, teardown, crash cleanup)
   test_run_quick.py        `isolab run --quick` on the built-in default:
-                           run complete, report written, the CPU bomb hurts
-                           the victim and prioritising it helps, nothing left
-  test_kill_restore.py     `isolab run` killed with SIGKILL at three points,
+                           the results contract (calibration, design,
+                           validity, mechanism), nothing left (its verdict
+                           checks run in suite long, not here)
+  test_kill_restore.py     `isolab run` killed with SIGKILL at four points,
                            `isolab restore` removes everything; SIGTERM ends
                            a run cleanly
 
