@@ -560,8 +560,11 @@ static int parse(struct h1_conn *c)
 			uint64_t size = 0;
 			long i;
 
+			/* the same limit whether the line came in one read or many */
+			if (eol > 1024 || (eol < 0 && c->blen > 1024))
+				return -EPROTO;
 			if (eol < 0)
-				return c->blen > 1024 ? -EPROTO : 0;
+				return 0;
 			for (i = 0; i < eol; i++) {
 				char ch = c->buf[i];
 				int d = ch >= '0' && ch <= '9'	 ? ch - '0'
@@ -586,8 +589,10 @@ static int parse(struct h1_conn *c)
 			long eol = find_crlf(c);
 			bool empty;
 
+			if (eol > 8192 || (eol < 0 && c->blen > 8192))
+				return -EPROTO;
 			if (eol < 0)
-				return c->blen > 8192 ? -EPROTO : 0;
+				return 0;
 			empty = eol == 0 || (eol == 1 && c->buf[0] == '\r');
 			consume(c, (size_t)eol + 1);
 			if (empty)

@@ -68,6 +68,15 @@ static bool has_space(const char *s, size_t len)
 	return false;
 }
 
+/* A control character (other than whitespace) or DEL: no URL holds one. */
+static bool has_control(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return true;
+	return false;
+}
+
 /*
  * Walks the lines of text, trimming whitespace and skipping blanks and
  * comments; calls fn for each entry. Stops on fn's error.
@@ -131,6 +140,11 @@ static int add_url(const char *s, size_t n, size_t lineno, void *arg)
 	char *joined;
 	int ret;
 
+	/* control characters first: the messages below quote the entry */
+	if (has_control(s, n)) {
+		snprintf(c->err, c->errlen, "line %zu: contains a control character", lineno);
+		return -EINVAL;
+	}
 	if (has_space(s, n)) {
 		snprintf(c->err, c->errlen, "line %zu: '%.*s' contains whitespace", lineno,
 			 (int)(n > 80 ? 80 : n), s);
@@ -180,7 +194,12 @@ int probe_parse_urls(const char *text, size_t len, const char *base, char ***lis
 
 	if (base) {
 		olen = origin_len(base);
-		if (olen == 0 || olen <= (size_t)(strstr(base, "://") - base) + 3) {
+		if (has_control(base, strlen(base))) {
+			snprintf(err, errlen, "--base contains a control character");
+			return -EINVAL;
+		}
+		if (olen == 0 || olen <= (size_t)(strstr(base, "://") - base) + 3 ||
+		    has_space(base, strlen(base))) {
 			snprintf(err, errlen, "--base '%s' is not an absolute URL", base);
 			return -EINVAL;
 		}

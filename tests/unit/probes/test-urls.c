@@ -128,6 +128,30 @@ static void parse_urls_rejects_overlong_line_and_nul(void **state)
 	probe_list_free(p.list, p.n);
 }
 
+/* fuzz-urls findings: a --base with a space, entries with control characters. */
+static void parse_urls_rejects_control_characters_and_spaced_base(void **state)
+{
+	static const struct {
+		const char *text, *base, *want;
+	} cases[] = {
+		{ "/a", "http://[f e80::1]:8443", "--base" },
+		{ "/a", "http://h\x1b[2J/", "--base contains a control character" },
+		{ "http://o\x1cther/", NULL, "line 1: contains a control character" },
+		{ "/ok\n/\x1b]0;owned\x07", "http://h", "line 2: contains a control character" },
+		{ "/del\x7f", "http://h", "control character" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct parsed p = parse(cases[i].text, cases[i].base);
+
+		assert_int_equal(p.ret, -EINVAL);
+		assert_non_null(strstr(p.err, cases[i].want));
+		for (const char *e = p.err; *e; e++) /* the message reaches a terminal */
+			assert_true((unsigned char)*e >= ' ' && *e != 0x7f);
+		probe_list_free(p.list, p.n);
+	}
+}
+
 static void parse_urls_accepts_empty_input(void **state)
 {
 	struct parsed p = parse("\n# nothing\n", "http://h");
@@ -159,6 +183,7 @@ int main(void)
 		cmocka_unit_test(parse_urls_rejects_path_without_base),
 		cmocka_unit_test(parse_urls_rejects_bad_base_and_bad_entries),
 		cmocka_unit_test(parse_urls_rejects_overlong_line_and_nul),
+		cmocka_unit_test(parse_urls_rejects_control_characters_and_spaced_base),
 		cmocka_unit_test(parse_urls_accepts_empty_input),
 		cmocka_unit_test(parse_queries_skips_sql_comments),
 	};
