@@ -112,6 +112,7 @@ int scn_do_phase(struct pctx *c, const struct section *sec, struct raw_phase *rp
 		if (strcmp(e->key, "bombs") == 0) {
 			r = parse_bombs(c, ph, e);
 		} else if (strcmp(e->key, "twin") == 0) {
+			rp->twin_line = e->line;
 			r = scn_dup_into(&ph->twin, e->value);
 		} else if (weight || cap) {
 			const char *vm = e->key + (weight ? 7 : 4);
@@ -241,10 +242,10 @@ int scn_expand_phases(struct pctx *c, struct raw_phase *rps, size_t n)
 			const struct raw_phase *t = find_raw(rps, n, ph->twin);
 
 			if (!t || t == &rps[i])
-				return scn_fail(c, ph->line, "twin: '%s' names no other [phase]",
-						ph->twin);
+				return scn_fail(c, rps[i].twin_line,
+						"twin: '%s' names no other [phase]", ph->twin);
 			if (t->sweep)
-				return scn_fail(c, ph->line,
+				return scn_fail(c, rps[i].twin_line,
 						"twin: '%s' sweeps (expected one phase)", ph->twin);
 		} else if (len > 5 && strcmp(ph->name + len - 5, "+prio") == 0) {
 			char base[SCN_MAX_NAME];

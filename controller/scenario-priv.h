@@ -52,6 +52,7 @@ struct pctx {
 struct raw_phase {
 	struct scn_phase ph;
 	const struct entry *sweep;
+	int twin_line; /* where twin = is, for errors */
 	int values[SCN_MAX_SWEEP];
 	size_t n_values;
 };

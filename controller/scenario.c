@@ -82,6 +82,15 @@ static void cut_comment(char *p)
 		}
 }
 
+/* The line of key in sec (to point at it in an error), else the section header's. */
+static int key_line(const struct section *sec, const char *key)
+{
+	for (size_t i = 0; i < sec->n; i++)
+		if (strcmp(sec->e[i].key, key) == 0)
+			return sec->e[i].line;
+	return sec->line;
+}
+
 static int add_section(struct pctx *c, enum sect_type type, const char *name, int line)
 {
 	struct section *ns;
@@ -481,7 +490,8 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 				probe ? "http or sql"
 				      : "cpu, mem, fork, disk, net-send or net-recv");
 	if (probe && strcmp(t->kind, "http") != 0 && strcmp(t->kind, "sql") != 0)
-		return scn_fail(c, sec->line, "[probe] kind '%s' (expected http or sql)", t->kind);
+		return scn_fail(c, key_line(sec, "kind"),
+				"[probe] kind '%s' (expected http or sql)", t->kind);
 	if (!probe) {
 		size_t k;
 
@@ -490,7 +500,7 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 				break;
 		if (!bomb_kinds[k])
 			return scn_fail(
-				c, sec->line,
+				c, key_line(sec, "kind"),
 				"[bomb %s] kind '%s' (expected cpu, mem, fork, disk, net-send or "
 				"net-recv)",
 				sec->name, t->kind);
@@ -539,7 +549,7 @@ static int resolve(struct pctx *c)
 			r = do_vm(c, &c->sect[i], &s->vms[s->n_vms++]);
 			if (r == 0 && s->vms[s->n_vms - 1].role == SCN_ROLE_VICTIM) {
 				if (victims++)
-					r = scn_fail(c, c->sect[i].line,
+					r = scn_fail(c, key_line(&c->sect[i], "role"),
 						     "second victim [vm %s] (expected exactly one "
 						     "victim, first [vm %s] at line %d)",
 						     c->sect[i].name, first_victim->name,
