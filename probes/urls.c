@@ -136,6 +136,7 @@ struct url_ctx {
 static int add_url(const char *s, size_t n, size_t lineno, void *arg)
 {
 	struct url_ctx *c = arg;
+	const char *sep;
 	size_t blen, olen;
 	char *joined;
 	int ret;
@@ -150,14 +151,16 @@ static int add_url(const char *s, size_t n, size_t lineno, void *arg)
 			 (int)(n > 80 ? 80 : n), s);
 		return -EINVAL;
 	}
-	if (memmem(s, n, "://", 3)) {
+	/* s is a slice of the list, not NUL-terminated: mem* functions only */
+	sep = memmem(s, n, "://", 3);
+	if (sep) {
 		char *tmp = strndup(s, n);
 
 		if (!tmp)
 			return -ENOMEM;
 		olen = origin_len(tmp);
 		free(tmp);
-		if (olen == 0 || olen <= (size_t)(strstr(s, "://") - s) + 3) {
+		if (olen == 0 || olen <= (size_t)(sep - s) + 3) {
 			snprintf(c->err, c->errlen, "line %zu: '%.*s' is not a URL", lineno,
 				 (int)(n > 80 ? 80 : n), s);
 			return -EINVAL;

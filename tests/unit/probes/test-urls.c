@@ -5,7 +5,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -152,6 +155,31 @@ static void parse_urls_rejects_control_characters_and_spaced_base(void **state)
 	}
 }
 
+/*
+ * fuzz-urls finding: the list is (text, len), not a C string, and nothing may
+ * read past len. The text ends where an unreadable page begins.
+ */
+static void parse_urls_reads_no_byte_past_len(void **state)
+{
+	static const char text[] = "http://a/x\nhttp://b/y";
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *map =
+		mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *exact = map + page - (sizeof(text) - 1);
+	struct parsed p = { 0 };
+
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(map + page, page, PROT_NONE), 0);
+	memcpy(exact, text, sizeof(text) - 1);
+	p.ret = probe_parse_urls(exact, sizeof(text) - 1, NULL, &p.list, &p.n, p.err,
+				 sizeof(p.err));
+	assert_int_equal(p.ret, 0);
+	assert_int_equal(p.n, 2);
+	assert_string_equal(p.list[1], "http://b/y");
+	probe_list_free(p.list, p.n);
+	munmap(map, 2 * page);
+}
+
 static void parse_urls_accepts_empty_input(void **state)
 {
 	struct parsed p = parse("\n# nothing\n", "http://h");
@@ -184,6 +212,7 @@ int main(void)
 		cmocka_unit_test(parse_urls_rejects_bad_base_and_bad_entries),
 		cmocka_unit_test(parse_urls_rejects_overlong_line_and_nul),
 		cmocka_unit_test(parse_urls_rejects_control_characters_and_spaced_base),
+		cmocka_unit_test(parse_urls_reads_no_byte_past_len),
 		cmocka_unit_test(parse_urls_accepts_empty_input),
 		cmocka_unit_test(parse_queries_skips_sql_comments),
 	};
