@@ -131,11 +131,6 @@ static int cpu_finish(struct bomb_ctx *ctx)
 	return 0;
 }
 
-static void cpu_options_json(const struct bomb_config *cfg, struct json_writer *w)
-{
-	json_kv_uint(w, "threads", cfg->threads);
-}
-
 static void cpu_metrics_json(const struct bomb_ctx *ctx, struct json_writer *w)
 {
 	const struct cpu_state *s = ctx->priv;
@@ -181,22 +176,25 @@ static void cpu_sng_metrics(const struct bomb_config *cfg, const struct sng_metr
 	json_kv_double(w, "cpu_share", el > 0 ? (usr + sys) / (el * cfg->threads) : 0);
 }
 
-static const enum bomb_opt cpu_opts[] = { BOPT_THREADS, BOPT_NONE };
+static const struct bomb_option cpu_options[] = {
+	BOMB_OPT_THREADS("worker threads", NULL, "the CPUs we may run on"),
+	{ 0 },
+};
 
 const struct bomb_ops bomb_cpu_ops = {
 	.name = "cpu",
 	.summary = "integer and floating-point work on every thread",
-	.help = "  --threads N   worker threads (default: the CPUs we may run on)\n"
+	.options = cpu_options,
+	.notes =
 		"metrics: ops, ops_per_s, cpu_seconds, cpu_share (cpu_seconds / (elapsed * threads))\n"
 		"stress-ng: --cpu N --cpu-load PCT\n",
-	.opts = cpu_opts,
 	.check = cpu_check,
 	.start = cpu_start,
 	.status = cpu_status,
 	.finish = cpu_finish,
-	.options_json = cpu_options_json,
 	.metrics_json = cpu_metrics_json,
 	.free = cpu_free,
 	.sng_args = cpu_sng_args,
+	.sng_own_intensity = true, /* --cpu-load */
 	.sng_metrics_json = cpu_sng_metrics,
 };

@@ -22,7 +22,6 @@
 #include "parse.h"
 #include "sysinfo.h"
 
-#define DISK_DEFAULT_BS (1ULL << 20)
 #define DISK_ALIGN	4096
 #define DISK_SYNC_SLICE (8ULL << 20) /* written back at a time before reading */
 
@@ -75,10 +74,6 @@ static int disk_check(struct bomb_config *cfg)
 	char a[32];
 	int fd;
 
-	if (!cfg->threads)
-		cfg->threads = 1;
-	if (!cfg->block_size)
-		cfg->block_size = DISK_DEFAULT_BS;
 	if (stat(cfg->dir, &st) || !S_ISDIR(st.st_mode) || access(cfg->dir, W_OK | X_OK)) {
 		log_error("--dir '%s': not a writable directory", cfg->dir);
 		return -EINVAL;
@@ -294,17 +289,6 @@ static int disk_finish(struct bomb_ctx *ctx)
 
 static const char *const disk_modes[] = { "mixed", "write", "read", NULL };
 
-static void disk_options_json(const struct bomb_config *cfg, struct json_writer *w)
-{
-	json_kv_str(w, "dir", cfg->dir);
-	json_kv_uint(w, "size_bytes", cfg->size);
-	json_kv_uint(w, "block_size_bytes", cfg->block_size);
-	json_kv_bool(w, "direct", cfg->direct);
-	json_kv_bool(w, "fsync", cfg->fsync);
-	json_kv_str(w, "mode", disk_modes[cfg->mode]);
-	json_kv_uint(w, "threads", cfg->threads);
-}
-
 static void disk_metrics_json(const struct bomb_ctx *ctx, struct json_writer *w)
 {
 	const struct disk_state *s = ctx->priv;
@@ -355,31 +339,64 @@ static void disk_sng_metrics(const struct bomb_config *cfg, const struct sng_met
 	json_kv_double(w, "iops", el > 0 ? ops / el : 0);
 }
 
-static const enum bomb_opt disk_opts[] = { BOPT_DIR,   BOPT_SIZE, BOPT_BLOCK_SIZE, BOPT_DIRECT,
-					   BOPT_FSYNC, BOPT_MODE, BOPT_THREADS,	   BOPT_NONE };
+static const struct bomb_option disk_options[] = {
+	{ .name = "dir",
+	  .type = BOMB_OPT_PATH,
+	  .metavar = "PATH",
+	  .help = "where the files go; they are unlinked from the start, so nothing is left behind",
+	  .def = "/var/tmp",
+	  BOMB_FIELD(dir),
+	  .json = "dir" },
+	{ .name = "size",
+	  .type = BOMB_OPT_SIZE,
+	  .metavar = "SIZE",
+	  .help = "bytes in all files",
+	  .min = 4096,
+	  .max = 1ULL << 50,
+	  .def_text = "twice RAM, at most half the free space",
+	  BOMB_FIELD(size),
+	  .json = "size_bytes" },
+	{ .name = "block-size",
+	  .type = BOMB_OPT_SIZE,
+	  .metavar = "SIZE",
+	  .help = "bytes per read/write",
+	  .min = 512,
+	  .max = 64ULL << 20,
+	  .def = "1M",
+	  BOMB_FIELD(block_size),
+	  .json = "block_size_bytes" },
+	{ .name = "direct",
+	  .type = BOMB_OPT_FLAG,
+	  .help = "O_DIRECT (block size a multiple of 4K)",
+	  BOMB_FIELD(direct),
+	  .json = "direct" },
+	{ .name = "fsync",
+	  .type = BOMB_OPT_FLAG,
+	  .help = "fdatasync after every write",
+	  BOMB_FIELD(fsync),
+	  .json = "fsync" },
+	{ .name = "mode",
+	  .type = BOMB_OPT_CHOICE,
+	  .help = "write, read (after one write pass) or mixed (alternate write and read passes)",
+	  .choices = disk_modes,
+	  .def = "mixed",
+	  BOMB_FIELD(mode),
+	  .json = "mode" },
+	BOMB_OPT_THREADS("files written in parallel", "1", NULL),
+	{ 0 },
+};
 
 const struct bomb_ops bomb_disk_ops = {
 	.name = "disk",
 	.summary = "writes and reads back files under a directory",
-	.help = "  --dir PATH         where the files go (default /var/tmp); they are unlinked\n"
-		"                     from the start, so nothing is left behind\n"
-		"  --size SIZE        bytes in all files (default: twice RAM, at most half the\n"
-		"                     free space)\n"
-		"  --block-size SIZE  bytes per read/write (default 1M)\n"
-		"  --direct           O_DIRECT (block size a multiple of 4K)\n"
-		"  --fsync            fdatasync after every write\n"
-		"  --mode M           write, read (after one write pass) or mixed (default:\n"
-		"                     alternate write and read passes)\n"
-		"  --threads N        files written in parallel (default 1)\n"
+	.options = disk_options,
+	.notes =
 		"metrics: bytes_written, bytes_read, write_bytes_per_s, read_bytes_per_s, iops\n"
 		"stress-ng: --hdd N --hdd-bytes SIZE/N --hdd-write-size BS --hdd-opts wr-seq,rd-seq\n",
-	.opts = disk_opts,
-	.modes = disk_modes,
 	.check = disk_check,
 	.start = disk_start,
 	.status = disk_status,
 	.finish = disk_finish,
-	.options_json = disk_options_json,
 	.metrics_json = disk_metrics_json,
 	.free = disk_free,
 	.sng_args = disk_sng_args,

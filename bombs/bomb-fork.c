@@ -228,12 +228,6 @@ static int fork_finish(struct bomb_ctx *ctx)
 	return 0;
 }
 
-static void fork_options_json(const struct bomb_config *cfg, struct json_writer *w)
-{
-	json_kv_uint(w, "max_procs", cfg->max_procs);
-	json_kv_uint(w, "threads", cfg->threads);
-}
-
 static void fork_metrics_json(const struct bomb_ctx *ctx, struct json_writer *w)
 {
 	const struct fork_state *s = ctx->priv;
@@ -279,23 +273,33 @@ static void fork_sng_metrics(const struct bomb_config *cfg, const struct sng_met
 	json_kv_double(w, "forks_per_s", el > 0 ? ops / el : 0);
 }
 
-static const enum bomb_opt fork_opts[] = { BOPT_MAX_PROCS, BOPT_THREADS, BOPT_NONE };
+static const struct bomb_option fork_options[] = {
+	{ .name = "max-procs",
+	  .type = BOMB_OPT_UINT,
+	  .metavar = "N",
+	  .help = "processes at once, forkers included (0 only in a disposable guest)",
+	  .unit = "processes",
+	  .min = 2,
+	  .max = 4194304,
+	  .zero = "unbounded",
+	  .def_text = "the smaller of 4096 and the cgroup pids limit minus a margin",
+	  BOMB_FIELD(max_procs),
+	  .set_off = offsetof(struct bomb_config, max_procs_set),
+	  .json = "max_procs" },
+	BOMB_OPT_THREADS("forker processes", NULL, "the CPUs we may run on"),
+	{ 0 },
+};
 
 const struct bomb_ops bomb_fork_ops = {
 	.name = "fork",
 	.summary = "creates processes continuously (each exits at once)",
-	.help = "  --max-procs N  processes at once, forkers included (default: the smaller of\n"
-		"                 4096 and the cgroup pids limit minus a margin; 0 = unbounded,\n"
-		"                 for a disposable guest only)\n"
-		"  --threads N    forker processes (default: the CPUs we may run on)\n"
-		"metrics: forks, forks_per_s, peak_procs, fork_failures\n"
-		"stress-ng: --fork N --fork-max (max-procs - N) / N\n",
-	.opts = fork_opts,
+	.options = fork_options,
+	.notes = "metrics: forks, forks_per_s, peak_procs, fork_failures\n"
+		 "stress-ng: --fork N --fork-max (max-procs - N) / N\n",
 	.check = fork_check,
 	.start = fork_start,
 	.status = fork_status,
 	.finish = fork_finish,
-	.options_json = fork_options_json,
 	.metrics_json = fork_metrics_json,
 	.free = fork_free,
 	.sng_args = fork_sng_args,

@@ -315,13 +315,6 @@ static int mem_finish(struct bomb_ctx *ctx)
 
 static const char *const mem_modes[] = { "fill", "bandwidth", NULL };
 
-static void mem_options_json(const struct bomb_config *cfg, struct json_writer *w)
-{
-	json_kv_uint(w, "bytes", cfg->bytes);
-	json_kv_str(w, "mode", mem_modes[cfg->mode]);
-	json_kv_uint(w, "threads", cfg->threads);
-}
-
 static void mem_metrics_json(const struct bomb_ctx *ctx, struct json_writer *w)
 {
 	const struct mem_state *s = ctx->priv;
@@ -389,26 +382,40 @@ static void mem_sng_metrics(const struct bomb_config *cfg, const struct sng_metr
 	json_kv_uint(w, "bogo_ops", (uint64_t)ops);
 }
 
-static const enum bomb_opt mem_opts[] = { BOPT_BYTES, BOPT_MODE, BOPT_THREADS, BOPT_NONE };
+static const struct bomb_option mem_options[] = {
+	{ .name = "bytes",
+	  .type = BOMB_OPT_SIZE,
+	  .metavar = "SIZE",
+	  .help = "memory to hold",
+	  .min = 4096,
+	  .max = 1ULL << 50,
+	  .def_text = "90 % of the tighter of the cgroup memory limit and MemAvailable",
+	  BOMB_FIELD(bytes),
+	  .json = "bytes" },
+	{ .name = "mode",
+	  .type = BOMB_OPT_CHOICE,
+	  .help = "fill: page-by-page allocation, then re-touching; bandwidth: streaming stores "
+		  "over it as fast as possible",
+	  .choices = mem_modes,
+	  .def = "fill",
+	  BOMB_FIELD(mode),
+	  .json = "mode" },
+	BOMB_OPT_THREADS("workers", NULL, "1 for fill, the CPUs for bandwidth"),
+	{ 0 },
+};
 
 const struct bomb_ops bomb_mem_ops = {
 	.name = "mem",
 	.summary = "allocates and touches memory up to a bound, keeps it resident",
-	.help = "  --bytes SIZE   memory to hold (default: 90 % of the tighter of the cgroup\n"
-		"                 memory limit and MemAvailable)\n"
-		"  --mode M       fill (default: page-by-page allocation, then re-touching) or\n"
-		"                 bandwidth (streaming stores over it as fast as possible)\n"
-		"  --threads N    workers (default: 1 for fill, the CPUs for bandwidth)\n"
+	.options = mem_options,
+	.notes =
 		"metrics: bytes_resident, bytes_touched (fill: pages x page size), bytes_touched_per_s\n"
 		"         (bandwidth: once resident), fill_s, rss_bytes, alloc_failures\n"
 		"stress-ng: fill = --vm N --vm-bytes B/N --vm-keep; bandwidth = --memrate N --memrate-bytes B/N\n",
-	.opts = mem_opts,
-	.modes = mem_modes,
 	.check = mem_check,
 	.start = mem_start,
 	.status = mem_status,
 	.finish = mem_finish,
-	.options_json = mem_options_json,
 	.metrics_json = mem_metrics_json,
 	.free = mem_free,
 	.sng_args = mem_sng_args,

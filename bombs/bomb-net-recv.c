@@ -52,12 +52,6 @@ static int recv_check(struct bomb_config *cfg)
 	struct net_addr a;
 	char why[160];
 
-	if (!cfg->have_addr) {
-		log_error("net-recv: --listen [ADDR:]PORT is required");
-		return -EINVAL;
-	}
-	if (!cfg->proto_set)
-		cfg->proto = BOMB_PROTO_BOTH;
 	if (net_resolve(cfg->host, cfg->port, SOCK_STREAM, true, &a, why, sizeof(why))) {
 		log_error("--listen '%s:%u': %s", cfg->host, (unsigned)cfg->port, why);
 		return -EINVAL;
@@ -250,22 +244,6 @@ static int recv_finish(struct bomb_ctx *ctx)
 	return 0;
 }
 
-static void recv_options_json(const struct bomb_config *cfg, struct json_writer *w)
-{
-	char l[BOMB_HOST_MAX + 16];
-
-	if (*cfg->host)
-		snprintf(l, sizeof(l), strchr(cfg->host, ':') ? "[%s]:%u" : "%s:%u", cfg->host,
-			 (unsigned)cfg->port);
-	else
-		snprintf(l, sizeof(l), "%u", (unsigned)cfg->port);
-	json_kv_str(w, "listen", l);
-	json_kv_str(w, "proto",
-		    cfg->proto == BOMB_PROTO_TCP   ? "tcp"
-		    : cfg->proto == BOMB_PROTO_UDP ? "udp"
-						   : "both");
-}
-
 static void recv_metrics_json(const struct bomb_ctx *ctx, struct json_writer *w)
 {
 	const struct recv_state *s = ctx->priv;
@@ -285,23 +263,41 @@ static void recv_free(struct bomb_ctx *ctx)
 	ctx->priv = NULL;
 }
 
-static const enum bomb_opt recv_opts[] = { BOPT_LISTEN, BOPT_PROTO, BOPT_NONE };
+static const char *const recv_protos[] = {
+	[BOMB_PROTO_TCP] = "tcp", [BOMB_PROTO_UDP] = "udp", [BOMB_PROTO_BOTH] = "both", NULL
+};
+
+static const struct bomb_option recv_options[] = {
+	{ .name = "listen",
+	  .type = BOMB_OPT_HOSTPORT,
+	  .metavar = "[ADDR:]PORT",
+	  .help = "where to listen (no ADDR: every address)",
+	  .flags = BOMB_OF_REQUIRED,
+	  BOMB_FIELD(host),
+	  .off2 = offsetof(struct bomb_config, port),
+	  .json = "listen" },
+	{ .name = "proto",
+	  .type = BOMB_OPT_CHOICE,
+	  .help = "both: TCP and UDP on the same port",
+	  .choices = recv_protos,
+	  .def = "both",
+	  BOMB_FIELD(proto),
+	  .json = "proto" },
+	{ 0 },
+};
 
 const struct bomb_ops bomb_net_recv_ops = {
 	.name = "net-recv",
 	.summary = "receives a flood from one or more net-send peers",
-	.help = "  --listen [ADDR:]PORT  where to listen (required; no ADDR: every address)\n"
-		"  --proto P             tcp, udp or both (default both, on the same port)\n"
-		"metrics: bytes_received, packets_received (recv calls / datagrams), bits_per_s,\n"
-		"         packets_per_s (over first to last byte, active_s), connections,\n"
-		"         udp_datagrams, refused_connections, errors\n"
-		"stress-ng: not supported (its sock/udp stressors run both ends; use net-send)\n",
-	.opts = recv_opts,
+	.options = recv_options,
+	.notes = "metrics: bytes_received, packets_received (recv calls / datagrams), bits_per_s,\n"
+		 "         packets_per_s (over first to last byte, active_s), connections,\n"
+		 "         udp_datagrams, refused_connections, errors\n"
+		 "stress-ng: not supported (its sock/udp stressors run both ends; use net-send)\n",
 	.check = recv_check,
 	.start = recv_start,
 	.status = recv_status,
 	.finish = recv_finish,
-	.options_json = recv_options_json,
 	.metrics_json = recv_metrics_json,
 	.free = recv_free,
 };

@@ -49,12 +49,6 @@ static int send_check(struct bomb_config *cfg)
 	struct net_addr a;
 	char why[160];
 
-	if (!cfg->have_addr) {
-		log_error("net-send: --to HOST:PORT is required");
-		return -EINVAL;
-	}
-	if (!cfg->streams)
-		cfg->streams = 1;
 	if (!cfg->msg_size)
 		cfg->msg_size =
 			cfg->proto == BOMB_PROTO_UDP ? NET_UDP_MSG_DEFAULT : NET_TCP_MSG_DEFAULT;
@@ -256,18 +250,6 @@ static int send_finish(struct bomb_ctx *ctx)
 	return err;
 }
 
-static void send_options_json(const struct bomb_config *cfg, struct json_writer *w)
-{
-	char to[BOMB_HOST_MAX + 16];
-
-	snprintf(to, sizeof(to), strchr(cfg->host, ':') ? "[%s]:%u" : "%s:%u", cfg->host,
-		 (unsigned)cfg->port);
-	json_kv_str(w, "to", to);
-	json_kv_str(w, "proto", cfg->proto == BOMB_PROTO_UDP ? "udp" : "tcp");
-	json_kv_uint(w, "streams", cfg->streams);
-	json_kv_uint(w, "msg_size_bytes", cfg->msg_size);
-}
-
 static void send_metrics_json(const struct bomb_ctx *ctx, struct json_writer *w)
 {
 	const struct send_state *s = ctx->priv;
@@ -313,26 +295,60 @@ static void send_sng_metrics(const struct bomb_config *cfg, const struct sng_met
 	json_kv_uint(w, "bogo_ops", (uint64_t)ops);
 }
 
-static const enum bomb_opt send_opts[] = { BOPT_TO, BOPT_PROTO, BOPT_STREAMS, BOPT_MSG_SIZE,
-					   BOPT_NONE };
+static const char *const send_protos[] = {
+	[BOMB_PROTO_TCP] = "tcp", [BOMB_PROTO_UDP] = "udp", NULL
+};
+
+static const struct bomb_option send_options[] = {
+	{ .name = "to",
+	  .type = BOMB_OPT_HOSTPORT,
+	  .metavar = "HOST:PORT",
+	  .help = "the net-recv peer",
+	  .flags = BOMB_OF_REQUIRED | BOMB_OF_NEED_HOST,
+	  BOMB_FIELD(host),
+	  .off2 = offsetof(struct bomb_config, port),
+	  .json = "to" },
+	{ .name = "proto",
+	  .type = BOMB_OPT_CHOICE,
+	  .help = "the protocol",
+	  .choices = send_protos,
+	  .def = "tcp",
+	  BOMB_FIELD(proto),
+	  .json = "proto" },
+	{ .name = "streams",
+	  .type = BOMB_OPT_UINT,
+	  .metavar = "N",
+	  .help = "parallel connections",
+	  .unit = "streams",
+	  .min = 1,
+	  .max = 1024,
+	  .def = "1",
+	  BOMB_FIELD(streams),
+	  .json = "streams" },
+	{ .name = "msg-size",
+	  .type = BOMB_OPT_SIZE,
+	  .metavar = "SIZE",
+	  .help = "bytes per send",
+	  .min = 1,
+	  .max = 16ULL << 20,
+	  .def_text = "128K for TCP, 1472 for UDP (at most 65507)",
+	  BOMB_FIELD(msg_size),
+	  .json = "msg_size_bytes" },
+	{ 0 },
+};
 
 const struct bomb_ops bomb_net_send_ops = {
 	.name = "net-send",
 	.summary = "floods a net-recv peer over TCP or UDP",
-	.help = "  --to HOST:PORT   the net-recv peer (required)\n"
-		"  --proto P        tcp (default) or udp\n"
-		"  --streams N      parallel connections (default 1)\n"
-		"  --msg-size SIZE  bytes per send (default 128K for TCP, 1472 for UDP)\n"
-		"metrics: bytes_sent, packets_sent (sends), bits_per_s, packets_per_s, active_s,\n"
-		"         errors, connections\n"
-		"stress-ng: --sock N / --udp N on the port of --to (it runs both ends itself)\n",
-	.opts = send_opts,
+	.options = send_options,
+	.notes = "metrics: bytes_sent, packets_sent (sends), bits_per_s, packets_per_s, active_s,\n"
+		 "         errors, connections\n"
+		 "stress-ng: --sock N / --udp N on the port of --to (it runs both ends itself)\n",
 	.check = send_check,
 	.start = send_start,
 	.running = send_running,
 	.status = send_status,
 	.finish = send_finish,
-	.options_json = send_options_json,
 	.metrics_json = send_metrics_json,
 	.free = send_free,
 	.sng_args = send_sng_args,

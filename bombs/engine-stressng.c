@@ -195,56 +195,88 @@ static void sng_read_yaml(int yfd, struct sng_metrics *m)
 	free(text);
 }
 
-void sng_run(const struct bomb_config *cfg, const char *path, struct bomb_outcome *out,
-	     struct sng_metrics *m, double *elapsed_s)
+/* A running stress-ng: its pid (and process group), YAML memfd, start time. */
+struct sng_proc {
+	pid_t pid;
+	int yfd;
+	uint64_t start_ns;
+};
+
+static int sng_fail(struct bomb_outcome *out, const char *what, int err)
+{
+	out->status = RESULT_FAILED;
+	snprintf(out->error, sizeof(out->error), "%s%s%s", what, err ? ": " : "",
+		 err ? strerror(err) : "");
+	return -1;
+}
+
+/* Starts stress-ng in its own process group; 0, or -1 with out failed. */
+static int sng_spawn(const struct bomb_config *cfg, const char *path, struct sng_proc *sp,
+		     struct bomb_outcome *out)
 {
 	char buf[1024], tbuf[32], ypath[64];
 	const char *argv[SNG_MAX_ARGS];
-	bool duty_signals = cfg->intensity < 100 && cfg->ops != &bomb_cpu_ops;
-	bool stopped = false, asked = false;
-	struct sng_held held = { 0 };
-	uint64_t start, deadline, asked_at = 0;
-	struct duty d;
-	int yfd, status = 0;
-	pid_t pid, self;
+	pid_t self = getpid();
 
-	memset(out, 0, sizeof(*out));
-	m->n = 0;
-	*elapsed_s = 0;
-	out->started_wall_ns = clock_wall_ns();
 	/*
 	 * stress-ng writes its YAML by path: give it our memfd through /proc,
 	 * so there is no file to remove, whatever happens.
 	 */
-	yfd = memfd_create("isolab-bomb-yaml", MFD_CLOEXEC);
-	if (yfd < 0) {
-		out->status = RESULT_FAILED;
-		snprintf(out->error, sizeof(out->error), "memfd_create failed: %s",
-			 strerror(errno));
-		return;
-	}
-	snprintf(ypath, sizeof(ypath), "/proc/%d/fd/%d", (int)getpid(), yfd);
+	sp->yfd = memfd_create("isolab-bomb-yaml", MFD_CLOEXEC);
+	if (sp->yfd < 0)
+		return sng_fail(out, "memfd_create failed", errno);
+	snprintf(ypath, sizeof(ypath), "/proc/%d/fd/%d", (int)self, sp->yfd);
 	if (sng_argv(cfg, path, ypath, buf, sizeof(buf), tbuf, sizeof(tbuf), argv)) {
-		out->status = RESULT_FAILED;
-		snprintf(out->error, sizeof(out->error), "stress-ng arguments too long");
-		close(yfd);
-		return;
+		close(sp->yfd);
+		return sng_fail(out, "stress-ng arguments too long", 0);
 	}
-	start = clock_now_ns();
-	self = getpid();
-	pid = fork();
-	if (pid == 0)
+	sp->start_ns = clock_now_ns();
+	sp->pid = fork();
+	if (sp->pid == 0)
 		sng_child(cfg, argv, self);
-	if (pid < 0) {
-		out->status = RESULT_FAILED;
-		snprintf(out->error, sizeof(out->error), "fork failed: %s", strerror(errno));
-		close(yfd);
-		return;
+	if (sp->pid < 0) {
+		int err = errno;
+
+		close(sp->yfd);
+		return sng_fail(out, "fork failed", err);
 	}
-	(void)setpgid(pid, pid); /* also in the child: whichever runs first */
-	bomb_ready(cfg->ready_fd);
-	duty_init(&d, cfg->intensity, 0, start);
-	deadline = cfg->duration_ns ? start + cfg->duration_ns + SNG_LATE_NS : 0;
+	(void)setpgid(sp->pid, sp->pid); /* also in the child: whichever runs first */
+	return 0;
+}
+
+/* The duty cycle by SIGSTOP/SIGCONT; returns how long to sleep. */
+static uint64_t sng_duty(const struct duty *d, pid_t pid, struct sng_held *held, bool *stopped,
+			 uint64_t now)
+{
+	uint64_t off = duty_off_ns(d, now), tick;
+
+	if (off && !*stopped) {
+		sng_pause(pid, held, true);
+		*stopped = true;
+	} else if (!off && *stopped) {
+		sng_pause(pid, held, false);
+		*stopped = false;
+	}
+	tick = off ? off : d->on_ns - (now - d->start_ns) % d->period_ns;
+	return tick > SNG_TICK_NS ? SNG_TICK_NS : tick;
+}
+
+/*
+ * Watches stress-ng until it exits: the duration (its own --timeout, and
+ * ours a little later), our stop signals (SIGINT to it, SIGKILL to its
+ * group after a grace), the duty cycle, the progress line.
+ */
+static void sng_watch(const struct bomb_config *cfg, const struct sng_proc *sp)
+{
+	bool duty_signals = cfg->intensity < 100 && !cfg->ops->sng_own_intensity;
+	bool stopped = false, asked = false;
+	struct sng_held held = { 0 };
+	uint64_t deadline, asked_at = 0;
+	pid_t pid = sp->pid;
+	struct duty d;
+
+	duty_init(&d, cfg->intensity, 0, sp->start_ns);
+	deadline = cfg->duration_ns ? sp->start_ns + cfg->duration_ns + SNG_LATE_NS : 0;
 	for (;;) {
 		uint64_t now = clock_now_ns(), tick = SNG_TICK_NS;
 		siginfo_t si = { 0 };
@@ -264,43 +296,23 @@ void sng_run(const struct bomb_config *cfg, const char *path, struct bomb_outcom
 			(void)kill(-pid, SIGKILL);
 			break;
 		}
-		if (duty_signals && !asked) {
-			uint64_t off = duty_off_ns(&d, now);
-
-			if (off && !stopped) {
-				sng_pause(pid, &held, true);
-				stopped = true;
-			} else if (!off && stopped) {
-				sng_pause(pid, &held, false);
-				stopped = false;
-			}
-			tick = off ? off : d.on_ns - (now - d.start_ns) % d.period_ns;
-			if (tick > SNG_TICK_NS)
-				tick = SNG_TICK_NS;
-		}
+		if (duty_signals && !asked)
+			tick = sng_duty(&d, pid, &held, &stopped, now);
 		if (progress_enabled()) {
 			char t[32];
 
-			fmt_duration(now - start, t, sizeof(t));
+			fmt_duration(now - sp->start_ns, t, sizeof(t));
 			progress_update("%s (stress-ng): running for %s", cfg->ops->name, t);
 		}
 		(void)clock_sleep(tick);
 	}
 	progress_done();
-	/* its stressors are in its group; nothing of it may outlive us */
-	(void)kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	out->elapsed_ns = clock_now_ns() - start;
-	*elapsed_s = ns_to_s(out->elapsed_ns);
-	sng_read_yaml(yfd, m);
-	close(yfd);
-	if (m->n) {
-		double wall;
+}
 
-		if (sng_get(m, "wall-clock-time", &wall) && wall > 0)
-			*elapsed_s = wall;
-	}
+/* How it ended: ok with metrics, interrupted by us, or failed and why. */
+static void sng_status(const char *path, int status, const struct sng_metrics *m,
+		       struct bomb_outcome *out)
+{
 	if (sig_stop_requested()) {
 		out->status = RESULT_INTERRUPTED;
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && m->n) {
@@ -318,4 +330,32 @@ void sng_run(const struct bomb_config *cfg, const char *path, struct bomb_outcom
 				 "stress-ng was killed by signal %d",
 				 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 	}
+}
+
+void sng_run(const struct bomb_config *cfg, const char *path, struct bomb_outcome *out,
+	     struct sng_metrics *m, double *elapsed_s)
+{
+	struct sng_proc sp;
+	double wall;
+	int status = 0;
+
+	memset(out, 0, sizeof(*out));
+	m->n = 0;
+	*elapsed_s = 0;
+	out->started_wall_ns = clock_wall_ns();
+	if (sng_spawn(cfg, path, &sp, out))
+		return;
+	bomb_ready(cfg->ready_fd);
+	sng_watch(cfg, &sp);
+	/* its stressors are in its group; nothing of it may outlive us */
+	(void)kill(-sp.pid, SIGKILL);
+	while (waitpid(sp.pid, &status, 0) < 0 && errno == EINTR)
+		;
+	out->elapsed_ns = clock_now_ns() - sp.start_ns;
+	*elapsed_s = ns_to_s(out->elapsed_ns);
+	sng_read_yaml(sp.yfd, m);
+	close(sp.yfd);
+	if (m->n && sng_get(m, "wall-clock-time", &wall) && wall > 0)
+		*elapsed_s = wall;
+	sng_status(path, status, m, out);
 }

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The generic option parser: getopt_long over the common options and every
+ * kind's table, then each value read by its type (lib/parse.c for numbers)
+ * into the field the table names. No kind is named here.
+ */
 #include "options.h"
 
 #include <errno.h>
@@ -7,370 +12,599 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bomb.h"
 #include "clock.h"
 #include "config.h"
+#include "json.h"
 #include "log.h"
 #include "parse.h"
+#include "usage.h"
 
 #define MAX_DURATION_NS (366ULL * 24 * 3600 * NSEC_PER_SEC)
+#define DAY_NS		(24ULL * 3600 * NSEC_PER_SEC)
 
-struct optspec {
-	const char *name;
-	int has_arg;
-	enum bomb_opt id;
-	const char *metavar;
-	const char *help;
+static const char *const engine_names[] = { "native", "stress-ng", NULL };
+
+const struct bomb_option bomb_common_options[] = {
+	{ .name = "duration",
+	  .type = BOMB_OPT_DURATION,
+	  .metavar = "TIME",
+	  .help = "how long the load runs (s/m/h/ms)",
+	  .min = 0,
+	  .max = MAX_DURATION_NS,
+	  .zero = "until SIGINT/SIGTERM",
+	  .def = "60s",
+	  BOMB_FIELD(duration_ns),
+	  .json = "duration_s" },
+	{ .name = "intensity",
+	  .type = BOMB_OPT_PERCENT,
+	  .metavar = "PCT",
+	  .help = "share of every 10 ms period each worker runs (\"50\" or \"50%\")",
+	  .unit = "%",
+	  .min = 1,
+	  .max = 100,
+	  .def = "100",
+	  BOMB_FIELD(intensity),
+	  .json = "intensity_pct" },
+	{ .name = "engine",
+	  .type = BOMB_OPT_CHOICE,
+	  .help = "native, or stress-ng's nearest stressor under the same bounds",
+	  .choices = engine_names,
+	  .def = "native",
+	  BOMB_FIELD(engine) },
+	{ .name = "json",
+	  .type = BOMB_OPT_FLAG,
+	  .help = "print one JSON result on stdout",
+	  BOMB_FIELD(json) },
+	{ .name = "quiet",
+	  .type = BOMB_OPT_FLAG,
+	  .help = "no human text on stderr",
+	  BOMB_FIELD(quiet) },
+	{ .name = "ready-fd",
+	  .type = BOMB_OPT_FD,
+	  .metavar = "FD",
+	  .help = "write \"isolab-ready\\n\" to FD once the load runs",
+	  .min = 0,
+	  .max = INT32_MAX,
+	  .def_text = "none",
+	  BOMB_FIELD(ready_fd) },
+	{ .name = "help",
+	  .short_name = 'h',
+	  .type = BOMB_OPT_ACTION,
+	  .help = "this help (KIND --help: the kind's own options)" },
+	{ .name = "version",
+	  .short_name = 'V',
+	  .type = BOMB_OPT_ACTION,
+	  .help = "print the version" },
+	{ .name = "list-kinds",
+	  .type = BOMB_OPT_ACTION,
+	  .help = "print the kinds, one per line (for tools)" },
+	{ .name = "list-options",
+	  .type = BOMB_OPT_ACTION,
+	  .help = "print the common long options, one per line; with KIND, the kind's own "
+		  "(for tools)" },
+	{ 0 },
 };
 
-/* Common options first, then every kind option; kinds say which they take. */
-static const struct optspec optspecs[] = {
-	{ "duration", required_argument, BOPT_DURATION, "TIME",
-	  "run for TIME (s/m/h/ms; default 60s; 0 = until SIGINT/SIGTERM)" },
-	{ "intensity", required_argument, BOPT_INTENSITY, "PCT",
-	  "1-100 (default 100): duty cycle over 10 ms periods" },
-	{ "engine", required_argument, BOPT_ENGINE, "E",
-	  "native (default) or stress-ng (its nearest stressor, same bounds)" },
-	{ "json", no_argument, BOPT_JSON, NULL, "print one JSON result on stdout" },
-	{ "quiet", no_argument, BOPT_QUIET, NULL, "no human text on stderr" },
-	{ "ready-fd", required_argument, BOPT_READY_FD, "FD",
-	  "write \"isolab-ready\\n\" to FD once the load runs" },
-	{ "help", no_argument, BOPT_HELP, NULL, "this help (KIND --help: the kind's)" },
-	{ "version", no_argument, BOPT_VERSION, NULL, "print the version" },
-	{ "threads", required_argument, BOPT_THREADS, "N", NULL },
-	{ "bytes", required_argument, BOPT_BYTES, "SIZE", NULL },
-	{ "mode", required_argument, BOPT_MODE, "MODE", NULL },
-	{ "max-procs", required_argument, BOPT_MAX_PROCS, "N", NULL },
-	{ "dir", required_argument, BOPT_DIR, "PATH", NULL },
-	{ "size", required_argument, BOPT_SIZE, "SIZE", NULL },
-	{ "block-size", required_argument, BOPT_BLOCK_SIZE, "SIZE", NULL },
-	{ "direct", no_argument, BOPT_DIRECT, NULL, NULL },
-	{ "fsync", no_argument, BOPT_FSYNC, NULL, NULL },
-	{ "to", required_argument, BOPT_TO, "HOST:PORT", NULL },
-	{ "listen", required_argument, BOPT_LISTEN, "[ADDR:]PORT", NULL },
-	{ "proto", required_argument, BOPT_PROTO, "P", NULL },
-	{ "streams", required_argument, BOPT_STREAMS, "N", NULL },
-	{ "msg-size", required_argument, BOPT_MSG_SIZE, "SIZE", NULL },
-};
-
-#define N_OPTS (sizeof(optspecs) / sizeof(optspecs[0]))
-
-void bomb_config_init(struct bomb_config *cfg)
+const struct bomb_option *bomb_option_find(const struct bomb_option *table, const char *name)
 {
-	*cfg = (struct bomb_config){
-		.duration_ns = 60 * NSEC_PER_SEC,
-		.intensity = 100,
-		.engine = BOMB_ENGINE_NATIVE,
-		.ready_fd = -1,
-		.dir = "/var/tmp",
-		.proto = BOMB_PROTO_TCP,
-	};
-}
-
-static const struct optspec *spec_of(enum bomb_opt id)
-{
-	for (size_t i = 0; i < N_OPTS; i++)
-		if (optspecs[i].id == id)
-			return &optspecs[i];
+	for (const struct bomb_option *o = table; o && o->name; o++)
+		if (!strcmp(o->name, name))
+			return o;
 	return NULL;
 }
 
-static bool kind_takes(const struct bomb_ops *ops, enum bomb_opt id)
+void bomb_config_init(struct bomb_config *cfg)
 {
-	if (id < BOPT_THREADS)
-		return true;
-	for (const enum bomb_opt *o = ops->opts; o && *o; o++)
-		if (*o == id)
-			return true;
-	return false;
+	*cfg = (struct bomb_config){ .ready_fd = -1 };
+	for (const struct bomb_option *o = bomb_common_options; o->name; o++)
+		if (o->def)
+			(void)bomb_option_parse(o, o->def, cfg);
 }
 
-void bomb_usage(FILE *f)
-{
-	fprintf(f, "usage: isolab-bomb KIND [options]\n\nkinds:\n");
-	for (const struct bomb_ops *const *k = bomb_kinds; *k; k++)
-		fprintf(f, "  %-9s %s\n", (*k)->name, (*k)->summary);
-	fprintf(f, "\ncommon options:\n");
-	for (size_t i = 0; i < N_OPTS && optspecs[i].help; i++) {
-		char left[40];
+/* --- reading one value ---------------------------------------------------- */
 
-		snprintf(left, sizeof(left), "--%s%s%s", optspecs[i].name,
-			 optspecs[i].metavar ? " " : "",
-			 optspecs[i].metavar ? optspecs[i].metavar : "");
-		fprintf(f, "  %-22s %s\n", left, optspecs[i].help);
+static void store_uint(void *field, size_t size, uint64_t v)
+{
+	switch (size) {
+	case 1:
+		*(bool *)field = v != 0;
+		break;
+	case 2:
+		*(uint16_t *)field = (uint16_t)v;
+		break;
+	case 4:
+		*(uint32_t *)field = (uint32_t)v;
+		break;
+	default:
+		*(uint64_t *)field = v;
 	}
-	fprintf(f,
-		"\nisolab-bomb KIND --help lists the kind's own options. Sizes take K/M/G "
-		"(binary), times s/m/h/ms.\nExit: 0 ok or interrupted, 1 failed, 2 bad usage.\n");
 }
 
-static void kind_usage(FILE *f, const struct bomb_ops *ops)
+static uint64_t load_uint(const void *field, size_t size)
 {
-	fprintf(f, "usage: isolab-bomb %s [common options] [%s options]\n%s\n\n%s options:\n%s",
-		ops->name, ops->name, ops->summary, ops->name, ops->help);
-	fprintf(f, "\nisolab-bomb --help lists the common options.\n");
+	switch (size) {
+	case 1:
+		return *(const bool *)field;
+	case 2:
+		return *(const uint16_t *)field;
+	case 4:
+		return *(const uint32_t *)field;
+	default:
+		return *(const uint64_t *)field;
+	}
 }
 
-static int bad(const char *opt, const char *arg, const char *why)
+const char *bomb_option_range(const struct bomb_option *o, char *buf, size_t len)
 {
-	log_error("--%s '%s': %s", opt, arg, why);
+	char a[32], b[32];
+	int n = 0;
+
+	buf[0] = '\0';
+	if (o->zero && o->min > 0)
+		n = snprintf(buf, len, "0 = %s, or ", o->zero);
+	if (n < 0 || (size_t)n >= len)
+		return buf;
+	switch (o->type) {
+	case BOMB_OPT_UINT:
+	case BOMB_OPT_PERCENT:
+		snprintf(buf + n, len - (size_t)n, "%llu-%llu", (unsigned long long)o->min,
+			 (unsigned long long)o->max);
+		break;
+	case BOMB_OPT_SIZE:
+		snprintf(buf + n, len - (size_t)n, "%s to %s", fmt_size(o->min, a, sizeof(a)),
+			 fmt_size(o->max, b, sizeof(b)));
+		break;
+	case BOMB_OPT_DURATION:
+		if (o->max % DAY_NS == 0)
+			snprintf(b, sizeof(b), "%llu days", (unsigned long long)(o->max / DAY_NS));
+		else
+			fmt_duration(o->max, b, sizeof(b));
+		if (o->min)
+			fmt_duration(o->min, a, sizeof(a));
+		snprintf(buf + n, len - (size_t)n, "%s to %s", o->min ? a : "0", b);
+		break;
+	case BOMB_OPT_HOSTPORT:
+		snprintf(buf + n, len - (size_t)n, "port 1-65535");
+		break;
+	default:
+		break;
+	}
+	return buf;
+}
+
+static int bad(const struct bomb_option *o, const char *arg, const char *why)
+{
+	log_error("--%s '%s': %s", o->name, arg, why);
 	return -EINVAL;
 }
 
-static int num_err(int r, const char *opt, const char *arg, const char *range)
+/* A number's error: out of range or malformed (hint: what it should look like). */
+static int num_err(const struct bomb_option *o, const char *arg, int r, const char *hint)
 {
-	char why[160];
+	char why[200], range[120];
 
-	if (r == -ERANGE)
-		snprintf(why, sizeof(why), "out of range (%s)", range);
+	bomb_option_range(o, range, sizeof(range));
+	if (r == -ERANGE || !hint)
+		snprintf(why, sizeof(why), "%s (%s)",
+			 r == -ERANGE ? "out of range" : "not a number", range);
 	else
-		snprintf(why, sizeof(why), "not a number (%s)", range);
-	return bad(opt, arg, why);
+		snprintf(why, sizeof(why), "%s", hint);
+	return bad(o, arg, why);
 }
 
-static int size_opt(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+/* UINT, PERCENT, SIZE, DURATION: [min, max], or 0 when o->zero says what it means. */
+static int read_number(const struct bomb_option *o, const char *arg, uint64_t *v)
 {
-	int r = parse_size(arg, min, max, out);
-	char why[160], a[32], b[32];
-
-	if (!r)
-		return 0;
-	if (r == -ERANGE)
-		snprintf(why, sizeof(why), "out of range (%s to %s)", fmt_size(min, a, sizeof(a)),
-			 fmt_size(max, b, sizeof(b)));
-	else
-		snprintf(why, sizeof(why), "%s", parse_size_hint());
-	return bad(opt, arg, why);
-}
-
-static int apply(struct bomb_config *cfg, enum bomb_opt id, const char *arg)
-{
-	const char *name = spec_of(id)->name;
-	uint64_t v;
+	uint64_t lo = o->zero ? 0 : o->min;
+	const char *hint = NULL;
+	char buf[24];
+	size_t n;
 	int r;
 
-	switch (id) {
-	case BOPT_DURATION:
-		r = parse_duration(arg, 0, MAX_DURATION_NS, &cfg->duration_ns);
-		if (r == -ERANGE)
-			return bad(name, arg, "out of range (0 to 366 days)");
-		if (r)
-			return bad(name, arg, parse_duration_hint());
-		return 0;
-	case BOPT_INTENSITY: {
-		char buf[16];
-		size_t n = strlen(arg);
-
-		/* "50" and "50%" both mean fifty percent. */
+	switch (o->type) {
+	case BOMB_OPT_SIZE:
+		r = parse_size(arg, lo, o->max, v);
+		hint = parse_size_hint();
+		break;
+	case BOMB_OPT_DURATION:
+		r = parse_duration(arg, lo, o->max, v);
+		hint = parse_duration_hint();
+		break;
+	case BOMB_OPT_PERCENT:
+		/* "50" and "50%" both mean fifty percent */
+		n = strlen(arg);
 		if (n && n < sizeof(buf) && arg[n - 1] == '%') {
 			memcpy(buf, arg, n - 1);
 			buf[n - 1] = '\0';
 		} else {
 			snprintf(buf, sizeof(buf), "%s", n < sizeof(buf) ? arg : "x");
 		}
-		r = parse_u64(buf, 1, 100, &v);
-		if (r)
-			return num_err(r, name, arg, "1-100");
-		cfg->intensity = (unsigned)v;
-		return 0;
-	}
-	case BOPT_ENGINE:
-		if (!strcmp(arg, "native"))
-			cfg->engine = BOMB_ENGINE_NATIVE;
-		else if (!strcmp(arg, "stress-ng"))
-			cfg->engine = BOMB_ENGINE_STRESSNG;
-		else
-			return bad(name, arg, "unknown engine (native, stress-ng)");
-		return 0;
-	case BOPT_JSON:
-		cfg->json = true;
-		return 0;
-	case BOPT_QUIET:
-		cfg->quiet = true;
-		return 0;
-	case BOPT_READY_FD:
-		r = parse_u64(arg, 0, INT32_MAX, &v);
-		if (r)
-			return num_err(r, name, arg, "a file descriptor number");
-		if (fcntl((int)v, F_GETFD) < 0)
-			return bad(name, arg, "not an open file descriptor");
-		cfg->ready_fd = (int)v;
-		return 0;
-	case BOPT_THREADS:
-		r = parse_u64(arg, 1, 4096, &v);
-		if (r)
-			return num_err(r, name, arg, "1-4096");
-		cfg->threads = (unsigned)v;
-		return 0;
-	case BOPT_BYTES:
-		return size_opt(name, arg, 4096, 1ULL << 50, &cfg->bytes);
-	case BOPT_MODE: {
-		char why[128] = "not one of";
-
-		for (int i = 0; cfg->ops->modes[i]; i++) {
-			if (!strcmp(arg, cfg->ops->modes[i])) {
-				cfg->mode = i;
-				return 0;
-			}
-			snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s %s",
-				 i ? "," : "", cfg->ops->modes[i]);
-		}
-		return bad(name, arg, why);
-	}
-	case BOPT_MAX_PROCS:
-		r = parse_u64(arg, 0, 4194304, &v);
-		if (r)
-			return num_err(r, name, arg, "0 = unbounded, or 2-4194304");
-		if (v == 1)
-			return bad(name, arg, "out of range (0 = unbounded, or 2-4194304)");
-		cfg->max_procs = v;
-		cfg->max_procs_set = true;
-		return 0;
-	case BOPT_DIR:
-		if (!*arg || strlen(arg) >= sizeof(cfg->dir))
-			return bad(name, arg, "empty or too long");
-		snprintf(cfg->dir, sizeof(cfg->dir), "%s", arg);
-		return 0;
-	case BOPT_SIZE:
-		return size_opt(name, arg, 4096, 1ULL << 50, &cfg->size);
-	case BOPT_BLOCK_SIZE:
-		return size_opt(name, arg, 512, 64ULL << 20, &cfg->block_size);
-	case BOPT_DIRECT:
-		cfg->direct = true;
-		return 0;
-	case BOPT_FSYNC:
-		cfg->fsync = true;
-		return 0;
-	case BOPT_TO:
-	case BOPT_LISTEN:
-		r = parse_hostport(arg, id == BOPT_TO, false, cfg->host, sizeof(cfg->host),
-				   &cfg->port);
-		if (r)
-			return bad(name, arg,
-				   id == BOPT_TO ? "not HOST:PORT (port 1-65535)"
-						 : "not [ADDR:]PORT (port 1-65535)");
-		cfg->have_addr = true;
-		return 0;
-	case BOPT_PROTO:
-		if (!strcmp(arg, "tcp"))
-			cfg->proto = BOMB_PROTO_TCP;
-		else if (!strcmp(arg, "udp"))
-			cfg->proto = BOMB_PROTO_UDP;
-		else if (!strcmp(arg, "both") && cfg->ops == &bomb_net_recv_ops)
-			cfg->proto = BOMB_PROTO_BOTH;
-		else
-			return bad(name, arg,
-				   cfg->ops == &bomb_net_recv_ops ? "not tcp, udp or both"
-								  : "not tcp or udp");
-		cfg->proto_set = true;
-		return 0;
-	case BOPT_STREAMS:
-		r = parse_u64(arg, 1, 1024, &v);
-		if (r)
-			return num_err(r, name, arg, "1-1024");
-		cfg->streams = (unsigned)v;
-		return 0;
-	case BOPT_MSG_SIZE:
-		return size_opt(name, arg, 1, 16ULL << 20, &cfg->msg_size);
+		r = parse_u64(buf, lo, o->max, v);
+		break;
 	default:
-		return -EINVAL;
+		r = parse_u64(arg, lo, o->max, v);
+	}
+	if (!r && *v && *v < o->min)
+		r = -ERANGE; /* between 0 and min when 0 is a special value */
+	return r ? num_err(o, arg, r, hint) : 0;
+}
+
+static int read_choice(const struct bomb_option *o, const char *arg, void *field)
+{
+	char why[160] = "not one of";
+
+	for (size_t i = 0; o->choices[i]; i++) {
+		if (!strcmp(arg, o->choices[i])) {
+			store_uint(field, o->size, i);
+			return 0;
+		}
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s %s", i ? "," : "",
+			 o->choices[i]);
+	}
+	return bad(o, arg, why);
+}
+
+static int read_fd(const struct bomb_option *o, const char *arg, void *field)
+{
+	uint64_t v;
+	int r = parse_u64(arg, o->min, o->max, &v);
+
+	if (r)
+		return bad(o, arg, "not a file descriptor number");
+	if (fcntl((int)v, F_GETFD) < 0)
+		return bad(o, arg, "not an open file descriptor");
+	store_uint(field, o->size, v);
+	return 0;
+}
+
+static int read_hostport(const struct bomb_option *o, const char *arg, struct bomb_config *cfg)
+{
+	char why[64];
+	uint16_t port;
+
+	if (parse_hostport(arg, o->flags & BOMB_OF_NEED_HOST, false, (char *)cfg + o->off, o->size,
+			   &port)) {
+		snprintf(why, sizeof(why), "not %s (port 1-65535)", o->metavar);
+		return bad(o, arg, why);
+	}
+	*(uint16_t *)((char *)cfg + o->off2) = port;
+	return 0;
+}
+
+int bomb_option_parse(const struct bomb_option *o, const char *arg, struct bomb_config *cfg)
+{
+	char *field = (char *)cfg + o->off;
+	uint64_t v;
+	int r;
+
+	switch (o->type) {
+	case BOMB_OPT_FLAG:
+		store_uint(field, o->size, 1);
+		return 0;
+	case BOMB_OPT_UINT:
+	case BOMB_OPT_SIZE:
+	case BOMB_OPT_DURATION:
+	case BOMB_OPT_PERCENT:
+		r = read_number(o, arg, &v);
+		if (!r)
+			store_uint(field, o->size, v);
+		return r;
+	case BOMB_OPT_CHOICE:
+		return read_choice(o, arg, field);
+	case BOMB_OPT_PATH:
+		if (!*arg || strlen(arg) >= o->size)
+			return bad(o, arg, "empty or too long");
+		memcpy(field, arg, strlen(arg) + 1);
+		return 0;
+	case BOMB_OPT_HOSTPORT:
+		return read_hostport(o, arg, cfg);
+	case BOMB_OPT_FD:
+		return read_fd(o, arg, field);
+	default:
+		return bad(o, arg, "takes no value");
 	}
 }
 
-int bomb_parse_args(int argc, char **argv, struct bomb_config *cfg)
+/* --- the result's "options" object ---------------------------------------- */
+
+static void option_json(const struct bomb_option *o, const struct bomb_config *cfg,
+			struct json_writer *w)
 {
-	struct option longopts[N_OPTS + 1];
+	const char *field = (const char *)cfg + o->off;
+	char addr[BOMB_HOST_MAX + 16];
+	uint16_t port;
+
+	switch (o->type) {
+	case BOMB_OPT_FLAG:
+		json_kv_bool(w, o->json, load_uint(field, o->size));
+		break;
+	case BOMB_OPT_DURATION:
+		json_kv_double(w, o->json, ns_to_s(load_uint(field, o->size)));
+		break;
+	case BOMB_OPT_CHOICE:
+		json_kv_str(w, o->json, o->choices[load_uint(field, o->size)]);
+		break;
+	case BOMB_OPT_PATH:
+		json_kv_str(w, o->json, field);
+		break;
+	case BOMB_OPT_HOSTPORT:
+		port = *(const uint16_t *)((const char *)cfg + o->off2);
+		if (!*field)
+			snprintf(addr, sizeof(addr), "%u", (unsigned)port);
+		else
+			snprintf(addr, sizeof(addr), strchr(field, ':') ? "[%s]:%u" : "%s:%u",
+				 field, (unsigned)port);
+		json_kv_str(w, o->json, addr);
+		break;
+	default:
+		json_kv_uint(w, o->json, load_uint(field, o->size));
+	}
+}
+
+void bomb_options_json(const struct bomb_option *table, const struct bomb_config *cfg,
+		       struct json_writer *w)
+{
+	for (const struct bomb_option *o = table; o && o->name; o++)
+		if (o->json)
+			option_json(o, cfg, w);
+}
+
+/* --- the command line ----------------------------------------------------- */
+
+struct parse {
+	const struct bomb_ops *const *kinds;
+	const struct bomb_option **known; /* what getopt knows: common, then every kind's */
+	size_t nknown;
+	struct option *longopts;
+	char shortopts[16];
 	struct {
-		enum bomb_opt id;
+		const struct bomb_option *o; /* as getopt knew it (maybe another kind's) */
 		const char *arg;
 	} * seen;
-	size_t nseen = 0;
-	const char *kind = NULL;
-	bool help = false;
-	int r = -EINVAL, c;
+	size_t nseen;
+	const char *kind;
+	bool help, list_kinds, list_options;
+};
 
-	for (size_t i = 0; i < N_OPTS; i++)
-		longopts[i] = (struct option){ optspecs[i].name, optspecs[i].has_arg, NULL,
-					       optspecs[i].id };
-	longopts[N_OPTS] = (struct option){ 0 };
+static bool takes_value(const struct bomb_option *o)
+{
+	return o->type != BOMB_OPT_FLAG && o->type != BOMB_OPT_ACTION;
+}
 
-	seen = calloc((size_t)argc + 1, sizeof(*seen));
-	if (!seen) {
+static bool known_has(const struct parse *p, const char *name)
+{
+	for (size_t i = 0; i < p->nknown; i++)
+		if (!strcmp(p->known[i]->name, name))
+			return true;
+	return false;
+}
+
+/* Every option name once, in a getopt_long table whose vals index p->known. */
+static int parse_init(struct parse *p, const struct bomb_ops *const *kinds, int argc)
+{
+	size_t max = 0, ns = 1;
+
+	memset(p, 0, sizeof(*p));
+	p->kinds = kinds;
+	for (const struct bomb_option *o = bomb_common_options; o->name; o++)
+		max++;
+	for (const struct bomb_ops *const *k = kinds; *k; k++)
+		for (const struct bomb_option *o = (*k)->options; o && o->name; o++)
+			max++;
+	p->known = calloc(max, sizeof(*p->known));
+	p->longopts = calloc(max + 1, sizeof(*p->longopts));
+	p->seen = calloc((size_t)argc + 1, sizeof(*p->seen));
+	if (!p->known || !p->longopts || !p->seen) {
 		log_error("out of memory");
 		return -ENOMEM;
 	}
+	p->shortopts[0] = '+'; /* stop at the first non-option: the kind */
+	for (const struct bomb_option *o = bomb_common_options; o->name; o++) {
+		p->known[p->nknown++] = o;
+		if (o->short_name && ns < sizeof(p->shortopts) - 1)
+			p->shortopts[ns++] = o->short_name;
+	}
+	for (const struct bomb_ops *const *k = kinds; *k; k++)
+		for (const struct bomb_option *o = (*k)->options; o && o->name; o++)
+			if (!known_has(p, o->name))
+				p->known[p->nknown++] = o;
+	for (size_t i = 0; i < p->nknown; i++)
+		p->longopts[i] =
+			(struct option){ p->known[i]->name,
+					 takes_value(p->known[i]) ? required_argument : no_argument,
+					 NULL, 256 + (int)i };
+	return 0;
+}
+
+static void parse_done(struct parse *p)
+{
+	free(p->known);
+	free(p->longopts);
+	free(p->seen);
+}
+
+static const struct bomb_option *known_of(const struct parse *p, int c)
+{
+	if (c >= 256 && (size_t)(c - 256) < p->nknown)
+		return p->known[c - 256];
+	for (size_t i = 0; i < p->nknown; i++)
+		if (c && p->known[i]->short_name == c)
+			return p->known[i];
+	return NULL;
+}
+
+/* Runs getopt_long over argv: 0, BOMB_ARGS_EXIT (--version) or -EINVAL. */
+static int parse_scan(struct parse *p, int argc, char **argv)
+{
+	const struct bomb_option *o;
+	int c;
+
 	optind = 0; /* full re-initialisation, so tests can parse again */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1 || optind < argc) {
+	while ((c = getopt_long(argc, argv, p->shortopts, p->longopts, NULL)) != -1 ||
+	       optind < argc) {
 		if (c == -1) {
 			/* a non-option: the kind (once), then options may follow */
-			if (kind) {
+			if (p->kind) {
 				log_error("unexpected argument '%s'", argv[optind]);
-				goto out;
+				return -EINVAL;
 			}
-			kind = argv[optind++];
+			p->kind = argv[optind++];
 			continue;
 		}
-		if (c == '?' || c == ':') {
-			const char *o = argv[optind - 1];
-
-			if (c == ':' || (optopt && spec_of(optopt) && spec_of(optopt)->has_arg))
-				log_error("option '%s' needs a value", o);
+		o = known_of(p, c == '?' || c == ':' ? optopt : c);
+		if (c == '?' || c == ':' || !o) {
+			if (c == ':' || (o && takes_value(o)))
+				log_error("option '%s' needs a value", argv[optind - 1]);
 			else
-				log_error("unknown option '%s'", o);
-			goto out;
+				log_error("unknown option '%s'", argv[optind - 1]);
+			return -EINVAL;
 		}
-		if (c == BOPT_VERSION) {
+		if (o->type != BOMB_OPT_ACTION) {
+			p->seen[p->nseen].o = o;
+			p->seen[p->nseen++].arg = optarg;
+		} else if (!strcmp(o->name, "version")) {
 			printf("isolab-bomb %s\n", ISOLAB_VERSION);
-			r = BOMB_ARGS_EXIT;
-			goto out;
+			return BOMB_ARGS_EXIT;
+		} else {
+			p->help |= !strcmp(o->name, "help");
+			p->list_kinds |= !strcmp(o->name, "list-kinds");
+			p->list_options |= !strcmp(o->name, "list-options");
 		}
-		if (c == BOPT_HELP) {
-			help = true;
-			continue;
-		}
-		seen[nseen].id = (enum bomb_opt)c;
-		seen[nseen].arg = optarg;
-		nseen++;
 	}
+	return 0;
+}
 
-	if (!kind) {
-		if (help) {
-			bomb_usage(stdout);
-			r = BOMB_ARGS_EXIT;
+static const struct bomb_ops *find_kind(const struct bomb_ops *const *kinds, const char *name)
+{
+	for (const struct bomb_ops *const *k = kinds; *k; k++)
+		if (!strcmp((*k)->name, name))
+			return *k;
+	return NULL;
+}
+
+/* "cpu, mem, ... or net-recv" */
+static const char *kinds_text(const struct bomb_ops *const *kinds, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (const struct bomb_ops *const *k = kinds; *k && n < len; k++) {
+		int w = snprintf(buf + n, len - n, "%s%s",
+				 k == kinds ? ""
+				 : k[1]	    ? ", "
+					    : " or ",
+				 (*k)->name);
+
+		n += w > 0 ? (size_t)w : 0;
+	}
+	return buf;
+}
+
+/* The actions that print and exit; -1 when there is none to take. */
+static int parse_actions(const struct parse *p, const struct bomb_ops *ops)
+{
+	if (p->list_kinds) {
+		bomb_list_kinds(stdout, p->kinds);
+		return BOMB_ARGS_EXIT;
+	}
+	if (p->help) {
+		if (ops)
+			bomb_kind_usage(stdout, ops);
+		else
+			bomb_usage(stdout, p->kinds);
+		return BOMB_ARGS_EXIT;
+	}
+	if (p->list_options) {
+		bomb_list_options(stdout, ops ? ops->options : bomb_common_options);
+		return BOMB_ARGS_EXIT;
+	}
+	return -1;
+}
+
+/* The kind's defaults, then the command line's values, then what is required. */
+static int parse_apply(const struct parse *p, struct bomb_config *cfg)
+{
+	const struct bomb_ops *ops = cfg->ops;
+
+	for (const struct bomb_option *o = ops->options; o && o->name; o++)
+		if (o->def && bomb_option_parse(o, o->def, cfg))
+			return -EINVAL;
+	for (size_t i = 0; i < p->nseen; i++) {
+		const char *name = p->seen[i].o->name;
+		const struct bomb_option *o = bomb_option_find(bomb_common_options, name);
+
+		if (!o)
+			o = bomb_option_find(ops->options, name);
+		if (!o) {
+			log_error("option '--%s' does not apply to kind %s", name, ops->name);
+			return -EINVAL;
+		}
+		if (bomb_option_parse(o, p->seen[i].arg ? p->seen[i].arg : "", cfg))
+			return -EINVAL;
+		if (o->set_off)
+			*(bool *)((char *)cfg + o->set_off) = true;
+	}
+	for (const struct bomb_option *o = ops->options; o && o->name; o++) {
+		bool given = false;
+
+		for (size_t i = 0; i < p->nseen && !given; i++)
+			given = !strcmp(p->seen[i].o->name, o->name);
+		if ((o->flags & BOMB_OF_REQUIRED) && !given) {
+			log_error("%s: --%s %s is required", ops->name, o->name,
+				  o->metavar ? o->metavar : "");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int bomb_parse_args_from(const struct bomb_ops *const *kinds, int argc, char **argv,
+			 struct bomb_config *cfg)
+{
+	struct parse p;
+	char names[200];
+	int r;
+
+	r = parse_init(&p, kinds, argc);
+	if (!r)
+		r = parse_scan(&p, argc, argv);
+	if (r)
+		goto out;
+	r = -EINVAL;
+	if (p.kind) {
+		cfg->ops = find_kind(kinds, p.kind);
+		if (!cfg->ops) {
+			log_error("unknown kind '%s' (%s)", p.kind,
+				  kinds_text(kinds, names, sizeof(names)));
 			goto out;
 		}
-		log_error("no KIND given (cpu, mem, fork, disk, net-send, net-recv; see --help)");
+	} else if (!p.help && !p.list_kinds && !p.list_options) {
+		log_error("no KIND given (%s; see --help)",
+			  kinds_text(kinds, names, sizeof(names)));
 		goto out;
 	}
-	cfg->ops = bomb_find(kind);
-	if (!cfg->ops) {
-		log_error("unknown kind '%s' (cpu, mem, fork, disk, net-send, net-recv)", kind);
+	r = parse_actions(&p, p.kind ? cfg->ops : NULL);
+	if (r >= 0)
 		goto out;
-	}
-	if (help) {
-		kind_usage(stdout, cfg->ops);
-		r = BOMB_ARGS_EXIT;
+	r = parse_apply(&p, cfg);
+	if (r)
 		goto out;
-	}
-	for (size_t i = 0; i < nseen; i++) {
-		if (!kind_takes(cfg->ops, seen[i].id)) {
-			log_error("option '--%s' does not apply to kind %s",
-				  spec_of(seen[i].id)->name, cfg->ops->name);
-			goto out;
-		}
-		if (apply(cfg, seen[i].id, seen[i].arg ? seen[i].arg : ""))
-			goto out;
-	}
+	r = -EINVAL;
 	if (cfg->json && cfg->ready_fd == 1) {
 		log_error(
 			"--ready-fd 1: stdout carries the --json result; use 2 (stderr) or a pipe");
 		goto out;
 	}
-	r = cfg->ops->check(cfg);
-	if (r)
-		r = -EINVAL;
+	if (cfg->ops->check && cfg->ops->check(cfg))
+		goto out;
+	r = BOMB_ARGS_RUN;
 out:
-	free(seen);
+	parse_done(&p);
 	return r;
+}
+
+int bomb_parse_args(int argc, char **argv, struct bomb_config *cfg)
+{
+	return bomb_parse_args_from(bomb_kinds, argc, argv, cfg);
 }

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "json.h"
 #include "log.h"
+#include "options.h"
 #include "parse.h"
 #include "progress.h"
 #include "sig.h"
@@ -102,39 +103,70 @@ void bomb_run(struct bomb_ctx *ctx, struct bomb_outcome *out)
 	}
 }
 
-void bomb_common_options_json(const struct bomb_config *cfg, struct json_writer *w)
+static void result_metrics(const struct bomb_result *res, struct json_writer *w)
 {
-	json_kv_double(w, "duration_s", ns_to_s(cfg->duration_ns));
-	json_kv_uint(w, "intensity_pct", cfg->intensity);
+	const struct bomb_ops *ops = res->cfg->ops;
+
+	json_obj_begin(w);
+	if (res->ctx) {
+		ops->metrics_json(res->ctx, w);
+	} else if (res->sng.n) {
+		ops->sng_metrics_json(res->cfg, &res->sng, res->sng_elapsed_s, w);
+		json_kv_double(w, "stress_ng_elapsed_s", res->sng_elapsed_s);
+	}
+	json_obj_end(w);
 }
 
-int bomb_print_result(const struct bomb_config *cfg, const struct bomb_outcome *out,
-		      void (*metrics_fn)(void *arg, struct json_writer *w), void *arg, FILE *f)
+static void result_json(const struct bomb_result *res, struct json_writer *w)
 {
-	struct json_writer *w = json_new(0);
-	int r;
+	const struct bomb_config *cfg = res->cfg;
+	const struct bomb_outcome *out = &res->out;
 
-	if (!w)
-		return -ENOMEM;
 	result_begin(w, "isolab-bomb", cfg->ops->name,
 		     cfg->engine == BOMB_ENGINE_STRESSNG ? "stress-ng" : "native", out->status,
 		     out->status == RESULT_FAILED ? out->error : NULL, out->started_wall_ns,
 		     out->elapsed_ns);
 	json_key(w, "options");
 	json_obj_begin(w);
-	bomb_common_options_json(cfg, w);
-	if (cfg->ops->options_json)
-		cfg->ops->options_json(cfg, w);
+	bomb_options_json(bomb_common_options, cfg, w);
+	bomb_options_json(cfg->ops->options, cfg, w);
 	json_obj_end(w);
 	json_key(w, "metrics");
-	json_obj_begin(w);
-	if (metrics_fn)
-		metrics_fn(arg, w);
+	result_metrics(res, w);
 	json_obj_end(w);
-	json_obj_end(w);
+}
+
+/* "isolab-bomb cpu (native): ok after 1.00 s", then "  ops=... ops_per_s=..." */
+static int result_human(const struct bomb_result *res, const struct json_writer *w, FILE *f)
+{
+	const struct bomb_outcome *out = &res->out;
+	size_t len;
+	const char *text = json_data(w, &len);
+
+	fprintf(f, "isolab-bomb %s (%s): %s after %.2f s%s%s\n", res->cfg->ops->name,
+		res->cfg->engine == BOMB_ENGINE_STRESSNG ? "stress-ng" : "native",
+		result_status_name(out->status), (double)out->elapsed_ns / 1e9,
+		out->status == RESULT_FAILED ? ": " : "",
+		out->status == RESULT_FAILED ? out->error : "");
+	if (len)
+		fprintf(f, "  %s\n", text);
+	return fflush(f) ? -errno : 0;
+}
+
+int bomb_result_print(const struct bomb_result *res, enum bomb_format fmt, FILE *f)
+{
+	struct json_writer *w = json_new(fmt == BOMB_FORMAT_HUMAN ? JSON_TEXT : 0);
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	if (fmt == BOMB_FORMAT_HUMAN)
+		result_metrics(res, w);
+	else
+		result_json(res, w);
 	r = json_error(w);
 	if (!r)
-		r = json_fput(w, f);
+		r = fmt == BOMB_FORMAT_HUMAN ? result_human(res, w, f) : json_fput(w, f);
 	if (!r && fflush(f))
 		r = -errno;
 	json_free(w);

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Driving one kind: start, watch the clock and the signals, stop, render. */
+/*
+ * Driving one kind: start, watch the clock and the signals, stop; then the
+ * result struct, rendered as JSON or human text by one printing call.
+ */
 #pragma once
 
 #include <stdint.h>
@@ -25,12 +28,23 @@ void bomb_run(struct bomb_ctx *ctx, struct bomb_outcome *out);
 /* Writes the "isolab-ready\n" line to fd (no-op for fd < 0). */
 void bomb_ready(int fd);
 
-/* The common options object members (duration_s, intensity_pct, ...). */
-void bomb_common_options_json(const struct bomb_config *cfg, struct json_writer *w);
+/* Everything a run produced, computed before anything is printed. */
+struct bomb_result {
+	const struct bomb_config *cfg;
+	struct bomb_outcome out;
+	const struct bomb_ctx *ctx; /* native: the kind's figures (finish() done); else NULL */
+	struct sng_metrics sng;	    /* --engine stress-ng: its figures; sng.n = 0: none */
+	double sng_elapsed_s;
+};
+
+enum bomb_format {
+	BOMB_FORMAT_JSON,  /* the one object of docs/tools.md, one line */
+	BOMB_FORMAT_HUMAN, /* a status line, then the metrics as key=value */
+};
 
 /*
- * The whole --json result; metrics_fn writes the metrics members. Returns
- * 0 or -errno from the writer.
+ * Renders res onto f. Both formats write the metrics through the same
+ * calls (the kind's metrics_json() into a JSON or a JSON_TEXT writer), so
+ * they cannot drift. Returns 0 or -errno.
  */
-int bomb_print_result(const struct bomb_config *cfg, const struct bomb_outcome *out,
-		      void (*metrics_fn)(void *arg, struct json_writer *w), void *arg, FILE *f);
+int bomb_result_print(const struct bomb_result *res, enum bomb_format fmt, FILE *f);

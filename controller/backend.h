@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Scheduler backends: who sets a VM's priority. One ops table per backend
- * (local cgroups, XenAPI, xl), listed in backend.c's table.
+ * (local cgroups, XenAPI, xl), listed in backend-table.c.
  *
  * All weights and caps are in Xen credit-scheduler units on every backend:
  * weight 1-65535 (256 = default), cap in percent of one physical CPU
@@ -56,23 +56,89 @@ struct backend_caps {
 	char notes[1024];      /* human: what is unavailable and why */
 };
 
-/* Connection/config options, from the command line or a scenario's [global]. */
-struct backend_config {
-	const char *name;	/* "local", "xenapi", "xl" */
-	const char *xenapi_url; /* https://host */
-	const char *xenapi_user;
-	const char *xenapi_password_file;
-	const char *ca_file;
-	bool insecure;
-	const char *dom0;	 /* user@host for ssh to dom0 (xl / live xenapi changes) */
-	const char *run_id;	 /* local: cgroup/netns prefix isolab-<run> */
-	const char *cgroup_root; /* local: override for tests */
+/*
+ * A backend's option: one row drives the scenario's [global] key, the
+ * command-line option and its help line, the journal record (so that a crash
+ * can be undone with the same settings) and the manifest.
+ */
+enum backend_opt_type {
+	BOPT_STRING,  /* text without control characters */
+	BOPT_URL,     /* http:// or https:// */
+	BOPT_SSH,     /* an ssh destination: user@host, not starting with '-' */
+	BOPT_BOOL,    /* yes/no in a scenario, a flag on the command line */
+	BOPT_INT,     /* a whole number in [min, max] */
+	BOPT_REFUSED, /* never accepted: help says why and what to use instead */
 };
+
+#define BOPT_NO_SCENARIO (1u << 0) /* command line and environment only */
+#define BOPT_OWN	 (1u << 1) /* refused when --backend names a backend without it */
+
+struct backend_opt {
+	const char *key; /* [global] key and journal key: "xenapi_url" */
+	enum backend_opt_type type;
+	const char *cli;      /* long option without "--" ("url"), NULL = none */
+	const char *metavar;  /* "URL" */
+	const char *help;     /* one line for --help; for BOPT_REFUSED the reason */
+	const char *env;      /* environment variable read when not given, or NULL */
+	const char *manifest; /* key in manifest.json's "backend" object, NULL = not recorded */
+	int64_t min, max;     /* BOPT_INT: its range; strings: their length (0, 0 = 1..1024) */
+	unsigned flags;
+};
+
+/*
+ * Checks value against o's type and range. On failure writes what was
+ * expected ("expected user@host") into why and returns -EINVAL.
+ */
+int backend_opt_check(const struct backend_opt *o, const char *value, char *why, size_t len);
+
+#define BACKEND_MAX_OPTS 24
+
+struct backend_kv {
+	const char *key;
+	const char *value;
+};
+
+/* What a backend is opened with. Strings are the caller's: they must outlive open(). */
+struct backend_config {
+	const char *name;   /* "local", "xenapi", "xl", ... */
+	const char *run_id; /* the run opening it (local: cgroup/netns prefix isolab-<run>) */
+	struct backend_kv opts[BACKEND_MAX_OPTS]; /* the options given, by key */
+	size_t n_opts;
+};
+
+/* The value of option key, NULL when not given. */
+const char *backend_cfg_get(const struct backend_config *cfg, const char *key);
+/* A BOPT_BOOL option: true when given as yes/true/1/on. */
+bool backend_cfg_flag(const struct backend_config *cfg, const char *key);
+/* Sets (or replaces) option key; -E2BIG when full. */
+int backend_cfg_set(struct backend_config *cfg, const char *key, const char *value);
+/* Copies over's name and every option it sets onto dst (the command line over a scenario). */
+int backend_cfg_merge(struct backend_config *dst, const struct backend_config *over);
 
 struct backend;
 
+/* What a run asks a backend to prepare: one per VM of the scenario. */
+enum backend_role {
+	BACKEND_ROLE_VICTIM,
+	BACKEND_ROLE_NEIGHBOR,
+	BACKEND_ROLE_PROBE,
+};
+
+/* 0 = no limit / leave the default. */
+struct backend_vm {
+	const char *name; /* the backend's identity of the VM */
+	enum backend_role role;
+	uint64_t memory_max; /* bytes */
+	uint64_t pids_max;
+	int io_weight;	      /* Xen-like scale: 256 = default, 0 = leave */
+	uint64_t cpu_max_pct; /* percent of one CPU, 0 = none (same as Xen cap) */
+};
+
 struct backend_ops {
 	const char *name;
+	const char *summary; /* a few words for --help ("one host's cgroups") */
+	/* Options it takes, ending with a row whose key is NULL; NULL = none. */
+	const struct backend_opt *opts;
 	/* Connects / detects. *out is written only on success. */
 	int (*open)(const struct backend_config *cfg, struct backend **out,
 		    struct backend_err *err);
@@ -89,9 +155,27 @@ struct backend_ops {
 			 struct backend_err *err);
 	/* Extra facts for the manifest (pool, host, scheduler), inside an open object. */
 	void (*describe)(struct backend *b, struct json_writer *w);
-};
 
-/* NULL when unknown. */
-const struct backend_ops *backend_find(const char *name);
-/* NULL-terminated table of every backend compiled in. */
-extern const struct backend_ops *const backend_table[];
+	/*
+	 * The lifecycle of a run, every member optional (NULL: nothing to do).
+	 * A backend with prepare() makes its VMs itself, so they need not exist
+	 * beforehand; one without works on VMs that exist.
+	 */
+	/* Makes the run's VMs (cfg.run_id names the run); undoes its own partial work on failure. */
+	int (*prepare)(struct backend *b, const struct backend_vm *vms, size_t n,
+		       struct backend_err *err);
+	/* In a forked child before exec (async-signal-safe): moves it into vm. 0 or -errno. */
+	int (*enter)(struct backend *b, const char *vm);
+	/* The VM's address as the other VMs reach it, NULL when unknown. */
+	const char *(*vm_addr)(struct backend *b, const char *vm);
+	/* One sentence for the manifest: how the probe VM is protected. NULL or "" = nothing. */
+	const char *(*protection)(struct backend *b);
+	/* Removes what prepare() made. Idempotent. */
+	int (*teardown)(struct backend *b, struct backend_err *err);
+	/*
+	 * After a crash, without the dead run's memory: removes every leftover of
+	 * run run_id found by name. Returns how many objects went, or -errno.
+	 */
+	int (*cleanup_run)(const struct backend_config *cfg, const char *run_id,
+			   struct backend_err *err);
+};

@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* The operator's commands (vms, sched, deploy, check) and the backend options they share. */
+/*
+ * The operator's commands (vms, sched, deploy, check) and the backend options
+ * every command shares. Those options come from the backends' option tables
+ * (backend_opt rows): --backend, one long option per row that has one, and
+ * -f/--scenario to take them from a scenario's [global].
+ */
 #pragma once
 
+#include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "backend.h"
 
@@ -10,39 +17,20 @@ struct scenario;
 
 enum {
 	CLI_OPT_BACKEND = 1000,
-	CLI_OPT_URL,
-	CLI_OPT_USER,
-	CLI_OPT_PASSWORD_FILE,
-	CLI_OPT_CA_FILE,
-	CLI_OPT_INSECURE,
-	CLI_OPT_DOM0,
-	CLI_OPT_CGROUP_ROOT,
+	CLI_OPT_BACKEND_OPTS, /* + the index of backend_opt_at() */
 };
 
-#define CLI_BACKEND_OPTIONS                                                                        \
-	{ "backend", required_argument, NULL, CLI_OPT_BACKEND },                                   \
-		{ "url", required_argument, NULL, CLI_OPT_URL },                                   \
-		{ "user", required_argument, NULL, CLI_OPT_USER },                                 \
-		{ "password-file", required_argument, NULL, CLI_OPT_PASSWORD_FILE },               \
-		{ "ca-file", required_argument, NULL, CLI_OPT_CA_FILE },                           \
-		{ "insecure", no_argument, NULL, CLI_OPT_INSECURE },                               \
-		{ "dom0", required_argument, NULL, CLI_OPT_DOM0 },                                 \
-		{ "cgroup-root", required_argument, NULL, CLI_OPT_CGROUP_ROOT },                   \
-	{                                                                                          \
-		"scenario", required_argument, NULL, 'f'                                           \
-	}
+#define CLI_MAX_OPTIONS 64
 
-#define CLI_BACKEND_HELP                                                                           \
-	"Backend (default: the scenario's [global], else local):\n"                                \
-	"      --backend NAME     local | xenapi | xl\n"                                           \
-	"      --url URL          XenAPI pool, https://HOST\n"                                     \
-	"      --user USER        XenAPI user\n"                                                   \
-	"      --password-file F  XenAPI password (mode 0600; or $ISOLAB_XENAPI_PASSWORD)\n"       \
-	"      --ca-file FILE     CA bundle for the pool's certificate\n"                          \
-	"      --insecure         do not verify the certificate (warned on every run)\n"           \
-	"      --dom0 USER@HOST   ssh to dom0 for xl and live XenAPI changes\n"                    \
-	"      --cgroup-root DIR  local: cgroup mount to use (tests)\n"                            \
-	"  -f, --scenario FILE    take the backend options from FILE's [global]\n"
+/*
+ * The getopt_long table of a command: its own options (own, ending with a
+ * NULL name), then --backend, every backend option and -f/--scenario, then
+ * the terminator, written into out (max entries). Returns out.
+ */
+const struct option *cli_options(const struct option *own, struct option *out, size_t max);
+
+/* The "Backend (...)" block of a command's --help, from the option tables. */
+void cli_backend_help(FILE *f);
 
 struct cli_backend {
 	struct backend_config cfg;

@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "exec.h"
 #include "fileio.h"
-#include "local.h"
 #include "log.h"
 #include "proc.h"
 
@@ -150,22 +149,18 @@ int journal_create(const char *state_dir, const char *run_id, const struct backe
 	if (r == 0)
 		r = append(j, "owner %ld %llu", (long)getpid(),
 			   (unsigned long long)proc_start_time(getpid()));
-#define KV(k, v)                                                                                   \
-	do {                                                                                       \
-		if (r == 0 && (v)) {                                                               \
-			enc(v, e2, sizeof(e2));                                                    \
-			r = append(j, "backend %s %s", k, e2);                                     \
-		}                                                                                  \
-	} while (0)
-	KV("name", cfg->name);
-	KV("xenapi_url", cfg->xenapi_url);
-	KV("xenapi_user", cfg->xenapi_user);
-	KV("xenapi_password_file", cfg->xenapi_password_file);
-	KV("ca_file", cfg->ca_file);
-	KV("insecure", cfg->insecure ? "1" : NULL);
-	KV("dom0", cfg->dom0);
-	KV("cgroup_root", cfg->cgroup_root);
-#undef KV
+	if (r == 0 && cfg->name) {
+		enc(cfg->name, e2, sizeof(e2));
+		r = append(j, "backend name %s", e2);
+	}
+	/* every option the backend was opened with: replay opens it the same way */
+	for (size_t i = 0; r == 0 && i < cfg->n_opts; i++) {
+		if (!cfg->opts[i].value)
+			continue;
+		enc(cfg->opts[i].key, e1, sizeof(e1));
+		enc(cfg->opts[i].value, e2, sizeof(e2));
+		r = append(j, "backend %s %s", e1, e2);
+	}
 	if (r < 0)
 		goto out_unlink;
 	*out = j;
@@ -257,19 +252,20 @@ int journal_proc_done(struct journal *j, pid_t pid)
 	return append(j, "proc-done %ld", (long)pid);
 }
 
-int journal_remote(struct journal *j, const char *ssh, long pgid)
+int journal_remote(struct journal *j, const char *exec, const char *target, long pgid)
 {
-	char e[FIELD_MAX];
+	char e[FIELD_MAX], x[FIELD_MAX];
 
-	enc(ssh, e, sizeof(e));
-	return append(j, "remote %s %ld", e, pgid);
+	enc(target, e, sizeof(e));
+	enc(exec, x, sizeof(x));
+	return append(j, "remote %s %ld %s", e, pgid, x);
 }
 
-int journal_remote_done(struct journal *j, const char *ssh, long pgid)
+int journal_remote_done(struct journal *j, const char *target, long pgid)
 {
 	char e[FIELD_MAX];
 
-	enc(ssh, e, sizeof(e));
+	enc(target, e, sizeof(e));
 	return append(j, "remote-done %s %ld", e, pgid);
 }
 
@@ -317,7 +313,8 @@ struct rec_proc {
 };
 
 struct rec_remote {
-	char *ssh;
+	char *target;
+	char *exec;
 	long pgid;
 	bool done;
 };
@@ -327,7 +324,8 @@ struct replay {
 	long owner_pid;
 	uint64_t owner_start;
 	struct backend_config cfg;
-	char *cfg_store[8];
+	char *cfg_store[2 * BACKEND_MAX_OPTS + 1]; /* the strings cfg points to */
+	size_t n_store;
 	struct pending sched[JOURNAL_MAX_VMS];
 	size_t n_sched;
 	struct rec_proc *procs;
@@ -342,11 +340,13 @@ static void replay_done(struct replay *rp)
 {
 	for (size_t i = 0; i < rp->n_sched; i++)
 		free(rp->sched[i].vm);
-	for (size_t i = 0; i < 8; i++)
+	for (size_t i = 0; i < rp->n_store; i++)
 		free(rp->cfg_store[i]);
 	free(rp->procs);
-	for (size_t i = 0; i < rp->n_remotes; i++)
-		free(rp->remotes[i].ssh);
+	for (size_t i = 0; i < rp->n_remotes; i++) {
+		free(rp->remotes[i].target);
+		free(rp->remotes[i].exec);
+	}
 	free(rp->remotes);
 	for (size_t i = 0; i < rp->n_dirs; i++)
 		free(rp->dirs[i]);
@@ -368,39 +368,127 @@ static int parse_long(const char *s, long *out)
 	return 0;
 }
 
+static char *keep(struct replay *rp, const char *s)
+{
+	if (rp->n_store == sizeof(rp->cfg_store) / sizeof(rp->cfg_store[0]))
+		return NULL;
+	return rp->cfg_store[rp->n_store++] = strdup(s);
+}
+
+/* "backend KEY VALUE": the name, or one option, as the run opened its backend. */
 static int set_cfg(struct replay *rp, const char *key, const char *val)
 {
-	static const char *const keys[] = { "name",	   "xenapi_url",
-					    "xenapi_user", "xenapi_password_file",
-					    "ca_file",	   "dom0",
-					    "cgroup_root", "insecure" };
-	size_t i;
+	char *k, *v;
 
-	for (i = 0; i < 8; i++)
-		if (strcmp(keys[i], key) == 0)
-			break;
-	if (i == 8)
-		return 0; /* a newer field: ignore */
-	free(rp->cfg_store[i]);
-	rp->cfg_store[i] = strdup(val);
-	if (!rp->cfg_store[i])
+	if (strcmp(key, "name") == 0) {
+		rp->cfg.name = keep(rp, val);
+		return rp->cfg.name ? 0 : -ENOMEM;
+	}
+	k = keep(rp, key);
+	v = k ? keep(rp, val) : NULL;
+	if (!v)
 		return -ENOMEM;
-	rp->cfg.name = rp->cfg_store[0];
-	rp->cfg.xenapi_url = rp->cfg_store[1];
-	rp->cfg.xenapi_user = rp->cfg_store[2];
-	rp->cfg.xenapi_password_file = rp->cfg_store[3];
-	rp->cfg.ca_file = rp->cfg_store[4];
-	rp->cfg.dom0 = rp->cfg_store[5];
-	rp->cfg.cgroup_root = rp->cfg_store[6];
-	rp->cfg.insecure = rp->cfg_store[7] != NULL;
+	return backend_cfg_set(&rp->cfg, k, v);
+}
+
+static int add_sched(struct replay *rp, char **f)
+{
+	long a, b;
+
+	if (parse_long(f[2], &a) || parse_long(f[3], &b))
+		return -EINVAL;
+	for (size_t i = 0; i < rp->n_sched; i++)
+		if (strcmp(rp->sched[i].vm, f[1]) == 0)
+			return 0;
+	if (rp->n_sched == JOURNAL_MAX_VMS)
+		return -E2BIG;
+	rp->sched[rp->n_sched].vm = strdup(f[1]);
+	if (!rp->sched[rp->n_sched].vm)
+		return -ENOMEM;
+	rp->sched[rp->n_sched].orig.weight = (int)a;
+	rp->sched[rp->n_sched++].orig.cap = (int)b;
 	return 0;
+}
+
+static void sched_restored(struct replay *rp, const char *vm)
+{
+	for (size_t i = 0; i < rp->n_sched; i++)
+		if (strcmp(rp->sched[i].vm, vm) == 0) {
+			free(rp->sched[i].vm);
+			rp->sched[i] = rp->sched[--rp->n_sched];
+			return;
+		}
+}
+
+static int add_proc(struct replay *rp, char **f)
+{
+	struct rec_proc *np = realloc(rp->procs, (rp->n_procs + 1) * sizeof(*np));
+	long a, b;
+
+	if (!np)
+		return -ENOMEM;
+	rp->procs = np;
+	if (parse_long(f[1], &a) || parse_long(f[2], &b) || a <= 1)
+		return -EINVAL;
+	np[rp->n_procs++] = (struct rec_proc){ .pid = a, .start = (uint64_t)b };
+	return 0;
+}
+
+static int proc_done(struct replay *rp, char **f)
+{
+	long a;
+
+	if (parse_long(f[1], &a))
+		return -EINVAL;
+	for (size_t i = 0; i < rp->n_procs; i++)
+		if (rp->procs[i].pid == a)
+			rp->procs[i].done = true;
+	return 0;
+}
+
+/* "remote TARGET PGID [EXEC]" or "remote-done TARGET PGID" */
+static int add_remote(struct replay *rp, char **f, size_t n, bool done)
+{
+	struct rec_remote *nr;
+	long a;
+
+	if (parse_long(f[2], &a) || a <= 1)
+		return -EINVAL;
+	if (done) {
+		for (size_t i = 0; i < rp->n_remotes; i++)
+			if (rp->remotes[i].pgid == a && strcmp(rp->remotes[i].target, f[1]) == 0)
+				rp->remotes[i].done = true;
+		return 0;
+	}
+	nr = realloc(rp->remotes, (rp->n_remotes + 1) * sizeof(*nr));
+	if (!nr)
+		return -ENOMEM;
+	rp->remotes = nr;
+	nr += rp->n_remotes++;
+	nr->target = strdup(f[1]);
+	/* journals written before executors had names: their remote groups were ssh's */
+	nr->exec = strdup(n >= 4 && f[3][0] ? f[3] : "ssh");
+	nr->pgid = a;
+	nr->done = false;
+	return nr->target && nr->exec ? 0 : -ENOMEM;
+}
+
+static int add_dir(struct replay *rp, const char *path)
+{
+	char **nd = realloc(rp->dirs, (rp->n_dirs + 1) * sizeof(*nd));
+
+	if (!nd)
+		return -ENOMEM;
+	rp->dirs = nd;
+	nd[rp->n_dirs] = strdup(path);
+	return nd[rp->n_dirs++] ? 0 : -ENOMEM;
 }
 
 static int replay_line(struct replay *rp, char *line)
 {
 	char *f[5] = { 0 }, *save = NULL;
 	size_t n = 0;
-	long a, b;
+	long a;
 
 	for (char *t = strtok_r(line, " ", &save); t && n < 5; t = strtok_r(NULL, " ", &save))
 		f[n++] = t;
@@ -417,70 +505,17 @@ static int replay_line(struct replay *rp, char *line)
 	} else if (strcmp(f[0], "backend") == 0 && n >= 3) {
 		return set_cfg(rp, f[1], f[2]);
 	} else if (strcmp(f[0], "sched") == 0 && n >= 4) {
-		if (parse_long(f[2], &a) || parse_long(f[3], &b))
-			return -EINVAL;
-		for (size_t i = 0; i < rp->n_sched; i++)
-			if (strcmp(rp->sched[i].vm, f[1]) == 0)
-				return 0;
-		if (rp->n_sched == JOURNAL_MAX_VMS)
-			return -E2BIG;
-		rp->sched[rp->n_sched].vm = strdup(f[1]);
-		if (!rp->sched[rp->n_sched].vm)
-			return -ENOMEM;
-		rp->sched[rp->n_sched].orig.weight = (int)a;
-		rp->sched[rp->n_sched++].orig.cap = (int)b;
+		return add_sched(rp, f);
 	} else if (strcmp(f[0], "restored") == 0 && n >= 2) {
-		for (size_t i = 0; i < rp->n_sched; i++)
-			if (strcmp(rp->sched[i].vm, f[1]) == 0) {
-				free(rp->sched[i].vm);
-				rp->sched[i] = rp->sched[--rp->n_sched];
-				break;
-			}
+		sched_restored(rp, f[1]);
 	} else if (strcmp(f[0], "proc") == 0 && n >= 3) {
-		struct rec_proc *np = realloc(rp->procs, (rp->n_procs + 1) * sizeof(*np));
-
-		if (!np)
-			return -ENOMEM;
-		rp->procs = np;
-		if (parse_long(f[1], &a) || parse_long(f[2], &b) || a <= 1)
-			return -EINVAL;
-		np[rp->n_procs++] = (struct rec_proc){ .pid = a, .start = (uint64_t)b };
+		return add_proc(rp, f);
 	} else if (strcmp(f[0], "proc-done") == 0 && n >= 2) {
-		if (parse_long(f[1], &a))
-			return -EINVAL;
-		for (size_t i = 0; i < rp->n_procs; i++)
-			if (rp->procs[i].pid == a)
-				rp->procs[i].done = true;
+		return proc_done(rp, f);
 	} else if ((strcmp(f[0], "remote") == 0 || strcmp(f[0], "remote-done") == 0) && n >= 3) {
-		struct rec_remote *nr;
-
-		if (parse_long(f[2], &a) || a <= 1)
-			return -EINVAL;
-		if (f[0][6] == '-') {
-			for (size_t i = 0; i < rp->n_remotes; i++)
-				if (rp->remotes[i].pgid == a &&
-				    strcmp(rp->remotes[i].ssh, f[1]) == 0)
-					rp->remotes[i].done = true;
-			return 0;
-		}
-		nr = realloc(rp->remotes, (rp->n_remotes + 1) * sizeof(*nr));
-		if (!nr)
-			return -ENOMEM;
-		rp->remotes = nr;
-		nr[rp->n_remotes].ssh = strdup(f[1]);
-		nr[rp->n_remotes].pgid = a;
-		nr[rp->n_remotes].done = false;
-		if (!nr[rp->n_remotes++].ssh)
-			return -ENOMEM;
+		return add_remote(rp, f, n, f[0][6] == '-');
 	} else if (strcmp(f[0], "dir") == 0 && n >= 2) {
-		char **nd = realloc(rp->dirs, (rp->n_dirs + 1) * sizeof(*nd));
-
-		if (!nd)
-			return -ENOMEM;
-		rp->dirs = nd;
-		nd[rp->n_dirs] = strdup(f[1]);
-		if (!nd[rp->n_dirs++])
-			return -ENOMEM;
+		return add_dir(rp, f[1]);
 	}
 	/* unknown or truncated last line (crash mid-write): ignored */
 	return 0;
@@ -509,28 +544,6 @@ static bool default_owner_alive(pid_t pid, uint64_t start)
 	return pid > 0 && start != 0 && proc_start_time(pid) == start;
 }
 
-static int default_kill_remote(const char *ssh, long pgid)
-{
-	char cmd[64], *out = NULL;
-	const char *argv[] = { (char *)"ssh", (char *)"-o", (char *)"BatchMode=yes",
-			       (char *)ssh,   cmd,	    NULL };
-	int st, r;
-
-	snprintf(cmd, sizeof(cmd), "kill -KILL -%ld 2>/dev/null; true", pgid);
-	r = proc_run(argv, NULL, true, 20 * 1000000000ULL, 65536, &out, &st);
-	free(out);
-	return r;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
-	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 /* Removes a directory the run made, only when it lies inside the state dir. */
 static int remove_dir(const char *state_dir, const char *path)
 {
@@ -538,23 +551,12 @@ static int remove_dir(const char *state_dir, const char *path)
 
 	if (strncmp(path, state_dir, n) != 0 || path[n] != '/' || strstr(path, "/../"))
 		return -EPERM;
-	if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
+	return file_remove_tree(path);
 }
 
-static int replay_undo(struct replay *rp, const char *state_dir, const struct journal_env *env)
+/* 1. processes first: nothing of the dead run may act any more */
+static void kill_procs(struct replay *rp)
 {
-	const struct backend_ops *(*find)(const char *) =
-		env && env->find ? env->find : backend_find;
-	int (*cleanup)(const char *, const char *, struct backend_err *) =
-		env && env->cleanup_local ? env->cleanup_local : backend_local_cleanup_run;
-	int (*kill_remote)(const char *, long) =
-		env && env->kill_remote ? env->kill_remote : default_kill_remote;
-	struct backend_err err = { 0 };
-	int ret = 0, r;
-
-	/* 1. processes first: nothing of the dead run may act any more */
 	for (size_t i = 0; i < rp->n_procs; i++) {
 		struct rec_proc *p = &rp->procs[i];
 
@@ -564,7 +566,7 @@ static int replay_undo(struct replay *rp, const char *state_dir, const struct jo
 		(void)kill(-(pid_t)p->pid, SIGKILL);
 		(void)kill((pid_t)p->pid, SIGKILL);
 	}
-	/* wait (bounded) until they are gone or zombies: a dead run must not act any more */
+	/* wait (bounded) until they are gone or zombies */
 	for (int tries = 0; tries < 100; tries++) {
 		bool any = false;
 
@@ -577,54 +579,105 @@ static int replay_undo(struct replay *rp, const char *state_dir, const struct jo
 		(void)proc_reap_children();
 		(void)usleep(50000);
 	}
-	for (size_t i = 0; i < rp->n_remotes; i++) {
-		if (rp->remotes[i].done)
-			continue;
-		log_info("restore: killing remote process group %ld on %s", rp->remotes[i].pgid,
-			 rp->remotes[i].ssh);
-		if (kill_remote(rp->remotes[i].ssh, rp->remotes[i].pgid) < 0)
-			log_warn("restore: could not reach %s to kill group %ld",
-				 rp->remotes[i].ssh, rp->remotes[i].pgid);
-	}
-	/* 2. scheduler settings */
-	if (rp->n_sched) {
-		const struct backend_ops *ops = find(rp->cfg.name);
-		struct backend *b = NULL;
+}
 
-		rp->cfg.run_id = rp->run_id;
-		if (!ops) {
+/* Process groups an executor started elsewhere, through that executor. */
+static void kill_remotes(struct replay *rp, const struct journal_env *env)
+{
+	for (size_t i = 0; i < rp->n_remotes; i++) {
+		struct rec_remote *rr = &rp->remotes[i];
+		const struct exec_ops *x = env && env->find_exec ? env->find_exec(rr->exec) : NULL;
+
+		if (rr->done)
+			continue;
+		if (!x || !x->kill_remote) {
+			log_warn("restore: no executor '%s' to kill group %ld on %s", rr->exec,
+				 rr->pgid, rr->target);
+			continue;
+		}
+		log_info("restore: killing remote process group %ld on %s", rr->pgid, rr->target);
+		if (x->kill_remote(rr->target, rr->pgid) < 0)
+			log_warn("restore: could not reach %s to kill group %ld", rr->target,
+				 rr->pgid);
+	}
+}
+
+/*
+ * 2. scheduler settings, through the backend opened as the run opened it.
+ * *opened tells whether the backend could be reached at all.
+ */
+static int restore_sched(struct replay *rp, const struct backend_ops *ops, bool *opened)
+{
+	struct backend_err err = { 0 };
+	struct backend *b = NULL;
+	int ret = 0, r;
+
+	*opened = false;
+	r = ops->open(&rp->cfg, &b, &err);
+	if (r < 0) {
+		log_error("restore: backend %s: %s", ops->name, err.msg);
+		return r;
+	}
+	*opened = true;
+	for (size_t i = 0; i < rp->n_sched; i++) {
+		const struct pending *p = &rp->sched[i];
+
+		r = ops->sched_set(b, p->vm, &p->orig, &err);
+		if (r < 0) {
+			log_error("restore: %s: setting back weight %d cap %d failed: %s", p->vm,
+				  p->orig.weight, p->orig.cap, err.msg);
+			ret = r;
+		} else {
+			log_info("restore: %s: weight %d cap %d restored", p->vm, p->orig.weight,
+				 p->orig.cap);
+		}
+	}
+	ops->close(b);
+	return ret;
+}
+
+/* 3. what the backend made for the run (cgroups, namespaces), found by name */
+static int cleanup_backend(struct replay *rp, const struct backend_ops *ops)
+{
+	struct backend_err err = { 0 };
+	int r;
+
+	if (!ops->cleanup_run || !rp->run_id[0])
+		return 0;
+	r = ops->cleanup_run(&rp->cfg, rp->run_id, &err);
+	if (r < 0)
+		log_error("restore: %s leftovers of run %s: %s", ops->name, rp->run_id, err.msg);
+	else if (r > 0)
+		log_info("restore: removed %d leftover objects of run %s", r, rp->run_id);
+	return r < 0 ? r : 0;
+}
+
+static int replay_undo(struct replay *rp, const char *state_dir, const struct journal_env *env)
+{
+	const struct backend_ops *ops = NULL;
+	int ret = 0, r;
+
+	kill_procs(rp);
+	kill_remotes(rp, env);
+	rp->cfg.run_id = rp->run_id;
+	if (rp->cfg.name) {
+		ops = env && env->find ? env->find(rp->cfg.name) : NULL;
+		if (!ops && (rp->n_sched || !env || !env->find)) {
 			log_error("restore: run %s used unknown backend '%s'", rp->run_id,
-				  rp->cfg.name ? rp->cfg.name : "");
+				  rp->cfg.name);
 			return -EINVAL;
 		}
-		r = ops->open(&rp->cfg, &b, &err);
-		if (r < 0) {
-			log_error("restore: backend %s: %s", ops->name, err.msg);
-			return r;
-		}
-		for (size_t i = 0; i < rp->n_sched; i++) {
-			r = ops->sched_set(b, rp->sched[i].vm, &rp->sched[i].orig, &err);
-			if (r < 0) {
-				log_error("restore: %s: setting back weight %d cap %d failed: %s",
-					  rp->sched[i].vm, rp->sched[i].orig.weight,
-					  rp->sched[i].orig.cap, err.msg);
-				ret = r;
-			} else {
-				log_info("restore: %s: weight %d cap %d restored", rp->sched[i].vm,
-					 rp->sched[i].orig.weight, rp->sched[i].orig.cap);
-			}
-		}
-		ops->close(b);
 	}
-	/* 3. the local backend's cgroups and namespaces, found by name */
-	if (rp->cfg.name && strcmp(rp->cfg.name, "local") == 0 && rp->run_id[0]) {
-		r = cleanup(rp->run_id, rp->cfg.cgroup_root, &err);
-		if (r < 0) {
-			log_error("restore: local leftovers of run %s: %s", rp->run_id, err.msg);
-			ret = ret ? ret : r;
-		} else if (r > 0) {
-			log_info("restore: removed %d leftover objects of run %s", r, rp->run_id);
-		}
+	if (ops && rp->n_sched) {
+		bool opened;
+
+		ret = restore_sched(rp, ops, &opened);
+		if (!opened)
+			return ret; /* unreachable: keep everything for the next try */
+	}
+	if (ops) {
+		r = cleanup_backend(rp, ops);
+		ret = ret ? ret : r;
 	}
 	/* 4. directories */
 	for (size_t i = 0; i < rp->n_dirs; i++) {

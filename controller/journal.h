@@ -7,9 +7,11 @@
  * run` replays the journal of every dead run and then removes it.
  *
  * One line per record, fields separated by spaces, each field
- * percent-encoded: "owner PID START", "backend KEY VALUE", "sched VM W C",
- * "restored VM", "proc PID START", "proc-done PID", "remote SSH PGID",
- * "dir PATH". Never a password.
+ * percent-encoded: "owner PID START", "backend KEY VALUE" (the backend's
+ * name and every option it was opened with), "sched VM W C", "restored VM",
+ * "proc PID START", "proc-done PID", "remote TARGET PGID EXEC" (a process
+ * group an executor started elsewhere; EXEC defaults to ssh),
+ * "remote-done TARGET PGID", "dir PATH". Never a password.
  */
 #pragma once
 
@@ -21,13 +23,18 @@
 
 struct journal;
 
-/* What replay uses to undo a dead run; tests inject fakes. NULL members get the defaults. */
+struct exec_ops;
+
+/*
+ * What replay uses to undo a dead run: the backend and executor tables (the
+ * journal itself knows none), tests inject fakes. A NULL owner_alive gets
+ * the default (pid and start time still match); a NULL find or find_exec
+ * fails a replay that needs it.
+ */
 struct journal_env {
 	const struct backend_ops *(*find)(const char *name);
-	int (*cleanup_local)(const char *run_id, const char *cgroup_root, struct backend_err *err);
+	const struct exec_ops *(*find_exec)(const char *name);
 	bool (*owner_alive)(pid_t pid, uint64_t start_time);
-	/* kills remote process group pgid through ssh target */
-	int (*kill_remote)(const char *ssh, long pgid);
 };
 
 /* $ISOLAB_STATE_DIR, else /var/lib/isolab. */
@@ -51,8 +58,9 @@ size_t journal_pending(const struct journal *j);
 
 int journal_proc(struct journal *j, pid_t pid, uint64_t start_time);
 int journal_proc_done(struct journal *j, pid_t pid);
-int journal_remote(struct journal *j, const char *ssh, long pgid);
-int journal_remote_done(struct journal *j, const char *ssh, long pgid);
+/* A process group executor exec started at target (its kill_remote undoes it). */
+int journal_remote(struct journal *j, const char *exec, const char *target, long pgid);
+int journal_remote_done(struct journal *j, const char *target, long pgid);
 /* A directory the run created (inside the state dir) to remove on replay. */
 int journal_dir(struct journal *j, const char *path);
 
@@ -63,9 +71,9 @@ void journal_abandon(struct journal *j);
 
 /*
  * Replays one journal file: kills the recorded processes still alive (pid and
- * start time match), kills remote groups, restores scheduler settings,
- * removes the local backend's leftovers and recorded dirs, then removes the
- * file. With force, replays even when the owner still runs. Returns 1 when
+ * start time match), kills remote groups (the executor's kill_remote),
+ * restores scheduler settings, removes the backend's leftovers (its
+ * cleanup_run) and recorded dirs, then removes the file. With force, replays even when the owner still runs. Returns 1 when
  * replayed, 0 when skipped (owner alive), or -errno (the file is kept).
  */
 int journal_replay_file(const char *path, const struct journal_env *env, bool force);

@@ -12,7 +12,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "report.h"
-#include "xenapi/cred.h"
+#include "cred.h"
 #include "run.h"
 #include "scenario.h"
 
@@ -41,20 +41,38 @@ static const char run_help[] =
 	"  -r, --results DIR      parent of the run directory (default: results)\n"
 	"      --phases LIST      run only these phases (comma-separated names)\n"
 	"      --json             print a one-line JSON summary before the run directory\n"
-	"      --no-report        do not render the report at the end\n" CLI_BACKEND_HELP
+	"      --no-report        do not render the report at the end\n";
+static const char run_help_tail[] =
 	"  -h, --help\n"
 	"The last line on stdout is the run directory. Exit 0 complete, 1 failed or partial,\n"
 	"2 bad usage or input.\n";
 
-static int cmd_run(int argc, char **argv)
+/* A command's --help: its own lines, the backend options, then its tail. */
+static void print_help(const char *head, const char *tail)
 {
-	enum {
-		OPT_PRINT = 256,
-		OPT_JSON,
-		OPT_PHASES,
-		OPT_NOREPORT
-	};
-	static const struct option opts[] = {
+	fputs(head, stdout);
+	cli_backend_help(stdout);
+	fputs(tail, stdout);
+}
+
+enum {
+	OPT_PRINT = 256,
+	OPT_JSON,
+	OPT_PHASES,
+	OPT_NOREPORT
+};
+
+struct run_cmd {
+	struct cli_backend cb;
+	struct run_opts ro;
+	const char *phases;
+	bool quick, print;
+};
+
+/* `isolab run`'s options; 0, 1 after --help, or the exit status 2. */
+static int run_parse(int argc, char **argv, struct run_cmd *a)
+{
+	static const struct option own[] = {
 		{ "quick", no_argument, NULL, 'q' },
 		{ "print-default", no_argument, NULL, OPT_PRINT },
 		{ "results", required_argument, NULL, 'r' },
@@ -62,56 +80,89 @@ static int cmd_run(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "no-report", no_argument, NULL, OPT_NOREPORT },
 		{ "help", no_argument, NULL, 'h' },
-		CLI_BACKEND_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_backend cb = { 0 };
-	struct run_opts ro = { 0 };
-	struct scenario *s = NULL;
-	const char *phases = NULL;
-	bool quick = false, print = false;
-	char err[1024], *text = NULL;
-	size_t len;
+	struct option opts[CLI_MAX_OPTIONS];
 	int c, r;
 
+	cli_options(own, opts, CLI_MAX_OPTIONS);
 	while ((c = getopt_long(argc, argv, ":qr:hf:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
-			quick = true;
+			a->quick = true;
 			break;
 		case OPT_PRINT:
-			print = true;
+			a->print = true;
 			break;
 		case 'r':
-			ro.results_root = optarg;
+			a->ro.results_root = optarg;
 			break;
 		case OPT_PHASES:
-			phases = optarg;
+			a->phases = optarg;
 			break;
 		case OPT_JSON:
-			ro.json = true;
+			a->ro.json = true;
 			break;
 		case OPT_NOREPORT:
-			ro.no_report = true;
+			a->ro.no_report = true;
 			break;
 		case 'h':
-			fputs(run_help, stdout);
-			return 0;
+			print_help(run_help, run_help_tail);
+			return 1;
 		default:
-			r = cli_backend_opt(&cb, c, optarg);
+			r = cli_backend_opt(&a->cb, c, optarg);
 			if (r == 0)
 				break;
-			if (r != -ENOENT)
-				return 2;
-			return cli_bad_option("isolab run", argv, c);
+			return r != -ENOENT ? 2 : cli_bad_option("isolab run", argv, c);
 		}
 	}
-	if (print) {
+	return 0;
+}
+
+/* The scenario to run: the file given, else the built-in default. *text is its source. */
+static int run_load(int argc, char **argv, bool quick, struct scenario **s, char **text)
+{
+	char err[1024];
+	size_t len;
+	int r;
+
+	if (optind < argc) {
+		r = file_read_all(argv[optind], 1 << 20, text, &len);
+		if (r < 0) {
+			fprintf(stderr, "isolab run: %s: %s\n", argv[optind],
+				r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+			return 2;
+		}
+		r = scenario_parse(argv[optind], *text, len, s, err, sizeof(err));
+	} else {
+		*text = strdup(scenario_default_text(quick));
+		if (!*text)
+			return 1;
+		r = scenario_parse("<default>", *text, strlen(*text), s, err, sizeof(err));
+	}
+	if (r < 0) {
+		fprintf(stderr, "isolab run: %s\n", err);
+		return 2;
+	}
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_cmd a = { 0 };
+	struct scenario *s = NULL;
+	char err[1024], *text = NULL;
+	int r;
+
+	r = run_parse(argc, argv, &a);
+	if (r)
+		return r == 1 ? 0 : r;
+	if (a.print) {
 		if (optind < argc) {
 			fprintf(stderr, "isolab run: --print-default takes no scenario\n");
 			return 2;
 		}
-		fputs(scenario_default_text(quick), stdout);
+		fputs(scenario_default_text(a.quick), stdout);
 		return 0;
 	}
 	if (argc - optind > 1) {
@@ -119,43 +170,24 @@ static int cmd_run(int argc, char **argv)
 			argv[optind + 1]);
 		return 2;
 	}
-	if (cb.scenario_file) {
+	if (a.cb.scenario_file) {
 		fprintf(stderr, "isolab run: give the scenario as an argument, not -f\n");
 		return 2;
 	}
-	if (optind < argc) {
-		r = file_read_all(argv[optind], 1 << 20, &text, &len);
-		if (r < 0) {
-			fprintf(stderr, "isolab run: %s: %s\n", argv[optind],
-				r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
-			return 2;
-		}
-		r = scenario_parse(argv[optind], text, len, &s, err, sizeof(err));
-	} else {
-		text = strdup(scenario_default_text(quick));
-		if (!text)
-			return 1;
-		r = scenario_parse("<default>", text, strlen(text), &s, err, sizeof(err));
-	}
-	if (r < 0) {
-		fprintf(stderr, "isolab run: %s\n", err);
-		free(text);
-		return 2;
-	}
-	if (quick)
+	r = run_load(argc, argv, a.quick, &s, &text);
+	if (r)
+		goto out;
+	if (a.quick)
 		scenario_make_quick(s);
-	if (phases && scenario_select_phases(s, phases, err, sizeof(err)) < 0) {
+	r = 2;
+	if (a.phases && scenario_select_phases(s, a.phases, err, sizeof(err)) < 0) {
 		fprintf(stderr, "isolab run: %s\n", err);
-		r = 2;
 		goto out;
 	}
-	r = cli_backend_validate(&cb, "isolab run");
-	if (r < 0) {
-		r = 2;
+	if (cli_backend_validate(&a.cb, "isolab run") < 0)
 		goto out;
-	}
-	ro.override = cb.given ? &cb.cfg : NULL;
-	r = run_scenario(s, text, &ro);
+	a.ro.override = a.cb.given ? &a.cb.cfg : NULL;
+	r = run_scenario(s, text, &a.ro);
 out:
 	scenario_free(s);
 	free(text);
@@ -164,25 +196,26 @@ out:
 
 static const char check_help[] = "Usage: isolab check SCENARIO [options]\n"
 				 "Validates the scenario and the backend connection without "
-				 "starting anything.\n" CLI_BACKEND_HELP "  -h, --help\n"
-				 "Exit 0 valid, 2 on any error (one line naming FILE:LINE).\n";
+				 "starting anything.\n";
+static const char check_help_tail[] = "  -h, --help\n"
+				      "Exit 0 valid, 2 on any error (one line naming FILE:LINE).\n";
 
 static int cmd_check(int argc, char **argv)
 {
-
-	static const struct option opts[] = {
+	static const struct option own[] = {
 		{ "help", no_argument, NULL, 'h' },
-		CLI_BACKEND_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct option opts[CLI_MAX_OPTIONS];
 	struct cli_backend cb = { 0 };
 	struct scenario *s = NULL;
 	char err[1024];
 	int c, r;
 
+	cli_options(own, opts, CLI_MAX_OPTIONS);
 	while ((c = getopt_long(argc, argv, ":hf:", opts, NULL)) != -1) {
 		if (c == 'h') {
-			fputs(check_help, stdout);
+			print_help(check_help, check_help_tail);
 			return 0;
 		}
 		r = cli_backend_opt(&cb, c, optarg);

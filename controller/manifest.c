@@ -204,10 +204,10 @@ int manifest_write(const struct run *R, bool final)
 		json_kv_bool(w, "live", R->caps.live);
 		json_kv_str(w, "notes", R->caps.notes);
 	}
-	if (R->cfg.xenapi_url)
-		json_kv_str(w, "pool", R->cfg.xenapi_url);
-	if (R->cfg.xenapi_user)
-		json_kv_str(w, "user", R->cfg.xenapi_user);
+	/* the options the backend's table marks for the manifest (never a secret) */
+	for (const struct backend_opt *o = R->ops ? R->ops->opts : NULL; o && o->key; o++)
+		if (o->manifest && backend_cfg_get(&R->cfg, o->key))
+			json_kv_str(w, o->manifest, backend_cfg_get(&R->cfg, o->key));
 	if (R->b && R->ops->describe) {
 		/* the backend's own facts, nested so that its keys never collide with ours */
 		json_key(w, "details");
@@ -230,8 +230,8 @@ int manifest_write(const struct run *R, bool final)
 		json_kv_str(w, "name", vm->name);
 		json_kv_str(w, "role", scn_role_name(vm->role));
 		json_kv_str(w, "id", vm->ident);
-		if (vm->ssh)
-			json_kv_str(w, "ssh", vm->ssh);
+		if (vm->target)
+			json_kv_str(w, run_vm_exec(vm)->target_key, vm->target);
 		if (vm->memory_max)
 			json_kv_uint(w, "memory_max_bytes", vm->memory_max);
 		if (vm->pids_max)

@@ -38,7 +38,6 @@ struct run {
 	struct backend *b;
 	struct backend_caps caps;
 	bool caps_ok;
-	bool local;
 	struct journal *j;
 	struct exec_ctx x;
 	struct tool_proc victim;
@@ -73,12 +72,7 @@ const char *run_vm_ident(const struct run *R, const char *name);
 const char *run_vm_addr(const struct run *R, const struct scn_vm *vm);
 const struct exec_ops *run_vm_exec(const struct scn_vm *vm);
 char *run_subst(const struct run *R, const char *v); /* ${VM} -> address; caller frees */
-/*
- * How long tools get to stop after SIGTERM: 5 s on this host, 30 s when any VM
- * is reached over ssh, since a guest its neighbour starves (a fifth of an
- * emulated CPU in the Xen lab) may take seconds just to accept the ssh
- * connection that delivers the signal.
- */
+/* How long tools get to stop after SIGTERM: the longest any VM's executor asks for. */
 uint64_t run_stop_grace_ns(const struct run *R);
 
 void run_arg(struct run_args *a, const char *s);

@@ -20,12 +20,13 @@
 #include "clock.h"
 #include "exec.h"
 #include "fileio.h"
-#include "local.h"
+#include "exec-table.h"
 #include "log.h"
 #include "proc.h"
 #include "run-priv.h"
 #include "run.h"
 #include "scenario.h"
+#include "shell.h"
 
 #define VICTIM_READY_NS (120 * NSEC_PER_SEC)
 #define URLS_MAX	(8u << 20)
@@ -37,39 +38,40 @@ const char *run_vm_ident(const struct run *R, const char *name)
 	return vm ? vm->ident : name;
 }
 
+const struct exec_ops *run_vm_exec(const struct scn_vm *vm)
+{
+	const struct exec_ops *x = exec_find(vm->exec);
+
+	return x ? x : exec_default();
+}
+
 /* Where the VM's services are reached from the others. */
 const char *run_vm_addr(const struct run *R, const struct scn_vm *vm)
 {
 	static char host[256];
-	const char *at;
+	const struct exec_ops *x = run_vm_exec(vm);
+	const char *a;
 
 	if (vm->addr)
 		return vm->addr;
-	if (vm->ssh) {
-		at = strchr(vm->ssh, '@');
-		snprintf(host, sizeof(host), "%s", at ? at + 1 : vm->ssh);
+	if (vm->target && x->target_host && x->target_host(vm->target, host, sizeof(host)))
 		return host;
-	}
-	if (R->local) {
-		const char *a = backend_local_vm_addr(R->b, vm->ident);
-
-		if (a)
-			return a;
-	}
+	if (R->b && R->ops->vm_addr && (a = R->ops->vm_addr(R->b, vm->ident)))
+		return a;
 	return "127.0.0.1";
 }
 
 uint64_t run_stop_grace_ns(const struct run *R)
 {
-	for (size_t i = 0; i < R->s->n_vms; i++)
-		if (R->s->vms[i].ssh)
-			return 30 * NSEC_PER_SEC;
-	return 5 * NSEC_PER_SEC;
-}
+	uint64_t grace = 5 * NSEC_PER_SEC;
 
-const struct exec_ops *run_vm_exec(const struct scn_vm *vm)
-{
-	return vm->ssh ? &exec_ssh_ops : &exec_local_ops;
+	for (size_t i = 0; i < R->s->n_vms; i++) {
+		const struct exec_ops *x = run_vm_exec(&R->s->vms[i]);
+
+		if (x->stop_grace_ns > grace)
+			grace = x->stop_grace_ns;
+	}
+	return grace;
 }
 
 /* Replaces every ${vm} with that VM's address; caller frees. */
@@ -166,7 +168,7 @@ int run_start_tool(struct run *R, const struct scn_vm *vm, struct run_args *a,
 
 	if (a->oom)
 		return -ENOMEM;
-	r = run_vm_exec(vm)->start(&R->x, vm->ident, vm->ssh, a->v, stderr_path, p);
+	r = run_vm_exec(vm)->start(&R->x, vm->ident, vm->target, a->v, stderr_path, p);
 	if (r < 0)
 		log_error("%s: cannot start %s in vm %s: %s", p->label, a->v[0], vm->name,
 			  strerror(-r));
@@ -219,7 +221,7 @@ static int fetch_here(struct run *R, const struct scn_vm *vm, const char *addr, 
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		if (vm && R->local && backend_local_enter(R->b, vm->ident) < 0)
+		if (vm && R->ops->enter && R->ops->enter(R->b, vm->ident) < 0)
 			_exit(1);
 		_exit(fetch_urls_child(addr, R->s->victim_port, path));
 	}
@@ -234,15 +236,39 @@ static int fetch_here(struct run *R, const struct scn_vm *vm, const char *addr, 
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
 }
 
+/* Runs cmd (values quoted) in vm through its executor's oneshot. */
+static int oneshot(struct run *R, const struct scn_vm *vm, const char *cmd, const char *stdin_data)
+{
+	const struct exec_ops *x = run_vm_exec(vm);
+
+	if (!x->oneshot)
+		return -EOPNOTSUPP;
+	return x->oneshot(&R->x, vm->ident, vm->target, cmd, stdin_data, 30 * NSEC_PER_SEC);
+}
+
+/* "PREFIX 'quoted value'" into buf; -E2BIG when it does not fit. */
+static int cmd_with(char *buf, size_t len, const char *prefix, const char *value)
+{
+	int n = snprintf(buf, len, "%s ", prefix);
+
+	if (n < 0 || (size_t)n >= len)
+		return -E2BIG;
+	return shell_quote(buf, len, value);
+}
+
+/*
+ * Puts the victim's /urls where the probe reads it: fetched inside the probe
+ * VM on this host; for a remote probe fetched here and uploaded, or (when
+ * this host cannot reach the victim) fetched there with the guest's curl.
+ */
 static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *addr)
 {
-	char local[RUN_PATH_MAX + 32], cmd[RUN_PATH_MAX + 256], *text = NULL, *out = NULL;
-	const char *argv[] = { "ssh", "-o", "BatchMode=yes", "-T", "--", probe_vm->ssh, cmd, NULL };
+	char local[RUN_PATH_MAX + 32], cmd[RUN_PATH_MAX + 512], url[300], *text = NULL;
 	size_t len;
-	int st, r;
+	int r;
 
 	snprintf(local, sizeof(local), "%s/urls.txt", R->state_sub);
-	if (!probe_vm->ssh) {
+	if (!run_vm_exec(probe_vm)->remote) {
 		snprintf(R->urls_file, sizeof(R->urls_file), "%s", local);
 		return fetch_here(R, probe_vm, addr, local);
 	}
@@ -250,20 +276,21 @@ static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *
 	/* the controller fetches and uploads it, so guests need no HTTP client ... */
 	if (fetch_here(R, NULL, addr, local) == 0 &&
 	    file_read_all(local, URLS_MAX, &text, &len) == 0) {
-		snprintf(cmd, sizeof(cmd), "cat > %s", R->urls_file);
-		r = proc_run(argv, text, true, 30 * NSEC_PER_SEC, 65536, &out, &st);
+		r = cmd_with(cmd, sizeof(cmd), "cat >", R->urls_file);
+		if (r == 0)
+			r = oneshot(R, probe_vm, cmd, text);
 		free(text);
-		free(out);
-		if (r == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		if (r == 0)
 			return 0;
-		out = NULL;
 	}
 	/* ... unless this host cannot reach the victim: then the probe guest's curl */
-	snprintf(cmd, sizeof(cmd), "curl -fsS --noproxy '*' -o %s http://%s:%u/urls", R->urls_file,
-		 addr, R->s->victim_port);
-	r = proc_run(argv, NULL, true, 30 * NSEC_PER_SEC, 65536, &out, &st);
-	free(out);
-	return r < 0 ? r : (WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO);
+	snprintf(url, sizeof(url), "http://%s:%u/urls", addr, R->s->victim_port);
+	r = cmd_with(cmd, sizeof(cmd), "curl -fsS --noproxy '*' -o", R->urls_file);
+	if (r == 0 && strlen(cmd) + 2 < sizeof(cmd)) {
+		strcat(cmd, " ");
+		r = shell_quote(cmd, sizeof(cmd), url);
+	}
+	return r < 0 ? r : oneshot(R, probe_vm, cmd, NULL);
 }
 
 /* A free TCP port on loopback (for a victim that shares the host's network namespace). */
@@ -284,29 +311,18 @@ static uint16_t free_loopback_port(void)
 	return port;
 }
 
-/* Runs one short command on an ssh guest; 0 when it exited 0. */
-static int ssh_oneshot(const char *host, const char *cmd)
-{
-	const char *argv[] = { "ssh", "-o", "BatchMode=yes", "-T", "--", host, cmd, NULL };
-	char *out = NULL;
-	int st, r = proc_run(argv, NULL, true, 30 * NSEC_PER_SEC, 65536, &out, &st);
-
-	free(out);
-	if (r == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
-		r = -EIO;
-	return r;
-}
-
 int run_start_victim(struct run *R)
 {
 	const struct scn_vm *vm = scenario_victim(R->s);
 	const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
+	const struct exec_ops *x = run_vm_exec(vm);
 	struct run_args a = { 0 };
 	char errp[RUN_PATH_MAX + 64];
 	int r;
 
 	tool_proc_init(&R->victim, "victim");
-	if (!R->local && !vm->ssh && !R->s->victim_port_set) {
+	if (!x->remote && !(R->ops->vm_addr && R->ops->vm_addr(R->b, vm->ident)) &&
+	    !R->s->victim_port_set) {
 		/* on the host itself: two runs (or anything else) must not fight over 8080 */
 		uint16_t port = free_loopback_port();
 
@@ -316,10 +332,10 @@ int run_start_victim(struct run *R)
 	run_arg(&a, "isolab-victim");
 	run_arg(&a, "--listen");
 	/* inside its own VM: its address there; a guest over ssh: every interface */
-	run_argf(&a, "%s:%u", vm->ssh && !vm->addr ? "0.0.0.0" : run_vm_addr(R, vm),
+	run_argf(&a, "%s:%u", x->remote && !vm->addr ? "0.0.0.0" : run_vm_addr(R, vm),
 		 R->s->victim_port);
 	run_arg(&a, "--db");
-	if (vm->ssh)
+	if (x->remote)
 		run_argf(&a, "/tmp/isolab-victim-%s.db", R->run_id);
 	else
 		run_argf(&a, "%s/victim.db", R->state_sub);
@@ -355,26 +371,40 @@ int run_start_victim(struct run *R)
 	return 0;
 }
 
+/* rm -f PATH[*] in vm; glob adds a '*' outside the quotes (the .db-journal and -wal files). */
+static int rm_in(struct run *R, const struct scn_vm *vm, const char *path, bool glob)
+{
+	char cmd[RUN_PATH_MAX + 128];
+	size_t n;
+	int r = cmd_with(cmd, sizeof(cmd), "rm -f", path);
+
+	n = strlen(cmd);
+	if (r == 0 && glob) {
+		if (n + 2 > sizeof(cmd))
+			return -E2BIG;
+		memcpy(cmd + n, "*", 2);
+	}
+	return r < 0 ? r : oneshot(R, vm, cmd, NULL);
+}
+
 void run_stop_victim(struct run *R)
 {
 	struct tool_proc *pp = &R->victim;
 	const struct scn_vm *vm = scenario_victim(R->s);
 	const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
-	char cmd[RUN_PATH_MAX + 128];
+	char db[128];
 
 	if (!R->victim_started)
 		return;
 	exec_stop_all(&R->x, &pp, 1, run_stop_grace_ns(R));
 	tool_proc_done(&R->victim);
 	R->victim_started = false;
-	/* what the run put on ssh guests (local files go with the scratch dir) */
-	if (vm->ssh) {
-		snprintf(cmd, sizeof(cmd), "rm -f /tmp/isolab-victim-%s.db*", R->run_id);
-		if (ssh_oneshot(vm->ssh, cmd) < 0)
-			log_warn("could not remove the victim database on %s", vm->ssh);
+	/* what the run put on remote machines (local files go with the scratch dir) */
+	if (run_vm_exec(vm)->remote) {
+		snprintf(db, sizeof(db), "/tmp/isolab-victim-%s.db", R->run_id);
+		if (rm_in(R, vm, db, true) < 0)
+			log_warn("could not remove the victim database in vm %s", vm->name);
 	}
-	if (pvm->ssh) {
-		snprintf(cmd, sizeof(cmd), "rm -f %s", R->urls_file);
-		(void)ssh_oneshot(pvm->ssh, cmd);
-	}
+	if (run_vm_exec(pvm)->remote)
+		(void)rm_in(R, pvm, R->urls_file, false);
 }

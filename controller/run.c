@@ -20,12 +20,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend-table.h"
 #include "clock.h"
+#include "exec-table.h"
 #include "exec.h"
 #include "fileio.h"
 #include "jscan.h"
 #include "journal.h"
-#include "local.h"
 #include "live.h"
 #include "log.h"
 #include "parse.h"
@@ -38,6 +39,12 @@
 #include "sig.h"
 
 #define BOMB_READY_NS (15 * NSEC_PER_SEC)
+
+/* What a replay of a dead run's journal undoes things with: the plugin tables. */
+static const struct journal_env run_journal_env = {
+	.find = backend_find,
+	.find_exec = exec_find,
+};
 
 static int make_run_id(char *buf, size_t len)
 {
@@ -145,19 +152,15 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 		uint64_t now = clock_now_ns();
 
 		if (sig_stop_requested() && !termed) {
-			const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
-
-			(void)run_vm_exec(pvm)->signal(&R->x, probe, SIGTERM);
+			(void)probe->ops->signal(&R->x, probe, SIGTERM);
 			termed = true;
 			deadline = now + run_stop_grace_ns(R);
 		}
 		if (now >= deadline) {
-			const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
-
-			log_error("probe overran its time; killing it");
 			struct tool_proc *pp = probe;
 
-			(void)run_vm_exec(pvm)->signal(&R->x, probe, SIGKILL);
+			log_error("probe overran its time; killing it");
+			(void)probe->ops->signal(&R->x, probe, SIGKILL);
 			exec_stop_all(&R->x, &pp, 1, NSEC_PER_SEC);
 			return -ETIMEDOUT;
 		}
@@ -213,7 +216,8 @@ static void start_bombs(struct run *R, const struct scn_phase *ph, const char *d
 			run_arg(&a, "--quiet");
 			run_arg(&a, "--ready-fd");
 			run_arg(&a, "2");
-			if (strcmp(t->kind, "disk") == 0 && !run_has_opt(t, "dir") && !vm->ssh) {
+			if (strcmp(t->kind, "disk") == 0 && !run_has_opt(t, "dir") &&
+			    !run_vm_exec(vm)->remote) {
 				char d[RUN_PATH_MAX + 128];
 
 				snprintf(d, sizeof(d), "%s/disk-%s", R->state_sub, t->name);
@@ -268,7 +272,7 @@ static int start_probe(struct run *R, const char *dir, struct tool_proc *probe)
 	run_argf(&a, "%llums", (unsigned long long)(R->s->warmup_ns / NSEC_PER_MSEC));
 	run_arg(&a, "--json");
 	run_arg(&a, "--quiet");
-	if (!vm->ssh) {
+	if (!run_vm_exec(vm)->remote) {
 		run_arg(&a, "--log");
 		run_argf(&a, "%s/probe-requests.csv", dir);
 	}
@@ -280,85 +284,53 @@ static int start_probe(struct run *R, const char *dir, struct tool_proc *probe)
 	return r;
 }
 
-static int run_one(struct run *R, size_t idx)
+/* Starts the probe once the bombs run, follows it to its end, then stops the bombs. */
+static int measure(struct run *R, size_t idx, const char *dir, struct tool_proc *bombs,
+		   size_t n_bombs, struct tool_proc *probe, struct tool_proc **all, bool *ok)
 {
-	const struct plan_run *pr = &R->plan.runs[idx];
-	const struct scn_phase *ph = &R->s->phases[pr->phase];
-	struct run_rec *rec = &R->recs[R->n_recs];
-	struct tool_proc *bombs = calloc(ph->n_bombs + 1, sizeof(*bombs));
-	struct tool_proc **all = calloc(ph->n_bombs + 3, sizeof(*all)); /* + probe + victim */
-	struct tool_proc probe;
-	char dir[RUN_PATH_MAX + 256], path[RUN_PATH_MAX + 512];
-	bool ok = true;
+	const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
+	char path[RUN_PATH_MAX + 512];
+	size_t k = 0;
 	int r = 0;
 
-	if (!bombs || !all) {
-		free(bombs);
-		free(all);
-		return -ENOMEM;
-	}
-	memset(rec, 0, sizeof(*rec));
-	rec->idx = idx;
-	rec->bomb_ok = calloc(ph->n_bombs + 1, sizeof(*rec->bomb_ok));
-	if (!rec->bomb_ok) {
-		free(bombs);
-		free(all);
-		return -ENOMEM;
-	}
-	R->n_recs++;
-	for (size_t i = 0; i < ph->n_bombs; i++)
-		tool_proc_init(&bombs[i], ph->bombs[i]); /* every one, started or not */
-	clock_iso8601(clock_wall_ns(), rec->started, sizeof(rec->started));
-	snprintf(dir, sizeof(dir), "%s/%s", R->dir, pr->dir);
-	(void)file_mkdirs(dir, 0755);
-	if (!progress_enabled())
-		log_info("[%zu/%zu] round %u/%u phase %s", idx + 1, R->plan.n, pr->round,
-			 R->s->rounds, ph->name);
-	show_progress(R, idx, "starting");
+	if (!sig_stop_requested() && start_probe(R, dir, probe) < 0)
+		*ok = false;
+	for (size_t i = 0; i < n_bombs; i++)
+		if (bombs[i].pid > 0)
+			all[k++] = &bombs[i];
+	all[k++] = probe;
+	if (probe->pid > 0) {
+		struct live *lv = NULL;
 
-	/* 1. priorities, journal first */
-	apply_prio(R, ph, &ok);
-
-	start_bombs(R, ph, dir, bombs);
-
-	tool_proc_init(&probe, "probe");
-	if (!sig_stop_requested() && start_probe(R, dir, &probe) < 0)
-		ok = false;
-	{
-		size_t k = 0;
-
-		for (size_t i = 0; i < ph->n_bombs; i++)
-			if (bombs[i].pid > 0)
-				all[k++] = &bombs[i];
-		all[k++] = &probe;
-		if (probe.pid > 0) {
-			const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
-			struct live *lv = NULL;
-
-			if (progress_enabled() && !pvm->ssh) {
-				snprintf(path, sizeof(path), "%s/probe-requests.csv", dir);
-				lv = live_new(path);
-			}
-			r = wait_probe(R, idx, all, k, &probe,
-				       clock_now_ns() + R->s->warmup_ns + R->s->duration_ns +
-					       60 * NSEC_PER_SEC,
-				       lv);
-			live_free(lv);
+		if (progress_enabled() && !run_vm_exec(pvm)->remote) {
+			snprintf(path, sizeof(path), "%s/probe-requests.csv", dir);
+			lv = live_new(path);
 		}
-
-		/* 4. stop the bombs; "interrupted" with metrics is their normal result */
-		show_progress(R, idx, "stopping");
-		if (k > 1)
-			exec_stop_all(&R->x, all, k - 1, run_stop_grace_ns(R));
+		r = wait_probe(R, idx, all, k, probe,
+			       clock_now_ns() + R->s->warmup_ns + R->s->duration_ns +
+				       60 * NSEC_PER_SEC,
+			       lv);
+		live_free(lv);
 	}
+	/* stop the bombs; "interrupted" with metrics is their normal result */
+	show_progress(R, idx, "stopping");
+	if (k > 1)
+		exec_stop_all(&R->x, all, k - 1, run_stop_grace_ns(R));
+	return r;
+}
 
-	/* 5. collect */
+/* Saves every tool's JSON result of the run; fills rec's probe and bomb figures. */
+static void collect(struct run *R, const struct scn_phase *ph, const char *dir,
+		    struct tool_proc *bombs, struct tool_proc *probe, struct run_rec *rec)
+{
+	char path[RUN_PATH_MAX + 512];
+
 	snprintf(path, sizeof(path), "%s/probe.json", dir);
-	rec->probe_ok = probe.pid > 0 && save_result(R, &probe, path);
+	rec->probe_ok = probe->pid > 0 && save_result(R, probe, path);
 	if (rec->probe_ok) {
-		(void)jscan_get_num(probe.out, probe.out_len, "metrics.latency_ms.p99",
+		(void)jscan_get_num(probe->out, probe->out_len, "metrics.latency_ms.p99",
 				    &rec->p99_ms);
-		(void)jscan_get_num(probe.out, probe.out_len, "metrics.success_pct",
+		(void)jscan_get_num(probe->out, probe->out_len, "metrics.success_pct",
 				    &rec->success_pct);
 	}
 	for (size_t i = 0; i < ph->n_bombs; i++) {
@@ -366,26 +338,78 @@ static int run_one(struct run *R, size_t idx)
 
 		snprintf(path, sizeof(path), "%s/bomb-%s.json", dir, t->name);
 		rec->bomb_ok[i] = bombs[i].pid > 0 && save_result(R, &bombs[i], path);
-		tool_proc_done(&bombs[i]);
 	}
-	tool_proc_done(&probe);
+}
 
-	/* 6. restore */
+static const char *rec_status(const struct run_rec *rec, size_t n_bombs, bool ok)
+{
+	if (sig_stop_requested())
+		return "interrupted";
+	if (!ok)
+		return "failed";
+	if (!rec->probe_ok)
+		return "dnr";
+	for (size_t i = 0; i < n_bombs; i++)
+		if (!rec->bomb_ok[i])
+			return "dnr";
+	return "ok";
+}
+
+/* A new record for run idx, or NULL when out of memory. */
+static struct run_rec *begin_rec(struct run *R, size_t idx, size_t n_bombs)
+{
+	struct run_rec *rec = &R->recs[R->n_recs];
+
+	memset(rec, 0, sizeof(*rec));
+	rec->idx = idx;
+	rec->bomb_ok = calloc(n_bombs + 1, sizeof(*rec->bomb_ok));
+	if (!rec->bomb_ok)
+		return NULL;
+	R->n_recs++;
+	clock_iso8601(clock_wall_ns(), rec->started, sizeof(rec->started));
+	return rec;
+}
+
+/* One (round, phase): priorities, bombs, probe, results, restore. */
+static int run_one(struct run *R, size_t idx)
+{
+	const struct plan_run *pr = &R->plan.runs[idx];
+	const struct scn_phase *ph = &R->s->phases[pr->phase];
+	struct tool_proc *bombs = calloc(ph->n_bombs + 1, sizeof(*bombs));
+	struct tool_proc **all = calloc(ph->n_bombs + 3, sizeof(*all)); /* + probe + victim */
+	struct tool_proc probe;
+	struct run_rec *rec;
+	char dir[RUN_PATH_MAX + 256];
+	bool ok = true;
+	int r;
+
+	if (!bombs || !all || !(rec = begin_rec(R, idx, ph->n_bombs))) {
+		free(bombs);
+		free(all);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < ph->n_bombs; i++)
+		tool_proc_init(&bombs[i], ph->bombs[i]); /* every one, started or not */
+	tool_proc_init(&probe, "probe");
+	snprintf(dir, sizeof(dir), "%s/%s", R->dir, pr->dir);
+	(void)file_mkdirs(dir, 0755);
+	if (!progress_enabled())
+		log_info("[%zu/%zu] round %u/%u phase %s", idx + 1, R->plan.n, pr->round,
+			 R->s->rounds, ph->name);
+	show_progress(R, idx, "starting");
+
+	apply_prio(R, ph, &ok); /* journal first */
+	start_bombs(R, ph, dir, bombs);
+	r = measure(R, idx, dir, bombs, ph->n_bombs, &probe, all, &ok);
+	collect(R, ph, dir, bombs, &probe, rec);
+	for (size_t i = 0; i < ph->n_bombs; i++)
+		tool_proc_done(&bombs[i]);
+	tool_proc_done(&probe);
 	if (restore_prio(R) < 0)
 		ok = false;
+
 	clock_iso8601(clock_wall_ns(), rec->ended, sizeof(rec->ended));
-	if (sig_stop_requested())
-		rec->status = "interrupted";
-	else if (!ok || r < 0)
-		rec->status = "failed";
-	else if (!rec->probe_ok)
-		rec->status = "dnr";
-	else {
-		rec->status = "ok";
-		for (size_t i = 0; i < ph->n_bombs; i++)
-			if (!rec->bomb_ok[i])
-				rec->status = "dnr";
-	}
+	rec->status = rec_status(rec, ph->n_bombs, ok && r >= 0);
 	snprintf(R->last_phase, sizeof(R->last_phase), "%s", ph->name);
 	R->last_p99_ms = rec->p99_ms;
 	R->last_success_pct = rec->success_pct;
@@ -402,11 +426,13 @@ static int run_one(struct run *R, size_t idx)
 static int open_backend(struct run *R)
 {
 	struct backend_err err = { 0 };
+	char names[256];
 	int r;
 
 	R->ops = backend_find(R->cfg.name);
 	if (!R->ops) {
-		log_error("unknown backend '%s' (expected local, xenapi or xl)", R->cfg.name);
+		log_error("unknown backend '%s' (expected %s)", R->cfg.name,
+			  backend_names(names, sizeof(names), ", ", " or "));
 		return -EINVAL;
 	}
 	r = R->ops->open(&R->cfg, &R->b, &err);
@@ -414,7 +440,8 @@ static int open_backend(struct run *R)
 		log_error("backend %s: %s", R->ops->name, err.msg);
 		return r;
 	}
-	R->local = strcmp(R->ops->name, "local") == 0;
+	R->x.bops = R->ops;
+	R->x.b = R->b;
 	if (R->ops->caps && R->ops->caps(R->b, &R->caps, &err) == 0) {
 		R->caps_ok = true;
 		snprintf(R->scheduler, sizeof(R->scheduler), "%s",
@@ -426,35 +453,37 @@ static int open_backend(struct run *R)
 	return 0;
 }
 
-static int prepare_local(struct run *R)
+/* The backend makes the run's VMs, when it makes them itself. */
+static int prepare_backend(struct run *R)
 {
-	struct local_vm_spec *spec = calloc(R->s->n_vms, sizeof(*spec));
+	struct backend_vm *spec;
 	struct backend_err err = { 0 };
+	const char *pp;
 	int r;
 
+	if (!R->ops->prepare)
+		return 0;
+	spec = calloc(R->s->n_vms, sizeof(*spec));
 	if (!spec)
 		return -ENOMEM;
 	for (size_t i = 0; i < R->s->n_vms; i++) {
 		const struct scn_vm *vm = &R->s->vms[i];
 
 		spec[i].name = vm->ident;
-		spec[i].role = vm->role == SCN_ROLE_VICTIM  ? LOCAL_ROLE_VICTIM
-			       : vm->role == SCN_ROLE_PROBE ? LOCAL_ROLE_PROBE
-							    : LOCAL_ROLE_NEIGHBOR;
+		spec[i].role = vm->role == SCN_ROLE_VICTIM  ? BACKEND_ROLE_VICTIM
+			       : vm->role == SCN_ROLE_PROBE ? BACKEND_ROLE_PROBE
+							    : BACKEND_ROLE_NEIGHBOR;
 		spec[i].memory_max = vm->memory_max;
 		spec[i].pids_max = vm->pids_max;
 	}
-	r = backend_local_prepare(R->b, spec, R->s->n_vms, &err);
+	r = R->ops->prepare(R->b, spec, R->s->n_vms, &err);
 	free(spec);
 	if (r < 0) {
-		log_error("local backend: preparing the VMs failed: %s", err.msg);
+		log_error("%s backend: preparing the VMs failed: %s", R->ops->name, err.msg);
 		return r;
 	}
-	{
-		const char *pp = backend_local_probe_protection(R->b);
-
-		snprintf(R->probe_protection, sizeof(R->probe_protection), "%s", pp ? pp : "");
-	}
+	pp = R->ops->protection ? R->ops->protection(R->b) : NULL;
+	snprintf(R->probe_protection, sizeof(R->probe_protection), "%s", pp ? pp : "");
 	return 0;
 }
 
@@ -510,179 +539,189 @@ static void print_summary(const struct run *R)
 	fflush(stdout);
 }
 
-int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
+/* Leftovers of dead runs first (the host must be as it was), then a results directory. */
+static int begin(struct run *R, const char *text)
 {
-	struct run R = { .s = s, .o = o };
-	const char *root = o->results_root ? o->results_root : s->results ? s->results : "results";
+	const char *root = R->o->results_root ? R->o->results_root
+			   : R->s->results    ? R->s->results
+					      : "results";
 	const char *state = journal_state_dir();
 	char rel[PATH_MAX], real[PATH_MAX], path[RUN_PATH_MAX + 32];
-	bool teardown_ok = true, restore_ok = true;
-	int r, ret = 1;
+	int r;
 
-	R.status = "failed";
-	R.started_wall = clock_wall_ns();
-	R.started_mono = clock_now_ns();
-	R.est_per_run_s = scenario_estimate_s(s) / (double)(s->n_phases * s->rounds);
-	tool_proc_init(&R.victim, "victim");
 	if (sig_install_stop() < 0)
-		return 1;
+		return -EINVAL;
 	progress_init(true);
-
-	/* leftovers of dead runs first: the host must be as it was */
-	r = journal_replay_dir(state, NULL);
+	r = journal_replay_dir(state, &run_journal_env);
 	if (r > 0)
 		log_info("restored the leftovers of %d earlier run(s)", r);
 	else if (r < 0)
 		log_warn("could not restore every earlier run (%s); see `isolab restore`",
 			 strerror(-r));
-
-	make_run_id(R.run_id, sizeof(R.run_id));
-	snprintf(rel, sizeof(rel), "%s/%s", root, R.run_id);
+	make_run_id(R->run_id, sizeof(R->run_id));
+	snprintf(rel, sizeof(rel), "%s/%s", root, R->run_id);
 	r = file_mkdirs(rel, 0755);
 	if (r < 0 || !realpath(rel, real)) {
 		log_error("cannot create the results directory '%s': %s", rel,
 			  strerror(r < 0 ? -r : errno));
-		return 1;
+		return -EIO;
 	}
-	if (strlen(real) >= sizeof(R.dir) - 256 || strlen(state) >= sizeof(R.state_sub) - 64) {
+	if (strlen(real) >= sizeof(R->dir) - 256 || strlen(state) >= sizeof(R->state_sub) - 64) {
 		log_error("the results or state directory path is too long");
-		return 1;
+		return -ENAMETOOLONG;
 	}
-	snprintf(R.dir, sizeof(R.dir), "%s", real);
-	snprintf(path, sizeof(path), "%s/scenario.ini", R.dir);
+	snprintf(R->dir, sizeof(R->dir), "%s", real);
+	snprintf(path, sizeof(path), "%s/scenario.ini", R->dir);
 	if (file_write_atomic(path, text, strlen(text), 0644) < 0)
 		log_warn("cannot write %s", path);
-	if (plan_build(s, &R.plan) < 0)
-		return 1;
-	R.recs = calloc(R.plan.n + 1, sizeof(*R.recs));
-	if (!R.recs)
-		goto out_plan;
+	return 0;
+}
 
-	/* backend config: scenario, then the command line over it */
-	scenario_backend_config(s, &R.cfg);
-	if (o->override) {
-		const struct backend_config *ov = o->override;
+/* The backend's options: the scenario's [global], the command line over it, then the environment. */
+static int make_config(struct run *R)
+{
+	int r = scenario_backend_config(R->s, &R->cfg);
 
-		R.cfg.name = ov->name ? ov->name : R.cfg.name;
-		R.cfg.xenapi_url = ov->xenapi_url ? ov->xenapi_url : R.cfg.xenapi_url;
-		R.cfg.xenapi_user = ov->xenapi_user ? ov->xenapi_user : R.cfg.xenapi_user;
-		R.cfg.xenapi_password_file = ov->xenapi_password_file ? ov->xenapi_password_file
-								      : R.cfg.xenapi_password_file;
-		R.cfg.ca_file = ov->ca_file ? ov->ca_file : R.cfg.ca_file;
-		R.cfg.dom0 = ov->dom0 ? ov->dom0 : R.cfg.dom0;
-		R.cfg.insecure |= ov->insecure;
-		R.cfg.cgroup_root = ov->cgroup_root;
-	}
-	R.cfg.run_id = R.run_id;
-	if (!R.cfg.cgroup_root)
-		R.cfg.cgroup_root = getenv("ISOLAB_CGROUP_ROOT");
+	if (r == 0)
+		r = backend_cfg_merge(&R->cfg, R->o->override);
+	if (r == 0)
+		r = backend_cfg_env(&R->cfg);
+	R->cfg.run_id = R->run_id;
+	if (r < 0)
+		log_error("too many backend options");
+	return r;
+}
 
-	/* journal before anything on the host changes */
-	r = journal_create(state, R.run_id, &R.cfg, &R.j);
+/* The journal before anything on the host changes, and the run's scratch directory. */
+static int open_journal(struct run *R)
+{
+	const char *state = journal_state_dir();
+	int r = journal_create(state, R->run_id, &R->cfg, &R->j);
+
 	if (r < 0) {
 		log_error("cannot create the restore journal in %s: %s (set ISOLAB_STATE_DIR)",
 			  state, strerror(-r));
-		goto out_recs;
+		return r;
 	}
-	snprintf(R.state_sub, sizeof(R.state_sub), "%s/run-%s.d", state, R.run_id);
-	if (journal_dir(R.j, R.state_sub) < 0 || file_mkdirs(R.state_sub, 0700) < 0) {
-		log_error("cannot create %s", R.state_sub);
-		goto out_journal;
+	R->x.journal = R->j;
+	snprintf(R->state_sub, sizeof(R->state_sub), "%s/run-%s.d", state, R->run_id);
+	if (journal_dir(R->j, R->state_sub) < 0 || file_mkdirs(R->state_sub, 0700) < 0) {
+		log_error("cannot create %s", R->state_sub);
+		return -EIO;
 	}
-	R.x.journal = R.j;
-	R.x.remote_path = "isolab/bin";
+	return 0;
+}
 
-	if (open_backend(&R) < 0)
-		goto out_manifest;
-	if (R.local) {
-		R.x.local = R.b;
-		if (prepare_local(&R) < 0)
-			goto out_close;
-	}
-	if (preflight(&R) < 0) {
-		ret = 2;
-		goto out_victim;
-	}
-	(void)manifest_write(&R, false);
-	log_info("run %s: %zu phases x %u rounds, about %.0f s; results in %s", R.run_id,
-		 s->n_phases, s->rounds, scenario_estimate_s(s), R.dir);
-
-	if (strcmp(s->probe.kind, "http") == 0 && s->probe_target &&
-	    strcmp(s->probe_target, "victim") == 0 && run_start_victim(&R) < 0)
-		goto out_victim;
-
-	for (size_t i = 0; i < R.plan.n && !sig_stop_requested(); i++) {
-		if (R.victim_started && R.victim.exited) {
+/* The plan's runs, one after the other, until done, interrupted or the victim dies. */
+static void run_all(struct run *R)
+{
+	(void)manifest_write(R, false);
+	log_info("run %s: %zu phases x %u rounds, about %.0f s; results in %s", R->run_id,
+		 R->s->n_phases, R->s->rounds, scenario_estimate_s(R->s), R->dir);
+	if (strcmp(R->s->probe.kind, "http") == 0 && R->s->probe_target &&
+	    strcmp(R->s->probe_target, "victim") == 0 && run_start_victim(R) < 0)
+		return;
+	for (size_t i = 0; i < R->plan.n && !sig_stop_requested(); i++) {
+		if (R->victim_started && R->victim.exited) {
 			log_error(
 				"isolab-victim exited (status %d) - see %s/victim.stderr; stopping",
-				R.victim.status, R.dir);
+				R->victim.status, R->dir);
 			break;
 		}
-		if (run_one(&R, i) < 0)
+		if (run_one(R, i) < 0)
 			break;
-		(void)manifest_write(&R, false);
-		if (i + 1 < R.plan.n)
-			cooldown(&R);
+		(void)manifest_write(R, false);
+		if (i + 1 < R->plan.n)
+			cooldown(R);
 	}
 	progress_done();
-	if (R.n_recs == R.plan.n && !sig_stop_requested()) {
+	if (R->n_recs == R->plan.n && !sig_stop_requested()) {
 		bool all_failed = true;
 
-		for (size_t i = 0; i < R.n_recs; i++)
-			all_failed &= strcmp(R.recs[i].status, "failed") == 0;
-		R.status = all_failed ? "failed" : "complete";
+		for (size_t i = 0; i < R->n_recs; i++)
+			all_failed &= strcmp(R->recs[i].status, "failed") == 0;
+		R->status = all_failed ? "failed" : "complete";
 	} else {
-		R.status = R.n_recs ? "partial" : "failed";
+		R->status = R->n_recs ? "partial" : "failed";
 	}
 	if (sig_stop_requested())
 		log_warn("interrupted by signal %d: keeping what was measured (partial)",
 			 sig_stop_signal());
-out_victim:
-	progress_done();
-	run_stop_victim(&R);
-	if (restore_prio(&R) < 0)
-		restore_ok = false;
-	if (R.local) {
-		struct backend_err err = { 0 };
+}
 
-		if (backend_local_teardown(R.b, &err) < 0) {
-			log_error("local backend teardown: %s", err.msg);
-			teardown_ok = false;
-		}
+/* Undoes what the run did on the host; false when something could not be undone. */
+static bool undo_host(struct run *R)
+{
+	struct backend_err err = { 0 };
+	bool ok = true;
+
+	progress_done();
+	run_stop_victim(R);
+	if (restore_prio(R) < 0)
+		ok = false;
+	if (R->b && R->ops->teardown && R->ops->teardown(R->b, &err) < 0) {
+		log_error("%s backend teardown: %s", R->ops->name, err.msg);
+		ok = false;
 	}
-out_close:
+	return ok;
+}
+
+/* A clean end removes the scratch dir and the journal; otherwise the journal stays for restore. */
+static void close_journal(struct run *R, bool undone)
+{
+	if (undone) {
+		int r = R->state_sub[0] ? file_remove_tree(R->state_sub) : 0;
+
+		if (r < 0)
+			log_warn("cannot remove %s: %s", R->state_sub, strerror(-r));
+		journal_finish(R->j);
+	} else {
+		log_error("the host may still carry changes of run %s: run `isolab restore`",
+			  R->run_id);
+		journal_abandon(R->j);
+	}
+	R->j = NULL;
+	R->x.journal = NULL;
+}
+
+int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
+{
+	struct run R = { .s = s, .o = o, .status = "failed" };
+	bool undone = true;
+	int ret = 1;
+
+	R.started_wall = clock_wall_ns();
+	R.started_mono = clock_now_ns();
+	R.est_per_run_s = scenario_estimate_s(s) / (double)(s->n_phases * s->rounds);
+	tool_proc_init(&R.victim, "victim");
+	if (begin(&R, text) < 0 || plan_build(s, &R.plan) < 0)
+		return 1;
+	R.recs = calloc(R.plan.n + 1, sizeof(*R.recs));
+	if (!R.recs)
+		goto out_plan;
+	if (make_config(&R) < 0 || open_journal(&R) < 0)
+		goto out_journal;
+	if (open_backend(&R) < 0)
+		goto out_manifest;
+	if (prepare_backend(&R) < 0)
+		goto out_undo;
+	if (preflight(&R) < 0) {
+		ret = 2;
+		goto out_undo;
+	}
+	run_all(&R);
+out_undo:
+	undone = undo_host(&R);
+out_manifest:
 	/* the final manifest while the backend can still describe itself */
 	if (manifest_write(&R, true) < 0)
 		log_error("cannot write %s/manifest.json", R.dir);
-	R.ops->close(R.b);
+	if (R.b)
+		R.ops->close(R.b);
 	R.b = NULL;
-	goto out_journal;
-out_manifest:
-	if (manifest_write(&R, true) < 0)
-		log_error("cannot write %s/manifest.json", R.dir);
 out_journal:
-	if (restore_ok && teardown_ok) {
-		char *d = strdup(R.state_sub);
-
-		if (d) {
-			/* remove the run's own scratch dir, then the journal */
-			const char *argv[] = { (char *)"rm", (char *)"-rf", (char *)"--", d, NULL };
-			char *out = NULL;
-			int st;
-
-			if (R.state_sub[0])
-				(void)proc_run(argv, NULL, true, 60 * NSEC_PER_SEC, 4096, &out,
-					       &st);
-			free(out);
-			free(d);
-		}
-		journal_finish(R.j);
-	} else {
-		log_error("the host may still carry changes of run %s: run `isolab restore`",
-			  R.run_id);
-		journal_abandon(R.j);
-	}
-	R.j = NULL;
+	if (R.j)
+		close_journal(&R, undone);
 	if (R.n_recs && !o->no_report && report_render_dir(R.dir, NULL, REPORT_ALL) < 0)
 		log_warn("the report could not be rendered (isolab report %s)", R.dir);
 	if (strcmp(R.status, "complete") == 0)
@@ -690,7 +729,6 @@ out_journal:
 	else if (ret != 2)
 		ret = 1;
 	print_summary(&R);
-out_recs:
 	for (size_t i = 0; i < R.n_recs; i++)
 		free(R.recs[i].bomb_ok);
 	free(R.recs);
@@ -705,7 +743,7 @@ int run_restore(bool verbose)
 	int r;
 
 	(void)verbose;
-	r = journal_replay_dir(state, NULL);
+	r = journal_replay_dir(state, &run_journal_env);
 	if (r < 0) {
 		log_error("restore: %s", strerror(-r));
 		return 1;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "parse.h"
-#include "scenario-priv.h"
+#include "scenario-phase.h"
 
 /* ---- phases ---- */
 

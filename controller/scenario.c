@@ -9,231 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend-table.h"
+#include "bomb-kinds.h"
 #include "clock.h"
+#include "exec-table.h"
+#include "exec.h"
 #include "fileio.h"
 #include "parse.h"
 
-#include "scenario-priv.h"
-
-static const char *const sect_names[] = {
-	[SECT_GLOBAL] = "global", [SECT_VM] = "vm",	  [SECT_PROBE] = "probe",
-	[SECT_BOMB] = "bomb",	  [SECT_PHASE] = "phase",
-};
-
-static const char *const bomb_kinds[] = {
-	"cpu", "mem", "fork", "disk", "net-send", "net-recv", NULL
-};
+#include "scenario-lex.h"
+#include "scenario-phase.h"
 
 /* Options the controller sets itself; a scenario may not pass them through. */
 static const char *const reserved_opts[] = { "json",	 "quiet", "ready-fd", "duration",
 					     "warmup",	 "log",	  "help",     "version",
 					     "requests", "url",	  "base",     NULL };
-
-int scn_fail(struct pctx *c, int line, const char *fmt, ...)
-{
-	va_list ap;
-	int off;
-
-	if (c->failed)
-		return -EINVAL;
-	c->failed = true;
-	if (line > 0)
-		off = snprintf(c->err, c->errlen, "%s:%d: ", c->file, line);
-	else
-		off = snprintf(c->err, c->errlen, "%s: ", c->file);
-	if (off < 0 || (size_t)off >= c->errlen)
-		return -EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(c->err + off, c->errlen - (size_t)off, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-char *scn_strip(char *p)
-{
-	char *end;
-
-	while (*p == ' ' || *p == '\t')
-		p++;
-	end = p + strlen(p);
-	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-		*--end = '\0';
-	return p;
-}
-
-static bool valid_name(const char *s, bool allow_plus)
-{
-	if (!*s || strlen(s) >= SCN_MAX_NAME)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.' &&
-		    !(allow_plus && *s == '+'))
-			return false;
-	return true;
-}
-
-/* Cuts an inline comment: ';' or '#' at the start or after whitespace. */
-static void cut_comment(char *p)
-{
-	for (char *q = p; *q; q++)
-		if ((*q == ';' || *q == '#') && (q == p || q[-1] == ' ' || q[-1] == '\t')) {
-			*q = '\0';
-			return;
-		}
-}
-
-/* The line of key in sec (to point at it in an error), else the section header's. */
-static int key_line(const struct section *sec, const char *key)
-{
-	for (size_t i = 0; i < sec->n; i++)
-		if (strcmp(sec->e[i].key, key) == 0)
-			return sec->e[i].line;
-	return sec->line;
-}
-
-static int add_section(struct pctx *c, enum sect_type type, const char *name, int line)
-{
-	struct section *ns;
-
-	for (size_t i = 0; i < c->n_sect; i++) {
-		const struct section *o = &c->sect[i];
-
-		if (o->type != type)
-			continue;
-		if (type == SECT_GLOBAL || type == SECT_PROBE)
-			return scn_fail(c, line, "duplicate [%s] section (first at line %d)",
-					sect_names[type], o->line);
-		if (strcmp(o->name, name) == 0)
-			return scn_fail(c, line, "duplicate [%s %s] (first at line %d)",
-					sect_names[type], name, o->line);
-	}
-	ns = realloc(c->sect, (c->n_sect + 1) * sizeof(*ns));
-	if (!ns)
-		return -ENOMEM;
-	c->sect = ns;
-	memset(&ns[c->n_sect], 0, sizeof(*ns));
-	ns[c->n_sect].type = type;
-	ns[c->n_sect].line = line;
-	if (name) {
-		ns[c->n_sect].name = strdup(name);
-		if (!ns[c->n_sect].name)
-			return -ENOMEM;
-	}
-	c->n_sect++;
-	return 0;
-}
-
-static int parse_header(struct pctx *c, char *p, int line)
-{
-	char *close = strchr(p, ']');
-	char *word, *name;
-	enum sect_type t;
-	size_t i;
-
-	if (!close || scn_strip(close + 1)[0])
-		return scn_fail(c, line, "malformed section header (expected [TYPE NAME])");
-	*close = '\0';
-	word = scn_strip(p + 1);
-	name = word + strcspn(word, " \t");
-	if (*name) {
-		*name++ = '\0';
-		name = scn_strip(name);
-	}
-	for (i = 0; i < sizeof(sect_names) / sizeof(sect_names[0]); i++)
-		if (strcmp(word, sect_names[i]) == 0)
-			break;
-	if (i == sizeof(sect_names) / sizeof(sect_names[0]))
-		return scn_fail(c, line,
-				"unknown section [%s] (expected global, vm NAME, probe, bomb NAME, "
-				"phase NAME)",
-				word);
-	t = (enum sect_type)i;
-	if (t == SECT_GLOBAL || t == SECT_PROBE) {
-		if (*name)
-			return scn_fail(c, line, "[%s] takes no name", word);
-		return add_section(c, t, NULL, line);
-	}
-	if (!*name)
-		return scn_fail(c, line, "[%s] needs a name (expected [%s NAME])", word, word);
-	if (!valid_name(name, t == SECT_PHASE) && t != SECT_PHASE)
-		return scn_fail(c, line,
-				"invalid %s name '%s' (expected letters, digits, '-', '_', '.')",
-				word, name);
-	if (t == SECT_PHASE && (strlen(name) >= SCN_MAX_NAME || strpbrk(name, "[]=,")))
-		return scn_fail(c, line, "invalid phase name '%s' (no '[', ']', '=', ',')", name);
-	return add_section(c, t, name, line);
-}
-
-static int add_entry(struct pctx *c, char *p, int line)
-{
-	struct section *sec;
-	struct entry *ne;
-	char *eq = strchr(p, '=');
-	char *key, *val;
-
-	if (c->n_sect == 0)
-		return scn_fail(c, line, "key outside any section (expected a [section] first)");
-	if (!eq)
-		return scn_fail(c, line, "expected KEY = VALUE");
-	*eq = '\0';
-	key = scn_strip(p);
-	val = scn_strip(eq + 1);
-	if (!*key)
-		return scn_fail(c, line, "missing key before '='");
-	if (!*val)
-		return scn_fail(c, line, "%s: missing value after '='", key);
-	if (++c->n_entries > SCN_MAX_ENTRIES)
-		return scn_fail(c, line, "too many keys (at most %d)", SCN_MAX_ENTRIES);
-	sec = &c->sect[c->n_sect - 1];
-	for (size_t i = 0; i < sec->n; i++)
-		if (strcmp(sec->e[i].key, key) == 0)
-			return scn_fail(c, line, "duplicate key '%s' (first at line %d)", key,
-					sec->e[i].line);
-	ne = realloc(sec->e, (sec->n + 1) * sizeof(*ne));
-	if (!ne)
-		return -ENOMEM;
-	sec->e = ne;
-	ne[sec->n].key = strdup(key);
-	ne[sec->n].value = strdup(val);
-	ne[sec->n].line = line;
-	sec->n++;
-	if (!ne[sec->n - 1].key || !ne[sec->n - 1].value)
-		return -ENOMEM;
-	return 0;
-}
-
-static int tokenise(struct pctx *c, const char *text, size_t len)
-{
-	char *buf = malloc(len + 1), *p, *nl;
-	int line = 0, r = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	memcpy(buf, text, len);
-	buf[len] = '\0';
-	if (memchr(text, '\0', len)) {
-		free(buf);
-		return scn_fail(c, 0, "contains a NUL byte (expected a text file)");
-	}
-	for (p = buf; p && r == 0; p = nl) {
-		char *l;
-
-		nl = strchr(p, '\n');
-		if (nl)
-			*nl++ = '\0';
-		line++;
-		cut_comment(p);
-		l = scn_strip(p);
-		if (!*l)
-			continue;
-		if (*l == '[')
-			r = parse_header(c, l, line);
-		else
-			r = add_entry(c, l, line);
-	}
-	free(buf);
-	return r;
-}
 
 /* ---- values ---- */
 
@@ -245,29 +35,88 @@ static int get_duration(struct pctx *c, const struct entry *e, uint64_t min, uin
 	return 0;
 }
 
-int scn_dup_into(char **dst, const char *v)
+/* One backend option from [global], checked against its row in the backend tables. */
+static int do_backend_opt(struct pctx *c, const struct backend_opt *o, const struct entry *e)
 {
-	free(*dst);
-	*dst = strdup(v);
-	return *dst ? 0 : -ENOMEM;
+	struct scenario *s = c->s;
+	struct scn_opt *n;
+	char why[256];
+
+	if (backend_opt_check(o, e->value, why, sizeof(why)) < 0)
+		return o->type == BOPT_REFUSED
+			       ? scn_fail(c, e->line, "%s: %s", e->key, why)
+			       : scn_fail(c, e->line, "%s: '%s' (%s)", e->key, e->value, why);
+	n = realloc(s->bopts, (s->n_bopts + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	s->bopts = n;
+	n += s->n_bopts;
+	n->key = strdup(e->key);
+	n->value = strdup(e->value);
+	if (!n->key || !n->value) {
+		free(n->key);
+		free(n->value);
+		return -ENOMEM;
+	}
+	s->n_bopts++;
+	return 0;
+}
+
+/* "backend, duration, ..., dom0": [global]'s own keys, then every backend's options. */
+static const char *global_keys(char *buf, size_t len)
+{
+	const struct backend_opt *o;
+	size_t n = (size_t)snprintf(buf, len,
+				    "backend, duration, rounds, warmup, cooldown, name, results, "
+				    "victim_port, victim_pages");
+
+	for (size_t i = 0; (o = backend_opt_at(i)) && n < len; i++)
+		if (o->type != BOPT_REFUSED && !(o->flags & BOPT_NO_SCENARIO))
+			n += (size_t)snprintf(buf + n, len - n, ", %s", o->key);
+	return buf;
+}
+
+static int do_global_number(struct pctx *c, const struct entry *e)
+{
+	struct scenario *s = c->s;
+	uint64_t v;
+
+	if (strcmp(e->key, "rounds") == 0) {
+		if (parse_u64(e->value, 1, SCN_MAX_ROUNDS, &v) < 0)
+			return scn_fail(c, e->line, "rounds: '%s' (expected 1-%d)", e->value,
+					SCN_MAX_ROUNDS);
+		s->rounds = (unsigned)v;
+	} else if (strcmp(e->key, "victim_port") == 0) {
+		if (parse_u64(e->value, 1, 65535, &v) < 0)
+			return scn_fail(c, e->line, "victim_port: '%s' (expected 1-65535)",
+					e->value);
+		s->victim_port = (uint16_t)v;
+		s->victim_port_set = true;
+	} else {
+		if (parse_u64(e->value, 1, 10000000, &v) < 0)
+			return scn_fail(c, e->line, "victim_pages: '%s' (expected 1-10000000)",
+					e->value);
+		s->victim_pages = (unsigned)v;
+	}
+	return 0;
 }
 
 static int do_global(struct pctx *c, const struct section *sec)
 {
 	struct scenario *s = c->s;
-	uint64_t v;
 	int r = 0;
 
 	for (size_t i = 0; i < sec->n && r == 0; i++) {
 		const struct entry *e = &sec->e[i];
 		const char *k = e->key;
+		const struct backend_opt *o = backend_opt_find(k);
+		char list[512];
 
 		if (strcmp(k, "backend") == 0) {
 			if (!backend_find(e->value))
-				return scn_fail(
-					c, e->line,
-					"backend: unknown '%s' (expected local, xenapi or xl)",
-					e->value);
+				return scn_fail(c, e->line, "backend: unknown '%s' (expected %s)",
+						e->value,
+						backend_names(list, sizeof(list), ", ", " or "));
 			r = scn_dup_into(&s->backend, e->value);
 		} else if (strcmp(k, "name") == 0) {
 			r = scn_dup_into(&s->name, e->value);
@@ -277,62 +126,119 @@ static int do_global(struct pctx *c, const struct section *sec)
 			r = get_duration(c, e, 0, &s->warmup_ns);
 		} else if (strcmp(k, "cooldown") == 0) {
 			r = get_duration(c, e, 0, &s->cooldown_ns);
-		} else if (strcmp(k, "rounds") == 0) {
-			if (parse_u64(e->value, 1, SCN_MAX_ROUNDS, &v) < 0)
-				return scn_fail(c, e->line, "rounds: '%s' (expected 1-%d)",
-						e->value, SCN_MAX_ROUNDS);
-			s->rounds = (unsigned)v;
-		} else if (strcmp(k, "victim_port") == 0) {
-			if (parse_u64(e->value, 1, 65535, &v) < 0)
-				return scn_fail(c, e->line, "victim_port: '%s' (expected 1-65535)",
-						e->value);
-			s->victim_port = (uint16_t)v;
-			s->victim_port_set = true;
-		} else if (strcmp(k, "victim_pages") == 0) {
-			if (parse_u64(e->value, 1, 10000000, &v) < 0)
-				return scn_fail(c, e->line,
-						"victim_pages: '%s' (expected 1-10000000)",
-						e->value);
-			s->victim_pages = (unsigned)v;
-		} else if (strcmp(k, "xenapi_url") == 0) {
-			r = scn_dup_into(&s->xenapi_url, e->value);
-		} else if (strcmp(k, "xenapi_user") == 0) {
-			r = scn_dup_into(&s->xenapi_user, e->value);
-		} else if (strcmp(k, "xenapi_password_file") == 0) {
-			r = scn_dup_into(&s->xenapi_password_file, e->value);
-		} else if (strcmp(k, "xenapi_password") == 0) {
-			return scn_fail(
-				c, e->line,
-				"xenapi_password: passwords never go into a scenario (expected "
-				"xenapi_password_file = FILE, mode 0600)");
-		} else if (strcmp(k, "ca_file") == 0) {
-			r = scn_dup_into(&s->ca_file, e->value);
-		} else if (strcmp(k, "dom0") == 0) {
-			if (!strchr(e->value, '@'))
-				return scn_fail(c, e->line, "dom0: '%s' (expected user@host)",
-						e->value);
-			r = scn_dup_into(&s->dom0, e->value);
-		} else if (strcmp(k, "insecure") == 0) {
-			if (parse_bool(e->value, &s->insecure) < 0)
-				return scn_fail(c, e->line, "insecure: '%s' (expected yes or no)",
-						e->value);
+		} else if (strcmp(k, "rounds") == 0 || strcmp(k, "victim_port") == 0 ||
+			   strcmp(k, "victim_pages") == 0) {
+			r = do_global_number(c, e);
 		} else if (strcmp(k, "results") == 0) {
 			r = scn_dup_into(&s->results, e->value);
+		} else if (o && !(o->flags & BOPT_NO_SCENARIO)) {
+			r = do_backend_opt(c, o, e);
 		} else {
-			return scn_fail(
-				c, e->line,
-				"unknown key '%s' in [global] (expected backend, duration, "
-				"rounds, warmup, cooldown, name, results, victim_port, "
-				"victim_pages, xenapi_url, xenapi_user, xenapi_password_file, "
-				"ca_file, insecure, dom0)",
-				k);
+			return scn_fail(c, e->line, "unknown key '%s' in [global] (expected %s)", k,
+					global_keys(list, sizeof(list)));
 		}
 	}
 	return r;
 }
 
+/* `exec = NAME`, or an executor's target key (`ssh = user@host`). 1 when e was one. */
+static int do_vm_exec(struct pctx *c, const struct entry *e, struct scn_vm *vm,
+		      const struct exec_ops **by_key, const struct entry **key_entry)
+{
+	const struct exec_ops *x;
+	char list[128];
+	int r;
+
+	if (strcmp(e->key, "exec") == 0) {
+		if (!exec_find(e->value))
+			return scn_fail(c, e->line, "exec: unknown '%s' (expected %s)", e->value,
+					exec_names(list, sizeof(list)));
+		r = scn_dup_into(&vm->exec, e->value);
+		return r < 0 ? r : 1;
+	}
+	for (size_t i = 0; (x = exec_at(i)); i++) {
+		if (!x->target_key || strcmp(x->target_key, e->key) != 0)
+			continue;
+		if (x->target_valid ? !x->target_valid(e->value) : !*e->value)
+			return scn_fail(c, e->line, "%s: '%s' (expected %s)", e->key, e->value,
+					x->target_hint ? x->target_hint : "a target");
+		*by_key = x;
+		*key_entry = e;
+		r = scn_dup_into(&vm->target, e->value);
+		return r < 0 ? r : 1;
+	}
+	return 0;
+}
+
+/* After [vm]'s keys: the executor is `exec =`, else the one whose target key was given. */
+static int vm_pick_exec(struct pctx *c, const struct section *sec, struct scn_vm *vm,
+			const struct exec_ops *by_key, const struct entry *key_entry)
+{
+	const struct exec_ops *x;
+
+	if (!vm->exec)
+		return scn_dup_into(&vm->exec, (by_key ? by_key : exec_default())->name);
+	x = exec_find(vm->exec);
+	if (by_key && by_key != x)
+		return scn_fail(c, key_entry->line,
+				"%s: only for exec = %s (this VM has exec = %s)", key_entry->key,
+				by_key->name, x->name);
+	if (x->target_key && !vm->target)
+		return scn_fail(c, scn_key_line(sec, "exec"), "[vm %s] exec = %s needs %s = %s",
+				sec->name, x->name, x->target_key,
+				x->target_hint ? x->target_hint : "TARGET");
+	return 0;
+}
+
+static int do_vm_key(struct pctx *c, const struct section *sec, const struct entry *e,
+		     struct scn_vm *vm, bool *has_role)
+{
+	const char *k = e->key;
+
+	if (strcmp(k, "role") == 0) {
+		*has_role = true;
+		if (strcmp(e->value, "victim") == 0)
+			vm->role = SCN_ROLE_VICTIM;
+		else if (strcmp(e->value, "neighbor") == 0 || strcmp(e->value, "neighbour") == 0)
+			vm->role = SCN_ROLE_NEIGHBOR;
+		else if (strcmp(e->value, "probe") == 0)
+			vm->role = SCN_ROLE_PROBE;
+		else
+			return scn_fail(c, e->line,
+					"role: '%s' (expected victim, neighbor or probe)",
+					e->value);
+	} else if (strcmp(k, "name") == 0 || strcmp(k, "cgroup") == 0) {
+		if (vm->ident)
+			return scn_fail(c, e->line, "%s: the VM's identity is already given", k);
+		return scn_dup_into(&vm->ident, e->value);
+	} else if (strcmp(k, "addr") == 0) {
+		if (e->value[0] == '-' || strpbrk(e->value, " \t'\"`$;&|/"))
+			return scn_fail(c, e->line, "addr: '%s' (expected a host or address)",
+					e->value);
+		return scn_dup_into(&vm->addr, e->value);
+	} else if (strcmp(k, "memory_max") == 0) {
+		if (parse_size(e->value, 4ULL << 20, UINT64_MAX, &vm->memory_max) < 0)
+			return scn_fail(c, e->line,
+					"memory_max: '%s' (expected a size of at least 4M, e.g. "
+					"512M)",
+					e->value);
+	} else if (strcmp(k, "pids_max") == 0) {
+		if (parse_u64(e->value, 8, 4194304, &vm->pids_max) < 0)
+			return scn_fail(c, e->line, "pids_max: '%s' (expected 8-4194304)",
+					e->value);
+	} else {
+		return scn_fail(c, e->line,
+				"unknown key '%s' in [vm %s] (expected role, name, cgroup, exec, "
+				"ssh, addr, memory_max, pids_max)",
+				k, sec->name);
+	}
+	return 0;
+}
+
 static int do_vm(struct pctx *c, const struct section *sec, struct scn_vm *vm)
 {
+	const struct exec_ops *by_key = NULL;
+	const struct entry *key_entry = NULL;
 	bool has_role = false;
 	int r = 0;
 
@@ -341,61 +247,19 @@ static int do_vm(struct pctx *c, const struct section *sec, struct scn_vm *vm)
 	if (!vm->name)
 		return -ENOMEM;
 	for (size_t i = 0; i < sec->n && r == 0; i++) {
-		const struct entry *e = &sec->e[i];
-		const char *k = e->key;
-
-		if (strcmp(k, "role") == 0) {
-			has_role = true;
-			if (strcmp(e->value, "victim") == 0)
-				vm->role = SCN_ROLE_VICTIM;
-			else if (strcmp(e->value, "neighbor") == 0 ||
-				 strcmp(e->value, "neighbour") == 0)
-				vm->role = SCN_ROLE_NEIGHBOR;
-			else if (strcmp(e->value, "probe") == 0)
-				vm->role = SCN_ROLE_PROBE;
-			else
-				return scn_fail(c, e->line,
-						"role: '%s' (expected victim, neighbor or probe)",
-						e->value);
-		} else if (strcmp(k, "name") == 0 || strcmp(k, "cgroup") == 0) {
-			if (vm->ident)
-				return scn_fail(c, e->line,
-						"%s: the VM's identity is already given", k);
-			r = scn_dup_into(&vm->ident, e->value);
-		} else if (strcmp(k, "ssh") == 0) {
-			if (e->value[0] == '-' || strpbrk(e->value, " \t'\"`$;&|"))
-				return scn_fail(c, e->line, "ssh: '%s' (expected [user@]host)",
-						e->value);
-			r = scn_dup_into(&vm->ssh, e->value);
-		} else if (strcmp(k, "addr") == 0) {
-			if (e->value[0] == '-' || strpbrk(e->value, " \t'\"`$;&|/"))
-				return scn_fail(c, e->line,
-						"addr: '%s' (expected a host or address)",
-						e->value);
-			r = scn_dup_into(&vm->addr, e->value);
-		} else if (strcmp(k, "memory_max") == 0) {
-			if (parse_size(e->value, 4ULL << 20, UINT64_MAX, &vm->memory_max) < 0)
-				return scn_fail(c, e->line,
-						"memory_max: '%s' (expected a size of at least 4M, "
-						"e.g. 512M)",
-						e->value);
-		} else if (strcmp(k, "pids_max") == 0) {
-			if (parse_u64(e->value, 8, 4194304, &vm->pids_max) < 0)
-				return scn_fail(c, e->line, "pids_max: '%s' (expected 8-4194304)",
-						e->value);
-		} else {
-			return scn_fail(
-				c, e->line,
-				"unknown key '%s' in [vm %s] (expected role, name, cgroup, ssh, "
-				"addr, memory_max, pids_max)",
-				k, sec->name);
-		}
+		r = do_vm_exec(c, &sec->e[i], vm, &by_key, &key_entry);
+		if (r == 0)
+			r = do_vm_key(c, sec, &sec->e[i], vm, &has_role);
+		else if (r == 1)
+			r = 0;
 	}
 	if (r == 0 && !has_role)
 		return scn_fail(c, sec->line,
 				"[vm %s] has no role (expected role = victim, neighbor "
 				"or probe)",
 				sec->name);
+	if (r == 0)
+		r = vm_pick_exec(c, sec, vm, by_key, key_entry);
 	if (r == 0 && !vm->ident)
 		r = scn_dup_into(&vm->ident, vm->name);
 	return r;
@@ -433,6 +297,7 @@ static int check_refs(struct pctx *c, const struct entry *e)
 static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t, bool probe)
 {
 	const char *what = probe ? "[probe]" : "[bomb]";
+	char kinds[128];
 	int r = 0;
 
 	t->line = sec->line;
@@ -462,7 +327,7 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 			r = scn_dup_into(&c->s->probe_target, e->value);
 			continue;
 		}
-		if (!valid_name(e->key, false) || e->key[0] == '-' || e->key[0] == '.')
+		if (!scn_valid_name(e->key, false) || e->key[0] == '-' || e->key[0] == '.')
 			return scn_fail(c, e->line, "invalid option name '%s' in %s", e->key, what);
 		key = strdup(e->key);
 		if (!key)
@@ -487,24 +352,13 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 	if (!t->kind)
 		return scn_fail(c, sec->line, "%s%s%s has no kind (expected kind = %s)",
 				probe ? "[probe" : "[bomb ", probe ? "" : sec->name, "]",
-				probe ? "http or sql"
-				      : "cpu, mem, fork, disk, net-send or net-recv");
+				probe ? "http or sql" : bomb_kind_names(kinds, sizeof(kinds)));
 	if (probe && strcmp(t->kind, "http") != 0 && strcmp(t->kind, "sql") != 0)
-		return scn_fail(c, key_line(sec, "kind"),
+		return scn_fail(c, scn_key_line(sec, "kind"),
 				"[probe] kind '%s' (expected http or sql)", t->kind);
-	if (!probe) {
-		size_t k;
-
-		for (k = 0; bomb_kinds[k]; k++)
-			if (strcmp(bomb_kinds[k], t->kind) == 0)
-				break;
-		if (!bomb_kinds[k])
-			return scn_fail(
-				c, key_line(sec, "kind"),
-				"[bomb %s] kind '%s' (expected cpu, mem, fork, disk, net-send or "
-				"net-recv)",
-				sec->name, t->kind);
-	}
+	if (!probe && !bomb_kind_known(t->kind))
+		return scn_fail(c, scn_key_line(sec, "kind"), "[bomb %s] kind '%s' (expected %s)",
+				sec->name, t->kind, bomb_kind_names(kinds, sizeof(kinds)));
 	if (!t->vm) {
 		const struct scn_vm *pv = NULL;
 
@@ -549,7 +403,7 @@ static int resolve(struct pctx *c)
 			r = do_vm(c, &c->sect[i], &s->vms[s->n_vms++]);
 			if (r == 0 && s->vms[s->n_vms - 1].role == SCN_ROLE_VICTIM) {
 				if (victims++)
-					r = scn_fail(c, key_line(&c->sect[i], "role"),
+					r = scn_fail(c, scn_key_line(&c->sect[i], "role"),
 						     "second victim [vm %s] (expected exactly one "
 						     "victim, first [vm %s] at line %d)",
 						     c->sect[i].name, first_victim->name,
@@ -584,19 +438,6 @@ static int resolve(struct pctx *c)
 	return r;
 }
 
-static void sections_free(struct pctx *c)
-{
-	for (size_t i = 0; i < c->n_sect; i++) {
-		for (size_t k = 0; k < c->sect[i].n; k++) {
-			free(c->sect[i].e[k].key);
-			free(c->sect[i].e[k].value);
-		}
-		free(c->sect[i].e);
-		free(c->sect[i].name);
-	}
-	free(c->sect);
-}
-
 int scenario_parse(const char *file, const char *text, size_t len, struct scenario **out,
 		   char *errbuf, size_t errlen)
 {
@@ -616,17 +457,17 @@ int scenario_parse(const char *file, const char *text, size_t len, struct scenar
 	s->victim_port = 8080;
 	s->victim_pages = 10000;
 	s->file = strdup(file);
-	r = s->file ? tokenise(&c, text, len) : -ENOMEM;
+	r = s->file ? scn_tokenise(&c, text, len) : -ENOMEM;
 	if (r == 0)
 		r = resolve(&c);
 	if (r == 0 && !s->backend)
-		r = scn_dup_into(&s->backend, "local");
+		r = scn_dup_into(&s->backend, backend_default()->name);
 	if (r == 0 && !s->name) {
 		const char *base = strrchr(file, '/');
 
 		r = scn_dup_into(&s->name, base ? base + 1 : file);
 	}
-	sections_free(&c);
+	scn_sections_free(&c);
 	if (r == -ENOMEM && !c.failed)
 		snprintf(errbuf, errlen, "%s: out of memory", file);
 	if (r) {
@@ -673,16 +514,17 @@ void scenario_free(struct scenario *s)
 	free(s->file);
 	free(s->name);
 	free(s->backend);
-	free(s->xenapi_url);
-	free(s->xenapi_user);
-	free(s->xenapi_password_file);
-	free(s->ca_file);
-	free(s->dom0);
+	for (size_t i = 0; i < s->n_bopts; i++) {
+		free(s->bopts[i].key);
+		free(s->bopts[i].value);
+	}
+	free(s->bopts);
 	free(s->results);
 	for (size_t i = 0; s->vms && i < s->n_vms; i++) {
 		free(s->vms[i].name);
 		free(s->vms[i].ident);
-		free(s->vms[i].ssh);
+		free(s->vms[i].exec);
+		free(s->vms[i].target);
 		free(s->vms[i].addr);
 	}
 	free(s->vms);
@@ -695,30 +537,6 @@ void scenario_free(struct scenario *s)
 		scn_phase_done(&s->phases[i]);
 	free(s->phases);
 	free(s);
-}
-
-const struct scn_vm *scenario_vm(const struct scenario *s, const char *name)
-{
-	for (size_t i = 0; i < s->n_vms; i++)
-		if (s->vms[i].name && strcmp(s->vms[i].name, name) == 0)
-			return &s->vms[i];
-	return NULL;
-}
-
-const struct scn_tool *scenario_bomb(const struct scenario *s, const char *name)
-{
-	for (size_t i = 0; i < s->n_bombs; i++)
-		if (s->bombs[i].name && strcmp(s->bombs[i].name, name) == 0)
-			return &s->bombs[i];
-	return NULL;
-}
-
-const struct scn_vm *scenario_victim(const struct scenario *s)
-{
-	for (size_t i = 0; i < s->n_vms; i++)
-		if (s->vms[i].role == SCN_ROLE_VICTIM)
-			return &s->vms[i];
-	return NULL;
 }
 
 const char *scn_role_name(enum scn_role role)
@@ -734,15 +552,14 @@ const char *scn_role_name(enum scn_role role)
 	return "?";
 }
 
-void scenario_backend_config(const struct scenario *s, struct backend_config *cfg)
+int scenario_backend_config(const struct scenario *s, struct backend_config *cfg)
 {
+	int r = 0;
+
 	cfg->name = s->backend;
-	cfg->xenapi_url = s->xenapi_url;
-	cfg->xenapi_user = s->xenapi_user;
-	cfg->xenapi_password_file = s->xenapi_password_file;
-	cfg->ca_file = s->ca_file;
-	cfg->insecure = s->insecure;
-	cfg->dom0 = s->dom0;
+	for (size_t i = 0; i < s->n_bopts && r == 0; i++)
+		r = backend_cfg_set(cfg, s->bopts[i].key, s->bopts[i].value);
+	return r;
 }
 
 void scenario_make_quick(struct scenario *s)

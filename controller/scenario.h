@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "backend.h"
 
 #define SCN_MAX_NAME 64
@@ -34,7 +36,8 @@ struct scn_vm {
 	char *name;
 	enum scn_role role;
 	char *ident;	     /* backend identity (cgroup/name-label); defaults to name */
-	char *ssh;	     /* user@host for the ssh executor, NULL = local */
+	char *exec;	     /* executor name (exec-table.h): "local", "ssh", ... */
+	char *target;	     /* where the executor runs it (ssh: user@host), NULL = none */
 	char *addr;	     /* address the victim service listens on / is reached at */
 	uint64_t memory_max; /* bytes, 0 = no limit */
 	uint64_t pids_max;   /* 0 = no limit */
@@ -75,13 +78,9 @@ struct scenario {
 	char *name;
 
 	/* [global] */
-	char *backend;
-	char *xenapi_url;
-	char *xenapi_user;
-	char *xenapi_password_file;
-	char *ca_file;
-	char *dom0;
-	bool insecure;
+	char *backend;	       /* the backend's name (backend-table.h) */
+	struct scn_opt *bopts; /* backend options by key (backend_opt rows), as given */
+	size_t n_bopts;
 	char *results;	      /* results directory root, NULL = "results" */
 	uint64_t duration_ns; /* probe measurement per phase and round */
 	uint64_t warmup_ns;
@@ -122,13 +121,35 @@ void scenario_make_quick(struct scenario *s);
 /* Keeps only the phases whose names are in the comma-separated list. -ENOENT if one is unknown. */
 int scenario_select_phases(struct scenario *s, const char *list, char *errbuf, size_t errlen);
 
-const struct scn_vm *scenario_vm(const struct scenario *s, const char *name);
-const struct scn_tool *scenario_bomb(const struct scenario *s, const char *name);
-const struct scn_vm *scenario_victim(const struct scenario *s);
+/* Lookups by name: NULL when there is none. Inline, so every part of the parser can use them. */
+static inline const struct scn_vm *scenario_vm(const struct scenario *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_vms; i++)
+		if (s->vms[i].name && name && strcmp(s->vms[i].name, name) == 0)
+			return &s->vms[i];
+	return NULL;
+}
+
+static inline const struct scn_tool *scenario_bomb(const struct scenario *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_bombs; i++)
+		if (s->bombs[i].name && name && strcmp(s->bombs[i].name, name) == 0)
+			return &s->bombs[i];
+	return NULL;
+}
+
+static inline const struct scn_vm *scenario_victim(const struct scenario *s)
+{
+	for (size_t i = 0; i < s->n_vms; i++)
+		if (s->vms[i].role == SCN_ROLE_VICTIM)
+			return &s->vms[i];
+	return NULL;
+}
+
 const char *scn_role_name(enum scn_role role);
 
-/* Fills cfg from [global]; the strings stay owned by s. */
-void scenario_backend_config(const struct scenario *s, struct backend_config *cfg);
+/* Fills cfg (name and options) from [global]; the strings stay owned by s. 0 or -E2BIG. */
+int scenario_backend_config(const struct scenario *s, struct backend_config *cfg);
 
 /* Seconds the scenario takes, roughly (for ETA and `isolab check`). */
 double scenario_estimate_s(const struct scenario *s);

@@ -22,3 +22,10 @@ int file_write_str(const char *path, const char *s);
 
 /* mkdir -p with mode; 0 when it exists already. */
 int file_mkdirs(const char *path, mode_t mode);
+
+/*
+ * Removes path and everything below it (like rm -rf, without a shell or a
+ * child): files and links are unlinked, never followed, directories removed
+ * depth first. 0 when path does not exist; -errno of the first failure.
+ */
+int file_remove_tree(const char *path);

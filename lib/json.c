@@ -11,6 +11,7 @@
 
 #define JSON_MAX_DEPTH 64
 #define JSON_MAX_BYTES (256u << 20) /* hard cap on one document */
+#define JSON_TEXT_PATH 512	    /* JSON_TEXT: longest dotted key */
 
 enum json_frame {
 	FRAME_TOP,
@@ -28,7 +29,18 @@ struct json_writer {
 	bool first[JSON_MAX_DEPTH]; /* no member written yet in this frame */
 	bool have_key;		    /* a key was written, its value is due */
 	bool top_done;
+	/* JSON_TEXT only */
+	char path[JSON_TEXT_PATH];	  /* the flattened objects' keys, dotted, then the key */
+	size_t path_len[JSON_MAX_DEPTH];  /* where this frame's keys start in path */
+	size_t path_base[JSON_MAX_DEPTH]; /* where the printed part of path starts */
+	bool braced[JSON_MAX_DEPTH];	  /* the frame shows its brackets */
+	bool sep;			  /* a space is due before the next item */
 };
+
+static bool is_text(const struct json_writer *w)
+{
+	return w->flags & JSON_TEXT;
+}
 
 struct json_writer *json_new(unsigned flags)
 {
@@ -107,15 +119,29 @@ static void puts_(struct json_writer *w, const char *s)
 
 static void newline(struct json_writer *w)
 {
-	if (!(w->flags & JSON_PRETTY))
+	if (!(w->flags & JSON_PRETTY) || is_text(w))
 		return;
 	put(w, "\n", 1);
 	for (int i = 0; i < w->depth; i++)
 		put(w, "  ", 2);
 }
 
-/* Called before every value or key: commas, keys, misuse checks. */
-static void before_value(struct json_writer *w)
+/* JSON_TEXT: an item starts: the separator, then "key=" in an object. */
+static void text_item(struct json_writer *w)
+{
+	if (w->err)
+		return;
+	if (w->sep)
+		put(w, " ", 1);
+	if (w->frame[w->depth] == FRAME_OBJ) {
+		puts_(w, w->path + w->path_base[w->depth]);
+		put(w, "=", 1);
+	}
+	w->sep = true;
+}
+
+/* Commas (JSON) and misuse checks before every value. */
+static void check_slot(struct json_writer *w)
 {
 	enum json_frame f = w->frame[w->depth];
 
@@ -133,12 +159,37 @@ static void before_value(struct json_writer *w)
 		w->have_key = false;
 		break;
 	case FRAME_ARR:
-		if (!w->first[w->depth])
+		if (!w->first[w->depth] && !is_text(w))
 			put(w, ",", 1);
 		w->first[w->depth] = false;
 		newline(w);
 		break;
 	}
+}
+
+/* Called before every value: commas or separators, keys, misuse checks. */
+static void before_value(struct json_writer *w)
+{
+	check_slot(w);
+	if (is_text(w))
+		text_item(w);
+}
+
+/* JSON_TEXT: may s go out bare (unquoted)? */
+static bool text_bare(const char *s, size_t n)
+{
+	if (!n || (n == 4 && (!memcmp(s, "null", 4) || !memcmp(s, "true", 4))) ||
+	    (n == 5 && !memcmp(s, "false", 5)))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("._:/@+-%", c)) ||
+		    !c)
+			return false;
+	}
+	return true;
 }
 
 static void put_escaped(struct json_writer *w, const char *s, size_t n)
@@ -228,19 +279,64 @@ static void put_escaped(struct json_writer *w, const char *s, size_t n)
 	put(w, "\"", 1);
 }
 
+/* JSON_TEXT: a new frame's place in the dotted path; flat frames print nothing. */
+static void text_open(struct json_writer *w, bool flat, char c)
+{
+	int d = w->depth;
+	size_t n = strlen(w->path);
+
+	w->braced[d] = !flat;
+	if (flat && d > 1) { /* a member of a flattened object: "key." */
+		if (n + 2 > sizeof(w->path)) {
+			w->err = -E2BIG;
+			return;
+		}
+		w->path[n++] = '.';
+		w->path[n] = '\0';
+	}
+	w->path_len[d] = flat ? n : strlen(w->path);
+	w->path_base[d] = flat ? w->path_base[d - 1] : w->path_len[d];
+	if (!flat) {
+		put(w, &c, 1);
+		w->sep = false;
+	}
+}
+
 static void open_frame(struct json_writer *w, enum json_frame f, char c)
 {
-	before_value(w);
+	/* JSON_TEXT: an object that is an object's member (or the document) is flattened */
+	bool flat = is_text(w) && f == FRAME_OBJ && w->frame[w->depth] != FRAME_ARR;
+
+	if (flat)
+		check_slot(w);
+	else
+		before_value(w);
 	if (w->err)
 		return;
 	if (w->depth + 1 >= JSON_MAX_DEPTH) {
 		w->err = -E2BIG;
 		return;
 	}
-	put(w, &c, 1);
+	if (!is_text(w))
+		put(w, &c, 1);
 	w->depth++;
 	w->frame[w->depth] = f;
 	w->first[w->depth] = true;
+	if (is_text(w))
+		text_open(w, flat, c);
+}
+
+/* JSON_TEXT: closing frame d (already popped to d - 1). */
+static void text_close(struct json_writer *w, int d, bool empty, char c)
+{
+	if (w->braced[d]) {
+		put(w, &c, 1);
+		w->sep = true;
+	} else if (empty && d > 1) {		    /* an empty member object: key={} */
+		w->path[w->path_len[d] - 1] = '\0'; /* drop the '.' */
+		text_item(w);
+		puts_(w, "{}");
+	}
 }
 
 static void close_frame(struct json_writer *w, enum json_frame f, char c)
@@ -255,6 +351,10 @@ static void close_frame(struct json_writer *w, enum json_frame f, char c)
 	}
 	empty = w->first[w->depth];
 	w->depth--;
+	if (is_text(w)) {
+		text_close(w, w->depth + 1, empty, c);
+		return;
+	}
 	if (!empty)
 		newline(w);
 	put(w, &c, 1);
@@ -288,6 +388,18 @@ void json_key(struct json_writer *w, const char *key)
 		w->err = -EINVAL;
 		return;
 	}
+	if (is_text(w)) {
+		size_t at = w->path_len[w->depth], n = strlen(key);
+
+		if (at + n + 1 > sizeof(w->path)) {
+			w->err = -E2BIG;
+			return;
+		}
+		memcpy(w->path + at, key, n + 1);
+		w->first[w->depth] = false;
+		w->have_key = true;
+		return;
+	}
 	if (!w->first[w->depth])
 		put(w, ",", 1);
 	w->first[w->depth] = false;
@@ -300,7 +412,10 @@ void json_key(struct json_writer *w, const char *key)
 void json_strn(struct json_writer *w, const char *s, size_t len)
 {
 	before_value(w);
-	put_escaped(w, s, len);
+	if (is_text(w) && text_bare(s, len))
+		put(w, s, len);
+	else
+		put_escaped(w, s, len);
 }
 
 void json_str(struct json_writer *w, const char *s)

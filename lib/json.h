@@ -8,6 +8,15 @@
  *
  * Strings are escaped per RFC 8259; invalid UTF-8 bytes become U+FFFD.
  * Doubles that are NaN or infinite are written as null.
+ *
+ * With JSON_TEXT the same calls write human text instead, so that one
+ * printing function gives either (as iproute2's print_* do): members are
+ * key=value separated by single spaces; the document's own braces are
+ * left out; an object member's members are flattened under its key
+ * (latency.p99_ms=4.2, an empty one is key={}); arrays are key=[a b], an
+ * object inside one {k=v}. Strings are bare when they are made of letters,
+ * digits and ._:/@+-% only (and are not null/true/false), else quoted and
+ * escaped as in JSON. Numbers, true, false and null read as in JSON.
  */
 #pragma once
 
@@ -20,6 +29,7 @@ struct json_writer;
 
 enum {
 	JSON_PRETTY = 1 << 0, /* indent two spaces, one member per line */
+	JSON_TEXT = 1 << 1,   /* human key=value text (above); JSON_PRETTY is ignored */
 };
 
 /* Returns NULL on allocation failure. Free with json_free(). */

@@ -39,3 +39,31 @@ uint64_t proc_start_time(pid_t pid);
  */
 int proc_run(const char *const argv[], const char *stdin_data, bool merge_stderr,
 	     uint64_t timeout_ns, size_t max_out, char **out, int *status);
+
+#define PROC_FD_INHERIT (-1) /* the child keeps this process's fd */
+#define PROC_FD_NULL	(-2) /* the child gets /dev/null */
+
+/* How to start a child (proc_spawn). */
+struct proc_spawn {
+	char *const *argv;
+	const char *path; /* execv(path, argv) when set, else execvp(argv[0], argv) */
+	int fd_in;	  /* become the child's 0, 1, 2: an fd, PROC_FD_INHERIT or PROC_FD_NULL */
+	int fd_out;
+	int fd_err;
+	int parent_death_sig; /* sent to the child when this process dies; 0 = none */
+	/* Runs in the child just before exec (async-signal-safe code only); a
+	 * negative errno fails the child with "isolab: <in_child_what>: <error>". */
+	int (*in_child)(void *arg);
+	void *arg;
+	const char *in_child_what;
+};
+
+/*
+ * The one way isolab starts a child. The child gets its own process group
+ * (both sides call setpgid, so a signal right after the return reaches it),
+ * every signal at its default disposition with none blocked, the requested
+ * fds as 0, 1 and 2, optionally a parent-death signal and the caller's hook,
+ * then exec. A child that cannot exec writes one line to its stderr and exits
+ * 127. Returns the pid, or -errno when fork failed.
+ */
+pid_t proc_spawn(const struct proc_spawn *sp);

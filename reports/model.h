@@ -54,6 +54,12 @@ struct model_probe {
 	uint64_t hist_count;
 	struct model_tick *timeline;
 	size_t n_timeline;
+	/* against the SLO (docs/results.md; absent in results measured before issue 11) */
+	char *mode;			     /* "open", "closed" or NULL */
+	bool has_good;			     /* good and good_pct were reported */
+	double good_pct;		     /* 100 * good / offered */
+	double slo_ms, rate_rps, measured_s; /* NaN when absent */
+	uint64_t offered, good, outstanding_at_end, not_sent;
 };
 
 struct model_bomb_result {
@@ -63,6 +69,28 @@ struct model_bomb_result {
 	char *rate_key; /* the metric taken as the achieved rate, e.g. ops_per_s */
 	double rate;	/* NaN when no rate metric */
 	double started_s, elapsed_s;
+};
+
+/* What a bomb was asked for and what it achieved in one run (manifest bombs_achieved). */
+struct model_achieved {
+	char *bomb;
+	double requested, achieved, share_pct; /* NaN when absent */
+	char *unit;
+};
+
+/* One VM's scheduler settings as read back (manifest runs[].sched.start/end). */
+struct model_sched_vm {
+	char *vm;
+	double weight, cap; /* NaN when absent */
+	int live;	    /* 1 live, 0 stored but not live, -1 unknown */
+};
+
+struct model_sched {
+	bool present;
+	char *scheduler;
+	char *details; /* "key=value, ..." of sched.details, NULL when none */
+	struct model_sched_vm *start, *end;
+	size_t n_start, n_end;
 };
 
 struct model_run {
@@ -75,6 +103,20 @@ struct model_run {
 	size_t n_bombs;
 	char **dnr; /* tools that did not report */
 	size_t n_dnr;
+	unsigned order; /* position within its round, from 1; 0 when unknown */
+	/*
+	 * Valid unless the manifest says `"valid": false`; results without the
+	 * field are judged from what they show (a bomb that did not report or
+	 * failed, an interrupted run), and those reasons start with "derived: ".
+	 */
+	bool valid;
+	char **invalid; /* one line per reason */
+	size_t n_invalid;
+	double victim_cpu_pct; /* % of one CPU in the measurement window; NaN unknown */
+	char *victim_cpu_source;
+	struct model_sched sched;
+	struct model_achieved *achieved;
+	size_t n_achieved;
 };
 
 struct model_phase {
@@ -89,10 +131,37 @@ struct model_phase {
 	double sweep_value;
 	double weight_ratio; /* victim weight / neighbour weight; NaN if unknown */
 	bool is_baseline;
+	char *aa_of; /* the phase this one is an A/A twin of, or NULL */
 };
 
 struct model_bomb_def {
 	char *name, *vm, *kind;
+};
+
+/* manifest.json design, calibration, load (absent before issue 11). */
+struct model_design {
+	bool present;
+	bool has_seed;
+	uint64_t seed;
+	char *order, *rounds_mode;
+	unsigned rounds_planned, max_rounds, min_valid_rounds; /* 0 when absent */
+	double max_time_s, min_effect_pct, min_bomb_share_pct; /* NaN when absent */
+	bool aa;
+};
+
+struct model_calibration {
+	bool present;
+	char *status;					 /* "ok" or "failed" */
+	double capacity_rps, duration_s, p50_ms, p99_ms; /* NaN when absent */
+	unsigned concurrency;
+	char *result;
+};
+
+struct model_load {
+	bool present;
+	char *mode;			    /* "open" or "closed" */
+	double share_pct, rate_rps, slo_ms; /* NaN when absent */
+	char *slo_source;
 };
 
 struct model {
@@ -114,6 +183,12 @@ struct model {
 	struct model_run *runs; /* sorted by round, then phase order */
 	size_t n_runs;
 	size_t baseline; /* index of the baseline phase, SIZE_MAX when none */
+	size_t aa;	 /* index of the baseline's A/A twin, SIZE_MAX when none */
+	struct model_design design;
+	struct model_calibration cal;
+	struct model_load load;
+	bool precalibration; /* no calibration or load: measured before issue 11 */
+	bool closed_loop;    /* judged on good responses per second, not good % */
 	char **warnings;
 	size_t n_warnings;
 };

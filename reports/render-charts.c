@@ -17,15 +17,16 @@ static size_t groups(const struct model *m, size_t *g, size_t max)
 	size_t n = 0;
 
 	for (size_t i = 0; i < m->n_phases && n < max; i++)
-		if (render_is_group(m, i))
+		if (stats_is_group(m, i))
 			g[n++] = i;
 	return n;
 }
 
+/* success: the primary measure's paired difference from the baseline; else the p99 ratio. */
 static void bar_value(const struct stats_phase *sp, bool success, double *v, struct stats_ci *ci)
 {
-	*v = success ? sp->ok_change_pct : sp->p99_ratio;
-	*ci = success ? sp->ok_change_ci : sp->p99_ratio_ci;
+	*v = success ? sp->cmp.mean : sp->p99_ratio;
+	*ci = success ? sp->cmp.ci : sp->p99_ratio_ci;
 }
 
 void render_chart_degradation(struct sbuf *o, const struct model *m, const struct stats *s,
@@ -35,8 +36,7 @@ void render_chart_degradation(struct sbuf *o, const struct model *m, const struc
 	const char *labels[MAX_GROUPS];
 	struct svg_chart c;
 	double lo = success ? -10 : 0, hi = success ? 10 : 2, slot, bw;
-	static const char *const lg[] = { "equal weights", "prioritised", "95 % interval",
-					  "baseline" };
+	static const char *const lg[] = { "equal weights", "prioritised", "interval", "baseline" };
 	static const int st[] = { 0, 1, 4, 4 };
 	static const enum svg_key keys[] = { SVG_KEY_BAR, SVG_KEY_BAR, SVG_KEY_WHISKER,
 					     SVG_KEY_REF };
@@ -44,7 +44,7 @@ void render_chart_degradation(struct sbuf *o, const struct model *m, const struc
 	if (!n || m->baseline == SIZE_MAX)
 		return;
 	for (size_t k = 0; k < n; k++) {
-		size_t pr = render_prio_of(m, g[k]);
+		size_t pr = stats_prio_of(m, g[k]);
 		size_t ph[2] = { g[k], pr };
 
 		labels[k] = m->phases[g[k]].name;
@@ -62,19 +62,18 @@ void render_chart_degradation(struct sbuf *o, const struct model *m, const struc
 		}
 	}
 	svg_begin(&c, o, (*id)++, WIDE, 330,
-		  success ? "Successful responses against baseline"
-			  : "p99 latency against baseline",
-		  1);
+		  success ? "Good responses against baseline" : "p99 latency against baseline", 1);
 	c.x = (struct svg_axis){ 0, (double)n, SVG_CATEGORY, "bomb phase" };
 	c.y = (struct svg_axis){ success ? fmax(lo * 1.1, -100) : 0, hi * 1.1, SVG_LINEAR,
-				 success ? "change in successful responses (%)"
+				 success ? (s->closed_loop ? "good responses/s (% change)"
+							   : "good responses (points of offered)")
 					 : "p99 latency (× baseline)" };
 	svg_axes(&c, labels, n);
 	svg_hline(&c, success ? 0 : 1, NULL);
 	slot = (c.r - c.l) / (double)n;
 	bw = fmin(60, slot * 0.32);
 	for (size_t k = 0; k < n; k++) {
-		size_t ph[2] = { g[k], render_prio_of(m, g[k]) };
+		size_t ph[2] = { g[k], stats_prio_of(m, g[k]) };
 
 		for (int j = 0; j < 2; j++) {
 			double v, x = c.l + slot * (k + 0.5) + (j ? 2 : -bw - 2);
@@ -94,7 +93,8 @@ void render_chart_degradation(struct sbuf *o, const struct model *m, const struc
 			svg_bar(&c, x, bw, success ? 0 : c.y.min, v, j);
 			svg_whisker(&c, x + bw / 2, ci.lo, ci.hi);
 			if (success)
-				snprintf(txt, sizeof(txt), "%+.1f %%", v);
+				snprintf(txt, sizeof(txt), "%+.1f%s", v,
+					 s->closed_loop ? " %" : "");
 			else
 				snprintf(txt, sizeof(txt), "%s×",
 					 render_num(v, buf, sizeof(buf), "–"));
@@ -113,11 +113,11 @@ void render_chart_degradation(struct sbuf *o, const struct model *m, const struc
 		}
 	}
 	svg_legend(&c, lg, st, keys, 4);
-	svg_end(&c, success ? "Isolation Benchmark Suite measure: % change in successful "
-			      "responses per round against the baseline; whiskers are "
-			      "bootstrap intervals."
-			    : "p99 of each bomb phase divided by the baseline's p99; whiskers are "
-			      "bootstrap intervals (rounds and requests resampled).");
+	svg_end(&c, success ? "The primary measure: good responses (within the SLO) against the "
+			      "same round's baseline, mean over rounds; whiskers are t-intervals "
+			      "over rounds."
+			    : "p99 of each bomb phase divided by the same round's baseline p99, "
+			      "geometric mean over rounds; whiskers are t-intervals over rounds.");
 }
 
 struct cdf_acc {
@@ -156,7 +156,7 @@ static int cdf_point(uint64_t value, uint64_t count, void *arg)
 void render_chart_cdf(struct sbuf *o, const struct model *m, const struct stats *s, unsigned *id,
 		      size_t phase)
 {
-	size_t ph[3] = { m->baseline, phase, render_prio_of(m, phase) };
+	size_t ph[3] = { m->baseline, phase, stats_prio_of(m, phase) };
 	const char *labels[3];
 	int st[3];
 	enum svg_key keys[3];

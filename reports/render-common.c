@@ -84,19 +84,72 @@ bool render_run_reported(const struct model_run *r)
 	return r->probe.present;
 }
 
-size_t render_prio_of(const struct model *m, size_t i)
+void render_victim_weight(const struct model *m, const struct stats *s, size_t phase, char *buf,
+			  size_t len)
 {
-	for (size_t j = 0; j < m->n_phases; j++)
-		if (m->phases[j].twin_idx == i && !m->phases[j].is_sweep)
-			return j;
-	return SIZE_MAX;
+	const struct model_sched *sc = s->phases[phase].sched;
+	const char *pr = m->phases[phase].priority;
+
+	snprintf(buf, len, "%s", pr ? pr : "equal weights");
+	for (size_t k = 0; sc && m->victim_vm && k < sc->n_start; k++) {
+		const struct model_sched_vm *v = &sc->start[k];
+
+		if (strcmp(v->vm, m->victim_vm) || !isfinite(v->weight))
+			continue;
+		if (isfinite(v->cap) && v->cap > 0)
+			snprintf(buf, len, "weight %g cap %g%s", v->weight, v->cap,
+				 v->live == 0 ? " (stored, not live)" : "");
+		else
+			snprintf(buf, len, "weight %g%s", v->weight,
+				 v->live == 0 ? " (stored, not live)" : "");
+	}
 }
 
-bool render_is_group(const struct model *m, size_t i)
+void render_sched_text(const struct model *m, const struct stats *s, size_t phase, char *buf,
+		       size_t len)
 {
-	const struct model_phase *ph = &m->phases[i];
+	const struct model_sched *sc = s->phases[phase].sched;
+	size_t used;
 
-	if (ph->is_baseline || ph->is_sweep)
-		return false;
-	return ph->twin_idx == SIZE_MAX || m->phases[ph->twin_idx].is_baseline;
+	buf[0] = '\0';
+	if (!sc)
+		return;
+	used = (size_t)snprintf(buf, len, "%s", sc->scheduler ? sc->scheduler : "scheduler");
+	if (sc->details && used < len)
+		used += (size_t)snprintf(buf + used, len - used, " (%s)", sc->details);
+	for (size_t k = 0; k < sc->n_start && used < len; k++) {
+		const struct model_sched_vm *a = &sc->start[k], *b = NULL;
+
+		for (size_t j = 0; j < sc->n_end; j++)
+			if (!strcmp(sc->end[j].vm, a->vm))
+				b = &sc->end[j];
+		used += (size_t)snprintf(buf + used, len - used, "; %s weight %g", a->vm,
+					 a->weight);
+		if (used < len && isfinite(a->cap) && a->cap > 0)
+			used += (size_t)snprintf(buf + used, len - used, " cap %g", a->cap);
+		if (used < len && a->live == 0)
+			used += (size_t)snprintf(buf + used, len - used, " stored, not live");
+		if (used < len && b && (b->weight != a->weight || b->live != a->live))
+			used += (size_t)snprintf(buf + used, len - used, ", at the end weight %g%s",
+						 b->weight, b->live == 0 ? " not live" : "");
+	}
+	(void)m;
+}
+
+bool render_invalid_run(const struct model *m, size_t n, char *buf, size_t len)
+{
+	for (size_t i = 0; i < m->n_runs; i++) {
+		const struct model_run *r = &m->runs[i];
+		size_t used;
+
+		if (r->valid || n--)
+			continue;
+		used = (size_t)snprintf(buf, len, "round %u %s:", r->round,
+					m->phases[r->phase].name);
+		for (size_t k = 0; k < r->n_invalid && used < len; k++)
+			used += (size_t)snprintf(buf + used, len - used, "%s %s", k ? ";" : "",
+						 r->invalid[k]);
+		return true;
+	}
+	return false;
 }

@@ -9,9 +9,32 @@
 #define MAX_BOMB_COLS 64
 
 static const char *const columns[] = {
-	"phase",   "round",	  "bombs",	    "priority", "requests", "ok",
-	"failed",  "success_pct", "throughput_rps", "p50_ms",	"p90_ms",   "p99_ms",
-	"p999_ms", "mean_ms",	  "stdev_ms",	    "status",	"dnr",	    "weight_ratio",
+	"phase",
+	"round",
+	"bombs",
+	"priority",
+	"requests",
+	"ok",
+	"failed",
+	"success_pct",
+	"throughput_rps",
+	"p50_ms",
+	"p90_ms",
+	"p99_ms",
+	"p999_ms",
+	"mean_ms",
+	"stdev_ms",
+	"status",
+	"dnr",
+	"weight_ratio",
+	"order",
+	"valid",
+	"invalid",
+	"good_pct",
+	"offered",
+	"good",
+	"slo_ms",
+	"victim_cpu_share_pct",
 };
 
 /* RFC 4180 field: quoted when it holds a comma, quote or line break. */
@@ -78,6 +101,25 @@ static void row(struct sbuf *o, const struct model *m, const struct model_run *r
 	sbuf_putn(o, ",", 1);
 	field(o, buf);
 	num(o, ph->weight_ratio);
+	if (r->order)
+		sbuf_printf(o, ",%u", r->order);
+	else
+		sbuf_putn(o, ",", 1);
+	sbuf_puts(o, r->valid ? ",true," : ",false,");
+	buf[0] = '\0';
+	used = 0;
+	for (size_t i = 0; i < r->n_invalid && used < sizeof(buf); i++)
+		used += snprintf(buf + used, sizeof(buf) - used, "%s%s", i ? "; " : "",
+				 r->invalid[i]);
+	field(o, buf);
+	num(o, p->present && p->has_good ? p->good_pct : NAN);
+	if (p->present && p->has_good)
+		sbuf_printf(o, ",%llu,%llu", (unsigned long long)p->offered,
+			    (unsigned long long)p->good);
+	else
+		sbuf_puts(o, ",,");
+	num(o, p->present ? p->slo_ms : NAN);
+	num(o, r->victim_cpu_pct);
 	for (size_t b = 0; b < n_bombs; b++) {
 		double v = NAN;
 

@@ -38,6 +38,8 @@ static const char css[] =
 	".v-not{color:#a1261b;border-color:#a1261b;background:#fbe9e7}"
 	".v-inconclusive{color:#555;border-color:#888;border-style:dashed;background:#f3f3f3}"
 	".v-unaffected{color:#1b4f8a;border-color:#1b4f8a;background:#eaf0f8}"
+	".v-hurt{color:#a1261b;border-color:#a1261b;background:#fff}"
+	".v-invalid{color:#555;border-color:#555;border-style:dotted;background:#fff}"
 	"ul.glance{padding-left:20px}ul.glance li{margin:4px 0}"
 	".dnr{font-weight:700;color:#a1261b}"
 	".charts{display:flex;flex-wrap:wrap;gap:10px}"
@@ -81,55 +83,6 @@ static void ci(struct sbuf *o, struct stats_ci c, const char *unit)
 		return;
 	sbuf_printf(o, " <span class=\"ci\">[%s–%s%s]</span>", render_num(c.lo, a, sizeof(a), "–"),
 		    render_num(c.hi, b, sizeof(b), "–"), unit);
-}
-
-static const char *verdict_class(enum stats_verdict v)
-{
-	switch (v) {
-	case VERDICT_PROTECTED:
-		return "protected";
-	case VERDICT_PARTLY:
-		return "partly";
-	case VERDICT_NOT_PROTECTED:
-		return "not";
-	case VERDICT_UNAFFECTED:
-		return "unaffected";
-	default:
-		return "inconclusive";
-	}
-}
-
-static const char *verdict_mark(enum stats_verdict v)
-{
-	switch (v) {
-	case VERDICT_PROTECTED:
-		return "✔";
-	case VERDICT_PARTLY:
-		return "◐";
-	case VERDICT_NOT_PROTECTED:
-		return "✘";
-	case VERDICT_UNAFFECTED:
-		return "–";
-	default:
-		return "?";
-	}
-}
-
-/* A phase's p99 with its interval, or DNR. */
-static void p99_cell(struct sbuf *o, const struct stats_phase *sp)
-{
-	if (sp->dnr) {
-		sbuf_puts(o, "<span class=\"dnr\">DNR</span>");
-		return;
-	}
-	num(o, sp->lat.present ? sp->lat.p99 : NAN);
-	ci(o, sp->p99_ci, "");
-}
-
-static void badge(struct sbuf *o, enum stats_verdict v)
-{
-	sbuf_printf(o, "<span class=\"v v-%s\">%s %s</span>", verdict_class(v), verdict_mark(v),
-		    stats_verdict_name(v));
 }
 
 static void meta_item(struct sbuf *o, const char *k, const char *v)
@@ -176,124 +129,6 @@ static void header(struct sbuf *o, const struct model *m)
 	}
 }
 
-static const struct stats_protection *prot_of(const struct stats *s, size_t phase)
-{
-	for (size_t i = 0; i < s->n_prot; i++)
-		if (s->prot[i].phase == phase)
-			return &s->prot[i];
-	return NULL;
-}
-
-static void glance_phase(struct sbuf *o, const struct model *m, const struct stats *s, size_t i)
-{
-	const struct stats_phase *sp = &s->phases[i];
-	size_t pi = render_prio_of(m, i);
-	const struct stats_protection *pr = pi != SIZE_MAX ? prot_of(s, pi) : NULL;
-
-	sbuf_puts(o, "<li><b>");
-	esc(o, m->phases[i].name);
-	sbuf_puts(o, "</b>: ");
-	if (sp->dnr) {
-		sbuf_puts(o,
-			  "<span class=\"dnr\">DNR</span>: the probe did not report in any round "
-			  "(the victim or its guest went down).");
-	} else {
-		sbuf_puts(o, "p99 ");
-		num(o, sp->p99_ratio);
-		sbuf_puts(o, "× the baseline");
-		ci(o, sp->p99_ratio_ci, "×");
-		sbuf_puts(o, ", successful responses ");
-		if (isfinite(sp->ok_change_pct))
-			sbuf_printf(o, "%+.1f %%", sp->ok_change_pct);
-		else
-			sbuf_puts(o, "–");
-		ci(o, sp->ok_change_ci, " %");
-		sbuf_puts(o, ".");
-		if (sp->dnr_rounds)
-			sbuf_printf(o, " <span class=\"dnr\">DNR in %zu of %zu rounds.</span>",
-				    sp->dnr_rounds, sp->rounds);
-	}
-	if (pr) {
-		sbuf_puts(o, " Prioritised (");
-		esc(o, m->phases[pi].priority);
-		sbuf_puts(o, "): ");
-		if (s->phases[pi].dnr) {
-			sbuf_puts(o, "<span class=\"dnr\">DNR</span>. ");
-		} else if (isfinite(s->phases[pi].p99_ratio)) {
-			sbuf_puts(o, "p99 ");
-			num(o, s->phases[pi].p99_ratio);
-			sbuf_puts(o, "×");
-			ci(o, s->phases[pi].p99_ratio_ci, "×");
-			sbuf_puts(o, "; ");
-		}
-		if (isfinite(pr->recovered_pct)) {
-			sbuf_printf(o, "prioritisation recovered %.0f %%", pr->recovered_pct);
-			ci(o, pr->recovered_pct_ci, " %");
-			sbuf_printf(o, " of the %s lost. ",
-				    strcmp(pr->metric, "p99_ms") ? "successful responses" : "p99");
-		}
-		badge(o, pr->verdict);
-	}
-	sbuf_puts(o, "</li>\n");
-}
-
-static void glance(struct sbuf *o, const struct model *m, const struct stats *s)
-{
-	bool any = false;
-
-	sbuf_puts(o, "<section id=\"glance\"><h2>At a glance</h2>");
-	if (m->baseline == SIZE_MAX) {
-		sbuf_puts(o, "<p>No baseline phase: degradation cannot be computed.</p>");
-	} else if (s->phases[m->baseline].dnr) {
-		sbuf_puts(o, "<p class=\"dnr\">The baseline did not report: degradation cannot be "
-			     "computed.</p>");
-	}
-	sbuf_puts(o, "<ul class=\"glance\">");
-	for (size_t i = 0; i < m->n_phases; i++)
-		if (render_is_group(m, i) && m->baseline != SIZE_MAX) {
-			glance_phase(o, m, s, i);
-			any = true;
-		}
-	if (!any)
-		sbuf_puts(o, "<li>No bomb phase has results yet.</li>");
-	sbuf_puts(o, "</ul>");
-	if (s->n_prot) {
-		sbuf_puts(o, "<table><thead><tr><th>prioritised phase</th><th class=\"l\">priority"
-			     "</th><th>p99 baseline (ms)</th><th>p99 equal (ms)</th><th>p99 "
-			     "prioritised (ms)</th><th>recovered</th><th class=\"l\">verdict</th>"
-			     "</tr></thead><tbody>");
-		for (size_t i = 0; i < s->n_prot; i++) {
-			const struct stats_protection *p = &s->prot[i];
-			const struct stats_phase *B = &s->phases[m->baseline];
-
-			sbuf_puts(o, "<tr><td>");
-			esc(o, m->phases[p->phase].name);
-			sbuf_puts(o, "</td><td class=\"l\">");
-			esc(o, m->phases[p->phase].priority);
-			sbuf_puts(o, "</td><td>");
-			p99_cell(o, B);
-			sbuf_puts(o, "</td><td>");
-			p99_cell(o, &s->phases[p->twin]);
-			sbuf_puts(o, "</td><td>");
-			p99_cell(o, &s->phases[p->phase]);
-			sbuf_puts(o, "</td><td>");
-			if (isfinite(p->recovered_pct)) {
-				sbuf_printf(o, "%.0f %%", p->recovered_pct);
-				ci(o, p->recovered_pct_ci, " %");
-			} else {
-				sbuf_puts(o, "–");
-			}
-			sbuf_puts(o, "</td><td class=\"l\">");
-			badge(o, p->verdict);
-			sbuf_puts(o, "<br><span class=\"why\">");
-			esc(o, p->reason);
-			sbuf_puts(o, "</span></td></tr>");
-		}
-		sbuf_puts(o, "</tbody></table>");
-	}
-	sbuf_puts(o, "</section>\n");
-}
-
 static void charts(struct sbuf *o, const struct model *m, const struct stats *s)
 {
 	unsigned id = 0, shown = 0;
@@ -305,7 +140,7 @@ static void charts(struct sbuf *o, const struct model *m, const struct stats *s)
 	sbuf_puts(o, "</section>\n<section id=\"distributions\"><h2>Latency distributions</h2>"
 		     "<div class=\"charts\">");
 	for (size_t i = 0; i < m->n_phases; i++)
-		if (render_is_group(m, i))
+		if (stats_is_group(m, i))
 			render_chart_cdf(o, m, s, &id, i);
 	sbuf_puts(o, "</div>");
 	render_chart_boxes(o, m, s, &id);
@@ -343,8 +178,8 @@ static void phase_table(struct sbuf *o, const struct model *m, const struct stat
 {
 	sbuf_printf(
 		o,
-		"<section id=\"phases\"><h2>Phases</h2><p>Over all rounds; intervals in "
-		"brackets are %g %% bootstrap intervals.</p><table class=\"wide\"><thead><tr><th>phase</th>"
+		"<section id=\"phases\"><h2>Phases</h2><p>Over the valid rounds; intervals in "
+		"brackets are %g %% t-intervals over rounds.</p><table class=\"wide\"><thead><tr><th>phase</th>"
 		"<th class=\"l\">priority</th><th>rounds</th><th>requests</th><th>success %%"
 		"</th><th>req/s</th><th>p50 (ms)</th><th>p90 (ms)</th><th>p99 (ms)</th>"
 		"<th>p99.9 (ms)</th><th>mean (ms)</th><th>stdev (ms)</th><th>p99 × base"
@@ -361,6 +196,8 @@ static void phase_table(struct sbuf *o, const struct model *m, const struct stat
 		sbuf_printf(o, "</td><td>%zu", sp->reported);
 		if (sp->dnr_rounds)
 			sbuf_printf(o, " <span class=\"dnr\">+%zu DNR</span>", sp->dnr_rounds);
+		if (sp->invalid)
+			sbuf_printf(o, " <span class=\"ci\">+%zu invalid</span>", sp->invalid);
 		sbuf_puts(o, "</td>");
 		if (sp->dnr) {
 			sbuf_puts(o,
@@ -422,15 +259,19 @@ static unsigned max_round(const struct model *m)
 }
 
 enum round_metric {
+	RM_GOOD,
 	RM_P99,
 	RM_SUCCESS,
 	RM_TPUT,
 	RM_BOMB
 };
 
-static void round_cell(struct sbuf *o, const struct model_run *r, enum round_metric what)
+static void round_cell(struct sbuf *o, const struct stats *s, const struct model_run *r,
+		       enum round_metric what)
 {
 	sbuf_puts(o, "<td>");
+	if (r && !r->valid)
+		sbuf_puts(o, "<s title=\"invalid: excluded\">");
 	if (!r) {
 		sbuf_puts(o, "<span class=\"ci\">not run</span>");
 	} else if (what == RM_BOMB) {
@@ -450,6 +291,10 @@ static void round_cell(struct sbuf *o, const struct model_run *r, enum round_met
 		}
 		if (!r->n_bombs)
 			sbuf_puts(o, "–");
+	} else if (what == RM_GOOD) {
+		num(o, stats_run_raw(r, s->closed_loop));
+		if (!r->probe.present)
+			sbuf_puts(o, " <span class=\"dnr\">DNR</span>");
 	} else if (!r->probe.present) {
 		sbuf_puts(o, "<span class=\"dnr\">DNR</span>");
 	} else {
@@ -460,11 +305,13 @@ static void round_cell(struct sbuf *o, const struct model_run *r, enum round_met
 			sbuf_printf(o, " <span class=\"ci\">%s</span>",
 				    !strcmp(r->status, "dnr") ? "DNR" : r->status);
 	}
+	if (r && !r->valid)
+		sbuf_puts(o, "</s> <span class=\"ci\">invalid</span>");
 	sbuf_puts(o, "</td>");
 }
 
-static void round_table(struct sbuf *o, const struct model *m, const char *title,
-			enum round_metric what)
+static void round_table(struct sbuf *o, const struct model *m, const struct stats *s,
+			const char *title, enum round_metric what)
 {
 	unsigned rounds = max_round(m);
 
@@ -479,45 +326,25 @@ static void round_table(struct sbuf *o, const struct model *m, const char *title
 		esc(o, m->phases[i].name);
 		sbuf_puts(o, "</td>");
 		for (unsigned r = 1; r <= rounds; r++)
-			round_cell(o, find_run(m, i, r), what);
+			round_cell(o, s, find_run(m, i, r), what);
 		sbuf_puts(o, "</tr>");
 	}
 	sbuf_puts(o, "</tbody></table>");
 }
 
-static void rounds(struct sbuf *o, const struct model *m)
+static void rounds(struct sbuf *o, const struct model *m, const struct stats *s)
 {
 	sbuf_puts(o, "<section id=\"rounds\"><h2>Round by round</h2><p>Rounds side by side, so "
-		     "drift and a bad first round show.</p>");
-	round_table(o, m, "p99 latency (ms)", RM_P99);
-	round_table(o, m, "Success (%)", RM_SUCCESS);
-	round_table(o, m, "Throughput (requests/s)", RM_TPUT);
-	round_table(o, m, "Bombs' achieved rate (did the bomb load its resource?)", RM_BOMB);
+		     "drift and a bad first round show; struck-out runs are invalid and "
+		     "excluded.</p>");
+	round_table(o, m, s,
+		    s->closed_loop ? "Good responses per second" : "Good responses (% of offered)",
+		    RM_GOOD);
+	round_table(o, m, s, "p99 latency (ms)", RM_P99);
+	round_table(o, m, s, "Success (%)", RM_SUCCESS);
+	round_table(o, m, s, "Throughput (requests/s)", RM_TPUT);
+	round_table(o, m, s, "Bombs' achieved rate (did the bomb load its resource?)", RM_BOMB);
 	sbuf_puts(o, "</section>\n");
-}
-
-static void method(struct sbuf *o, const struct stats *s)
-{
-	const struct stats_config *c = &s->cfg;
-
-	sbuf_printf(
-		o,
-		"<section id=\"method\"><h2>Method</h2><ul>"
-		"<li>Intervals: %g %% bootstrap percentile intervals, %u resamples (seed %llu): "
-		"rounds drawn with replacement, then each drawn round's requests resampled "
-		"from its latency histogram.</li>"
-		"<li>Degradation: p50/p99 as ratios to the baseline; successful responses as "
-		"%% change per round (the Isolation Benchmark Suite's measure). DNR: a tool "
-		"did not report.</li>"
-		"<li>Verdicts compare each prioritised phase with its equal-weight twin: "
-		"<i>unaffected</i> when equal weights cost less than %g %% (or stay within the "
-		"baseline's interval); <i>inconclusive</i> when the prioritised interval "
-		"overlaps both the baseline's and the equal-weight one; <i>not protected</i> "
-		"when it overlaps only the equal-weight one; <i>protected</i> when it overlaps "
-		"only the baseline's or recovered ≥ %g %% of the loss; <i>partly protected</i> "
-		"when it recovered ≥ %g %%.</li></ul></section>\n",
-		c->confidence_pct, c->resamples, (unsigned long long)c->seed,
-		c->min_degradation_pct, c->protected_pct, c->partial_pct);
 }
 
 int render_html(const struct model *m, const struct stats *s, struct sbuf *o)
@@ -529,11 +356,11 @@ int render_html(const struct model *m, const struct stats *s, struct sbuf *o)
 	esc(o, m->run_id ? m->run_id : "");
 	sbuf_printf(o, "</title><style>%s</style></head><body><main>\n", css);
 	header(o, m);
-	glance(o, m, s);
+	render_html_verdicts(o, m, s);
 	charts(o, m, s);
 	phase_table(o, m, s);
-	rounds(o, m);
-	method(o, s);
+	rounds(o, m, s);
+	render_html_method(o, s);
 	sbuf_puts(o, "<footer>Generated by isolab report " ISOLAB_VERSION " from ");
 	esc(o, m->dir);
 	sbuf_puts(o, ".</footer></main></body></html>\n");

@@ -8,7 +8,7 @@
 #include "json.h"
 #include "render.h"
 
-#define SUMMARY_SCHEMA 1
+#define SUMMARY_SCHEMA 2
 
 static void kv_num(struct json_writer *w, const char *k, double v)
 {
@@ -52,6 +52,101 @@ static void latency(struct json_writer *w, const struct stats_phase *sp)
 	json_kv_str(w, "latency_source", sp->from_hist ? "histogram" : p ? "rounds" : "none");
 }
 
+static void effect(struct json_writer *w, const char *k, const struct verdict_effect *e)
+{
+	json_key(w, k);
+	json_obj_begin(w);
+	json_kv_uint(w, "rounds", e->n);
+	kv_num(w, "difference", e->mean);
+	kv_ci(w, "ci", e->ci);
+	kv_num(w, "sd", e->sd);
+	json_obj_end(w);
+}
+
+static void ratio(struct json_writer *w, const char *k, const char *kci, struct stats_ratio r)
+{
+	kv_num(w, k, r.ratio);
+	kv_ci(w, kci, r.ci);
+}
+
+static void vs_baseline(struct json_writer *w, const struct stats *s, const struct stats_phase *sp)
+{
+	json_key(w, "vs_baseline");
+	if (!sp->has_cmp) {
+		json_null(w);
+		return;
+	}
+	json_obj_begin(w);
+	json_kv_str(w, "verdict", verdict_name(sp->verdict));
+	json_kv_bool(w, "indicative", s->indicative || sp->verdict == VERDICT_INDICATIVE);
+	json_kv_str(w, "reason", sp->reason);
+	json_kv_uint(w, "rounds", sp->cmp.n);
+	json_kv_uint(w, "rounds_needed", sp->cmp.rounds_needed);
+	kv_num(w, "difference", sp->cmp.mean);
+	kv_ci(w, "difference_ci", sp->cmp.ci);
+	kv_num(w, "ok_change_pct", sp->ok_change_pct);
+	kv_ci(w, "ok_change_pct_ci", sp->ok_change_ci);
+	ratio(w, "p50_ratio", "p50_ratio_ci", sp->r_p50);
+	ratio(w, "p99_ratio", "p99_ratio_ci", sp->r_p99);
+	ratio(w, "p999_ratio", "p999_ratio_ci", sp->r_p999);
+	ratio(w, "throughput_ratio", "throughput_ratio_ci", sp->r_tput);
+	json_obj_end(w);
+}
+
+static void sched_vms(struct json_writer *w, const char *k, const struct model_sched_vm *v,
+		      size_t n)
+{
+	json_key(w, k);
+	json_obj_begin(w);
+	for (size_t i = 0; i < n; i++) {
+		json_key(w, v[i].vm);
+		json_obj_begin(w);
+		kv_num(w, "weight", v[i].weight);
+		kv_num(w, "cap", v[i].cap);
+		if (v[i].live < 0)
+			json_kv_null(w, "live");
+		else
+			json_kv_bool(w, "live", v[i].live);
+		json_obj_end(w);
+	}
+	json_obj_end(w);
+}
+
+static void mechanism(struct json_writer *w, const struct stats_phase *sp)
+{
+	json_key(w, "mechanism");
+	json_obj_begin(w);
+	kv_num(w, "victim_cpu_share_pct", sp->victim_cpu_pct);
+	json_kv_str(w, "victim_cpu_source", sp->victim_cpu_source);
+	json_key(w, "bombs_achieved");
+	json_arr_begin(w);
+	for (size_t k = 0; k < sp->n_loads; k++) {
+		const struct stats_load *l = &sp->loads[k];
+
+		json_obj_begin(w);
+		json_kv_str(w, "bomb", l->bomb);
+		kv_num(w, "requested", l->requested);
+		kv_num(w, "achieved", l->achieved);
+		kv_num(w, "share_pct", l->share_pct);
+		kv_num(w, "share_min_pct", l->share_min);
+		json_kv_str(w, "unit", l->unit);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+	json_key(w, "sched");
+	if (sp->sched) {
+		json_obj_begin(w);
+		json_kv_str(w, "scheduler", sp->sched->scheduler);
+		json_kv_str(w, "details", sp->sched->details);
+		sched_vms(w, "start", sp->sched->start, sp->sched->n_start);
+		sched_vms(w, "end", sp->sched->end, sp->sched->n_end);
+		json_obj_end(w);
+	} else {
+		json_null(w);
+	}
+	json_obj_end(w);
+}
+
 static void phase(struct json_writer *w, const struct model *m, const struct stats *s, size_t i)
 {
 	const struct model_phase *ph = &m->phases[i];
@@ -78,6 +173,8 @@ static void phase(struct json_writer *w, const struct model *m, const struct sta
 	}
 	kv_num(w, "weight_ratio", ph->weight_ratio);
 	json_kv_uint(w, "rounds", sp->rounds);
+	json_kv_uint(w, "rounds_valid", sp->valid);
+	json_kv_uint(w, "rounds_invalid", sp->invalid);
 	json_kv_uint(w, "rounds_reported", sp->reported);
 	json_kv_uint(w, "dnr_rounds", sp->dnr_rounds);
 	json_kv_uint(w, "bomb_dnr", sp->bomb_dnr);
@@ -88,6 +185,9 @@ static void phase(struct json_writer *w, const struct model *m, const struct sta
 	kv_num(w, "success_pct", sp->success_pct);
 	kv_num(w, "throughput_rps", sp->throughput_rps);
 	kv_num(w, "ok_per_round", sp->ok_per_round);
+	kv_num(w, s->closed_loop ? "good_per_s" : "good_pct", sp->raw);
+	kv_num(w, "score", sp->score);
+	kv_ci(w, "score_ci", sp->score_ci);
 	latency(w, sp);
 	json_key(w, "ci");
 	json_obj_begin(w);
@@ -96,18 +196,7 @@ static void phase(struct json_writer *w, const struct model *m, const struct sta
 	kv_ci(w, "p99_ms", sp->p99_ci);
 	kv_ci(w, "ok_per_round", sp->ok_ci);
 	json_obj_end(w);
-	json_key(w, "vs_baseline");
-	if (sp->has_cmp) {
-		json_obj_begin(w);
-		kv_num(w, "ok_change_pct", sp->ok_change_pct);
-		kv_ci(w, "ok_change_pct_ci", sp->ok_change_ci);
-		kv_num(w, "p50_ratio", sp->p50_ratio);
-		kv_num(w, "p99_ratio", sp->p99_ratio);
-		kv_ci(w, "p99_ratio_ci", sp->p99_ratio_ci);
-		json_obj_end(w);
-	} else {
-		json_null(w);
-	}
+	vs_baseline(w, s, sp);
 	json_key(w, "bomb_rates");
 	json_arr_begin(w);
 	for (size_t b = 0; b < ph->n_bombs; b++) {
@@ -118,6 +207,7 @@ static void phase(struct json_writer *w, const struct model *m, const struct sta
 		json_obj_end(w);
 	}
 	json_arr_end(w);
+	mechanism(w, sp);
 	json_obj_end(w);
 }
 
@@ -127,20 +217,28 @@ static void protection(struct json_writer *w, const struct model *m, const struc
 	json_arr_begin(w);
 	for (size_t i = 0; i < s->n_prot; i++) {
 		const struct stats_protection *p = &s->prot[i];
+		const struct verdict_protection *v = &p->v;
 
 		json_obj_begin(w);
 		json_kv_str(w, "phase", m->phases[p->phase].name);
 		json_kv_str(w, "twin", m->phases[p->twin].name);
-		json_kv_str(w, "metric", p->metric);
-		kv_num(w, "baseline", p->base);
-		kv_num(w, "equal", p->equal);
-		kv_num(w, "prioritised", p->prio);
-		kv_num(w, "lost", p->lost);
-		kv_num(w, "recovered", p->recovered);
-		kv_num(w, "recovered_pct", p->recovered_pct);
-		kv_ci(w, "recovered_pct_ci", p->recovered_pct_ci);
-		json_kv_str(w, "verdict", stats_verdict_name(p->verdict));
+		json_kv_str(w, "metric", s->measure);
+		json_kv_uint(w, "rounds", v->n);
+		kv_num(w, "baseline", v->base);
+		kv_num(w, "equal", v->equal);
+		kv_num(w, "prioritised", v->prio);
+		kv_num(w, "lost", v->lost);
+		kv_num(w, "recovered", v->prio - v->equal);
+		kv_num(w, "recovered_pct", v->recovered_pct);
+		kv_ci(w, "recovered_pct_ci", v->recovered_ci);
+		effect(w, "equal_vs_baseline", &v->hurt);
+		effect(w, "vs_baseline", &v->vs_base);
+		effect(w, "vs_equal", &v->vs_equal);
+		kv_num(w, "margin", v->margin);
+		json_kv_str(w, "verdict", verdict_name(p->verdict));
+		json_kv_bool(w, "indicative", s->indicative || p->verdict == VERDICT_INDICATIVE);
 		json_kv_str(w, "reason", p->reason);
+		json_kv_uint(w, "rounds_needed", v->rounds_needed);
 		json_obj_end(w);
 	}
 	json_arr_end(w);
@@ -209,14 +307,129 @@ static void runs(struct json_writer *w, const struct model *m)
 		kv_num(w, "p50_ms", lat ? p->lat.p50 : NAN);
 		kv_num(w, "p99_ms", lat ? p->lat.p99 : NAN);
 		kv_num(w, "mean_ms", lat ? p->lat.mean : NAN);
+		kv_num(w, "good_pct", p->present && p->has_good ? p->good_pct : NAN);
+		kv_num(w, "slo_ms", p->present ? p->slo_ms : NAN);
+		if (r->order)
+			json_kv_uint(w, "order", r->order);
+		else
+			json_kv_null(w, "order");
+		json_kv_bool(w, "valid", r->valid);
+		json_key(w, "invalid");
+		json_arr_begin(w);
+		for (size_t k = 0; k < r->n_invalid; k++)
+			json_str(w, r->invalid[k]);
+		json_arr_end(w);
+		kv_num(w, "victim_cpu_share_pct", r->victim_cpu_pct);
 		json_obj_end(w);
 	}
 	json_arr_end(w);
 }
 
-int render_json(const struct model *m, const struct stats *s, struct sbuf *out)
+static void noise(struct json_writer *w, const struct model *m, const struct stats *s)
+{
+	const struct stats_phase *a = s->aa != SIZE_MAX ? &s->phases[s->aa] : NULL;
+
+	json_key(w, "aa");
+	if (!a) {
+		json_null(w);
+		return;
+	}
+	json_obj_begin(w);
+	json_kv_str(w, "phase", m->phases[s->aa].name);
+	json_kv_str(w, "verdict", verdict_name(a->verdict));
+	json_kv_uint(w, "rounds", a->cmp.n);
+	kv_num(w, "difference", a->cmp.mean);
+	kv_ci(w, "difference_ci", a->cmp.ci);
+	kv_num(w, "noise_floor", s->aa_floor);
+	json_kv_bool(w, "too_noisy", s->aa_noisy);
+	json_obj_end(w);
+}
+
+static void invalid(struct json_writer *w, const struct model *m)
+{
+	json_key(w, "invalid");
+	json_arr_begin(w);
+	for (size_t i = 0; i < m->n_runs; i++) {
+		const struct model_run *r = &m->runs[i];
+
+		if (r->valid)
+			continue;
+		json_obj_begin(w);
+		json_kv_uint(w, "round", r->round);
+		json_kv_str(w, "phase", m->phases[r->phase].name);
+		json_key(w, "reasons");
+		json_arr_begin(w);
+		for (size_t k = 0; k < r->n_invalid; k++)
+			json_str(w, r->invalid[k]);
+		json_arr_end(w);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+}
+
+static void thresholds(struct json_writer *w, const struct stats *s)
 {
 	const struct stats_config *c = &s->cfg;
+
+	json_key(w, "measure");
+	json_obj_begin(w);
+	json_kv_str(w, "name", s->measure);
+	json_kv_str(w, "unit", s->closed_loop ? "percent_of_baseline" : "points");
+	json_kv_bool(w, "indicative", s->indicative);
+	json_kv_str(w, "indicative_reason", s->indicative_why);
+	json_obj_end(w);
+	json_key(w, "thresholds");
+	json_obj_begin(w);
+	json_kv_double(w, "min_effect", s->rules.min_effect);
+	json_kv_str(w, "min_effect_source", s->min_effect_source);
+	json_kv_double(w, "protected_pct", c->protected_pct);
+	json_kv_double(w, "partial_pct", c->partial_pct);
+	json_kv_double(w, "confidence_pct", c->confidence_pct);
+	json_kv_uint(w, "min_valid_rounds", s->rules.min_rounds);
+	json_obj_end(w);
+}
+
+static void design(struct json_writer *w, const struct model *m)
+{
+	json_key(w, "load");
+	if (!m->load.present) {
+		json_null(w);
+	} else {
+		json_obj_begin(w);
+		json_kv_str(w, "mode", m->load.mode);
+		kv_num(w, "share_pct", m->load.share_pct);
+		kv_num(w, "rate_rps", m->load.rate_rps);
+		kv_num(w, "slo_ms", m->load.slo_ms);
+		json_kv_str(w, "slo_source", m->load.slo_source);
+		json_obj_end(w);
+	}
+	json_key(w, "calibration");
+	if (!m->cal.present) {
+		json_null(w);
+	} else {
+		json_obj_begin(w);
+		json_kv_str(w, "status", m->cal.status);
+		kv_num(w, "capacity_rps", m->cal.capacity_rps);
+		kv_num(w, "p99_ms", m->cal.p99_ms);
+		json_obj_end(w);
+	}
+	json_key(w, "design");
+	if (!m->design.present) {
+		json_null(w);
+		return;
+	}
+	json_obj_begin(w);
+	if (m->design.has_seed)
+		json_kv_uint(w, "seed", m->design.seed);
+	else
+		json_kv_null(w, "seed");
+	json_kv_str(w, "rounds_mode", m->design.rounds_mode);
+	json_kv_uint(w, "max_rounds", m->design.max_rounds);
+	json_obj_end(w);
+}
+
+int render_json(const struct model *m, const struct stats *s, struct sbuf *out)
+{
 	struct json_writer *w = json_new(JSON_PRETTY);
 	const char *data;
 	size_t len;
@@ -246,15 +459,10 @@ int render_json(const struct model *m, const struct stats *s, struct sbuf *out)
 	for (size_t i = 0; i < m->n_warnings; i++)
 		json_str(w, m->warnings[i]);
 	json_arr_end(w);
-	json_key(w, "thresholds");
-	json_obj_begin(w);
-	json_kv_double(w, "protected_pct", c->protected_pct);
-	json_kv_double(w, "partial_pct", c->partial_pct);
-	json_kv_double(w, "min_degradation_pct", c->min_degradation_pct);
-	json_kv_double(w, "confidence_pct", c->confidence_pct);
-	json_kv_uint(w, "resamples", c->resamples);
-	json_kv_uint(w, "seed", c->seed);
-	json_obj_end(w);
+	thresholds(w, s);
+	design(w, m);
+	noise(w, m, s);
+	invalid(w, m);
 	json_key(w, "phases");
 	json_arr_begin(w);
 	for (size_t i = 0; i < m->n_phases; i++)

@@ -37,56 +37,187 @@ static void cell_ci(struct sbuf *o, double v, struct stats_ci ci, const char *su
 		return;
 	}
 	if (isfinite(ci.lo) && ci.lo != ci.hi)
-		snprintf(buf, sizeof(buf), "%s%s [%s–%s]", render_num(v, a, sizeof(a), "–"), suffix,
-			 render_num(ci.lo, b, sizeof(b), "–"),
+		snprintf(buf, sizeof(buf), "%s%s [%s, %s]", render_num(v, a, sizeof(a), "–"),
+			 suffix, render_num(ci.lo, b, sizeof(b), "–"),
 			 render_num(ci.hi, c, sizeof(c), "–"));
 	else
 		snprintf(buf, sizeof(buf), "%s%s", render_num(v, a, sizeof(a), "–"), suffix);
 	cell(o, buf);
 }
 
-static void verdicts(struct sbuf *o, const struct model *m, const struct stats *s)
+static const char *unit(const struct stats *s)
 {
-	if (!s->n_prot)
-		return;
-	sbuf_puts(o, "\n## Did prioritisation protect the victim?\n\n");
+	return s->closed_loop ? " %" : " pt";
+}
+
+/* The verdict word, starred when every verdict of this run is indicative. */
+static void cell_verdict(struct sbuf *o, const struct stats *s, enum stats_verdict v,
+			 const char *reason)
+{
+	char buf[400];
+	bool star = s->indicative && !verdict_undecided(v) && v != VERDICT_INVALID;
+
+	snprintf(buf, sizeof(buf), "**%s**%s (%s)", verdict_name(v), star ? "*" : "", reason);
+	cell(o, buf);
+}
+
+static void intro(struct sbuf *o, const struct model *m, const struct stats *s)
+{
+	sbuf_puts(o, "\n## Verdicts\n\nPrimary measure: ");
+	if (s->closed_loop)
+		sbuf_puts(o, "good responses per second in % of the same round's baseline "
+			     "(closed loop)");
+	else
+		sbuf_printf(o, "good responses%s in %% of the offered load, differences in points",
+			    "");
+	if (isfinite(m->load.slo_ms))
+		sbuf_printf(o, "; SLO %g ms (%s)", m->load.slo_ms,
+			    m->load.slo_source ? m->load.slo_source : "scenario");
+	if (isfinite(m->load.rate_rps))
+		sbuf_printf(o, "; offered %g req/s", m->load.rate_rps);
+	if (isfinite(m->cal.capacity_rps))
+		sbuf_printf(o, " (calibrated capacity %g req/s)", m->cal.capacity_rps);
+	sbuf_printf(o,
+		    ". Paired by round, %g %% t-intervals over the valid rounds; min effect "
+		    "%g%s (%s); a verdict needs %u valid rounds.\n",
+		    s->cfg.confidence_pct, s->rules.min_effect, unit(s), s->min_effect_source,
+		    s->rules.min_rounds);
+	if (s->indicative)
+		sbuf_printf(o, "\n> **%s: verdicts indicative** (marked *).\n", s->indicative_why);
+}
+
+static void hurt_table(struct sbuf *o, const struct model *m, const struct stats *s)
+{
 	sbuf_puts(o,
-		  "| phase | compared with | p99 baseline (ms) | p99 equal (ms) | p99 prioritised "
-		  "(ms) | recovered % [CI] | verdict |\n|---|---|---:|---:|---:|---:|---|\n|");
-	for (size_t i = 0; i < s->n_prot; i++) {
-		const struct stats_protection *p = &s->prot[i];
-		char buf[256];
+		  "\n### Did each bomb hurt the victim?\n\n| phase | rounds | baseline | phase | "
+		  "difference [CI] | verdict | p99 × baseline [CI] |\n"
+		  "|---|---:|---:|---:|---:|---|---:|\n");
+	for (size_t i = 0; i < m->n_phases; i++) {
+		const struct stats_phase *sp = &s->phases[i];
 
-		if (i)
-			sbuf_puts(o, "|");
-		cell(o, m->phases[p->phase].name);
-		cell(o, m->phases[p->twin].name);
-		for (int k = 0; k < 3; k++) {
-			const struct stats_phase *sp = &s->phases[k == 0   ? m->baseline
-								  : k == 1 ? p->twin
-									   : p->phase];
-
-			if (sp->dnr)
-				cell(o, "DNR");
-			else
-				cell_num(o, sp->lat.present ? sp->lat.p99 : NAN);
-		}
-		cell_ci(o, p->recovered_pct, p->recovered_pct_ci, " %");
-		snprintf(buf, sizeof(buf), "**%s** (%s)", stats_verdict_name(p->verdict),
-			 p->reason);
-		cell(o, buf);
+		if (!stats_is_group(m, i) && i != s->aa)
+			continue;
+		sbuf_puts(o, "|");
+		cell(o, i == s->aa ? "A/A (baseline twin)" : m->phases[i].name);
+		cell_num(o, (double)sp->cmp.n);
+		cell_num(o, sp->cmp.ref);
+		cell_num(o, sp->cmp.val);
+		cell_ci(o, sp->cmp.mean, sp->cmp.ci, unit(s));
+		cell_verdict(o, s, sp->verdict, sp->reason);
+		cell_ci(o, sp->p99_ratio, sp->p99_ratio_ci, "×");
 		sbuf_puts(o, "\n");
 	}
 }
 
+static void prot_table(struct sbuf *o, const struct model *m, const struct stats *s)
+{
+	if (!s->n_prot)
+		return;
+	sbuf_puts(o, "\n### Did prioritisation protect the victim?\n\n| phase | priority | "
+		     "baseline | equal | prioritised | recovered % [CI] | verdict | victim CPU "
+		     "equal → prioritised | bombs' load |\n"
+		     "|---|---|---:|---:|---:|---:|---|---|---|\n");
+	for (size_t i = 0; i < s->n_prot; i++) {
+		const struct stats_protection *p = &s->prot[i];
+		const struct stats_phase *E = &s->phases[p->twin], *P = &s->phases[p->phase];
+		char buf[256], w[160];
+		size_t used = 0;
+
+		sbuf_puts(o, "|");
+		cell(o, m->phases[p->phase].name);
+		render_victim_weight(m, s, p->phase, w, sizeof(w));
+		cell(o, w);
+		cell_num(o, p->v.base);
+		cell_num(o, p->v.equal);
+		cell_num(o, p->v.prio);
+		cell_ci(o, p->v.recovered_pct, p->v.recovered_ci, " %");
+		cell_verdict(o, s, p->verdict, p->reason);
+		if (isfinite(E->victim_cpu_pct) || isfinite(P->victim_cpu_pct))
+			snprintf(buf, sizeof(buf), "%.0f %% → %.0f %%", E->victim_cpu_pct,
+				 P->victim_cpu_pct);
+		else
+			snprintf(buf, sizeof(buf), "–");
+		cell(o, buf);
+		buf[0] = '\0';
+		for (size_t k = 0; k < P->n_loads && used < sizeof(buf); k++)
+			used += snprintf(buf + used, sizeof(buf) - used,
+					 "%s%s %.0f %% (min %.0f %%)", k ? ", " : "",
+					 P->loads[k].bomb, P->loads[k].share_pct,
+					 P->loads[k].share_min);
+		cell(o, used ? buf : "–");
+		sbuf_puts(o, "\n");
+	}
+}
+
+static void noise(struct sbuf *o, const struct model *m, const struct stats *s)
+{
+	const struct stats_phase *a = s->aa != SIZE_MAX ? &s->phases[s->aa] : NULL;
+	char x[32], lo[32], hi[32];
+
+	sbuf_puts(o, "\n### Noise floor (A/A)\n\n");
+	if (!a) {
+		sbuf_puts(o, "No A/A twin of the baseline in this run: the host's noise floor is "
+			     "unknown.\n");
+		return;
+	}
+	sbuf_printf(o, "`%s` against `%s`: difference %s%s", m->phases[s->aa].name,
+		    m->phases[m->baseline].name, render_num(a->cmp.mean, x, sizeof(x), "–"),
+		    unit(s));
+	if (isfinite(a->cmp.ci.lo))
+		sbuf_printf(o, " [%s–%s]", render_num(a->cmp.ci.lo, lo, sizeof(lo), "–"),
+			    render_num(a->cmp.ci.hi, hi, sizeof(hi), "–"));
+	if (s->aa_noisy)
+		sbuf_printf(o,
+			    ": **the host is too noisy**: effects below %.1f%s cannot be told "
+			    "from noise here (%s).\n",
+			    s->aa_floor, unit(s), verdict_name(a->verdict));
+	else if (a->verdict == VERDICT_UNAFFECTED)
+		sbuf_printf(o, ": no effect; noise floor %.1f%s.\n", s->aa_floor, unit(s));
+	else
+		sbuf_printf(o, ": %s (%s).\n", verdict_name(a->verdict), a->reason);
+}
+
+static void invalid_runs(struct sbuf *o, const struct model *m, const struct stats *s)
+{
+	char buf[1024];
+
+	sbuf_printf(o, "\n### Invalid runs (excluded)\n\n");
+	if (!s->n_invalid) {
+		sbuf_printf(o, "None of %zu runs.\n", m->n_runs);
+		return;
+	}
+	for (size_t k = 0; render_invalid_run(m, k, buf, sizeof(buf)); k++) {
+		sbuf_puts(o, "- ");
+		for (const char *c = buf; *c; c++)
+			sbuf_putn(o, *c == '\n' ? " " : c, 1);
+		sbuf_puts(o, "\n");
+	}
+}
+
+static void verdicts(struct sbuf *o, const struct model *m, const struct stats *s)
+{
+	intro(o, m, s);
+	if (m->baseline == SIZE_MAX) {
+		sbuf_puts(o, "\nNo baseline phase: nothing to compare with.\n");
+		invalid_runs(o, m, s);
+		return;
+	}
+	hurt_table(o, m, s);
+	prot_table(o, m, s);
+	noise(o, m, s);
+	invalid_runs(o, m, s);
+}
+
 static void phases(struct sbuf *o, const struct model *m, const struct stats *s)
 {
-	sbuf_printf(o, "\n## Phases (over all rounds, %g %% intervals)\n\n", s->cfg.confidence_pct);
-	sbuf_puts(o,
-		  "| phase | bombs | priority | rounds | requests | success % | throughput "
-		  "(req/s) | p50 (ms) | p90 (ms) | p99 (ms) [CI] | p99.9 (ms) | mean (ms) [CI] | "
-		  "p99 × baseline [CI] | Δ successful % |\n"
-		  "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	sbuf_printf(o, "\n## Phases (over the valid rounds, %g %% intervals over rounds)\n\n",
+		    s->cfg.confidence_pct);
+	sbuf_puts(
+		o,
+		"| phase | bombs | priority | valid rounds | good | requests | success % | "
+		"throughput (req/s) | p50 (ms) | p90 (ms) | p99 (ms) [CI] | p99.9 (ms) | mean (ms) "
+		"[CI] | p99 × baseline [CI] | Δ successful % |\n"
+		"|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (size_t i = 0; i < m->n_phases; i++) {
 		const struct model_phase *ph = &m->phases[i];
 		const struct stats_phase *sp = &s->phases[i];
@@ -98,12 +229,18 @@ static void phases(struct sbuf *o, const struct model *m, const struct stats *s)
 		render_phase_bombs(ph, buf, sizeof(buf));
 		cell(o, buf);
 		cell(o, ph->priority ? ph->priority : "equal");
+		snprintf(buf, sizeof(buf), "%zu of %zu", sp->valid, sp->rounds);
 		if (sp->dnr_rounds)
-			snprintf(buf, sizeof(buf), "%zu of %zu (DNR %zu)", sp->reported, sp->rounds,
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " (DNR %zu)",
 				 sp->dnr_rounds);
-		else
-			snprintf(buf, sizeof(buf), "%zu", sp->reported);
+		if (sp->invalid)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " (invalid %zu)",
+				 sp->invalid);
 		cell(o, buf);
+		if (s->closed_loop)
+			cell_ci(o, sp->raw, (struct stats_ci){ NAN, NAN }, "/s");
+		else
+			cell_ci(o, sp->raw, sp->score_ci, " %");
 		if (sp->dnr) {
 			cell(o, "DNR");
 			for (int k = 0; k < 10; k++)
@@ -163,7 +300,20 @@ static unsigned max_round(const struct model *m)
 	return r;
 }
 
-static void per_round(struct sbuf *o, const struct model *m, const char *title, bool success)
+static double round_value(const struct stats *s, const struct model_run *run, int what)
+{
+	const struct model_probe *p = &run->probe;
+
+	if (what == 2)
+		return stats_run_raw(run, s->closed_loop);
+	if (what == 1)
+		return p->success_pct;
+	return p->lat.present ? p->lat.p99 : NAN;
+}
+
+/* what: 0 p99, 1 success %, 2 the primary measure. */
+static void per_round(struct sbuf *o, const struct model *m, const struct stats *s,
+		      const char *title, int what)
 {
 	unsigned rounds = max_round(m);
 
@@ -185,14 +335,22 @@ static void per_round(struct sbuf *o, const struct model *m, const char *title, 
 			for (size_t k = 0; k < m->n_runs; k++)
 				if (m->runs[k].phase == i && m->runs[k].round == r)
 					run = &m->runs[k];
-			if (!run)
+			char buf[96], num[32];
+
+			if (!run) {
 				cell(o, "not run");
-			else if (!run->probe.present)
-				cell(o, "DNR");
-			else if (success)
-				cell_num(o, run->probe.success_pct);
+				continue;
+			}
+			if (!run->probe.present && what != 2)
+				snprintf(buf, sizeof(buf), "DNR");
 			else
-				cell_num(o, run->probe.lat.present ? run->probe.lat.p99 : NAN);
+				snprintf(buf, sizeof(buf), "%s%s",
+					 render_num(round_value(s, run, what), num, sizeof(num),
+						    "–"),
+					 run->probe.present ? "" : " (DNR)");
+			if (!run->valid)
+				strncat(buf, " invalid", sizeof(buf) - strlen(buf) - 1);
+			cell(o, buf);
 		}
 		sbuf_puts(o, "\n");
 	}
@@ -216,13 +374,18 @@ int render_md(const struct model *m, const struct stats *s, struct sbuf *o)
 	verdicts(o, m, s);
 	phases(o, m, s);
 	sweeps(o, m, s);
-	per_round(o, m, "p99 latency (ms)", false);
-	per_round(o, m, "Success %", true);
+	per_round(o, m, s, s->closed_loop ? "Good responses per second" : "Good % of offered", 2);
+	per_round(o, m, s, "p99 latency (ms)", 0);
+	per_round(o, m, s, "Success %", 1);
 	sbuf_printf(o,
-		    "\nThresholds: protected ≥ %g %% of the p99 lost recovered, partly ≥ %g %%, "
-		    "degradation below %g %% counts as unaffected; %g %% bootstrap intervals, "
-		    "%u resamples.\n",
-		    s->cfg.protected_pct, s->cfg.partial_pct, s->cfg.min_degradation_pct,
-		    s->cfg.confidence_pct, s->cfg.resamples);
+		    "\nRules (docs/reports.md): unaffected when the interval lies within ±%g%s, "
+		    "hurt when it lies below -%g%s; protected when the prioritised phase is "
+		    "surely within min(%g%s, %g %% of the loss) of the baseline, not protected "
+		    "when prioritisation surely recovers less than %g %% of the loss, partly "
+		    "protected in between; %g %% t-intervals over rounds; fewer than %u valid "
+		    "rounds: indicative. Runs marked invalid are excluded.\n",
+		    s->rules.min_effect, unit(s), s->rules.min_effect, unit(s), s->rules.min_effect,
+		    unit(s), 100 - s->cfg.protected_pct, s->cfg.partial_pct, s->cfg.confidence_pct,
+		    s->rules.min_rounds);
 	return sbuf_error(o);
 }

@@ -16,6 +16,13 @@ int render_csv(const struct model *m, const struct stats *s, struct sbuf *out);
 int render_json(const struct model *m, const struct stats *s, struct sbuf *out);
 int render_md(const struct model *m, const struct stats *s, struct sbuf *out);
 int render_html(const struct model *m, const struct stats *s, struct sbuf *out);
+/* report.html's verdict section and its Method (render-verdicts.c). */
+void render_html_verdicts(struct sbuf *o, const struct model *m, const struct stats *s);
+void render_html_method(struct sbuf *o, const struct stats *s);
+/* A verdict badge: symbol and word, "(indicative)" when the run is. */
+void render_badge(struct sbuf *o, const struct stats *s, enum stats_verdict v);
+/* The verdict table for the terminal (render-term.c). */
+int render_term(const struct model *m, const struct stats *s, struct sbuf *out);
 
 /* Shared helpers (render-common.c). */
 
@@ -29,13 +36,20 @@ size_t render_bomb_names(const struct model *m, const char **names, size_t max);
 void render_phase_bombs(const struct model_phase *ph, char *buf, size_t len);
 /* "12.3" with sensible precision, or dash (when NaN). */
 const char *render_num(double v, char *buf, size_t len, const char *dash);
+/*
+ * How the victim was prioritised in phase: its weight (and cap) read back
+ * from the scheduler when the results have it ("weight 2048 read back"),
+ * else the phase's priority text.
+ */
+void render_victim_weight(const struct model *m, const struct stats *s, size_t phase, char *buf,
+			  size_t len);
+/* The scheduler read back in phase: "credit2 (cpupool=...); web weight 2048; ..." or "". */
+void render_sched_text(const struct model *m, const struct stats *s, size_t phase, char *buf,
+		       size_t len);
+/* "round 3 cpu: reason; reason" for the n-th invalid run (0-based); false when none. */
+bool render_invalid_run(const struct model *m, size_t n, char *buf, size_t len);
 /* True when a run's probe reported figures. */
 bool render_run_reported(const struct model_run *r);
-
-/* The prioritised phase compared with equal-weight phase i, SIZE_MAX if none. */
-size_t render_prio_of(const struct model *m, size_t i);
-/* True for a phase heading a group in the charts: not baseline, sweep or a twin. */
-bool render_is_group(const struct model *m, size_t i);
 
 /* Charts (render-charts.c); *id numbers the charts of one document. */
 void render_chart_degradation(struct sbuf *o, const struct model *m, const struct stats *s,

@@ -41,21 +41,18 @@ static const struct {
 enum {
 	OPT_PROTECTED = 0x100,
 	OPT_PARTIAL,
-	OPT_MIN_DEGR,
+	OPT_MIN_EFFECT,
 	OPT_CONFIDENCE,
-	OPT_RESAMPLES,
-	OPT_SEED,
 };
 
 static const struct option options[] = {
 	{ "out", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, 'f' },
+	{ "min-effect", required_argument, NULL, OPT_MIN_EFFECT },
+	{ "min-degradation-pct", required_argument, NULL, OPT_MIN_EFFECT }, /* its old name */
 	{ "protected-pct", required_argument, NULL, OPT_PROTECTED },
 	{ "partial-pct", required_argument, NULL, OPT_PARTIAL },
-	{ "min-degradation-pct", required_argument, NULL, OPT_MIN_DEGR },
 	{ "confidence", required_argument, NULL, OPT_CONFIDENCE },
-	{ "resamples", required_argument, NULL, OPT_RESAMPLES },
-	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -66,17 +63,20 @@ static const char usage[] =
 	"Usage: isolab report RUN_DIR [options]\n"
 	"Turns a results directory into summary.csv, summary.json, summary.md, report.html.\n"
 	"\n"
-	"  -o, --out DIR                 write there instead of RUN_DIR (created if needed)\n"
-	"  -f, --format LIST             comma list of html,csv,md,json (default: all)\n"
-	"      --protected-pct P         recovered >= P %% of the loss: protected (default 80)\n"
-	"      --partial-pct P           recovered >= P %%: partly protected (default 20)\n"
-	"      --min-degradation-pct P   p99 rise / success drop below P %%: unaffected "
-	"(default 10)\n"
-	"      --confidence P            interval level in %% (default 95)\n"
-	"      --resamples N             bootstrap resamples, 100-100000 (default 1000)\n"
-	"      --seed N                  bootstrap seed (default fixed: output is reproducible)\n"
-	"  -q, --quiet                   no summary line on stderr\n"
-	"  -h, --help                    this help\n"
+	"Prints the verdicts on stdout, then a summary line on stderr.\n"
+	"\n"
+	"  -o, --out DIR         write there instead of RUN_DIR (created if needed)\n"
+	"  -f, --format LIST     comma list of html,csv,md,json (default: all)\n"
+	"      --min-effect P    smallest effect that counts, in points of good % (or % of\n"
+	"                        the baseline's good/s), 0-100 (default: the scenario's, else 5)\n"
+	"      --protected-pct P protected: within min(min effect, 100-P % of the loss) of\n"
+	"                        the baseline (default 80)\n"
+	"      --partial-pct P   surely recovering less than P % of the loss: not protected\n"
+	"                        (default 20)\n"
+	"      --confidence P    interval level in %, 50-99.9 (default 90: each verdict is a\n"
+	"                        one-sided test at 5 %)\n"
+	"  -q, --quiet           neither the verdicts nor the summary line\n"
+	"  -h, --help            this help\n"
 	"\n"
 	"Exit: 0 written, 1 writing failed, 2 bad usage or bad input.\n";
 
@@ -109,11 +109,11 @@ static int parse_formats(const char *s, unsigned *out)
 	return 0;
 }
 
-static int parse_pct(const char *opt, const char *arg, double max, double *out)
+static int parse_pct(const char *opt, const char *arg, double min, double max, double *out)
 {
-	if (parse_double(arg, 0, max, out) < 0) {
-		fprintf(stderr, "isolab report: --%s '%s': not a number within 0-%g\n", opt, arg,
-			max);
+	if (parse_double(arg, min, max, out) < 0) {
+		fprintf(stderr, "isolab report: --%s '%s': not a number within %g-%g\n", opt, arg,
+			min, max);
 		return -EINVAL;
 	}
 	return 0;
@@ -122,7 +122,6 @@ static int parse_pct(const char *opt, const char *arg, double max, double *out)
 /* 0 and the config; 1 when --help/--version was handled; -EINVAL after a message. */
 static int parse_args(int argc, char **argv, struct report_config *cfg)
 {
-	uint64_t u;
 	int c;
 
 	optind = 0;
@@ -142,36 +141,20 @@ static int parse_args(int argc, char **argv, struct report_config *cfg)
 			}
 			break;
 		case OPT_PROTECTED:
-			if (parse_pct("protected-pct", optarg, 100, &cfg->stats.protected_pct))
+			if (parse_pct("protected-pct", optarg, 0, 100, &cfg->stats.protected_pct))
 				return -EINVAL;
 			break;
 		case OPT_PARTIAL:
-			if (parse_pct("partial-pct", optarg, 100, &cfg->stats.partial_pct))
+			if (parse_pct("partial-pct", optarg, 0, 100, &cfg->stats.partial_pct))
 				return -EINVAL;
 			break;
-		case OPT_MIN_DEGR:
-			if (parse_pct("min-degradation-pct", optarg, 1000,
-				      &cfg->stats.min_degradation_pct))
+		case OPT_MIN_EFFECT:
+			if (parse_pct("min-effect", optarg, 0, 100, &cfg->stats.min_effect_pct))
 				return -EINVAL;
 			break;
 		case OPT_CONFIDENCE:
-			if (parse_pct("confidence", optarg, 99.9, &cfg->stats.confidence_pct))
+			if (parse_pct("confidence", optarg, 50, 99.9, &cfg->stats.confidence_pct))
 				return -EINVAL;
-			break;
-		case OPT_RESAMPLES:
-			if (parse_u64(optarg, 100, 100000, &u) < 0) {
-				fprintf(stderr, "isolab report: --resamples '%s': use 100-100000\n",
-					optarg);
-				return -EINVAL;
-			}
-			cfg->stats.resamples = (unsigned)u;
-			break;
-		case OPT_SEED:
-			if (parse_u64(optarg, 0, UINT64_MAX, &cfg->stats.seed) < 0) {
-				fprintf(stderr, "isolab report: --seed '%s': not a number\n",
-					optarg);
-				return -EINVAL;
-			}
 			break;
 		case 'q':
 			cfg->quiet = true;
@@ -214,35 +197,40 @@ static bool bad_input(int r)
 	return r == -EINVAL || r == -ENOENT || r == -ENOTDIR;
 }
 
-/*
- * Loads, computes and writes. Returns 0, -EINVAL/-ENOENT/-ENOTDIR for bad
- * input (err says what), or another -errno for a failure to write.
- */
-static int render_all(const struct report_config *cfg, struct model **mout, char *err,
-		      size_t errlen)
+/* Loads and computes; err says what went wrong (bad input: -EINVAL/-ENOENT/-ENOTDIR). */
+static int compute(const char *run_dir, const struct stats_config *sc, struct model **mout,
+		   struct stats **sout, char *err, size_t errlen)
 {
-	const char *out = cfg->out_dir ? cfg->out_dir : cfg->run_dir;
-	struct model *m = NULL;
-	struct stats *s = NULL;
+	struct stats_config def = STATS_CONFIG_DEFAULT;
 	int r;
 
-	r = model_load(cfg->run_dir, &m, err, errlen);
+	r = model_load(run_dir, mout, err, errlen);
 	if (r)
 		return r;
-	r = stats_compute(m, &cfg->stats, &s);
+	r = stats_compute(*mout, sc ? sc : &def, sout);
 	if (r) {
-		snprintf(err, errlen, "%s: computing statistics: %s", cfg->run_dir, strerror(-r));
-		goto out;
+		snprintf(err, errlen, "%s: computing statistics: %s", run_dir, strerror(-r));
+		model_free(*mout);
+		*mout = NULL;
 	}
+	return r;
+}
+
+/* Writes the chosen formats; a failure is a failure to write (-EIO or -ENOMEM). */
+static int write_all(const struct report_config *cfg, const struct model *m, const struct stats *s,
+		     char *err, size_t errlen)
+{
+	const char *out = cfg->out_dir ? cfg->out_dir : cfg->run_dir;
+	int r = 0;
+
 	if (cfg->out_dir) {
 		r = file_mkdirs(cfg->out_dir, 0755);
 		if (r) {
 			snprintf(err, errlen, "%s: %s", cfg->out_dir, strerror(-r));
-			r = bad_input(r) ? -EIO : r; /* a failure to write, not bad input */
-			goto out;
+			return bad_input(r) ? -EIO : r;
 		}
 	}
-	for (size_t i = 0; i < N_OUTPUTS; i++) {
+	for (size_t i = 0; i < N_OUTPUTS && !r; i++) {
 		struct sbuf b;
 		char *path;
 
@@ -262,17 +250,24 @@ static int render_all(const struct report_config *cfg, struct model **mout, char
 				 strerror(-r));
 		}
 		sbuf_done(&b);
-		if (r) {
+		if (r)
 			r = bad_input(r) ? -EIO : r;
-			goto out;
-		}
 	}
-out:
-	stats_free(s);
-	if (!r && mout)
-		*mout = m;
-	else
-		model_free(m);
+	return r;
+}
+
+static int print_table(FILE *f, const struct model *m, const struct stats *s)
+{
+	struct sbuf b;
+	int r;
+
+	sbuf_init(&b);
+	r = render_term(m, s, &b);
+	if (!r && b.len && fwrite(b.buf, 1, b.len, f) != b.len)
+		r = -EIO;
+	if (!r && fflush(f))
+		r = -EIO;
+	sbuf_done(&b);
 	return r;
 }
 
@@ -280,21 +275,29 @@ int report_main(int argc, char **argv)
 {
 	struct report_config cfg = { .formats = REPORT_ALL, .stats = STATS_CONFIG_DEFAULT };
 	struct model *m = NULL;
+	struct stats *s = NULL;
 	char err[512] = "";
 	int r;
 
 	r = parse_args(argc, argv, &cfg);
 	if (r)
 		return r > 0 ? 0 : 2;
-	r = render_all(&cfg, &m, err, sizeof(err));
+	r = compute(cfg.run_dir, &cfg.stats, &m, &s, err, sizeof(err));
+	if (!r)
+		r = write_all(&cfg, m, s, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "isolab report: %s\n", err[0] ? err : strerror(-r));
+		stats_free(s);
+		model_free(m);
 		return bad_input(r) ? 2 : 1;
 	}
-	if (!cfg.quiet)
+	if (!cfg.quiet) {
+		(void)print_table(stdout, m, s);
 		fprintf(stderr, "isolab report: %s%s: %zu phases, %zu runs -> %s\n",
 			m->run_id ? m->run_id : cfg.run_dir, m->partial ? " (partial)" : "",
 			m->n_phases, m->n_runs, cfg.out_dir ? cfg.out_dir : cfg.run_dir);
+	}
+	stats_free(s);
 	model_free(m);
 	return 0;
 }
@@ -307,13 +310,63 @@ int report_render_dir(const char *run_dir, const char *out_dir, unsigned formats
 		.formats = formats ? formats : REPORT_ALL,
 		.stats = STATS_CONFIG_DEFAULT,
 	};
+	struct model *m = NULL;
+	struct stats *s = NULL;
 	char err[512] = "";
 	int r;
 
 	if (!run_dir)
 		return -EINVAL;
-	r = render_all(&cfg, NULL, err, sizeof(err));
+	r = compute(run_dir, &cfg.stats, &m, &s, err, sizeof(err));
+	if (!r)
+		r = write_all(&cfg, m, s, err, sizeof(err));
 	if (r)
 		log_error("report: %s", err[0] ? err : strerror(-r));
+	stats_free(s);
+	model_free(m);
 	return r;
+}
+
+int report_print_verdicts(FILE *f, const char *run_dir, const struct stats_config *cfg)
+{
+	struct model *m = NULL;
+	struct stats *s = NULL;
+	char err[512] = "";
+	int r;
+
+	if (!f || !run_dir)
+		return -EINVAL;
+	r = compute(run_dir, cfg, &m, &s, err, sizeof(err));
+	if (r)
+		log_error("report: %s", err[0] ? err : strerror(-r));
+	else
+		r = print_table(f, m, s);
+	stats_free(s);
+	model_free(m);
+	return r;
+}
+
+int report_verdicts_decided(const char *run_dir, const struct stats_config *cfg, bool *all_decided,
+			    unsigned *n_undecided)
+{
+	struct model *m = NULL;
+	struct stats *s = NULL;
+	char err[512] = "";
+	unsigned total, undecided;
+	int r;
+
+	if (!run_dir || !all_decided || !n_undecided)
+		return -EINVAL;
+	r = compute(run_dir, cfg, &m, &s, err, sizeof(err));
+	if (r) {
+		log_error("report: %s", err[0] ? err : strerror(-r));
+		return r;
+	}
+	stats_count_undecided(m, s, &total, &undecided);
+	/* no verdict at all (no baseline, no runs) cannot get decided by more rounds */
+	*all_decided = !undecided;
+	*n_undecided = undecided;
+	stats_free(s);
+	model_free(m);
+	return 0;
 }

@@ -2,6 +2,11 @@
 /* Reports: turn a results directory (docs/results.md) into HTML, CSV, Markdown, JSON. */
 #pragma once
 
+#include <stdbool.h>
+#include <stdio.h>
+
+struct stats_config;
+
 enum {
 	REPORT_HTML = 1 << 0,
 	REPORT_CSV = 1 << 1,
@@ -21,3 +26,20 @@ int report_main(int argc, char **argv);
  * Returns 0 or a negative errno; logs its own errors.
  */
 int report_render_dir(const char *run_dir, const char *out_dir, unsigned formats);
+
+/*
+ * The verdict table (docs/reports.md "On the terminal"): one line per bomb
+ * phase, the A/A noise line, the invalid runs. cfg NULL = the defaults (min
+ * effect from the scenario). 0 or a negative errno (bad input is logged in
+ * one line and returns -EINVAL/-ENOENT/-ENOTDIR; nothing is printed then).
+ */
+int report_print_verdicts(FILE *f, const char *run_dir, const struct stats_config *cfg);
+
+/*
+ * For rounds = auto, after each round: are all verdicts decided? A verdict is
+ * undecided while it is inconclusive or indicative (fewer valid rounds than
+ * design.min_valid_rounds, at least 3). Every bomb phase's effect, every
+ * protection and the A/A count. 0 or a negative errno (logged).
+ */
+int report_verdicts_decided(const char *run_dir, const struct stats_config *cfg, bool *all_decided,
+			    unsigned *n_undecided);

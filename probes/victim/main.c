@@ -279,7 +279,8 @@ static void remove_tempdir(char *dir, const char *db)
 {
 	if (!dir)
 		return;
-	(void)unlink(db);
+	if (db)
+		(void)unlink(db);
 	(void)rmdir(dir);
 }
 
@@ -291,19 +292,109 @@ static void signal_ready(int fd)
 		log_warn("writing to --ready-fd %d failed: %s", fd, strerror(errno));
 }
 
+/*
+ * Where the database goes: --db, or a fresh temp dir (under $TMPDIR) that
+ * *made_dir names and the caller removes. 0, or -1 after logging.
+ */
+static int db_path(struct victim *v, const struct victim_config *cfg, char **made_dir)
+{
+	const char *td = getenv("TMPDIR");
+	char *tmpl, *path;
+
+	*made_dir = NULL;
+	if (cfg->db) {
+		v->db_path = cfg->db;
+		return 0;
+	}
+	if (td && *td && strlen(td) < 4000) {
+		tmpl = malloc(strlen(td) + 32);
+		if (tmpl)
+			sprintf(tmpl, "%s/isolab-victim-XXXXXX", td);
+	} else {
+		tmpl = strdup("/tmp/isolab-victim-XXXXXX");
+	}
+	if (!tmpl)
+		return -1;
+	if (!mkdtemp(tmpl)) {
+		log_error("cannot create a temp dir '%s': %s", tmpl, strerror(errno));
+		free(tmpl);
+		return -1;
+	}
+	*made_dir = tmpl;
+	path = malloc(strlen(tmpl) + 16);
+	if (!path)
+		return -1;
+	sprintf(path, "%s/wiki.db", tmpl);
+	v->db_path = path;
+	return 0;
+}
+
+/* Builds or reuses the wiki, then reads its page list. 0, or -1 after logging. */
+static int load_wiki(struct victim *v, const struct victim_config *cfg)
+{
+	char err[512] = "";
+	uint64_t t0 = clock_now_ns();
+	bool built = false;
+	int ret;
+
+	ret = vdb_ensure(v->db_path, cfg->pages, &built, err, sizeof(err));
+	if (ret < 0) {
+		log_error("database '%s': %s", v->db_path, err);
+		return -1;
+	}
+	log_info("database %s: %u pages, %s in %.2f s", v->db_path, cfg->pages,
+		 built ? "built" : "reused", ns_to_s(clock_now_ns() - t0));
+	ret = vdb_urls(v->db_path, &v->urls, &v->urls_len);
+	if (ret < 0) {
+		log_error("database '%s': cannot list pages: %s", v->db_path, strerror(-ret));
+		return -1;
+	}
+	return 0;
+}
+
+/* Starts the MHD thread pool on addr, or logs why not and returns NULL. */
+static struct MHD_Daemon *serve(struct victim *v, const struct victim_config *cfg,
+				const struct sockaddr_storage *addr)
+{
+	const union MHD_DaemonInfo *info;
+	char host[INET6_ADDRSTRLEN] = "?";
+	struct MHD_Daemon *d;
+	sigset_t block, old;
+	bool v6 = addr->ss_family == AF_INET6;
+	const void *a = v6 ? (const void *)&((const struct sockaddr_in6 *)addr)->sin6_addr
+			   : (const void *)&((const struct sockaddr_in *)addr)->sin_addr;
+
+	/* MHD's threads inherit a mask without the stop signals: main handles them */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	d = MHD_start_daemon(
+		MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		handle, v, MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)4096, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!d) {
+		log_error("cannot listen on %s (address in use or not local?)", cfg->listen);
+		return NULL;
+	}
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	(void)inet_ntop(addr->ss_family, a, host, sizeof(host));
+	log_info("listening on http://%s%s%s:%u/ with %u threads", v6 ? "[" : "", host,
+		 v6 ? "]" : "", info ? info->port : 0, cfg->threads);
+	return d;
+}
+
 int main(int argc, char **argv)
 {
 	struct victim_config cfg = { .pages = 10000, .ready_fd = -1 };
 	struct victim v = { 0 };
 	struct sockaddr_storage addr;
 	socklen_t addrlen = 0;
-	struct MHD_Daemon *d = NULL;
-	const union MHD_DaemonInfo *info;
-	char tmpdir[] = "/tmp/isolab-victim-XXXXXX", err[512] = "";
+	struct MHD_Daemon *d;
 	char *made_dir = NULL;
-	sigset_t block, old;
-	uint64_t t0;
-	bool built = false;
 	int ret, status = 1;
 	long cpus;
 
@@ -324,76 +415,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pthread_mutex_init(&v.lock, NULL);
-	if (!cfg.db) {
-		const char *td = getenv("TMPDIR");
-		char *tmpl;
-
-		if (td && *td && strlen(td) < 4000) {
-			tmpl = malloc(strlen(td) + 32);
-			if (!tmpl)
-				return 1;
-			sprintf(tmpl, "%s/isolab-victim-XXXXXX", td);
-		} else {
-			tmpl = strdup(tmpdir);
-			if (!tmpl)
-				return 1;
-		}
-		made_dir = mkdtemp(tmpl);
-		if (!made_dir) {
-			log_error("cannot create a temp dir '%s': %s", tmpl, strerror(errno));
-			free(tmpl);
-			return 1;
-		}
-		v.db_path = malloc(strlen(made_dir) + 16);
-		if (!v.db_path)
-			goto out_tmp;
-		sprintf((char *)v.db_path, "%s/wiki.db", made_dir);
-	} else {
-		v.db_path = cfg.db;
-	}
-
-	t0 = clock_now_ns();
-	ret = vdb_ensure(v.db_path, cfg.pages, &built, err, sizeof(err));
-	if (ret < 0) {
-		log_error("database '%s': %s", v.db_path, err);
+	if (db_path(&v, &cfg, &made_dir) || load_wiki(&v, &cfg))
 		goto out_tmp;
-	}
-	log_info("database %s: %u pages, %s in %.2f s", v.db_path, cfg.pages,
-		 built ? "built" : "reused", ns_to_s(clock_now_ns() - t0));
-	ret = vdb_urls(v.db_path, &v.urls, &v.urls_len);
-	if (ret < 0) {
-		log_error("database '%s': cannot list pages: %s", v.db_path, strerror(-ret));
-		goto out_tmp;
-	}
-
-	/* MHD's threads inherit a mask without the stop signals: main handles them */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	d = MHD_start_daemon(
-		MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		handle, &v, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE, cfg.threads,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)4096, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!d) {
-		log_error("cannot listen on %s (address in use or not local?)", cfg.listen);
+	d = serve(&v, &cfg, &addr);
+	if (!d)
 		goto out_urls;
-	}
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	{
-		char host[INET6_ADDRSTRLEN] = "?";
-		void *a = addr.ss_family == AF_INET6
-				  ? (void *)&((struct sockaddr_in6 *)&addr)->sin6_addr
-				  : (void *)&((struct sockaddr_in *)&addr)->sin_addr;
-
-		(void)inet_ntop(addr.ss_family, a, host, sizeof(host));
-		log_info("listening on http://%s%s%s:%u/ with %u threads",
-			 addr.ss_family == AF_INET6 ? "[" : "", host,
-			 addr.ss_family == AF_INET6 ? "]" : "", info ? info->port : 0, cfg.threads);
-	}
 	signal_ready(cfg.ready_fd);
 	while (!sig_stop_requested())
 		(void)clock_sleep(200 * NSEC_PER_MSEC);
@@ -404,8 +430,8 @@ out_urls:
 	for (size_t i = 0; i < v.nconns; i++)
 		vdb_close(v.conns[i]);
 	free(v.conns);
-	free(v.urls);
 out_tmp:
+	free(v.urls);
 	if (made_dir) {
 		remove_tempdir(made_dir, v.db_path);
 		free((char *)v.db_path);

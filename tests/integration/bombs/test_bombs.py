@@ -416,6 +416,36 @@ def case_help_version():
     check(p.returncode == 0 and p.stdout.startswith("isolab-bomb "), p)
 
 
+def out_lines(args):
+    p = subprocess.run([BOMB] + args, capture_output=True, text=True, timeout=10)
+    check(p.returncode == 0 and p.stderr == "", "%s: %r" % (args, p))
+    return p.stdout.splitlines()
+
+
+def case_list_kinds_options():
+    """The machine-readable lists agree with --help and with each other."""
+    kinds = out_lines(["--list-kinds"])
+    check(kinds == ["cpu", "mem", "fork", "disk", "net-send", "net-recv"], kinds)
+    helptext = "\n".join(out_lines(["--help"]))
+    common = out_lines(["--list-options"])
+    check("--duration" in common and "--list-options" in common and "--bytes" not in common,
+          common)
+    for o in common:
+        check(o.startswith("--") and " " not in o, "common option %r" % o)
+        check(o in helptext, "%s listed but not in --help" % o)
+    for k in kinds:
+        check("  %s " % k in helptext, "kind %s not in --help" % k)
+        opts = out_lines(["--list-options", k])
+        check(opts == out_lines([k, "--list-options"]), "%s: two spellings differ" % k)
+        check(opts and not set(opts) & set(common), "%s: %s" % (k, opts))
+        kh = out_lines([k, "--help"])
+        shown = [l.split()[0] for l in kh if l.startswith("  --")]
+        check(shown == opts, "%s: --help shows %s, --list-options %s" % (k, shown, opts))
+    check(out_lines(["--list-options", "mem"]) == ["--bytes", "--mode", "--threads"], "mem")
+    p = subprocess.run([BOMB, "--list-options", "gpu"], capture_output=True, text=True)
+    check(p.returncode == 2 and p.stdout == "" and len(p.stderr.splitlines()) == 1, p)
+
+
 def case_human_output():
     p = subprocess.run([BOMB, "cpu", "--duration", "0.3"], capture_output=True, text=True)
     check(p.returncode == 0 and p.stdout == "", p)

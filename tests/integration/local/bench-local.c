@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 {
 	const struct backend_ops *ops = &backend_local_ops;
 	uint64_t nvms = 8, rounds = 5, prep[32], tear[32], place = 0;
-	struct local_vm_spec specs[64];
+	struct backend_vm specs[64];
 	char names[64][16], run[32];
 	struct backend_err err = { 0 };
 
@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 	for (uint64_t i = 0; i < nvms; i++) {
 		snprintf(names[i], sizeof(names[i]), "vm%u", (unsigned)i);
 		specs[i].name = names[i];
-		specs[i].role = i == 0 ? LOCAL_ROLE_PROBE : LOCAL_ROLE_NEIGHBOR;
+		specs[i].role = i == 0 ? BACKEND_ROLE_PROBE : BACKEND_ROLE_NEIGHBOR;
 		specs[i].memory_max = 64 << 20;
 		specs[i].pids_max = 64;
 	}

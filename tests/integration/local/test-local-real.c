@@ -43,14 +43,14 @@ static const struct backend_ops *ops = &backend_local_ops;
 static char run1[32], run2[32], run3[32], run4[32];
 static struct backend *b;
 
-static const struct local_vm_spec vms[] = {
-	{ .name = "web", .role = LOCAL_ROLE_VICTIM },
+static const struct backend_vm vms[] = {
+	{ .name = "web", .role = BACKEND_ROLE_VICTIM },
 	{ .name = "noisy",
-	  .role = LOCAL_ROLE_NEIGHBOR,
+	  .role = BACKEND_ROLE_NEIGHBOR,
 	  .memory_max = 32 << 20,
 	  .pids_max = 32,
 	  .io_weight = 512 },
-	{ .name = "client", .role = LOCAL_ROLE_PROBE },
+	{ .name = "client", .role = BACKEND_ROLE_PROBE },
 };
 
 /* Runs fn in a child placed in vm; returns its wait status. */
@@ -576,8 +576,10 @@ static void real_prepare_refuses_a_leftover_namespace(void **state)
 static void real_v2_mount_without_controllers_still_tracks_and_kills(void **state)
 {
 	const char *root = "/sys/fs/cgroup/unified";
-	struct backend_config cfg = { .name = "local", .run_id = run3, .cgroup_root = root };
-	static const struct local_vm_spec solo[] = { { .name = "solo" } };
+	struct backend_config cfg = {
+		.name = "local", .run_id = run3, .opts = { { "cgroup_root", root } }, .n_opts = 1
+	};
+	static const struct backend_vm solo[] = { { .name = "solo" } };
 	struct backend_err err = { 0 };
 	struct backend *vb = NULL;
 	char want[128], path[256], *text = NULL;

@@ -212,8 +212,10 @@ def main():
             "cpu+prio[weight.web=4096]": (1, 3.02, 0)}
     root, exp = build("basic", phases, 3, spec)
     exp["partial"] = False
-    exp["verdicts"] = {"cpu+prio": "protected", "mem+prio": "not protected",
-                       "disk+prio": "partly protected", "net+prio": "unaffected"}
+    # measured before calibration: judged on good responses per second, indicative;
+    # only mem costs successful responses (20 %), so only mem+prio has a loss to recover
+    exp["verdicts"] = {"cpu+prio": "unaffected", "mem+prio": "not protected",
+                       "disk+prio": "unaffected", "net+prio": "unaffected"}
     exp["sweep_ratios"] = [1.0, 2.0, 4.0, 16.0]
     write(os.path.join(root, "expected.json"), exp)
 
@@ -226,7 +228,8 @@ def main():
     root, exp = build("dnr", phases, 3, spec, dnr_probe=dnr_probe,
                       dnr_bomb={(1, "fork", "fork"), (2, "fork", "fork"), (3, "fork", "fork")})
     exp["partial"] = False
-    exp["verdicts"] = {"cpu+prio": "protected", "fork+prio": "inconclusive"}
+    # fork's bomb never reported: those runs are invalid; cpu's DNR round counts as 0
+    exp["verdicts"] = {"cpu+prio": "inconclusive", "fork+prio": "invalid"}
     write(os.path.join(root, "expected.json"), exp)
 
     # partial: interrupted in round 2, no histograms in the cpu phase (older probe)
@@ -236,7 +239,197 @@ def main():
                       skip={(2, "cpu"), (2, "cpu+prio"), (3, "baseline"), (3, "cpu"),
                             (3, "cpu+prio")}, no_hist={"cpu"})
     exp["partial"] = True
-    exp["verdicts"] = {"cpu+prio": "protected"}
+    exp["verdicts"] = {"cpu+prio": "indicative"}  # one round of cpu and cpu+prio
+    write(os.path.join(root, "expected.json"), exp)
+    main_v2()
+
+
+# ---- results with the verdict fields (docs/results.md, issue 11) ----
+
+SLO_MS = 20
+RATE = 200
+DURATION_V2 = 10
+OFFERED = RATE * DURATION_V2
+
+
+def probe_v2(good_pct, started, closed=False, tput=None):
+    """An open-loop probe result with good_pct exactly; latencies split at the SLO."""
+    if closed:
+        ok = int(round(tput * DURATION_V2))
+        offered, good = ok, ok
+    else:
+        offered = OFFERED
+        good = int(round(good_pct * OFFERED / 100.0))
+        ok = offered
+    bad = ok - good
+    buckets = [(int((1 + 14 * (i + 0.5) / max(good, 1)) * 1e6), 1) for i in range(good)]
+    buckets += [(int((25 + 175 * (i + 0.5) / max(bad, 1)) * 1e6), 1) for i in range(bad)]
+    s, flat = stats_of(buckets)
+    met = {
+        "mode": "closed" if closed else "open", "slo_ms": SLO_MS, "offered": offered,
+        "good": good, "good_pct": 100.0 * good / offered, "outstanding_at_end": 0,
+        "not_sent": 0, "requests": ok, "ok": ok, "failed": 0,
+        "success_pct": 100.0, "throughput_rps": ok / DURATION_V2, "measured_s": DURATION_V2,
+        "latency_ms": {k: round(s[k], 6) for k in
+                       ("min", "mean", "stdev", "p50", "p90", "p99", "p999", "max")},
+        "histogram": dict(hist_json(buckets), sum_sq=float(sum(v * v * c for v, c in buckets))),
+    }
+    if not closed:
+        met["rate_rps"] = RATE
+    return {"tool": "isolab-probe", "version": "0.2.0", "kind": "http", "engine": "native",
+            "status": "ok", "error": None, "started": iso(started),
+            "elapsed_s": DURATION_V2 + WARMUP,
+            "options": {"rate_rps": None if closed else RATE, "warmup_s": WARMUP,
+                        "duration_s": DURATION_V2, "slo_ms": SLO_MS},
+            "metrics": met}
+
+
+def sched(weight_web):
+    vms = {"web": {"weight": weight_web, "cap": 0, "live": True},
+           "noisy": {"weight": 256, "cap": 0, "live": True}}
+    return {"start": vms, "end": vms, "scheduler": "cgroup-v2",
+            "details": {"cgroup": "v2", "cpu.weight web": round(weight_web * 100 / 256)}}
+
+
+BOMB_UNIT = {"cpu": ("cpus", 2.0), "mem": ("bytes_per_s", 4.0e9), "disk": ("bytes_per_s", 2.0e8),
+             "net": ("bits_per_s", 5.0e9), "fork": ("forks_per_s", 5000.0)}
+
+
+def build_v2(name, phases, rounds, scores, closed=False, cpu=None, invalid=None, aa=True,
+             min_effect=5.0):
+    """scores: phase -> per-round good % (or good/s when closed); None = probe DNR."""
+    root = os.path.join(OUT, name)
+    shutil.rmtree(root, ignore_errors=True)
+    invalid = invalid or {}
+    cpu = cpu or {}
+    runs, t = [], T0
+    order = list(range(len(phases)))
+    for rnd in range(1, rounds + 1):
+        # a fixed "shuffle" per round, as a seeded run would record it
+        order = order[1:] + order[:1] if rnd > 1 else order
+        for pos, i in enumerate(order):
+            ph = phases[i]
+            pn = ph["name"]
+            d = "runs/%d-%s" % (rnd, slug(pn))
+            v = scores[pn][rnd - 1]
+            run = {"round": rnd, "phase": pn, "dir": d, "order": pos + 1, "status": "ok",
+                   "started": iso(t), "ended": iso(t + 12), "probe": d + "/probe.json",
+                   "bombs": {}, "dnr": [], "valid": True, "invalid": [],
+                   "victim_cpu_share_pct": cpu.get(pn, 25.0) + (rnd % 3 - 1) * 0.5,
+                   "victim_cpu_source": "cgroup cpu.stat",
+                   "sched": sched(2048 if ph.get("twin") else 256), "bombs_achieved": {}}
+            if v is None:
+                run["probe"] = None
+                run["status"] = "dnr"
+                run["dnr"].append("probe")
+            else:
+                write(os.path.join(root, d, "probe.json"),
+                      probe_v2(v, t, closed=closed, tput=v))
+            for bomb in ph["bombs"]:
+                run["bombs"][bomb] = d + "/bomb-%s.json" % bomb
+                write(os.path.join(root, d, "bomb-%s.json" % bomb), bomb_json(bomb, t + 3))
+                unit, req = BOMB_UNIT[bomb]
+                share = invalid.get((rnd, pn), (None, 98.0 - rnd * 0.5))[1]
+                run["bombs_achieved"][bomb] = {"requested": req, "achieved": req * share / 100,
+                                               "share_pct": share, "unit": unit}
+            if (rnd, pn) in invalid:
+                run["valid"] = False
+                run["invalid"] = [invalid[(rnd, pn)][0]]
+            runs.append(run)
+            t += 15
+    bombs = sorted({b for p in phases for b in p["bombs"]})
+    manifest = {
+        "tool": "isolab", "version": "0.2.0", "run_id": "20261130-100000-%s" % name[:4],
+        "status": "complete", "started": iso(T0), "ended": iso(t), "elapsed_s": t - T0,
+        "scenario": {"file": "scenario.ini", "name": name, "duration_s": DURATION_V2,
+                     "warmup_s": WARMUP, "cooldown_s": 1, "rounds": rounds},
+        "host": {"hostname": "fixture", "kernel": "6.1.0", "cpus": 2, "mem_bytes": 4 << 30,
+                 "cgroup": "v2"},
+        "backend": {"name": "local", "scheduler": "cgroup-v2", "weight": True, "cap": True,
+                    "live": True},
+        "probe_protection": "probe runs in cgroup isolab-fixture-probe with cpu.weight=10000",
+        "vms": [{"name": "web", "role": "victim"}, {"name": "noisy", "role": "neighbor"},
+                {"name": "client", "role": "probe"}],
+        "bombs": [{"name": b, "vm": "noisy", "kind": BOMB_KIND[b][0], "options": {}}
+                  for b in bombs],
+        "probe": {"vm": "client", "kind": "http", "options": {"slo": "20ms"}},
+        "design": {"seed": 1234567890123, "order": "shuffled", "rounds_mode": "fixed",
+                   "rounds_planned": rounds, "max_rounds": rounds, "max_time_s": 600,
+                   "min_effect_pct": min_effect, "aa": aa, "min_valid_rounds": 3,
+                   "min_bomb_share_pct": 50},
+        "calibration": {"status": "ok", "capacity_rps": 400 if not closed else 1000,
+                        "concurrency": 16, "duration_s": 5, "p50_ms": 1.2, "p99_ms": 6.5,
+                        "result": "calibration/probe.json"},
+        "load": {"mode": "closed" if closed else "open",
+                 "share_pct": None if closed else 50, "rate_rps": None if closed else RATE,
+                 "slo_ms": SLO_MS, "slo_source": "derived: 3 x the calibrated p99, at least 20 ms"},
+        "phases": phases,
+        "runs": runs,
+    }
+    write(os.path.join(root, "manifest.json"), manifest)
+    with open(os.path.join(root, "scenario.ini"), "w") as f:
+        f.write("# fixture %s\n" % name)
+    return root
+
+
+def aa_phase():
+    return {"name": "baseline~aa", "bombs": [], "priority": None, "aa_of": "baseline",
+            "sweep": None}
+
+
+def main_v2():
+    # verdicts: every verdict, the A/A, a DNR round (0 good) and an invalid run
+    phases = [phase("baseline"), aa_phase()]
+    for b in ("cpu", "mem", "disk", "net", "fork"):
+        phases += [phase(b, [b]), phase(b + "+prio", [b], b, 2048)]
+    scores = {
+        "baseline": [99.0, 98.5, 99.5, 98.0, 99.0],
+        "baseline~aa": [98.5, 99.0, 99.0, 98.5, 99.5],
+        "cpu": [40.0, None, 45.0, 38.0, 42.0],
+        "cpu+prio": [98.0, 97.5, 99.0, 97.5, 98.5],
+        "mem": [70.0, 72.0, 95.0, 68.0, 71.0],
+        "mem+prio": [71.0, 73.0, 96.0, 69.0, 70.0],
+        "disk": [60.0, 62.0, 58.0, 61.0, 59.0],
+        "disk+prio": [80.0, 81.0, 79.0, 80.0, 78.0],
+        "net": [98.5, 98.0, 99.0, 98.0, 98.5],
+        "net+prio": [99.0, 98.5, 99.0, 98.0, 99.0],
+        "fork": [95.0, 70.0, 97.0, 65.0, 93.0],
+        "fork+prio": [96.0, 90.0, 98.0, 88.0, 95.0],
+    }
+    cpu = {"baseline": 25.0, "baseline~aa": 25.0, "cpu": 34.0, "cpu+prio": 86.0}
+    invalid = {(3, "mem"): ("bomb mem achieved 30 % of its requested load (< 50 %)", 30.0)}
+    root = build_v2("verdicts", phases, 5, scores, cpu=cpu, invalid=invalid)
+    exp = {"scores": scores, "invalid": [[3, "mem"]], "dnr": [[2, "cpu"]],
+           "verdicts": {"baseline~aa": "unaffected", "cpu": "hurt", "mem": "hurt",
+                        "disk": "hurt", "net": "unaffected", "fork": "inconclusive"},
+           "protection": {"cpu+prio": "protected", "mem+prio": "not protected",
+                          "disk+prio": "partly protected", "net+prio": "unaffected",
+                          "fork+prio": "inconclusive"},
+           "t90": {"4": 2.131847, "3": 2.353363, "2": 2.919986}}
+    write(os.path.join(root, "expected.json"), exp)
+
+    # noisy: the A/A disagrees by up to 28 points; 3 rounds; one bomb short of rounds
+    phases = [phase("baseline"), aa_phase(), phase("cpu", ["cpu"]),
+              phase("cpu+prio", ["cpu"], "cpu", 2048), phase("mem", ["mem"])]
+    scores = {"baseline": [99.0, 98.0, 99.0], "baseline~aa": [99.0, 70.0, 97.0],
+              "cpu": [80.0, 79.0, 81.0], "cpu+prio": [98.0, 97.0, 98.5],
+              "mem": [70.0, 50.0, 72.0]}
+    invalid = {(2, "mem"): ("bomb mem never became ready", 0.0)}
+    root = build_v2("noisy", phases, 3, scores, invalid=invalid)
+    exp = {"scores": scores, "invalid": [[2, "mem"]],
+           "verdicts": {"baseline~aa": "inconclusive", "cpu": "inconclusive",
+                        "mem": "indicative"},
+           "protection": {"cpu+prio": "inconclusive"}}
+    write(os.path.join(root, "expected.json"), exp)
+
+    # closed: a closed-loop run judged on good responses per second, no A/A
+    phases = [phase("baseline"), phase("cpu", ["cpu"]), phase("cpu+prio", ["cpu"], "cpu", 2048)]
+    scores = {"baseline": [1000.0, 950.0, 1010.0, 990.0], "cpu": [500.0, 480.0, 520.0, 490.0],
+              "cpu+prio": [980.0, 940.0, 1000.0, 985.0]}
+    root = build_v2("closed", phases, 4, scores, closed=True, aa=False,
+                    cpu={"baseline": 25.0, "cpu": 40.0, "cpu+prio": 80.0})
+    exp = {"scores": scores, "invalid": [], "verdicts": {"cpu": "hurt"},
+           "protection": {"cpu+prio": "protected"}}
     write(os.path.join(root, "expected.json"), exp)
 
 

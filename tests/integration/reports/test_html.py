@@ -98,11 +98,18 @@ def main():
         return 77
     tmp = tempfile.mkdtemp(prefix="isolab-report-html-")
     try:
+        # verdicts: every verdict, the A/A, the mechanism, an invalid run
+        # verdicts: 2 degradation + 5 CDFs + box (its probes have no timeline)
+        check("verdicts", tmp, 8, ["At a glance", "protected", "partly protected",
+                                    "not protected", "unaffected", "hurt", "inconclusive",
+                                    "A/A", "noise floor", "victim CPU share 34 % → 86 %",
+                                    "Invalid runs: 1 of 60", "Method"], screenshot=True)
+        check("noisy", tmp, 5, ["the host is too noisy", "indicative"])
         # basic: 2 degradation + 4 CDFs + box + 2 x 9 timelines + 2 sweep charts
-        check("basic", tmp, 27, ["At a glance", "protected", "partly protected",
-                                 "not protected", "unaffected", "Weight sweep",
-                                 "Latency CDF: cpu", "Round by round"], screenshot=True)
-        check("dnr", tmp, 5, ["DNR", "inconclusive"])
+        check("basic", tmp, 27, ["At a glance", "not protected", "unaffected", "Weight sweep",
+                                 "Latency CDF: cpu", "Round by round",
+                                 "measured before calibration: verdicts indicative"])
+        check("dnr", tmp, 5, ["DNR", "inconclusive", "invalid"])
         check("partial", tmp, 3, ["Partial run"])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -157,22 +157,22 @@ int main(int argc, char **argv)
 			cfg.name = optarg;
 			break;
 		case 'U':
-			cfg.xenapi_url = optarg;
+			(void)backend_cfg_set(&cfg, "xenapi_url", optarg);
 			break;
 		case 'u':
-			cfg.xenapi_user = optarg;
+			(void)backend_cfg_set(&cfg, "xenapi_user", optarg);
 			break;
 		case 'p':
-			cfg.xenapi_password_file = optarg;
+			(void)backend_cfg_set(&cfg, "xenapi_password_file", optarg);
 			break;
 		case 'c':
-			cfg.ca_file = optarg;
+			(void)backend_cfg_set(&cfg, "ca_file", optarg);
 			break;
 		case 'k':
-			cfg.insecure = true;
+			(void)backend_cfg_set(&cfg, "insecure", "1");
 			break;
 		case 'd':
-			cfg.dom0 = optarg;
+			(void)backend_cfg_set(&cfg, "dom0", optarg);
 			break;
 		default:
 			return 2;

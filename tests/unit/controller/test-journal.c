@@ -115,18 +115,31 @@ static const struct backend_ops fake_ops = {
 	.sched_set = fake_set,
 };
 
-static const struct backend_ops *fake_backend_find(const char *name)
+static int fake_cleanup(const struct backend_config *cfg, const char *run_id,
+			struct backend_err *err)
 {
-	return name && (strcmp(name, "fake") == 0 || strcmp(name, "local") == 0) ? &fake_ops : NULL;
-}
-
-static int fake_cleanup(const char *run_id, const char *cgroup_root, struct backend_err *err)
-{
-	(void)cgroup_root;
+	(void)cfg;
 	(void)err;
 	cleanups++;
 	snprintf(cleanup_run_id, sizeof(cleanup_run_id), "%s", run_id);
 	return 0;
+}
+
+/* a backend that makes its own VMs, as the local one: replay cleans them up by run id */
+static const struct backend_ops fake_local_ops = {
+	.name = "local",
+	.open = fake_open,
+	.close = fake_close,
+	.sched_get = fake_get,
+	.sched_set = fake_set,
+	.cleanup_run = fake_cleanup,
+};
+
+static const struct backend_ops *fake_backend_find(const char *name)
+{
+	if (name && strcmp(name, "fake") == 0)
+		return &fake_ops;
+	return name && strcmp(name, "local") == 0 ? &fake_local_ops : NULL;
 }
 
 static bool owner_dead(pid_t pid, uint64_t start)
@@ -138,7 +151,6 @@ static bool owner_dead(pid_t pid, uint64_t start)
 
 static const struct journal_env env = {
 	.find = fake_backend_find,
-	.cleanup_local = fake_cleanup,
 	.owner_alive = owner_dead,
 };
 
@@ -197,7 +209,9 @@ static int write_in(const char *dir)
 static void simulate(int steps, const char *backend, pid_t *child, char *dir, size_t dirlen,
 		     char *jpath, size_t jlen)
 {
-	struct backend_config cfg = { .name = backend, .xenapi_url = "https://pool" };
+	struct backend_config cfg = { .name = backend,
+				      .opts = { { "xenapi_url", "https://pool" } },
+				      .n_opts = 1 };
 	struct backend_err err = { 0 };
 	struct sched_params want = { .weight = 2048, .cap = -1 }, orig;
 	struct journal *j = NULL;

@@ -203,8 +203,11 @@ static void parse_reads_keys_comments_and_options(void **state)
 	assert_string_equal(s->backend, "xenapi");
 	assert_int_equal(s->duration_ns, 90 * NSEC_PER_SEC);
 	assert_int_equal(s->warmup_ns, 0);
-	assert_true(s->insecure);
-	assert_string_equal(s->dom0, "root@pool");
+	struct backend_config cfg = { 0 };
+
+	assert_int_equal(scenario_backend_config(s, &cfg), 0);
+	assert_true(backend_cfg_flag(&cfg, "insecure"));
+	assert_string_equal(backend_cfg_get(&cfg, "dom0"), "root@pool");
 	assert_string_equal(scenario_vm(s, "web")->ident, "Web VM");
 	assert_int_equal(scenario_vm(s, "web")->memory_max, 1ULL << 30);
 	assert_int_equal(scenario_vm(s, "web")->pids_max, 100);
@@ -222,11 +225,8 @@ static void parse_reads_keys_comments_and_options(void **state)
 	assert_int_equal(s->phases[1].prio[0].cap, -1);
 	assert_int_equal(s->phases[1].prio[1].cap, 50);
 
-	struct backend_config cfg = { 0 };
-
-	scenario_backend_config(s, &cfg);
 	assert_string_equal(cfg.name, "xenapi");
-	assert_string_equal(cfg.xenapi_password_file, "/etc/pw");
+	assert_string_equal(backend_cfg_get(&cfg, "xenapi_password_file"), "/etc/pw");
 	scenario_free(s);
 }
 

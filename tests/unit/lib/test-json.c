@@ -170,6 +170,68 @@ static void json_write_file_is_complete_and_atomic(void **state)
 	json_free(w);
 }
 
+/* JSON_TEXT: the same calls, human text: what the old JSON rewrite broke. */
+static void json_text_flattens_objects_and_quotes_strings(void **state)
+{
+	struct json_writer *w = json_new(JSON_TEXT | JSON_PRETTY);
+
+	assert_non_null(w);
+	json_obj_begin(w);
+	json_kv_uint(w, "n", 3);
+	json_key(w, "lat");
+	json_obj_begin(w);
+	json_kv_double(w, "p50_ms", 0.5);
+	json_key(w, "tail");
+	json_obj_begin(w);
+	json_kv_double(w, "p99_ms", 2);
+	json_obj_end(w);
+	json_key(w, "none");
+	json_obj_begin(w);
+	json_obj_end(w);
+	json_obj_end(w);
+	json_kv_str(w, "commas", "a,b, c");
+	json_kv_str(w, "quotes", "say \"hi\"=x");
+	json_kv_str(w, "bare", "/var/tmp:5000");
+	json_kv_str(w, "empty", "");
+	json_kv_str(w, "word", "null");
+	json_kv_bool(w, "yes", true);
+	json_kv_null(w, "nothing");
+	json_key(w, "list");
+	json_arr_begin(w);
+	json_int(w, -1);
+	json_obj_begin(w);
+	json_kv_str(w, "k", "v w");
+	json_key(w, "in");
+	json_obj_begin(w);
+	json_kv_int(w, "x", 1);
+	json_obj_end(w);
+	json_obj_end(w);
+	json_arr_begin(w);
+	json_arr_end(w);
+	json_arr_end(w);
+	json_kv_uint(w, "after", 4);
+	json_obj_end(w);
+	assert_int_equal(json_error(w), 0);
+	assert_string_equal(text(w), "n=3 lat.p50_ms=0.5 lat.tail.p99_ms=2 lat.none={} "
+				     "commas=\"a,b, c\" quotes=\"say \\\"hi\\\"=x\" "
+				     "bare=/var/tmp:5000 empty=\"\" word=\"null\" yes=true "
+				     "nothing=null list=[-1 {k=\"v w\" in.x=1} []] after=4");
+	json_free(w);
+
+	/* an empty document is empty; misuse is still caught */
+	w = json_new(JSON_TEXT);
+	json_obj_begin(w);
+	json_obj_end(w);
+	assert_int_equal(json_error(w), 0);
+	assert_string_equal(text(w), "");
+	json_free(w);
+	w = json_new(JSON_TEXT);
+	json_obj_begin(w);
+	json_int(w, 1); /* no key */
+	assert_int_equal(json_error(w), -EINVAL);
+	json_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +242,7 @@ int main(void)
 		cmocka_unit_test(json_refuses_too_deep_nesting),
 		cmocka_unit_test(json_pretty_indents),
 		cmocka_unit_test(json_write_file_is_complete_and_atomic),
+		cmocka_unit_test(json_text_flattens_objects_and_quotes_strings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

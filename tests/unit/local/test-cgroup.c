@@ -17,7 +17,7 @@
 #include <pthread.h>
 
 #include "backend.h"
-#include "cgroup.h"
+#include "cgroup-knob.h"
 #include "fake-cgroup.h"
 
 static char *pj(const char *a, const char *b)

@@ -21,20 +21,22 @@
 extern const struct backend_ops backend_local_ops;
 static const struct backend_ops *ops = &backend_local_ops;
 
-static const struct local_vm_spec three[] = {
-	{ .name = "web", .role = LOCAL_ROLE_VICTIM },
+static const struct backend_vm three[] = {
+	{ .name = "web", .role = BACKEND_ROLE_VICTIM },
 	{ .name = "noisy",
-	  .role = LOCAL_ROLE_NEIGHBOR,
+	  .role = BACKEND_ROLE_NEIGHBOR,
 	  .memory_max = 32 << 20,
 	  .pids_max = 64,
 	  .io_weight = 512,
 	  .cpu_max_pct = 50 },
-	{ .name = "client", .role = LOCAL_ROLE_PROBE },
+	{ .name = "client", .role = BACKEND_ROLE_PROBE },
 };
 
 static struct backend *open_ok(const char *root, const char *run)
 {
-	struct backend_config cfg = { .name = "local", .run_id = run, .cgroup_root = root };
+	struct backend_config cfg = {
+		.name = "local", .run_id = run, .opts = { { "cgroup_root", root } }, .n_opts = 1
+	};
 	struct backend_err err = { 0 };
 	struct backend *b = NULL;
 
@@ -94,7 +96,9 @@ static void open_without_root_needs_root(void **state)
 
 static void open_rejects_bad_run_id_and_missing_cgroupfs(void **state)
 {
-	struct backend_config cfg = { .name = "local", .run_id = "a/b", .cgroup_root = "/tmp" };
+	struct backend_config cfg = {
+		.name = "local", .run_id = "a/b", .opts = { { "cgroup_root", "/tmp" } }, .n_opts = 1
+	};
 	struct backend_err err = { 0 };
 	struct backend *b = NULL;
 
@@ -102,7 +106,7 @@ static void open_rejects_bad_run_id_and_missing_cgroupfs(void **state)
 	assert_null(b);
 	assert_non_null(strstr(err.msg, "run id 'a/b'"));
 	cfg.run_id = "ok";
-	cfg.cgroup_root = "/nonexistent/isolab";
+	cfg.opts[0].value = "/nonexistent/isolab";
 	assert_int_equal(ops->open(&cfg, &b, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "no cgroup filesystem mounted at /nonexistent/isolab"));
 	assert_null(b);
@@ -197,7 +201,7 @@ static void prepare_v1_writes_every_hierarchy(void **state)
 static void prepare_rejects_bad_specs_and_creates_nothing(void **state)
 {
 	static const struct {
-		struct local_vm_spec v[2];
+		struct backend_vm v[2];
 		size_t n;
 		int ret;
 	} cases[] = {
@@ -210,7 +214,7 @@ static void prepare_rejects_bad_specs_and_creates_nothing(void **state)
 		{ { { .name = "a" } }, 0, -EINVAL },
 		{ { { .name = "a", .cpu_max_pct = XEN_CAP_MAX + 1 } }, 1, -ERANGE },
 		{ { { .name = "a", .io_weight = 70000 } }, 1, -ERANGE },
-		{ { { .name = "a", .role = (enum local_role)9 } }, 1, -EINVAL },
+		{ { { .name = "a", .role = (enum backend_role)9 } }, 1, -EINVAL },
 	};
 	char *root = fake_tree_new(FAKE_V2, NULL);
 	struct backend *b = open_ok(root, "r1");
@@ -336,7 +340,7 @@ static void list_vms_lists_every_run_with_mapped_weights(void **state)
 	struct backend *a = prepared(root, "r1");
 	struct backend *b = open_ok(root, "r2");
 	struct backend *op = open_ok(root, NULL);
-	static const struct local_vm_spec one[] = { { .name = "solo" } };
+	static const struct backend_vm one[] = { { .name = "solo" } };
 	struct backend_err err = { 0 };
 	struct vm_info *vms = NULL;
 	size_t n = 0, seen = 0;

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "backend.h"
-#include "cgroup.h"
+#include "cgroup-knob.h"
 
 struct w_case {
 	int version;

@@ -138,7 +138,76 @@ static const struct bad_case bad_cases[] = {
 	{ "{" RUN1 "}", "{\"metrics\":{\"timeline\":[{\"t_s\":-1}]}}", "absurd" },
 	{ "{" RUN1 "}", "{\"metrics\":{\"throughput_rps\":-1}}", "throughput" },
 	{ "{" RUN1 "}", "\"just a string\"", "malformed JSON" },
+	/* the verdict fields (issue 11) */
+	{ "{\"design\":5}", NULL, "design is not an object" },
+	{ "{\"design\":{\"min_effect_pct\":\"5\"}}", NULL,
+	  "design.min_effect_pct is not a number" },
+	{ "{\"design\":{\"min_effect_pct\":101}}", NULL, "out of range" },
+	{ "{\"design\":{\"max_rounds\":2.5}}", NULL, "not a whole number" },
+	{ "{\"design\":{\"seed\":-1}}", NULL, "design.seed" },
+	{ "{\"design\":{\"aa\":1}}", NULL, "design.aa" },
+	{ "{\"load\":{\"mode\":\"half\"}}", NULL, "load.mode 'half' is not one of open, closed" },
+	{ "{\"calibration\":{\"status\":5}}", NULL, "calibration.status is not a string" },
+	{ "{\"calibration\":{\"capacity_rps\":-1}}", NULL, "calibration.capacity_rps" },
+	{ "{\"runs\":[{\"round\":1,\"phase\":\"b\",\"valid\":1}]}", NULL, "runs[0].valid" },
+	{ "{\"runs\":[{\"round\":1,\"phase\":\"b\",\"invalid\":[3]}]}", NULL, "invalid" },
+	{ "{\"runs\":[{\"round\":1,\"phase\":\"b\",\"order\":0}]}", NULL, "runs[0].order" },
+	{ "{\"runs\":[{\"round\":1,\"phase\":\"b\",\"sched\":{\"start\":{\"web\":1}}}]}", NULL,
+	  "runs[0].sched.start.web is not an object" },
+	{ "{\"runs\":[{\"round\":1,\"phase\":\"b\",\"bombs_achieved\":{\"c\":{\"share_pct\":-5}}}]}",
+	  NULL, "bombs_achieved.c.share_pct" },
+	{ "{" RUN1 "}", "{\"metrics\":{\"good_pct\":101}}", "good_pct = 101" },
+	{ "{" RUN1 "}", "{\"metrics\":{\"offered\":10,\"good\":11}}", "exceed" },
+	{ "{" RUN1 "}", "{\"metrics\":{\"offered\":10,\"good\":5,\"good_pct\":60}}", "disagrees" },
+	{ "{" RUN1 "}", "{\"metrics\":{\"slo_ms\":-1}}", "slo_ms" },
+	{ "{" RUN1 "}", "{\"metrics\":{\"mode\":\"ajar\"}}", "metrics.mode" },
 };
+
+static void load_reads_the_verdict_fields(void **state)
+{
+	struct model *m = NULL;
+	const struct model_run *r = NULL;
+	char dir[512], err[256] = "";
+
+	(void)state;
+	fixture("verdicts", dir, sizeof(dir));
+	assert_int_equal(model_load(dir, &m, err, sizeof(err)), 0);
+	assert_false(m->precalibration);
+	assert_false(m->closed_loop);
+	assert_true(m->design.present && m->design.has_seed);
+	assert_true(m->design.seed == 1234567890123ULL);
+	assert_true(m->design.min_effect_pct == 5);
+	assert_int_equal(m->design.min_valid_rounds, 3);
+	assert_string_equal(m->design.rounds_mode, "fixed");
+	assert_true(m->cal.capacity_rps == 400);
+	assert_true(m->load.slo_ms == 20);
+	assert_string_equal(m->phases[m->aa].name, "baseline~aa");
+	for (size_t i = 0; i < m->n_runs; i++)
+		if (m->runs[i].round == 3 && !strcmp(m->phases[m->runs[i].phase].name, "mem"))
+			r = &m->runs[i];
+	assert_non_null(r);
+	assert_false(r->valid);
+	assert_int_equal(r->n_invalid, 1);
+	assert_non_null(strstr(r->invalid[0], "30 %"));
+	assert_true(r->probe.has_good && r->probe.good_pct == 95);
+	assert_int_equal(r->probe.offered, 2000);
+	assert_true(r->sched.present && r->sched.n_start == 2);
+	assert_int_equal(r->n_achieved, 1);
+	assert_true(r->achieved[0].share_pct == 30);
+	assert_true(isfinite(r->victim_cpu_pct));
+	model_free(m);
+	/* results before issue 11: judged from what they show */
+	fixture("dnr", dir, sizeof(dir));
+	assert_int_equal(model_load(dir, &m, err, sizeof(err)), 0);
+	assert_true(m->precalibration && m->closed_loop);
+	for (size_t i = 0; i < m->n_runs; i++)
+		if (!strcmp(m->phases[m->runs[i].phase].name, "fork")) {
+			assert_false(m->runs[i].valid);
+			assert_string_equal(m->runs[i].invalid[0],
+					    "derived: bomb fork did not report");
+		}
+	model_free(m);
+}
 
 static void load_rejects_bad_input_with_one_precise_message(void **state)
 {
@@ -217,7 +286,6 @@ static int render_all(const struct model *m)
 	struct stats *s = NULL;
 	int r;
 
-	cfg.resamples = 100;
 	r = stats_compute(m, &cfg, &s);
 	for (size_t i = 0; !r && i < 4; i++) {
 		struct sbuf b;
@@ -261,20 +329,16 @@ static void csv_quotes_hostile_phase_names(void **state)
 }
 
 /* Copies one fixture file, flips bytes or truncates it, loads and renders. */
-static void mutated_results_never_crash(void **state)
+static void mutate_fixture(const char *name, const char *const *files, int n_files, int iters)
 {
-	static const char *const files[] = { "manifest.json", "runs/1-cpu/probe.json",
-					     "runs/1-cpu/bomb-cpu.json",
-					     "runs/1-baseline/probe.json" };
 	char src[512], cmd[1200];
 	unsigned seed = 12345;
 
-	(void)state;
-	fixture("partial", src, sizeof(src));
+	fixture(name, src, sizeof(src));
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && cp -r '%s' '%s'", tmpdir, src, tmpdir);
 	assert_int_equal(system(cmd), 0);
-	for (int iter = 0; iter < 200; iter++) {
-		const char *f = files[iter % 4];
+	for (int iter = 0; iter < iters; iter++) {
+		const char *f = files[iter % n_files];
 		char path[700], *orig = NULL, *buf, err[512];
 		size_t len = 0, olen;
 		struct model *m = NULL;
@@ -310,11 +374,26 @@ static void mutated_results_never_crash(void **state)
 	}
 }
 
+static void mutated_results_never_crash(void **state)
+{
+	static const char *const old[] = { "manifest.json", "runs/1-cpu/probe.json",
+					   "runs/1-cpu/bomb-cpu.json",
+					   "runs/1-baseline/probe.json" };
+	/* with the verdict fields: design, validity, sched, bombs_achieved, good_pct */
+	static const char *const v2[] = { "manifest.json", "runs/2-baseline_aa/probe.json",
+					  "runs/1-cpu/probe.json" };
+
+	(void)state;
+	mutate_fixture("partial", old, 4, 200);
+	mutate_fixture("noisy", v2, 3, 90);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_time_accepts_iso8601_and_rejects_junk),
 		cmocka_unit_test(load_reads_the_basic_fixture),
+		cmocka_unit_test(load_reads_the_verdict_fields),
 		cmocka_unit_test(load_rejects_bad_input_with_one_precise_message),
 		cmocka_unit_test(load_tolerates_missing_fields_and_extra_ones),
 		cmocka_unit_test(probe_null_in_manifest_means_dnr),

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "ssh-cmd.h"
 #include "xl.h"
 
 static const char xl_info[] = "host                   : xenlab\n"
@@ -127,13 +128,13 @@ static void scheduler_commands_and_caps(void **state)
 
 static void dom0_must_be_a_plain_destination(void **state)
 {
-	assert_true(xl_dom0_valid("root@xenhost"));
-	assert_true(xl_dom0_valid("xenhost.example.org"));
-	assert_false(xl_dom0_valid("-oProxyCommand=x"));
-	assert_false(xl_dom0_valid("root@host; rm -rf /"));
-	assert_false(xl_dom0_valid("a b"));
-	assert_false(xl_dom0_valid(""));
-	assert_false(xl_dom0_valid(NULL));
+	assert_true(ssh_target_valid("root@xenhost"));
+	assert_true(ssh_target_valid("xenhost.example.org"));
+	assert_false(ssh_target_valid("-oProxyCommand=x"));
+	assert_false(ssh_target_valid("root@host; rm -rf /"));
+	assert_false(ssh_target_valid("a b"));
+	assert_false(ssh_target_valid(""));
+	assert_false(ssh_target_valid(NULL));
 }
 
 int main(void)

@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The local backend: each "VM" is a cgroup group (cgroup.h) plus a network
+ * namespace (netns.h), all of run R under isolab-R. Weights and caps arrive
+ * in Xen units and are mapped onto cpu.weight / cpu.shares and cpu.max /
+ * cfs quota. Leftovers are found by name, so a crashed run can be removed by
+ * a process that never saw it.
+ */
+#include "local-priv.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroup-knob.h"
+#include "json.h"
+#include "local.h"
+#include "netns.h"
+
+static void build_notes(struct backend *b)
+{
+	const struct cg_sys *s = &b->sys;
+	int cv = cg_ctrl_version(s, CG_CPU);
+
+	local_notes_add(b, "cgroup %s at %s", cg_mode_name(s->mode), s->root);
+	for (size_t h = 0; h < s->n_hier; h++)
+		if (s->hier[h].version == 2 && !s->hier[h].ctrls && s->n_hier > 1)
+			local_notes_add(b,
+					"the v2 mount %s has no controllers: used only to track "
+					"processes",
+					s->hier[h].mount);
+	if (cv == 2)
+		local_notes_add(b,
+				"weight w -> cpu.weight round(w*100/256) in 1..10000 (256 -> 100; "
+				"every weight above 25600 gives 10000)");
+	else if (cv == 1)
+		local_notes_add(b, "weight w -> cpu.shares w*4 in 2..262144 (256 -> 1024)");
+	if (cv && s->has_cfs)
+		local_notes_add(b, "cap c -> CPU quota c*1000 us per %d us period", CG_CFS_PERIOD);
+	if (s->notes[0])
+		local_notes_add(b, "%s", s->notes);
+}
+
+static int local_open(const struct backend_config *cfg, struct backend **out,
+		      struct backend_err *err)
+{
+	const char *root = cfg ? backend_cfg_get(cfg, LOCAL_OPT_CGROUP_ROOT) : NULL;
+	const char *run = cfg ? cfg->run_id : NULL;
+	struct backend *b;
+	int r;
+
+	if (!root && geteuid() != 0) {
+		backend_errf(err, "EPERM",
+			     "local backend: needs root (it creates cgroups and "
+			     "network namespaces): run isolab as root");
+		return -EPERM;
+	}
+	if (run && !cg_name_valid(run)) {
+		backend_errf(err, "EINVAL",
+			     "local backend: run id '%s' is not a name of 1-%d "
+			     "characters [A-Za-z0-9_.-]",
+			     run, CG_NAME_MAX);
+		return -EINVAL;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		backend_errf(err, "ENOMEM", "local backend: out of memory");
+		return -ENOMEM;
+	}
+	r = cg_detect(root, &b->sys);
+	if (r < 0) {
+		backend_errf(err, cg_errno_name(r), "local backend: %s%s",
+			     r == -ENOENT ? "no cgroup filesystem mounted at " : "cannot read ",
+			     root ? root : "/sys/fs/cgroup");
+		goto out_free;
+	}
+	for (size_t h = 0; h < b->sys.n_hier; h++) {
+		if (access(b->sys.hier[h].base, W_OK) < 0) {
+			r = -errno;
+			backend_errf(err, cg_errno_name(r),
+				     "local backend: cannot create cgroups in %s: %s",
+				     b->sys.hier[h].base, strerror(errno));
+			goto out_free;
+		}
+	}
+	b->fake_root = root != NULL;
+	if (run)
+		snprintf(b->run, sizeof(b->run), "%s", run);
+	build_notes(b);
+	local_build_protection(b, NULL);
+	*out = b;
+	return 0;
+
+out_free:
+	free(b);
+	return r;
+}
+
+static void local_close(struct backend *b)
+{
+	if (!b)
+		return;
+	/* a forked child closing its copy must not take the run down under its parent */
+	if (b->prepared && b->owner == getpid())
+		(void)local_teardown_run(b, NULL); /* also closes the VMs' fds */
+	else
+		local_close_fds(b);
+	free(b->vms);
+	free(b);
+}
+
+static int local_caps(struct backend *b, struct backend_caps *out, struct backend_err *err)
+{
+	int cv = cg_ctrl_version(&b->sys, CG_CPU);
+
+	memset(out, 0, sizeof(*out));
+	out->weight = cv != 0;
+	out->cap = cv != 0 && b->sys.has_cfs;
+	out->live = true;
+	out->scheduler = cv == 2 ? "cgroup-v2" : cv == 1 ? "cgroup-v1" : "cgroup-none";
+	snprintf(out->notes, sizeof(out->notes), "%s", b->notes);
+	return 0;
+}
+
+/* The cgroup of vm in the cpu hierarchy (or all of its hierarchies for our own run). */
+struct find_ctx {
+	const char *vm;
+	char path[CG_PATH_MAX];
+};
+
+static int find_vm_in_run(const char *dir, const char *run_name, void *arg)
+{
+	struct find_ctx *c = arg;
+	size_t rl = strlen(run_name);
+	struct stat st;
+
+	if (strncmp(c->vm, "isolab-", 7) != 0 || strncmp(c->vm + 7, run_name, rl) != 0 ||
+	    c->vm[7 + rl] != '-')
+		return 0;
+	if (snprintf(c->path, sizeof(c->path), "%s/%s", dir, c->vm) >= (int)sizeof(c->path))
+		return 0;
+	return stat(c->path, &st) == 0 && S_ISDIR(st.st_mode) ? 1 : 0;
+}
+
+static int primary_hier(const struct backend *b)
+{
+	return cg_has(&b->sys, CG_CPU) ? b->sys.ctrl_hier[CG_CPU] : 0;
+}
+
+static int resolve(struct backend *b, const char *vm, struct cg_group *g, struct backend_err *err)
+{
+	int h = primary_hier(b);
+	struct find_ctx *c;
+	struct stat st;
+	int r;
+
+	if (!vm || !*vm) {
+		backend_errf(err, "EINVAL", "local backend: no VM name given");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < b->n_vms; i++) {
+		if (strcmp(b->vms[i].name, vm) == 0 || strcmp(b->vms[i].ns_name, vm) == 0) {
+			*g = b->vms[i].g;
+			return 0;
+		}
+	}
+	if (strncmp(vm, "isolab-", 7) != 0) {
+		if (!b->run[0]) {
+			backend_errf(err, "EINVAL",
+				     "local backend: VM '%s': no run is open, give the "
+				     "full cgroup name isolab-<run>-<vm> (see isolab vms)",
+				     vm);
+			return -EINVAL;
+		}
+		if (!cg_name_valid(vm) || cg_vm_group(&b->sys, b->run, vm, g) < 0) {
+			backend_errf(err, "EINVAL", "local backend: '%s' is not a VM name", vm);
+			return -EINVAL;
+		}
+		if (stat(g->dir[h], &st) < 0 || !S_ISDIR(st.st_mode)) {
+			backend_errf(err, "ENOENT", "local backend: no VM '%s' in run %s", vm,
+				     b->run);
+			return -ENOENT;
+		}
+		return 0;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		backend_errf(err, "ENOMEM", "local backend: out of memory");
+		return -ENOMEM;
+	}
+	c->vm = vm;
+	r = cg_scan_runs(&b->sys, (size_t)h, NULL, find_vm_in_run, c);
+	if (r > 0) {
+		memset(g, 0, sizeof(*g));
+		memcpy(g->dir[h], c->path, sizeof(c->path));
+		r = 0;
+	} else {
+		backend_errf(err, "ENOENT",
+			     "local backend: no VM cgroup named '%s' (see isolab vms)", vm);
+		r = -ENOENT;
+	}
+	free(c);
+	return r;
+}
+
+static int sched_get_exact(struct backend *b, const char *vm, struct sched_params *out, bool *exact,
+			   struct backend_err *err)
+{
+	struct cg_group *g = calloc(1, sizeof(*g));
+	int w, cap, r;
+
+	if (!g) {
+		backend_errf(err, "ENOMEM", "local backend: out of memory");
+		return -ENOMEM;
+	}
+	r = resolve(b, vm, g, err);
+	if (r == 0)
+		r = cg_get_sched(&b->sys, g, &w, &cap, exact, err);
+	if (r == 0) {
+		out->weight = w;
+		out->cap = cap;
+	}
+	free(g);
+	return r;
+}
+
+int backend_local_sched_get_exact(struct backend *b, const char *vm, struct sched_params *out,
+				  bool *exact, struct backend_err *err)
+{
+	bool ex = false;
+	int r;
+
+	if (!b || !out) {
+		backend_errf(err, "EINVAL", "local backend: no backend");
+		return -EINVAL;
+	}
+	r = sched_get_exact(b, vm, out, &ex, err);
+	if (r == 0 && exact)
+		*exact = ex;
+	return r;
+}
+
+static int local_sched_get(struct backend *b, const char *vm, struct sched_params *out, bool *live,
+			   struct backend_err *err)
+{
+	int r = sched_get_exact(b, vm, out, NULL, err);
+
+	if (r == 0 && live)
+		*live = true;
+	return r;
+}
+
+static int local_sched_set(struct backend *b, const char *vm, const struct sched_params *p,
+			   struct backend_err *err)
+{
+	struct cg_group *g;
+	int r;
+
+	if (p->weight >= 0 && (p->weight < XEN_WEIGHT_MIN || p->weight > XEN_WEIGHT_MAX)) {
+		backend_errf(err, "EINVAL", "local backend: weight %d out of range %d-%d",
+			     p->weight, XEN_WEIGHT_MIN, XEN_WEIGHT_MAX);
+		return -EINVAL;
+	}
+	if (p->cap > XEN_CAP_MAX) {
+		backend_errf(err, "EINVAL", "local backend: cap %d out of range 0-%d", p->cap,
+			     XEN_CAP_MAX);
+		return -EINVAL;
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g) {
+		backend_errf(err, "ENOMEM", "local backend: out of memory");
+		return -ENOMEM;
+	}
+	r = resolve(b, vm, g, err);
+	if (r == 0 && p->weight >= 0)
+		r = cg_set_cpu_weight(&b->sys, g, p->weight, err);
+	if (r == 0 && p->cap >= 0)
+		r = cg_set_cap(&b->sys, g, p->cap, err);
+	free(g);
+	return r;
+}
+
+struct list_ctx {
+	struct backend *b;
+	struct vm_info *vms;
+	size_t n, cap;
+	int err;
+};
+
+static int list_add(struct list_ctx *c, const char *name, const char *path)
+{
+	struct backend *b = c->b;
+	struct vm_info *v;
+	struct cg_group *g;
+
+	if (c->n >= LOCAL_MAX_LIST)
+		return -E2BIG;
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 8;
+		struct vm_info *nv = realloc(c->vms, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		c->vms = nv;
+		c->cap = ncap;
+	}
+	v = &c->vms[c->n];
+	memset(v, 0, sizeof(*v));
+	v->name = strdup(name);
+	v->id = strdup(path);
+	v->power_state = strdup(cg_populated(path) ? "Running" : "Halted");
+	v->vcpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	v->sched.weight = XEN_WEIGHT_DEFAULT;
+	v->sched.cap = 0;
+	if (!v->name || !v->id || !v->power_state) {
+		vm_info_done(v);
+		return -ENOMEM;
+	}
+	c->n++;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	if (cg_has(&b->sys, CG_CPU)) {
+		int w, cap;
+
+		memcpy(g->dir[b->sys.ctrl_hier[CG_CPU]], path, strlen(path) + 1);
+		if (cg_get_sched(&b->sys, g, &w, &cap, NULL, NULL) == 0) {
+			v->sched.weight = w;
+			v->sched.cap = cap;
+		} else {
+			v->sched.weight = -1;
+			v->sched.cap = -1;
+		}
+	}
+	free(g);
+	return 0;
+}
+
+static int list_run(const char *dir, const char *run_name, void *arg)
+{
+	struct list_ctx *c = arg;
+	char prefix[CG_NAME_MAX + 16];
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "isolab-%s-", run_name);
+	while (r == 0 && (de = readdir(d))) {
+		char p[CG_PATH_MAX];
+		struct stat st;
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
+		    snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= (int)sizeof(p) ||
+		    stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		r = list_add(c, de->d_name, p);
+	}
+	closedir(d);
+	if (r < 0)
+		c->err = r;
+	return r;
+}
+
+static int local_list_vms(struct backend *b, struct vm_info **out, size_t *n,
+			  struct backend_err *err)
+{
+	struct list_ctx c = { .b = b };
+
+	(void)cg_scan_runs(&b->sys, (size_t)primary_hier(b), NULL, list_run, &c);
+	if (c.err < 0) {
+		vm_info_array_free(c.vms, c.n);
+		backend_errf(err, cg_errno_name(c.err),
+			     "local backend: listing VM cgroups failed: %s", strerror(-c.err));
+		return c.err;
+	}
+	*out = c.vms;
+	*n = c.n;
+	return 0;
+}
+
+static void local_describe(struct backend *b, struct json_writer *w)
+{
+	const struct cg_sys *s = &b->sys;
+
+	json_kv_str(w, "cgroup_mode", cg_mode_name(s->mode));
+	json_kv_str(w, "cgroup_root", s->root);
+	json_key(w, "hierarchies");
+	json_arr_begin(w);
+	for (size_t h = 0; h < s->n_hier; h++) {
+		json_obj_begin(w);
+		json_kv_int(w, "version", s->hier[h].version);
+		json_kv_str(w, "mount", s->hier[h].mount);
+		json_kv_str(w, "base", s->hier[h].base);
+		json_key(w, "controllers");
+		json_arr_begin(w);
+		for (int c = 0; c < CG_NR_CTRL; c++)
+			if (s->hier[h].ctrls & (1u << c))
+				json_str(w, cg_ctrl_name(s, c));
+		json_arr_end(w);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+	json_key(w, "controllers");
+	json_obj_begin(w);
+	for (int c = 0; c < CG_NR_CTRL; c++) {
+		static const char *const keys[CG_NR_CTRL] = { "cpu", "memory", "io", "pids" };
+		int v = cg_ctrl_version(s, c);
+
+		if (v)
+			json_kv_str(w, keys[c], v == 2 ? "v2" : "v1");
+		else
+			json_kv_null(w, keys[c]);
+	}
+	json_obj_end(w);
+	json_kv_str(w, "cpu_weight_knob", cg_has(s, CG_CPU) ? local_cpu_knob(b) : NULL);
+	json_kv_bool(w, "cap_available", cg_has(s, CG_CPU) && s->has_cfs);
+	json_kv_str(w, "io_weight_knob", cg_has(s, CG_IO) && s->io_knob[0] ? s->io_knob : NULL);
+	json_kv_bool(w, "memory_limit_covers_swap",
+		     cg_ctrl_version(s, CG_MEMORY) == 2 || (cg_has(s, CG_MEMORY) && s->has_memsw));
+	if (b->run[0]) {
+		json_kv_str(w, "run_id", b->run);
+		if (!b->fake_root) {
+			json_key(w, "network");
+			json_obj_begin(w);
+			json_kv_str(w, "switch_netns", b->sw_name[0] ? b->sw_name : NULL);
+			json_kv_str(w, "bridge", NETNS_BRIDGE);
+			json_kv_str(w, "subnet", LOCAL_SUBNET ".0/24");
+			json_obj_end(w);
+		}
+	}
+	json_kv_str(w, "probe_protection", b->protection);
+	json_kv_str(w, "notes", b->notes);
+}
+
+const char *backend_local_probe_protection(struct backend *b)
+{
+	return b ? b->protection : "";
+}
+
+static const struct backend_opt local_opts[] = {
+	{
+		.key = LOCAL_OPT_CGROUP_ROOT,
+		.type = BOPT_STRING,
+		.cli = "cgroup-root",
+		.metavar = "DIR",
+		.help = "local: cgroup mount to use (tests)",
+		.env = "ISOLAB_CGROUP_ROOT",
+		.flags = BOPT_NO_SCENARIO,
+	},
+	{ .key = NULL },
+};
+
+const struct backend_ops backend_local_ops = {
+	.name = "local",
+	.summary = "cgroups and network namespaces on this host",
+	.opts = local_opts,
+	.open = local_open,
+	.close = local_close,
+	.caps = local_caps,
+	.list_vms = local_list_vms,
+	.sched_get = local_sched_get,
+	.sched_set = local_sched_set,
+	.describe = local_describe,
+	.prepare = backend_local_prepare,
+	.enter = backend_local_enter,
+	.vm_addr = backend_local_vm_addr,
+	.protection = backend_local_probe_protection,
+	.teardown = backend_local_teardown,
+	.cleanup_run = backend_local_cleanup_cfg,
+};

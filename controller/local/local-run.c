@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A local run's VMs: prepare() makes every VM's cgroups and namespace,
+ * enter() puts a forked child inside one, teardown() and cleanup_run()
+ * remove them again (the latter by name, for a run that crashed).
+ */
+#include "local-priv.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup-knob.h"
+#include "netns.h"
+
+void local_close_fds(struct backend *b)
+{
+	for (size_t i = 0; i < b->n_vms; i++) {
+		struct local_vm *v = &b->vms[i];
+
+		for (size_t h = 0; h < CG_MAX_HIER; h++)
+			if (v->procs_fd[h] >= 0) {
+				close(v->procs_fd[h]);
+				v->procs_fd[h] = -1;
+			}
+		if (v->netns_fd >= 0) {
+			close(v->netns_fd);
+			v->netns_fd = -1;
+		}
+	}
+}
+
+int local_teardown_run(struct backend *b, struct backend_err *err)
+{
+	int ret = 0, r;
+
+	local_close_fds(b);
+	for (size_t h = 0; h < b->sys.n_hier; h++) {
+		if (!b->run_group.dir[h][0])
+			continue;
+		r = cg_remove_tree(b->run_group.dir[h], NULL);
+		if (r < 0 && ret == 0) {
+			ret = r;
+			backend_errf(err, cg_errno_name(r), "local backend: cannot remove %s: %s",
+				     b->run_group.dir[h], strerror(-r));
+		}
+	}
+	if (!b->fake_root) {
+		for (size_t i = 0; i < b->n_vms; i++) {
+			r = netns_del(b->vms[i].ns_name);
+			if (r < 0 && ret == 0) {
+				ret = r;
+				backend_errf(err, cg_errno_name(r),
+					     "local backend: cannot delete netns %s: %s",
+					     b->vms[i].ns_name, strerror(-r));
+			}
+		}
+		if (b->sw_name[0]) {
+			r = netns_del(b->sw_name);
+			if (r < 0 && ret == 0) {
+				ret = r;
+				backend_errf(err, cg_errno_name(r),
+					     "local backend: cannot delete netns %s: %s",
+					     b->sw_name, strerror(-r));
+			}
+		}
+	}
+	return ret;
+}
+
+static int check_specs(const struct backend_vm *vms, size_t n, struct backend_err *err)
+{
+	if (n == 0 || n > LOCAL_MAX_VMS) {
+		backend_errf(err, "EINVAL", "local backend: %zu VMs (1-%d allowed)", n,
+			     LOCAL_MAX_VMS);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct backend_vm *v = &vms[i];
+
+		if (!cg_name_valid(v->name) || strncmp(v->name, "isolab-", 7) == 0 ||
+		    strcmp(v->name, "sw") == 0) {
+			backend_errf(err, "EINVAL",
+				     "local backend: VM name '%s' must be 1-%d "
+				     "characters [A-Za-z0-9_.-], not 'sw' nor isolab-*",
+				     v->name ? v->name : "", CG_NAME_MAX);
+			return -EINVAL;
+		}
+		if (v->role != BACKEND_ROLE_VICTIM && v->role != BACKEND_ROLE_NEIGHBOR &&
+		    v->role != BACKEND_ROLE_PROBE) {
+			backend_errf(err, "EINVAL", "local backend: VM '%s' has no valid role",
+				     v->name);
+			return -EINVAL;
+		}
+		if (v->cpu_max_pct > XEN_CAP_MAX || v->io_weight < 0 ||
+		    v->io_weight > XEN_WEIGHT_MAX) {
+			backend_errf(err, "ERANGE",
+				     "local backend: VM '%s': cpu_max_pct 0-%d and "
+				     "io_weight 0-%d",
+				     v->name, XEN_CAP_MAX, XEN_WEIGHT_MAX);
+			return -ERANGE;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(vms[j].name, v->name) == 0) {
+				backend_errf(err, "EINVAL", "local backend: VM '%s' given twice",
+					     v->name);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+static int check_leftovers(struct backend *b, const struct backend_vm *vms, size_t n,
+			   struct backend_err *err)
+{
+	const char *found = NULL;
+	char ns[LOCAL_NS_MAX];
+
+	for (size_t h = 0; h < b->sys.n_hier && !found; h++)
+		if (access(b->run_group.dir[h], F_OK) == 0)
+			found = b->run_group.dir[h];
+	if (!b->fake_root && !found && netns_exists(b->sw_name))
+		found = b->sw_name; /* a namespace: `ip netns list` shows it */
+	for (size_t i = 0; i < n && !b->fake_root && !found; i++) {
+		snprintf(ns, sizeof(ns), "isolab-%s-%s", b->run, vms[i].name);
+		if (netns_exists(ns))
+			found = ns;
+	}
+	if (found) {
+		backend_errf(err, "EEXIST",
+			     "local backend: run %s exists already (%s): "
+			     "`isolab restore` removes its leftovers",
+			     b->run, found);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static int setup_vm(struct backend *b, struct local_vm *v, const struct backend_vm *spec,
+		    struct backend_err *err)
+{
+	const struct cg_sys *s = &b->sys;
+	struct backend_err io_err;
+	int r;
+
+	r = cg_vm_group(s, b->run, v->name, &v->g);
+	if (r < 0) {
+		backend_errf(err, cg_errno_name(r), "local backend: VM '%s': cgroup path too long",
+			     v->name);
+		return r;
+	}
+	r = cg_create_vm(s, &v->g, err);
+	if (r < 0)
+		return r;
+	if (v->role == BACKEND_ROLE_PROBE && cg_has(s, CG_CPU)) {
+		r = cg_set_cpu_weight(s, &v->g, XEN_WEIGHT_MAX, err);
+		if (r < 0)
+			return r;
+	}
+	/* io weight is a priority, not a safety bound: without it the run goes on, noted */
+	if (v->role == BACKEND_ROLE_PROBE || spec->io_weight > 0) {
+		int iw = v->role == BACKEND_ROLE_PROBE ? XEN_WEIGHT_MAX : spec->io_weight;
+
+		if (cg_has(s, CG_IO) && cg_set_io_weight(s, &v->g, iw, &io_err) < 0)
+			local_notes_add(b, "io weight of VM %s not set: %s", v->name, io_err.msg);
+		else if (!cg_has(s, CG_IO) && v->role != BACKEND_ROLE_PROBE)
+			local_notes_add(b, "io weight of VM %s not set: no io controller", v->name);
+	}
+	/* memory and pids limits bound the bombs: without them, refuse to run */
+	if (spec->memory_max) {
+		r = cg_set_memory_max(s, &v->g, spec->memory_max, err);
+		if (r < 0)
+			return r;
+	}
+	if (spec->pids_max) {
+		r = cg_set_pids_max(s, &v->g, spec->pids_max, err);
+		if (r < 0)
+			return r;
+	}
+	if (spec->cpu_max_pct) {
+		r = cg_set_cap(s, &v->g, (int)spec->cpu_max_pct, err);
+		if (r < 0)
+			return r;
+	}
+	r = cg_open_procs(s, &v->g, v->procs_fd);
+	if (r < 0)
+		backend_errf(err, cg_errno_name(r),
+			     "local backend: VM '%s': cannot open cgroup.procs: %s", v->name,
+			     strerror(-r));
+	return r;
+}
+
+static int setup_net(struct backend *b, struct backend_err *err)
+{
+	const char **names = calloc(b->n_vms, sizeof(*names));
+	const char **cidrs = calloc(b->n_vms, sizeof(*cidrs));
+	char(*cidr_buf)[24] = calloc(b->n_vms, sizeof(*cidr_buf));
+	int r = -ENOMEM;
+
+	if (!names || !cidrs || !cidr_buf) {
+		backend_errf(err, "ENOMEM", "local backend: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < b->n_vms; i++) {
+		snprintf(cidr_buf[i], sizeof(cidr_buf[i]), "%s/24", b->vms[i].addr);
+		names[i] = b->vms[i].ns_name;
+		cidrs[i] = cidr_buf[i];
+	}
+	r = netns_build(b->sw_name, names, cidrs, b->n_vms, err);
+	for (size_t i = 0; r == 0 && i < b->n_vms; i++) {
+		b->vms[i].netns_fd = netns_open(b->vms[i].ns_name);
+		if (b->vms[i].netns_fd < 0) {
+			r = b->vms[i].netns_fd;
+			backend_errf(err, cg_errno_name(r),
+				     "local backend: cannot open netns %s: %s", b->vms[i].ns_name,
+				     strerror(-r));
+		}
+	}
+out:
+	free(names);
+	free(cidrs);
+	free(cidr_buf);
+	return r;
+}
+
+int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_t n,
+			  struct backend_err *err)
+{
+	const char *probe = NULL;
+	int r;
+
+	if (!b || (!vms && n)) {
+		backend_errf(err, "EINVAL", "local backend: prepare without a backend");
+		return -EINVAL;
+	}
+	if (!b->run[0]) {
+		backend_errf(err, "EINVAL", "local backend: prepare needs a run id");
+		return -EINVAL;
+	}
+	if (b->prepared) {
+		backend_errf(err, "EALREADY", "local backend: run %s is prepared already", b->run);
+		return -EALREADY;
+	}
+	r = check_specs(vms, n, err);
+	if (r < 0)
+		return r;
+	r = cg_run_group(&b->sys, b->run, &b->run_group);
+	if (r < 0) {
+		backend_errf(err, cg_errno_name(r), "local backend: cgroup path too long");
+		return r;
+	}
+	snprintf(b->sw_name, sizeof(b->sw_name), "isolab-%s-sw", b->run);
+	r = check_leftovers(b, vms, n, err);
+	if (r < 0)
+		goto out_forget;
+	b->vms = calloc(n, sizeof(*b->vms));
+	if (!b->vms) {
+		backend_errf(err, "ENOMEM", "local backend: out of memory");
+		r = -ENOMEM;
+		goto out_forget;
+	}
+	b->n_vms = n;
+	for (size_t i = 0; i < n; i++) {
+		struct local_vm *v = &b->vms[i];
+
+		snprintf(v->name, sizeof(v->name), "%s", vms[i].name);
+		v->role = vms[i].role;
+		snprintf(v->ns_name, sizeof(v->ns_name), "isolab-%s-%s", b->run, v->name);
+		snprintf(v->addr, sizeof(v->addr), "%s.%zu", LOCAL_SUBNET, i + 1);
+		v->netns_fd = -1;
+		for (size_t h = 0; h < CG_MAX_HIER; h++)
+			v->procs_fd[h] = -1;
+		if (v->role == BACKEND_ROLE_PROBE && !probe)
+			probe = v->name;
+	}
+	b->prepared = true; /* from here on, a failure tears down what exists */
+	b->owner = getpid();
+	r = cg_create_run(&b->sys, &b->run_group, err);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = setup_vm(b, &b->vms[i], &vms[i], err);
+	if (r == 0 && !b->fake_root)
+		r = setup_net(b, err);
+	if (r < 0)
+		goto out_teardown;
+	local_build_protection(b, probe);
+	return 0;
+
+out_teardown:
+	(void)local_teardown_run(b, NULL);
+	b->prepared = false;
+	free(b->vms);
+	b->vms = NULL;
+	b->n_vms = 0;
+out_forget:
+	memset(&b->run_group, 0, sizeof(b->run_group));
+	b->sw_name[0] = '\0';
+	return r;
+}
+
+int backend_local_enter(struct backend *b, const char *vm)
+{
+	struct local_vm *v = NULL;
+	int r, fd;
+
+	if (!b || !vm)
+		return -EINVAL;
+	for (size_t i = 0; i < b->n_vms && !v; i++)
+		if (strcmp(b->vms[i].name, vm) == 0 || strcmp(b->vms[i].ns_name, vm) == 0)
+			v = &b->vms[i];
+	if (!v || !b->prepared)
+		return -ENOENT;
+	/* cgroups first, so that anything the tool forks is born inside them */
+	r = cg_enter_fds(v->procs_fd);
+	if (r < 0)
+		return r;
+	if (v->netns_fd >= 0 && setns(v->netns_fd, CLONE_NEWNET) < 0)
+		return -errno;
+	if (v->role == BACKEND_ROLE_PROBE) {
+		fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			/* best effort: the probe stays protected by its weight without it */
+			ssize_t n = write(fd, LOCAL_PROBE_OOM_ADJ, sizeof(LOCAL_PROBE_OOM_ADJ) - 1);
+
+			(void)n;
+			close(fd);
+		}
+	}
+	return 0;
+}
+
+const char *backend_local_vm_addr(struct backend *b, const char *vm)
+{
+	if (!b || !vm || !b->prepared || b->fake_root)
+		return NULL;
+	for (size_t i = 0; i < b->n_vms; i++)
+		if (strcmp(b->vms[i].name, vm) == 0 || strcmp(b->vms[i].ns_name, vm) == 0)
+			return b->vms[i].addr;
+	return NULL;
+}
+
+int backend_local_teardown(struct backend *b, struct backend_err *err)
+{
+	int r;
+
+	if (!b || !b->prepared)
+		return 0;
+	r = local_teardown_run(b, err);
+	if (r < 0)
+		return r; /* still prepared: a second call tries again */
+	b->prepared = false;
+	return 0;
+}
+
+struct collect_ctx {
+	char (*dirs)[CG_PATH_MAX];
+	size_t n, cap;
+};
+
+static int collect_run(const char *dir, const char *run_name, void *arg)
+{
+	struct collect_ctx *c = arg;
+
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 8;
+		char(*nd)[CG_PATH_MAX];
+
+		if (ncap > LOCAL_MAX_LIST)
+			return -E2BIG;
+		nd = realloc(c->dirs, ncap * sizeof(*nd));
+		if (!nd)
+			return -ENOMEM;
+		c->dirs = nd;
+		c->cap = ncap;
+	}
+	snprintf(c->dirs[c->n++], CG_PATH_MAX, "%s", dir);
+	return 0;
+}
+
+int backend_local_cleanup_run(const char *run_id, const char *cgroup_root, struct backend_err *err)
+{
+	struct cg_sys *s;
+	int removed = 0, ret = 0, r;
+
+	if (run_id && !cg_name_valid(run_id)) {
+		backend_errf(err, "EINVAL", "local backend: run id '%s' is not a valid name",
+			     run_id);
+		return -EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		backend_errf(err, "ENOMEM", "local backend: out of memory");
+		return -ENOMEM;
+	}
+	r = cg_detect(cgroup_root, s);
+	for (size_t h = 0; r == 0 && h < s->n_hier; h++) {
+		struct collect_ctx c = { 0 };
+		int sr = cg_scan_runs(s, h, run_id, collect_run, &c);
+
+		/* collect first, remove after: no directory vanishes under the scan */
+		for (size_t i = 0; i < c.n; i++) {
+			int rr = cg_remove_tree(c.dirs[i], &removed);
+
+			if (rr < 0 && ret == 0) {
+				ret = rr;
+				backend_errf(err, cg_errno_name(rr),
+					     "local backend: cannot remove %s: %s", c.dirs[i],
+					     strerror(-rr));
+			}
+		}
+		free(c.dirs);
+		if (sr < 0 && ret == 0) {
+			ret = sr;
+			backend_errf(err, cg_errno_name(sr),
+				     "local backend: scanning %s failed: %s", s->hier[h].mount,
+				     strerror(-sr));
+		}
+	}
+	free(s);
+	if (!cgroup_root) {
+		char prefix[CG_NAME_MAX + 16];
+
+		snprintf(prefix, sizeof(prefix), "isolab-%s%s", run_id ? run_id : "",
+			 run_id ? "-" : "");
+		r = netns_remove_prefix(prefix, &removed);
+		if (r < 0 && ret == 0) {
+			ret = r;
+			backend_errf(err, cg_errno_name(r),
+				     "local backend: removing namespaces %s* "
+				     "failed: %s",
+				     prefix, strerror(-r));
+		}
+	}
+	return ret < 0 ? ret : removed;
+}
+
+int backend_local_cleanup_cfg(const struct backend_config *cfg, const char *run_id,
+			      struct backend_err *err)
+{
+	return backend_local_cleanup_run(run_id, backend_cfg_get(cfg, LOCAL_OPT_CGROUP_ROOT), err);
+}

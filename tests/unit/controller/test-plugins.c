@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The plugin tables: a fake backend and a fake executor, registered through
+ * backend_register() and exec_register() alone, run a whole scenario through
+ * run_scenario(). The run loop must prepare, enter, address, prioritise,
+ * restore and tear down through the tables, and the backend's option table
+ * must drive the scenario's [global], the command line and the manifest.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "backend-table.h"
+#include "backend.h"
+#include "clock.h"
+#include "cli.h"
+#include "exec-table.h"
+#include "exec.h"
+#include "fileio.h"
+#include "proc.h"
+#include "run.h"
+#include "scenario.h"
+
+static char tmp[256];
+
+/* ---- the fake backend: three VMs in memory ---- */
+
+static struct {
+	int opens, closes, prepares, teardowns;
+	char zone[64];
+	size_t n_vms;
+	enum backend_role roles[8];
+	int web_weights[16]; /* every weight set on web, in order */
+	size_t n_web_weights;
+	int web_weight;
+} fb;
+
+static const struct backend_opt fake_opts[] = {
+	{ .key = "fake_zone",
+	  .type = BOPT_STRING,
+	  .cli = "fake-zone",
+	  .metavar = "ZONE",
+	  .help = "fake: the zone",
+	  .manifest = "zone" },
+	{ .key = NULL },
+};
+
+static int fake_open(const struct backend_config *cfg, struct backend **out,
+		     struct backend_err *err)
+{
+	const char *zone = backend_cfg_get(cfg, "fake_zone");
+
+	(void)err;
+	fb.opens++;
+	snprintf(fb.zone, sizeof(fb.zone), "%s", zone ? zone : "");
+	*out = (struct backend *)&fb;
+	return 0;
+}
+
+static void fake_close(struct backend *b)
+{
+	if (b)
+		fb.closes++;
+}
+
+static int fake_get(struct backend *b, const char *vm, struct sched_params *out, bool *live,
+		    struct backend_err *err)
+{
+	(void)b;
+	if (strcmp(vm, "web") && strcmp(vm, "noisy") && strcmp(vm, "client")) {
+		backend_errf(err, "ENOENT", "no vm %s", vm);
+		return -ENOENT;
+	}
+	out->weight = strcmp(vm, "web") == 0 ? fb.web_weight : 256;
+	out->cap = 0;
+	*live = true;
+	return 0;
+}
+
+static int fake_set(struct backend *b, const char *vm, const struct sched_params *p,
+		    struct backend_err *err)
+{
+	(void)b;
+	(void)err;
+	if (strcmp(vm, "web") == 0 && p->weight >= 0) {
+		fb.web_weight = p->weight;
+		if (fb.n_web_weights < 16)
+			fb.web_weights[fb.n_web_weights++] = p->weight;
+	}
+	return 0;
+}
+
+static int fake_prepare(struct backend *b, const struct backend_vm *vms, size_t n,
+			struct backend_err *err)
+{
+	(void)b;
+	(void)err;
+	fb.prepares++;
+	fb.n_vms = n;
+	for (size_t i = 0; i < n && i < 8; i++)
+		fb.roles[i] = vms[i].role;
+	return 0;
+}
+
+/* In the executor's child: leaves a mark that it entered vm. */
+static int fake_enter(struct backend *b, const char *vm)
+{
+	char p[400];
+	int fd;
+
+	(void)b;
+	snprintf(p, sizeof(p), "%s/entered-%s", tmp, vm);
+	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static const char *fake_vm_addr(struct backend *b, const char *vm)
+{
+	(void)b;
+	return strcmp(vm, "web") == 0 ? "10.9.0.1" : "10.9.0.2";
+}
+
+static int fake_teardown(struct backend *b, struct backend_err *err)
+{
+	(void)b;
+	(void)err;
+	fb.teardowns++;
+	return 0;
+}
+
+static const struct backend_ops fake_backend_ops = {
+	.name = "fake",
+	.summary = "a test double",
+	.opts = fake_opts,
+	.open = fake_open,
+	.close = fake_close,
+	.sched_get = fake_get,
+	.sched_set = fake_set,
+	.prepare = fake_prepare,
+	.enter = fake_enter,
+	.vm_addr = fake_vm_addr,
+	.teardown = fake_teardown,
+};
+
+/* ---- the fake executor: sh scripts that act as the tools ---- */
+
+static char started[8][1024]; /* each start's argv, joined */
+static size_t n_started;
+
+static const struct exec_ops fake_exec_ops;
+
+struct enter_arg {
+	const struct exec_ctx *x;
+	const char *vm;
+};
+
+static int enter_child(void *arg)
+{
+	const struct enter_arg *e = arg;
+
+	return e->x->bops && e->x->bops->enter ? e->x->bops->enter(e->x->b, e->vm) : 0;
+}
+
+static int fake_start(const struct exec_ctx *x, const char *vm, const char *target,
+		      char *const argv[], const char *stderr_path, struct tool_proc *p)
+{
+	static const char probe[] =
+		"echo isolab-ready >&2; printf '%s' '{\"tool\":\"isolab-probe\",\"status\":\"ok\","
+		"\"metrics\":{\"latency_ms\":{\"p99\":2.5},\"success_pct\":100}}'";
+	static const char bomb[] =
+		"trap 'printf %s \"{\\\"tool\\\":\\\"isolab-bomb\\\",\\\"status\\\":"
+		"\\\"interrupted\\\",\\\"metrics\\\":{}}\"; exit 0' TERM; echo isolab-ready >&2; "
+		"while :; do sleep 0.05; done";
+	char *const sh[] = { (char *)"/bin/sh", (char *)"-c",
+			     (char *)(strcmp(argv[0], "isolab-probe") == 0 ? probe : bomb), NULL };
+	struct enter_arg e = { .x = x, .vm = vm };
+	struct proc_spawn sp = {
+		.argv = sh, .path = "/bin/sh", .in_child = enter_child, .arg = &e
+	};
+	size_t o = 0;
+	int r;
+
+	(void)target;
+	for (size_t i = 0; argv[i] && n_started < 8; i++)
+		o += (size_t)snprintf(started[n_started] + o, sizeof(started[0]) - o, "%s%s",
+				      i ? " " : "", argv[i]);
+	n_started++;
+	r = exec_spawn(x, &sp, stderr_path, p);
+	if (r == 0)
+		p->ops = &fake_exec_ops;
+	return r;
+}
+
+static int fake_signal(const struct exec_ctx *x, struct tool_proc *p, int sig)
+{
+	(void)x;
+	if (p->pid <= 0 || p->exited)
+		return 0;
+	return kill(-p->pid, sig) < 0 ? -errno : 0;
+}
+
+static const struct exec_ops fake_exec_ops = {
+	.name = "fake",
+	.stop_grace_ns = 5 * NSEC_PER_SEC,
+	.start = fake_start,
+	.signal = fake_signal,
+};
+
+/* ---- the test ---- */
+
+static const char scenario_text[] = "[global]\n"
+				    "backend = fake\n"
+				    "fake_zone = z1\n"
+				    "duration = 1s\n"
+				    "warmup = 0\n"
+				    "cooldown = 0\n"
+				    "rounds = 1\n"
+				    "[vm web]\nrole = victim\nexec = fake\n"
+				    "[vm noisy]\nrole = neighbor\nexec = fake\n"
+				    "[vm client]\nrole = probe\nexec = fake\n"
+				    "[probe]\nkind = http\ntarget = http://${web}:8/\n"
+				    "[bomb cpu]\nvm = noisy\nkind = cpu\n"
+				    "[phase baseline]\n"
+				    "[phase cpu]\nbombs = cpu\n"
+				    "[phase cpu+prio]\nbombs = cpu\nweight.web = 1024\n";
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "/tmp/isolab-test-plugins-%d", (int)getpid());
+	if (file_mkdirs(tmp, 0700) < 0)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return file_remove_tree(tmp);
+}
+
+static json_t *load_json(const char *dir, const char *file)
+{
+	char p[1024];
+	json_error_t e;
+	json_t *j;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	j = json_load_file(p, 0, &e);
+	if (!j)
+		print_error("%s: %s\n", p, e.text);
+	assert_non_null(j);
+	return j;
+}
+
+/* The run directory: the only entry of the results root. */
+static void run_dir(const char *root, char *out, size_t len)
+{
+	char cmd[600], *text = NULL;
+	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "ls -d %s/*/", root);
+	assert_int_equal(proc_run(argv, NULL, false, 5 * NSEC_PER_SEC, 4096, &text, &st), 0);
+	text[strcspn(text, "\n")] = '\0';
+	snprintf(out, len, "%s", text);
+	free(text);
+}
+
+static void fake_backend_and_executor_run_a_scenario_through_the_tables(void **state)
+{
+	char err[512], root[400], state_dir[400], dir[1024], mark[600];
+	struct scenario *s = NULL;
+	struct run_opts ro = { .no_report = true };
+	json_t *m, *runs, *bomb;
+
+	(void)state;
+	fb.web_weight = 256;
+	snprintf(root, sizeof(root), "%s/results", tmp);
+	snprintf(state_dir, sizeof(state_dir), "%s/state", tmp);
+	setenv("ISOLAB_STATE_DIR", state_dir, 1);
+	assert_int_equal(scenario_parse("fake.ini", scenario_text, strlen(scenario_text), &s, err,
+					sizeof(err)),
+			 0);
+	ro.results_root = root;
+	assert_int_equal(run_scenario(s, scenario_text, &ro), 0);
+
+	/* the backend's lifecycle, through its ops */
+	assert_int_equal(fb.opens, 1);
+	assert_int_equal(fb.closes, 1);
+	assert_int_equal(fb.prepares, 1);
+	assert_int_equal(fb.teardowns, 1);
+	assert_string_equal(fb.zone, "z1"); /* [global] fake_zone, by the option table */
+	assert_int_equal(fb.n_vms, 3);
+	assert_int_equal(fb.roles[0], BACKEND_ROLE_VICTIM);
+	assert_int_equal(fb.roles[1], BACKEND_ROLE_NEIGHBOR);
+	assert_int_equal(fb.roles[2], BACKEND_ROLE_PROBE);
+	/* cpu+prio set web to 1024, the journal put 256 back */
+	assert_int_equal(fb.n_web_weights, 2);
+	assert_int_equal(fb.web_weights[0], 1024);
+	assert_int_equal(fb.web_weights[1], 256);
+	assert_int_equal(fb.web_weight, 256);
+
+	/* the executor: started every tool, inside its VM, with ${web} from vm_addr() */
+	assert_int_equal(n_started, 5); /* 3 probes, 2 bombs */
+	for (size_t i = 0; i < n_started; i++)
+		if (strncmp(started[i], "isolab-probe", 12) == 0)
+			assert_non_null(strstr(started[i], "--url http://10.9.0.1:8/"));
+	snprintf(mark, sizeof(mark), "%s/entered-client", tmp);
+	assert_int_equal(access(mark, F_OK), 0);
+	snprintf(mark, sizeof(mark), "%s/entered-noisy", tmp);
+	assert_int_equal(access(mark, F_OK), 0);
+
+	/* the results, and the manifest driven by the option table */
+	run_dir(root, dir, sizeof(dir));
+	m = load_json(dir, "manifest.json");
+	assert_string_equal(json_string_value(json_object_get(m, "status")), "complete");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(m, "backend"), "zone")), "z1");
+	runs = json_object_get(m, "runs");
+	assert_int_equal(json_array_size(runs), 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_string_equal(
+			json_string_value(json_object_get(json_array_get(runs, i), "status")),
+			"ok");
+	json_decref(m);
+	bomb = load_json(dir, "runs/1-cpu/bomb-cpu.json");
+	assert_string_equal(json_string_value(json_object_get(bomb, "status")), "interrupted");
+	json_decref(bomb);
+
+	/* nothing left: no journal, no scratch directory */
+	{
+		char cmd[600], *out = NULL;
+		const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+		int st;
+
+		snprintf(cmd, sizeof(cmd), "ls -A %s", state_dir);
+		assert_int_equal(proc_run(argv, NULL, false, 5 * NSEC_PER_SEC, 4096, &out, &st), 0);
+		assert_string_equal(out, "");
+		free(out);
+	}
+	scenario_free(s);
+}
+
+static void tables_name_registered_plugins_in_messages_and_options(void **state)
+{
+	char err[512], names[256];
+	struct scenario *s = NULL;
+	struct option opts[CLI_MAX_OPTIONS];
+	bool found = false;
+
+	(void)state;
+	assert_string_equal(backend_names(names, sizeof(names), ", ", " or "),
+			    "local, xenapi, xl or fake");
+	assert_string_equal(exec_names(names, sizeof(names)), "local, ssh or fake");
+	assert_int_equal(backend_register(&fake_backend_ops), -EEXIST);
+	assert_int_equal(exec_register(&fake_exec_ops), -EEXIST);
+	assert_true(scenario_parse("t.ini", "[vm a]\nrole = victim\nexec = nosuch\n", 35, &s, err,
+				   sizeof(err)) < 0);
+	assert_non_null(strstr(err, "exec: unknown 'nosuch' (expected local, ssh or fake)"));
+	assert_true(scenario_parse("t.ini", "[global]\nbackend = kvm\n", 23, &s, err, sizeof(err)) <
+		    0);
+	assert_non_null(strstr(err, "expected local, xenapi, xl or fake"));
+	/* the fake backend's option is a command-line option too */
+	cli_options(NULL, opts, CLI_MAX_OPTIONS);
+	for (size_t i = 0; opts[i].name; i++)
+		found |= strcmp(opts[i].name, "fake-zone") == 0;
+	assert_true(found);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(fake_backend_and_executor_run_a_scenario_through_the_tables),
+		cmocka_unit_test(tables_name_registered_plugins_in_messages_and_options),
+	};
+
+	if (backend_register(&fake_backend_ops) < 0 || exec_register(&fake_exec_ops) < 0) {
+		fprintf(stderr, "cannot register the fakes\n");
+		return 1;
+	}
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
