@@ -34,6 +34,9 @@ runs_goal=${FUZZ_RUNS:-10000000}
 time_goal=${FUZZ_SECONDS:-1800}
 dict=
 [ -f "$src/$name.dict" ] && dict=-dict=$src/$name.dict
+# a target whose parser logs its refusals keeps its stderr shut (NAME.flags)
+flags=
+[ -f "$src/$name.flags" ] && flags=$(cat "$src/$name.flags")
 start=$(date +%s)
 total=0
 segments=0
@@ -51,7 +54,7 @@ while :; do
 	timeout -s KILL $((left_t + 300)) nice -n 10 "$exe" -runs="$left_r" \
 		-max_total_time="$left_t" -rss_limit_mb=2048 -timeout=1 -max_len=65536 \
 		-print_final_stats=1 -artifact_prefix="$art/" \
-		$dict "$@" "$corpus" "$src/corpus-$name" >"$seglog" 2>&1
+		$dict $flags "$@" "$corpus" "$src/corpus-$name" >"$seglog" 2>&1
 	rc=$?
 	set -e
 	cat "$seglog" >>"$log"

@@ -10,8 +10,9 @@
  * written into a scratch directory. The target loads it, computes the
  * statistics and renders every format in memory, as `isolab report` does,
  * and checks what a reader of the report relies on: summary.json parses as
- * JSON, and no '<' from the input reaches report.html unescaped (the
- * dictionary plants "<fz" in strings).
+ * JSON, no '<' from the input reaches report.html unescaped (the
+ * dictionary plants "<fz" in strings), and the terminal verdict table holds
+ * no control character (an ESC from a phase name would drive the terminal).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -145,7 +146,8 @@ static int init(void)
 static void check_outputs(const struct model *m, const struct stats *s)
 {
 	int (*const render[])(const struct model *, const struct stats *,
-			      struct sbuf *) = { render_csv, render_json, render_md, render_html };
+			      struct sbuf *) = { render_csv, render_json, render_md, render_html,
+						 render_term };
 
 	for (size_t i = 0; i < sizeof(render) / sizeof(render[0]); i++) {
 		struct sbuf b;
@@ -168,6 +170,10 @@ static void check_outputs(const struct model *m, const struct stats *s)
 			if (render[i] == render_html && b.len >= 3 &&
 			    memmem(b.buf, b.len, "<fz", 3))
 				abort(); /* a string from the input became markup */
+			if (render[i] == render_term)
+				for (size_t c = 0; c < b.len; c++)
+					if ((unsigned char)b.buf[c] < ' ' && b.buf[c] != '\n')
+						abort(); /* a control character reaches the terminal */
 		}
 		sbuf_done(&b);
 	}
@@ -184,7 +190,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ready)
 		ready = init();
 	unpack(data, size);
-	cfg.resamples = 100; /* the least stats_config_check allows: speed */
 	if (model_load(root, &m, err, sizeof(err)) == 0) {
 		if (stats_compute(m, &cfg, &s) == 0)
 			check_outputs(m, s);
