@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "probe.h"
 
@@ -155,14 +156,28 @@ static int add_url(const char *s, size_t n, size_t lineno, void *arg)
 	sep = memmem(s, n, "://", 3);
 	if (sep) {
 		char *tmp = strndup(s, n);
+		bool elsewhere;
 
 		if (!tmp)
 			return -ENOMEM;
 		olen = origin_len(tmp);
+		/* with a base, the list names pages of base's origin only: a hostile
+		   victim's /urls must not turn the probe on another host */
+		elsewhere = c->base &&
+			    (olen != origin_len(c->base) || strncasecmp(tmp, c->base, olen) != 0);
 		free(tmp);
 		if (olen == 0 || olen <= (size_t)(sep - s) + 3) {
 			snprintf(c->err, c->errlen, "line %zu: '%.*s' is not a URL", lineno,
 				 (int)(n > 80 ? 80 : n), s);
+			return -EINVAL;
+		}
+		if (elsewhere) {
+			snprintf(
+				c->err, c->errlen,
+				"line %zu: '%.*s' is not on --base's host %.*s (a list with a base "
+				"names its pages only)",
+				lineno, (int)(n > 80 ? 80 : n), s, (int)origin_len(c->base),
+				c->base);
 			return -EINVAL;
 		}
 		return probe_list_add(c->list, c->n, s, n);

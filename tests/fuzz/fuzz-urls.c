@@ -6,13 +6,14 @@
  * given; with a base, the first line is the base URL.
  *
  * Whatever the reader accepts must be usable: every URL is absolute
- * ("scheme://host..."), holds no whitespace or control character, and is
- * no longer than a line plus the base. Every refusal says why in a message
+ * ("scheme://host..."), holds no whitespace or control character, is no
+ * longer than a line plus the base, and with a base is on base's host. Every refusal says why in a message
  * that carries no control character from the input (it reaches a terminal).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "probe.h"
 
@@ -28,6 +29,15 @@ static void check_url(const char *u, const char *base)
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)u[i] <= ' ' || u[i] == 0x7f)
 			abort(); /* whitespace or a control character */
+	/* with a base, every URL is on base's host: the same scheme://authority */
+	if (base) {
+		size_t bo = strcspn(strstr(base, "://") + 3, "/") +
+			    (size_t)(strstr(base, "://") - base) + 3;
+		size_t uo = strcspn(sep + 3, "/") + (size_t)(sep - u) + 3;
+
+		if (bo != uo || strncasecmp(u, base, bo) != 0)
+			abort();
+	}
 }
 
 /* A message fit for a terminal: no control characters from the input. */

@@ -40,7 +40,7 @@ static void parse_urls_resolves_entries_against_base(void **state)
 		{ "http://h:8080", "/wiki/A", "http://h:8080/wiki/A" },
 		{ "http://h:8080", "A", "http://h:8080/A" },
 		{ "https://[::1]:443/x/", "/y?q=1", "https://[::1]:443/y?q=1" },
-		{ "http://h/", "https://other/z", "https://other/z" },
+		{ "http://h/", "HTTP://H/z", "HTTP://H/z" },
 		{ NULL, "http://abs/only", "http://abs/only" },
 	};
 
@@ -131,6 +131,34 @@ static void parse_urls_rejects_overlong_line_and_nul(void **state)
 	probe_list_free(p.list, p.n);
 }
 
+/*
+ * With a base, the list names base's pages only: a victim's /urls answer
+ * cannot turn the probe on another host, however the URL dresses it up.
+ */
+static void parse_urls_with_base_refuses_other_origins(void **state)
+{
+	struct parsed p;
+	static const char *const other[] = {
+		"https://other/z",	    "http://h:8080/x",	"http://h.evil/x",
+		"http://h@evil/x",	    "http://evil?@h/x", "https://h/x",
+		"http://h:80@203.0.113.9/", "http://h\\@evil/",
+	};
+
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		p = parse(other[i], "http://h/wiki/");
+
+		assert_int_equal(p.ret, -EINVAL);
+		assert_non_null(strstr(p.err, "is not on --base's host http://h"));
+		assert_int_equal(p.n, 0);
+		probe_list_free(p.list, p.n);
+	}
+	/* without a base, an absolute URL is the user's own choice */
+	p = parse("https://other/z", NULL);
+
+	assert_int_equal(p.ret, 0);
+	probe_list_free(p.list, p.n);
+}
+
 /* fuzz-urls findings: a --base with a space, entries with control characters. */
 static void parse_urls_rejects_control_characters_and_spaced_base(void **state)
 {
@@ -211,6 +239,7 @@ int main(void)
 		cmocka_unit_test(parse_urls_rejects_path_without_base),
 		cmocka_unit_test(parse_urls_rejects_bad_base_and_bad_entries),
 		cmocka_unit_test(parse_urls_rejects_overlong_line_and_nul),
+		cmocka_unit_test(parse_urls_with_base_refuses_other_origins),
 		cmocka_unit_test(parse_urls_rejects_control_characters_and_spaced_base),
 		cmocka_unit_test(parse_urls_reads_no_byte_past_len),
 		cmocka_unit_test(parse_urls_accepts_empty_input),
