@@ -75,32 +75,55 @@ uint64_t run_stop_grace_ns(const struct run *R)
 	return grace;
 }
 
-/* Replaces every ${vm} with that VM's address; caller frees. */
+/* The address of the VM "${name}" names (n bytes at v), NULL when it names none. */
+static const char *subst_of(const struct run *R, const char *v, size_t n)
+{
+	char name[SCN_MAX_NAME];
+
+	if (n >= sizeof(name))
+		return NULL;
+	memcpy(name, v, n);
+	name[n] = '\0';
+	return scenario_vm(R->s, name) ? run_vm_addr(R, scenario_vm(R->s, name)) : NULL;
+}
+
+/*
+ * Replaces every ${vm} with that VM's address (a ${...} naming no VM stays as
+ * it is); caller frees. Never cut short (a truncated argument is another
+ * argument): NULL only when out of memory.
+ */
 char *run_subst(const struct run *R, const char *v)
 {
-	char out[1024];
-	size_t o = 0;
+	size_t need = 1, n;
+	char *out, *o;
+	const char *p, *end, *rep;
 
-	while (*v && o + 1 < sizeof(out)) {
-		const char *end;
-
-		if (v[0] == '$' && v[1] == '{' && (end = strchr(v, '}'))) {
-			char name[SCN_MAX_NAME];
-			const struct scn_vm *vm;
-
-			snprintf(name, sizeof(name), "%.*s", (int)(end - v - 2), v + 2);
-			vm = scenario_vm(R->s, name);
-			o += (size_t)snprintf(out + o, sizeof(out) - o, "%s",
-					      vm ? run_vm_addr(R, vm) : name);
-			if (o >= sizeof(out))
-				o = sizeof(out) - 1;
-			v = end + 1;
-			continue;
+	for (p = v; *p;) {
+		if (p[0] == '$' && p[1] == '{' && (end = strchr(p, '}'))) {
+			rep = subst_of(R, p + 2, (size_t)(end - p - 2));
+			need += rep ? strlen(rep) : (size_t)(end - p + 1);
+			p = end + 1;
+		} else {
+			need++;
+			p++;
 		}
-		out[o++] = *v++;
 	}
-	out[o] = '\0';
-	return strdup(out);
+	out = malloc(need);
+	if (!out)
+		return NULL;
+	for (p = v, o = out; *p;) {
+		if (p[0] == '$' && p[1] == '{' && (end = strchr(p, '}'))) {
+			rep = subst_of(R, p + 2, (size_t)(end - p - 2));
+			n = rep ? strlen(rep) : (size_t)(end - p + 1);
+			memcpy(o, rep ? rep : p, n);
+			o += n;
+			p = end + 1;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	return out;
 }
 
 void run_arg(struct run_args *a, const char *s)

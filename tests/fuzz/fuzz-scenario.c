@@ -8,14 +8,16 @@
  * number inside the file. What is accepted must hold together: one
  * victim, every tool in an existing VM with a known kind, every phase's
  * bombs and priorities naming sections that exist, every ${VM} in an
- * option naming a VM, weights and caps in Xen's ranges. Selecting phases
- * by name and --quick keep it so.
+ * option naming a VM, weights and caps in Xen's ranges; the run's ${VM}
+ * substitution leaves no reference to a VM and cuts nothing short.
+ * Selecting phases by name and --quick keep it so.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "run-priv.h"
 #include "scenario.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -100,6 +102,29 @@ static void check_scenario(const struct scenario *s)
 	(void)scenario_estimate_s(s);
 }
 
+/* ${VM} substitution as a run does it: whole, every known VM replaced, no ${VM} left. */
+static void check_subst(const struct scenario *s, const struct scn_tool *t)
+{
+	struct run R = { .s = (struct scenario *)s };
+
+	for (size_t i = 0; i < t->n_opts; i++) {
+		char *v = run_subst(&R, t->opts[i].value);
+
+		if (!v)
+			abort();
+		for (size_t k = 0; k < s->n_vms; k++) {
+			char ref[SCN_MAX_NAME + 4];
+
+			snprintf(ref, sizeof(ref), "${%s}", s->vms[k].name);
+			if (strstr(v, ref) && !strstr(run_vm_addr(&R, &s->vms[k]), ref))
+				abort();
+		}
+		if (!strstr(t->opts[i].value, "${") && strcmp(v, t->opts[i].value) != 0)
+			abort(); /* without a reference, nothing changes, nothing is cut */
+		free(v);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct scenario *s = NULL;
@@ -111,6 +136,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	check_scenario(s);
+	for (size_t i = 0; i < s->n_bombs; i++)
+		check_subst(s, &s->bombs[i]);
+	check_subst(s, &s->probe);
 	scenario_make_quick(s);
 	/* keep the first and the last phase, by name */
 	snprintf(list, sizeof(list), "%s,%s", s->phases[0].name, s->phases[s->n_phases - 1].name);
