@@ -327,7 +327,9 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 			r = scn_dup_into(&c->s->probe_target, e->value);
 			continue;
 		}
-		if (!scn_valid_name(e->key, false) || e->key[0] == '-' || e->key[0] == '.')
+		/* '_' becomes '-' below: "_x" would reach the tool as "---x" */
+		if (!scn_valid_name(e->key, false) || e->key[0] == '-' || e->key[0] == '.' ||
+		    e->key[0] == '_')
 			return scn_fail(c, e->line, "invalid option name '%s' in %s", e->key, what);
 		key = strdup(e->key);
 		if (!key)

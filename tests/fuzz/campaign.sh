@@ -12,9 +12,9 @@
 #
 # Timeouts (> 1 s for one input) are wall-clock in libFuzzer, and this
 # machine is shared: when one fires, the input is replayed alone three
-# times. If any replay takes more than 500 ms it is a real hang and the
-# campaign fails; otherwise the host was busy, the timeout is logged as such
-# and the campaign resumes from its corpus for the remaining budget.
+# times. If even the fastest replay takes more than 500 ms it is a real hang
+# and the campaign fails; otherwise the host was busy, the timeout is logged
+# as such and the campaign resumes from its corpus for the remaining budget.
 set -eu
 [ $# -ge 2 ] || { echo "usage: $0 BUILD_DIR TARGET [libFuzzer flags]" >&2; exit 2; }
 build=$(cd "$1" && pwd)
@@ -74,13 +74,14 @@ while :; do
 	fi
 	unit=$(sed -n "s|.*Test unit written to \(.*timeout-[0-9a-f]*\).*|\1|p" "$seglog" | tail -n 1)
 	[ -n "$unit" ] || break
-	slow=0
+	# a hang is slow every time, a busy host now and then: the fastest of three counts
+	best=
 	for i in 1 2 3; do
 		ms=$("$exe" "$unit" 2>&1 | sed -n 's/^Executed .* in \([0-9]*\) ms$/\1/p')
 		echo "replay $i of $unit: ${ms:-?} ms" | tee -a "$log"
-		[ -n "$ms" ] && [ "$ms" -le 500 ] || slow=1
+		[ -n "$ms" ] && { [ -z "$best" ] || [ "$ms" -lt "$best" ]; } && best=$ms
 	done
-	[ $slow -eq 0 ] || break
+	[ -n "$best" ] && [ "$best" -le 500 ] || break
 	echo "timeout under load (load average: $(cut -d' ' -f1-3 /proc/loadavg)), resuming" |
 		tee -a "$log"
 	mv "$unit" "$unit.load"

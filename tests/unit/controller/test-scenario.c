@@ -100,6 +100,9 @@ static const struct bad_case bad[] = {
 	  "t.ini:16: duration: set by the controller" },
 	{ "bomb_bad_option_name", HEAD "[bomb x]\nvm = noisy\nkind = cpu\n-x = 1\n",
 	  "t.ini:16: invalid option name '-x'" },
+	/* fuzz-scenario finding: '_' turns into '-', so "_x" reached the tool as "---x" */
+	{ "bomb_underscore_option_name", HEAD "[bomb x]\nvm = noisy\nkind = cpu\n_x = 1\n",
+	  "t.ini:16: invalid option name '_x'" },
 	{ "bomb_bad_ref", HEAD "[bomb x]\nvm = noisy\nkind = net-send\nto = ${nowhere}:1\n",
 	  "t.ini:16: to: ${nowhere} names no [vm] section" },
 	{ "bomb_unterminated_ref", HEAD "[bomb x]\nvm = noisy\nkind = net-send\nto = ${web:1\n",
