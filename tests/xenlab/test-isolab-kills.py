@@ -62,14 +62,17 @@ weight.v1 = 2048
 cap.v2 = 20
 EOF
 settings() {
-	echo "$(xl sched-credit -d v1 | awk 'NR == 2 { print $3, $4 }')/$(xl sched-credit2 -d v2 | awk 'NR == 2 { print $3, $4 }')"
+	echo "$(xl sched-credit -d v1 | awk 'NR == 2 { print $3 "," $4 }')/$(xl sched-credit2 -d v2 | awk 'NR == 2 { print $3 "," $4 }')"
 }
 echo "CHECK before $(settings)"
-t0=$(date +%s%N)
-isolab run /tmp/kills.ini >/tmp/full.out 2>&1 </dev/null
-echo "CHECK full-rc $?"
-full_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-echo "CHECK full-ms $full_ms"
+# twice: the first run is slower (cold caches, the victim's first database)
+for n in 1 2; do
+	t0=$(date +%s%N)
+	isolab run /tmp/kills.ini >/tmp/full.out 2>&1 </dev/null
+	echo "CHECK full$n-rc $?"
+	full_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	echo "CHECK full$n-ms $full_ms"
+done
 sed 's/^/OUT full /' /tmp/full.out | tail -n 5
 k=0
 for f in @FRACTIONS@; do
@@ -87,6 +90,7 @@ for f in @FRACTIONS@; do
 	sleep 1
 	echo "CHECK kill$k at=${ms}ms alive=$alive run=${run:--} restore=$rc settings=$(settings) tools=$(pgrep -f 'isolab-(bomb|victim|probe)' | wc -l) state=$(ls -A $ISOLAB_STATE_DIR 2>/dev/null | wc -l) tmp=$( [ -n "$run" ] && ls -d /tmp/*"$run"* 2>/dev/null | wc -l || echo 0)"
 	sed "s/^/OUT restore$k /" /tmp/restore.out | tail -n 8
+	[ $alive = yes ] || sed "s/^/OUT run$k /" /tmp/run.out | tail -n 5
 	isolab restore >/tmp/restore2.out 2>&1
 	echo "CHECK again$k rc=$? $(grep -c '0 run(s) restored' /tmp/restore2.out)"
 done
@@ -103,7 +107,7 @@ def main():
     rng = random.Random(seed)
     # the uninterrupted run is timed in dom0; the moments are fractions of it,
     # stratified so that the 5 kills spread over the whole run
-    fractions = [(k + rng.random()) / KILLS for k in range(KILLS)]
+    fractions = [0.95 * (k + rng.random()) / KILLS for k in range(KILLS)]
     rng.shuffle(fractions)
     print("seed %d (XENLAB_KILL_SEED=%d replays it): fractions %s" %
           (seed, seed, ", ".join("%.3f" % f for f in fractions)))
@@ -126,18 +130,23 @@ def main():
             fails.append(what)
 
     before = checks.get("before")
-    expect(before == "300 5/400 0", "originals set (got %s)" % before)
-    expect(checks.get("full-rc") == "0", "an uninterrupted run completes")
+    expect(before == "300,5/400,0", "originals set (got %s)" % before)
+    expect(checks.get("full1-rc") == "0" and checks.get("full2-rc") == "0",
+           "uninterrupted runs complete")
+    alive = 0
     for k in range(1, KILLS + 1):
         c = dict(kv.split("=", 1) for kv in checks.get("kill%d" % k, "").split() if "=" in kv)
-        what = "kill %d at %s ms (run %s, alive %s)" % (k, c.get("at"), c.get("run"),
-                                                          c.get("alive"))
+        what = "kill %d at %s (run %s, alive %s)" % (k, c.get("at"), c.get("run"),
+                                                       c.get("alive"))
+        alive += c.get("alive") == "yes"
         expect(c.get("restore") == "0", what + ": isolab restore exits 0")
         expect(c.get("settings") == before, what + ": settings back (got %s)" % c.get("settings"))
         expect(c.get("tools") == "0", what + ": no isolab tool left (got %s)" % c.get("tools"))
         expect(c.get("state") == "0", what + ": state dir empty (got %s)" % c.get("state"))
         expect(c.get("tmp") == "0", what + ": nothing of the run in /tmp (got %s)" % c.get("tmp"))
         expect(checks.get("again%d" % k) == "rc=0 1", what + ": a second restore is a no-op")
+    # a kill after the run ended proves nothing: most must land in a live run
+    expect(alive >= KILLS - 1, "%d of %d kills hit a live run" % (alive, KILLS))
     print("timing: boot %.0f s, total %.0f s, attempts %d" % (res.boot_s, res.total_s,
                                                                 res.attempts))
     if fails:
