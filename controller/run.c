@@ -25,7 +25,6 @@
 #include "exec-table.h"
 #include "exec.h"
 #include "fileio.h"
-#include "jscan.h"
 #include "journal.h"
 #include "live.h"
 #include "log.h"
@@ -37,6 +36,7 @@
 #include "run-priv.h"
 #include "scenario.h"
 #include "sig.h"
+#include "tool-json.h"
 
 #define BOMB_READY_NS (15 * NSEC_PER_SEC)
 
@@ -101,27 +101,33 @@ static int restore_prio(struct run *R)
 	return r;
 }
 
-/* Writes a tool's stdout as its result file; false (DNR) when it gave no JSON object. */
-static bool save_result(struct run *R, struct tool_proc *p, const char *path)
+/*
+ * Writes a tool's stdout as its result file and returns it parsed (caller
+ * frees); NULL (DNR) when it gave no JSON object or it could not be written.
+ */
+static struct tool_json *save_result(struct tool_proc *p, const char *path)
 {
-	char status[32];
+	struct tool_json *t = NULL;
+	char status[32], e[256] = "";
+	int r;
 
-	if (!p->out || p->out_overflow || !jscan_is_object(p->out, p->out_len)) {
+	if (p->out && !p->out_overflow)
+		t = tool_json_parse(p->out, p->out_len);
+	if (!t) {
 		log_warn("%s did not report (no JSON result): DNR", p->label);
-		return false;
+		return NULL;
 	}
-	if (file_write_atomic(path, p->out, p->out_len, 0644) < 0) {
-		log_error("cannot write %s: %s", path, strerror(errno));
-		return false;
+	r = file_write_atomic(path, p->out, p->out_len, 0644);
+	if (r < 0) {
+		log_error("cannot write %s: %s", path, strerror(-r));
+		tool_json_free(t);
+		return NULL;
 	}
-	if (jscan_get_str(p->out, p->out_len, "status", status, sizeof(status)) &&
-	    strcmp(status, "failed") == 0) {
-		char e[256] = "";
-
-		(void)jscan_get_str(p->out, p->out_len, "error", e, sizeof(e));
+	if (tool_json_str(t, "status", status, sizeof(status)) && strcmp(status, "failed") == 0) {
+		(void)tool_json_str(t, "error", e, sizeof(e));
 		log_warn("%s reported status failed: %s", p->label, e);
 	}
-	return true;
+	return t;
 }
 
 static void show_progress(struct run *R, size_t idx, const char *what)
@@ -324,20 +330,21 @@ static void collect(struct run *R, const struct scn_phase *ph, const char *dir,
 		    struct tool_proc *bombs, struct tool_proc *probe, struct run_rec *rec)
 {
 	char path[RUN_PATH_MAX + 512];
+	struct tool_json *t = NULL;
 
 	snprintf(path, sizeof(path), "%s/probe.json", dir);
-	rec->probe_ok = probe->pid > 0 && save_result(R, probe, path);
-	if (rec->probe_ok) {
-		(void)jscan_get_num(probe->out, probe->out_len, "metrics.latency_ms.p99",
-				    &rec->p99_ms);
-		(void)jscan_get_num(probe->out, probe->out_len, "metrics.success_pct",
-				    &rec->success_pct);
-	}
+	if (probe->pid > 0)
+		t = save_result(probe, path);
+	rec->probe_ok = t != NULL;
+	(void)tool_json_num(t, "metrics.latency_ms.p99", &rec->p99_ms);
+	(void)tool_json_num(t, "metrics.success_pct", &rec->success_pct);
+	tool_json_free(t);
 	for (size_t i = 0; i < ph->n_bombs; i++) {
-		const struct scn_tool *t = scenario_bomb(R->s, ph->bombs[i]);
-
-		snprintf(path, sizeof(path), "%s/bomb-%s.json", dir, t->name);
-		rec->bomb_ok[i] = bombs[i].pid > 0 && save_result(R, &bombs[i], path);
+		snprintf(path, sizeof(path), "%s/bomb-%s.json", dir,
+			 scenario_bomb(R->s, ph->bombs[i])->name);
+		t = bombs[i].pid > 0 ? save_result(&bombs[i], path) : NULL;
+		rec->bomb_ok[i] = t != NULL;
+		tool_json_free(t);
 	}
 }
 
