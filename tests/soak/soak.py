@@ -42,6 +42,8 @@ import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.environ.get("ISOLAB_BIN", "isolab")
+if os.sep in BIN:  # the runs start in a scratch dir
+    BIN = os.path.abspath(BIN)
 PHASES = "cpu+prio,cpu"
 
 
