@@ -8,11 +8,13 @@ tool runs, no journal or scratch directory is left in the state dir and
 nothing of the run in /tmp, and a second restore has nothing to do.
 
 The moments are drawn (seeded; the seed is printed and XENLAB_KILL_SEED
-replays it) over the life of the journal in an uninterrupted run timed first
-in the same boot (the run renders its report after closing the journal; a
-kill there has nothing to undo), so they fall while preparing, during each
-phase, while priorities are restored and while the manifest is written. A
-kill counts as live when the run was alive and held its journal; 4 of 5 must.
+replays it) over the life of the journal in the shorter of two uninterrupted
+runs timed first in the same boot (the run renders its report after closing
+the journal; a kill there has nothing to undo), so they fall while
+preparing, during each phase, while priorities are restored and while the
+manifest is written. A kill counts as live when the run was alive and held
+its journal; one that found the run over is drawn again earlier (up to
+twice, as soak.py does); 4 of 5 must be live.
 
 Suite soak, not the default xenlab run: it takes 10-15 min under TCG.
 """
@@ -90,19 +92,29 @@ for n in 1 2; do
 	full_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	echo "CHECK full$n-ms $full_ms"
 	echo "CHECK full$n-journal-ms $journal_ms"
+	[ -z "${shortest:-}" ] || [ $journal_ms -lt $shortest ] && shortest=$journal_ms
 done
+journal_ms=$shortest
 sed 's/^/OUT full /' /tmp/full.out | tail -n 5
 k=0
 for f in @FRACTIONS@; do
 	k=$((k + 1))
 	ms=$(awk -v f=$f -v t=$journal_ms 'BEGIN { printf "%d", f * t }')
-	setsid isolab run /tmp/kills.ini >/tmp/run.out 2>&1 </dev/null &
-	pid=$!
-	sleep "$(awk -v ms=$ms 'BEGIN { printf "%.3f", ms / 1000 }')"
-	# live: the run still holds its journal (it has something to undo)
-	if kill -0 $pid 2>/dev/null && journal; then alive=yes; else alive=no; fi
-	kill -9 $pid 2>/dev/null
-	wait $pid 2>/dev/null
+	for attempt in 1 2 3; do
+		setsid isolab run /tmp/kills.ini >/tmp/run.out 2>&1 </dev/null &
+		pid=$!
+		sleep "$(awk -v ms=$ms 'BEGIN { printf "%.3f", ms / 1000 }')"
+		# live: the run still holds its journal (it has something to undo)
+		if kill -0 $pid 2>/dev/null && journal; then alive=yes; else alive=no; fi
+		kill -9 $pid 2>/dev/null
+		wait $pid 2>/dev/null
+		# runs under TCG vary (75-126 s for the same one): a run that was over by
+		# then is drawn again at the same stage, earlier (as soak.py does)
+		[ $alive = yes ] || [ $ms -lt 5000 ] || [ $attempt = 3 ] && break
+		echo "CHECK missed$k-$attempt at=${ms}ms"
+		isolab restore >/dev/null 2>&1
+		ms=$((ms * 7 / 10))
+	done
 	run=$(ls $ISOLAB_STATE_DIR 2>/dev/null | sed -n 's/^run-\(.*\)\.journal$/\1/p' | head -n 1)
 	isolab restore >/tmp/restore.out 2>&1
 	rc=$?
@@ -152,9 +164,10 @@ def main():
     expect(before == "300,5/400,0", "originals set (got %s)" % before)
     expect(checks.get("full1-rc") == "0" and checks.get("full2-rc") == "0",
            "uninterrupted runs complete")
-    expect(int(checks.get("full2-journal-ms", "0")) > 0,
-           "the journal was seen during the timed run (%s ms of %s ms)" %
-           (checks.get("full2-journal-ms"), checks.get("full2-ms")))
+    for n in (1, 2):
+        expect(int(checks.get("full%d-journal-ms" % n, "0")) > 0,
+               "the journal was seen during timed run %d (%s ms of %s ms)" %
+               (n, checks.get("full%d-journal-ms" % n), checks.get("full%d-ms" % n)))
     alive = 0
     for k in range(1, KILLS + 1):
         c = dict(kv.split("=", 1) for kv in checks.get("kill%d" % k, "").split() if "=" in kv)
