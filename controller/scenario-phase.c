@@ -178,6 +178,7 @@ void scn_phase_done(struct scn_phase *ph)
 	free(ph->prio);
 	free(ph->twin);
 	free(ph->sweep_key);
+	free(ph->aa_of);
 	memset(ph, 0, sizeof(*ph));
 }
 

@@ -46,6 +46,10 @@ static struct {
 	int web_weights[16]; /* every weight set on web, in order */
 	size_t n_web_weights;
 	int web_weight;
+	bool not_live; /* like XenAPI without dom0: settings stored, not applied now */
+	bool backlog;  /* the victim's CPU use rises once its rest level was read */
+	unsigned cpu_reads;
+	uint64_t cpu_t, cpu_ns;
 } fb;
 
 static const struct backend_opt fake_opts[] = {
@@ -86,7 +90,31 @@ static int fake_get(struct backend *b, const char *vm, struct sched_params *out,
 	}
 	out->weight = strcmp(vm, "web") == 0 ? fb.web_weight : 256;
 	out->cap = 0;
-	*live = true;
+	*live = !fb.not_live;
+	return 0;
+}
+
+/*
+ * The victim's CPU time: half a CPU, by the clock. With fb.backlog, 90 % of
+ * a CPU after its first two reads (the rest level): a victim that keeps
+ * working off a backlog after every run.
+ */
+static int fake_cpu_time(struct backend *b, const char *vm, uint64_t *ns, const char **source,
+			 struct backend_err *err)
+{
+	uint64_t now = clock_now_ns();
+
+	(void)b;
+	(void)err;
+	if (strcmp(vm, "web") != 0)
+		return -ENOENT;
+	if (!fb.cpu_t)
+		fb.cpu_t = now;
+	fb.cpu_ns += (uint64_t)((double)(now - fb.cpu_t) *
+				(fb.backlog && ++fb.cpu_reads > 2 ? 0.9 : 0.5));
+	fb.cpu_t = now;
+	*ns = fb.cpu_ns;
+	*source = "fake clock";
 	return 0;
 }
 
@@ -152,6 +180,7 @@ static const struct backend_ops fake_backend_ops = {
 	.close = fake_close,
 	.sched_get = fake_get,
 	.sched_set = fake_set,
+	.vm_cpu_time = fake_cpu_time,
 	.prepare = fake_prepare,
 	.enter = fake_enter,
 	.vm_addr = fake_vm_addr,
@@ -182,11 +211,13 @@ static int fake_start(const struct exec_ctx *x, const char *vm, const char *targ
 {
 	static const char probe[] =
 		"echo isolab-ready >&2; printf '%s' '{\"tool\":\"isolab-probe\",\"status\":\"ok\","
-		"\"metrics\":{\"latency_ms\":{\"p99\":2.5},\"success_pct\":100}}'";
+		"\"metrics\":{\"ok\":1000,\"measured_s\":1.0,\"good_pct\":100,"
+		"\"latency_ms\":{\"p50\":1.0,\"p99\":2.5},\"success_pct\":100}}'";
 	static const char bomb[] =
 		"trap 'printf %s \"{\\\"tool\\\":\\\"isolab-bomb\\\",\\\"status\\\":"
-		"\\\"interrupted\\\",\\\"metrics\\\":{}}\"; exit 0' TERM; echo isolab-ready >&2; "
-		"while :; do sleep 0.05; done";
+		"\\\"interrupted\\\",\\\"elapsed_s\\\":2.0,\\\"options\\\":{\\\"threads\\\":1,"
+		"\\\"intensity_pct\\\":100},\\\"metrics\\\":{\\\"cpu_seconds\\\":1.5}}\"; "
+		"exit 0' TERM; echo isolab-ready >&2; while :; do sleep 0.05; done";
 	char *const sh[] = { (char *)"/bin/sh", (char *)"-c",
 			     (char *)(strcmp(argv[0], "isolab-probe") == 0 ? probe : bomb), NULL };
 	struct enter_arg e = { .x = x, .vm = vm };
@@ -240,6 +271,17 @@ static const char scenario_text[] = "[global]\n"
 				    "[phase cpu]\nbombs = cpu\n"
 				    "[phase cpu+prio]\nbombs = cpu\nweight.web = 1024\n";
 
+/* The same with a cooldown: the run loop waits for the host, then for the victim. */
+static const char *scenario_cooldown(void)
+{
+	static char text[sizeof(scenario_text) + 16];
+	const char *at = strstr(scenario_text, "cooldown = 0\n");
+
+	snprintf(text, sizeof(text), "%.*scooldown = 300ms\n%s", (int)(at - scenario_text),
+		 scenario_text, at + strlen("cooldown = 0\n"));
+	return text;
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -283,6 +325,42 @@ static void run_dir(const char *root, char *out, size_t len)
 	free(text);
 }
 
+/* A run's validity and mechanism as the manifest records them, by phase name. */
+static void check_runs(json_t *runs, bool prio_live)
+{
+	for (size_t i = 0; i < json_array_size(runs); i++) {
+		json_t *r = json_array_get(runs, i);
+		const char *ph = json_string_value(json_object_get(r, "phase"));
+		json_t *invalid = json_object_get(r, "invalid");
+		double share = json_number_value(json_object_get(r, "victim_cpu_share_pct"));
+		bool prio = strcmp(ph, "cpu+prio") == 0;
+
+		assert_true(share > 35 && share < 65); /* the fake counter runs at half a CPU */
+		assert_string_equal(json_string_value(json_object_get(r, "victim_cpu_source")),
+				    "fake clock");
+		if (prio && !prio_live) {
+			assert_true(json_is_false(json_object_get(r, "valid")));
+			assert_non_null(strstr(json_string_value(json_array_get(invalid, 0)),
+					       "priority of web is stored but not live"));
+		} else {
+			assert_true(json_is_true(json_object_get(r, "valid")));
+			assert_int_equal(json_array_size(invalid), 0);
+		}
+		if (strncmp(ph, "cpu", 3) == 0) {
+			json_t *cpu = json_object_get(json_object_get(r, "bombs_achieved"), "cpu");
+
+			assert_true(json_number_value(json_object_get(cpu, "share_pct")) == 75);
+		}
+		if (prio)
+			assert_true(
+				json_integer_value(json_object_get(
+					json_object_get(json_object_get(json_object_get(r, "sched"),
+									"start"),
+							"web"),
+					"weight")) == 1024);
+	}
+}
+
 static void fake_backend_and_executor_run_a_scenario_through_the_tables(void **state)
 {
 	char err[512], root[400], state_dir[400], dir[1024], mark[600];
@@ -318,10 +396,15 @@ static void fake_backend_and_executor_run_a_scenario_through_the_tables(void **s
 	assert_int_equal(fb.web_weight, 256);
 
 	/* the executor: started every tool, inside its VM, with ${web} from vm_addr() */
-	assert_int_equal(n_started, 5); /* 3 probes, 2 bombs */
+	assert_int_equal(n_started, 7); /* the calibration, 4 phases (baseline~aa too), 2 bombs */
 	for (size_t i = 0; i < n_started; i++)
 		if (strncmp(started[i], "isolab-probe", 12) == 0)
 			assert_non_null(strstr(started[i], "--url http://10.9.0.1:8/"));
+	/* the calibration closed loop; every phase at 50 % of its 1000 req/s, SLO 25 / 1000 s */
+	assert_null(strstr(started[0], "--rate"));
+	for (size_t i = 1; i < n_started; i++)
+		if (strncmp(started[i], "isolab-probe", 12) == 0)
+			assert_non_null(strstr(started[i], "--rate 500.000 --slo 25000us"));
 	snprintf(mark, sizeof(mark), "%s/entered-client", tmp);
 	assert_int_equal(access(mark, F_OK), 0);
 	snprintf(mark, sizeof(mark), "%s/entered-noisy", tmp);
@@ -334,11 +417,24 @@ static void fake_backend_and_executor_run_a_scenario_through_the_tables(void **s
 	assert_string_equal(
 		json_string_value(json_object_get(json_object_get(m, "backend"), "zone")), "z1");
 	runs = json_object_get(m, "runs");
-	assert_int_equal(json_array_size(runs), 3);
-	for (size_t i = 0; i < 3; i++)
+	assert_int_equal(json_array_size(runs), 4);
+	check_runs(runs, true);
+	for (size_t i = 0; i < 4; i++) {
 		assert_string_equal(
 			json_string_value(json_object_get(json_array_get(runs, i), "status")),
 			"ok");
+		/* cooldown = 0: none */
+		assert_true(
+			json_is_null(json_object_get(json_array_get(runs, i), "cooldown_after")));
+	}
+	{
+		json_t *v = json_object_get(
+			json_object_get(json_object_get(m, "design"), "cooldown"), "victim");
+		double rest = json_number_value(json_object_get(v, "rest_cpu_pct"));
+
+		assert_true(rest > 35 && rest < 65); /* read around the host's rest level */
+		assert_string_equal(json_string_value(json_object_get(v, "source")), "fake clock");
+	}
 	json_decref(m);
 	bomb = load_json(dir, "runs/1-cpu/bomb-cpu.json");
 	assert_string_equal(json_string_value(json_object_get(bomb, "status")), "interrupted");
@@ -356,6 +452,74 @@ static void fake_backend_and_executor_run_a_scenario_through_the_tables(void **s
 		free(out);
 	}
 	scenario_free(s);
+}
+
+static void a_priority_stored_but_not_live_makes_its_runs_invalid(void **state)
+{
+	char err[512], root[400], dir[1024];
+	struct scenario *s = NULL;
+	struct run_opts ro = { .no_report = true };
+	json_t *m;
+
+	(void)state;
+	fb.web_weight = 256;
+	fb.not_live = true;
+	n_started = 0;
+	snprintf(root, sizeof(root), "%s/results-stored", tmp);
+	assert_int_equal(scenario_parse("fake.ini", scenario_text, strlen(scenario_text), &s, err,
+					sizeof(err)),
+			 0);
+	ro.results_root = root;
+	assert_int_equal(run_scenario(s, scenario_text, &ro), 0);
+	run_dir(root, dir, sizeof(dir));
+	m = load_json(dir, "manifest.json");
+	check_runs(json_object_get(m, "runs"), false);
+	json_decref(m);
+	scenario_free(s);
+	fb.not_live = false;
+}
+
+static void a_victim_still_busy_after_a_run_is_waited_for_up_to_the_cooldown(void **state)
+{
+	char err[512], root[400], dir[1024];
+	const char *text = scenario_cooldown();
+	struct scenario *s = NULL;
+	struct run_opts ro = { .no_report = true };
+	json_t *m, *runs, *v;
+	double rest;
+
+	(void)state;
+	fb.web_weight = 256;
+	fb.backlog = true;
+	fb.cpu_reads = 0;
+	n_started = 0;
+	snprintf(root, sizeof(root), "%s/results-backlog", tmp);
+	assert_int_equal(scenario_parse("fake.ini", text, strlen(text), &s, err, sizeof(err)), 0);
+	ro.results_root = root;
+	assert_int_equal(run_scenario(s, text, &ro), 0);
+	run_dir(root, dir, sizeof(dir));
+	m = load_json(dir, "manifest.json");
+	v = json_object_get(json_object_get(json_object_get(m, "design"), "cooldown"), "victim");
+	rest = json_number_value(json_object_get(v, "rest_cpu_pct"));
+	assert_true(rest > 35 && rest < 65);
+	assert_true(json_number_value(json_object_get(v, "tolerance_pct")) == 5);
+	runs = json_object_get(m, "runs");
+	assert_int_equal(json_array_size(runs), 4);
+	for (size_t i = 0; i < 4; i++) {
+		json_t *c = json_object_get(json_array_get(runs, i), "cooldown_after");
+		double waited = json_number_value(json_object_get(c, "victim_waited_s"));
+		double pct = json_number_value(json_object_get(c, "victim_cpu_pct"));
+
+		assert_true(json_is_object(c));
+		/* 90 % against 50 % at rest: never settled, waited the whole bound, no more */
+		assert_true(json_is_false(json_object_get(c, "victim_settled")));
+		assert_true(waited >= 0.3 && waited < 0.45);
+		assert_true(pct > 80 && pct < 95);
+		assert_true(json_number_value(json_object_get(c, "host_waited_s")) <= 0.45);
+	}
+	json_decref(m);
+	scenario_free(s);
+	fb.backlog = false;
 }
 
 static void tables_name_registered_plugins_in_messages_and_options(void **state)
@@ -388,6 +552,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fake_backend_and_executor_run_a_scenario_through_the_tables),
+		cmocka_unit_test(a_priority_stored_but_not_live_makes_its_runs_invalid),
+		cmocka_unit_test(a_victim_still_busy_after_a_run_is_waited_for_up_to_the_cooldown),
 		cmocka_unit_test(tables_name_registered_plugins_in_messages_and_options),
 	};
 
