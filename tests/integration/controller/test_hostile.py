@@ -123,6 +123,10 @@ ssh = me@client
 [probe]
 kind = http
 concurrency = 1
+; a fixed load and SLO: the probe's URL carries the payload and is no page of the
+; victim's, so a calibration would measure nothing
+rate = 20
+slo = 500ms
 %(probe_target)s
 [bomb disk]
 vm = noisy
