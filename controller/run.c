@@ -553,7 +553,7 @@ static int begin(struct run *R, const char *text)
 		log_info("restored the leftovers of %d earlier run(s)", r);
 	else if (r < 0)
 		log_warn("could not restore every earlier run (%s); see `isolab restore`",
-			 strerror(-r));
+			 r == -EPROTO || r == -EAGAIN || r == -EPERM ? "listed above" : strerror(-r));
 	make_run_id(R->run_id, sizeof(R->run_id));
 	snprintf(rel, sizeof(rel), "%s/%s", root, R->run_id);
 	r = file_mkdirs(rel, 0755);
@@ -781,8 +781,12 @@ int run_restore(bool verbose)
 
 	(void)verbose;
 	r = journal_replay_dir(state, &run_journal_env);
+	if (r == -EPROTO || r == -EAGAIN || r == -EPERM) {
+		log_error("restore: not everything could be undone: listed above");
+		return 1;
+	}
 	if (r < 0) {
-		log_error("restore: %s", strerror(-r));
+		log_error("restore: %s: %s", state, strerror(-r));
 		return 1;
 	}
 	log_info("restore: %d run(s) restored from %s", r, state);

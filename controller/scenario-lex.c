@@ -57,6 +57,14 @@ bool scn_valid_name(const char *s, bool allow_plus)
 	return true;
 }
 
+int scn_key_line(const struct section *sec, const char *key)
+{
+	for (size_t i = 0; i < sec->n; i++)
+		if (strcmp(sec->e[i].key, key) == 0)
+			return sec->e[i].line;
+	return sec->line;
+}
+
 /* Cuts an inline comment: ';' or '#' at the start or after whitespace. */
 static void cut_comment(char *p)
 {

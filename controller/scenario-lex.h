@@ -65,6 +65,8 @@ bool scn_valid_name(const char *s, bool allow_plus);
 void scn_tool_done(struct scn_tool *t);
 /* The entry of sec with this key, NULL when none. */
 const struct entry *scn_entry_find(const struct section *sec, const char *key);
+/* The line of key in sec (errors point at it), else the section header's line. */
+int scn_key_line(const struct section *sec, const char *key);
 /* Splits text into c->sect; the first error goes to c->err. */
 int scn_tokenise(struct pctx *c, const char *text, size_t len);
 void scn_sections_free(struct pctx *c);

@@ -190,6 +190,7 @@ int scn_do_phase(struct pctx *c, const struct section *sec, struct raw_phase *rp
 		if (strcmp(e->key, "bombs") == 0) {
 			r = parse_bombs(c, ph, e);
 		} else if (strcmp(e->key, "twin") == 0) {
+			rp->twin_line = e->line;
 			r = scn_dup_into(&ph->twin, e->value);
 		} else if (strncmp(e->key, "hogs.", 5) == 0) {
 			r = do_hogs(c, rp, e);
@@ -330,10 +331,10 @@ static int resolve_twins(struct pctx *c, struct raw_phase *rps, size_t n)
 			const struct raw_phase *t = find_raw(rps, n, ph->twin);
 
 			if (!t || t == &rps[i])
-				return scn_fail(c, ph->line, "twin: '%s' names no other [phase]",
-						ph->twin);
+				return scn_fail(c, rps[i].twin_line,
+						"twin: '%s' names no other [phase]", ph->twin);
 			if (t->sweep && !same_sweep(&rps[i], t))
-				return scn_fail(c, ph->line,
+				return scn_fail(c, rps[i].twin_line,
 						"twin: '%s' sweeps (expected one phase, or one "
 						"sweeping the same key over the same values)",
 						ph->twin);

@@ -11,6 +11,7 @@
 struct raw_phase {
 	struct scn_phase ph;
 	const struct entry *sweep;
+	int twin_line; /* where twin = is, for errors */
 	int values[SCN_MAX_SWEEP];
 	size_t n_values;
 	bool pair_twin; /* its twin sweeps the same values: member k's twin is the twin's k */

@@ -192,8 +192,9 @@ static int vm_pick_exec(struct pctx *c, const struct section *sec, struct scn_vm
 				"%s: only for exec = %s (this VM has exec = %s)", key_entry->key,
 				by_key->name, x->name);
 	if (x->target_key && !vm->target)
-		return scn_fail(c, sec->line, "[vm %s] exec = %s needs %s = %s", sec->name, x->name,
-				x->target_key, x->target_hint ? x->target_hint : "TARGET");
+		return scn_fail(c, scn_key_line(sec, "exec"), "[vm %s] exec = %s needs %s = %s",
+				sec->name, x->name, x->target_key,
+				x->target_hint ? x->target_hint : "TARGET");
 	return 0;
 }
 
@@ -354,7 +355,9 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 			r = 0;
 			continue;
 		}
-		if (!scn_valid_name(e->key, false) || e->key[0] == '-' || e->key[0] == '.')
+		/* '_' becomes '-' below: "_x" would reach the tool as "---x" */
+		if (!scn_valid_name(e->key, false) || e->key[0] == '-' || e->key[0] == '.' ||
+		    e->key[0] == '_')
 			return scn_fail(c, e->line, "invalid option name '%s' in %s", e->key, what);
 		key = strdup(e->key);
 		if (!key)
@@ -382,10 +385,11 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 				probe ? "[probe" : "[bomb ", probe ? "" : sec->name, "]",
 				probe ? "http or sql" : bomb_kind_names(kinds, sizeof(kinds)));
 	if (probe && strcmp(t->kind, "http") != 0 && strcmp(t->kind, "sql") != 0)
-		return scn_fail(c, sec->line, "[probe] kind '%s' (expected http or sql)", t->kind);
+		return scn_fail(c, scn_key_line(sec, "kind"),
+				"[probe] kind '%s' (expected http or sql)", t->kind);
 	if (!probe && !bomb_kind_known(t->kind))
-		return scn_fail(c, sec->line, "[bomb %s] kind '%s' (expected %s)", sec->name,
-				t->kind, bomb_kind_names(kinds, sizeof(kinds)));
+		return scn_fail(c, scn_key_line(sec, "kind"), "[bomb %s] kind '%s' (expected %s)",
+				sec->name, t->kind, bomb_kind_names(kinds, sizeof(kinds)));
 	if (!t->vm) {
 		const struct scn_vm *pv = NULL;
 
@@ -430,7 +434,7 @@ static int resolve(struct pctx *c)
 			r = do_vm(c, &c->sect[i], &s->vms[s->n_vms++]);
 			if (r == 0 && s->vms[s->n_vms - 1].role == SCN_ROLE_VICTIM) {
 				if (victims++)
-					r = scn_fail(c, c->sect[i].line,
+					r = scn_fail(c, scn_key_line(&c->sect[i], "role"),
 						     "second victim [vm %s] (expected exactly one "
 						     "victim, first [vm %s] at line %d)",
 						     c->sect[i].name, first_victim->name,

@@ -94,7 +94,7 @@ static const struct {
 	{ "twin_sweeps_other_values",
 	  HEAD "vm = g\n" GROUP3 "[phase h]\nbombs = cpu\nhogs.g = 1, 2\n[phase h2]\nbombs = cpu\n"
 	       "hogs.g = 1, 3\ntwin = h\n",
-	  "t.ini:16: twin: 'h' sweeps (expected one phase, or one sweeping the same key" },
+	  "t.ini:19: twin: 'h' sweeps (expected one phase, or one sweeping the same key" },
 	{ "weight_on_unknown", HEAD "vm = g\n" GROUP3 "[phase p]\nweight.gg = 128\n",
 	  "t.ini:14: weight.gg: 'gg' names no [vm] or [group] section" },
 };
