@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "report.h"
+#include "compare.h"
 #include "cred.h"
 #include "run.h"
 #include "scenario.h"
@@ -31,6 +32,7 @@ static const char main_help[] =
 	"  restore               undo what dead runs left behind (journal replay)\n"
 	"  deploy SCENARIO       copy the tools to the scenario's ssh guests\n"
 	"  report RUN_DIR        render a results directory (HTML, CSV, Markdown, JSON)\n"
+	"  compare RUN_DIR RUN_DIR...  the same phases side by side across runs\n"
 	"\n"
 	"  isolab COMMAND --help  for each command's options; --version\n";
 
@@ -277,7 +279,7 @@ int main(int argc, char **argv)
 		{ "run", cmd_run },	    { "check", cmd_check },
 		{ "vms", cli_cmd_vms },	    { "sched", cli_cmd_sched },
 		{ "restore", cmd_restore }, { "deploy", cli_cmd_deploy },
-		{ "report", report_main },
+		{ "report", report_main },  { "compare", compare_main },
 	};
 
 	log_init("isolab", LOG_LVL_INFO);

@@ -16,6 +16,8 @@ int render_csv(const struct model *m, const struct stats *s, struct sbuf *out);
 int render_json(const struct model *m, const struct stats *s, struct sbuf *out);
 int render_md(const struct model *m, const struct stats *s, struct sbuf *out);
 int render_html(const struct model *m, const struct stats *s, struct sbuf *out);
+/* The style sheet every isolab HTML page shares (render-html.c). */
+extern const char render_css[];
 /* report.html's verdict section and its Method (render-verdicts.c). */
 void render_html_verdicts(struct sbuf *o, const struct model *m, const struct stats *s);
 void render_html_method(struct sbuf *o, const struct stats *s);
