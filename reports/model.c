@@ -158,7 +158,9 @@ static int load_phase(struct loader *l, const json_t *jp, struct model_phase *ph
 			return r;
 		ph->sweep_value = model_num_or_nan(sw, "value");
 	}
-	if (ph->is_sweep && !ph->priority && ph->sweep_key) {
+	/* a swept priority is the phase's priority; a swept intensity or load is not */
+	if (ph->is_sweep && !ph->priority && ph->sweep_key &&
+	    strncmp(ph->sweep_key, "intensity.", 10) && strcmp(ph->sweep_key, "load")) {
 		char buf[256];
 
 		snprintf(buf, sizeof(buf), "%s=%g", ph->sweep_key, ph->sweep_value);

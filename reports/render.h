@@ -61,5 +61,13 @@ void render_chart_cdf(struct sbuf *o, const struct model *m, const struct stats 
 void render_chart_boxes(struct sbuf *o, const struct model *m, const struct stats *s, unsigned *id);
 void render_chart_timeline(struct sbuf *o, const struct model *m, unsigned *id, size_t run,
 			   bool failures);
+/* Sensitivity curves in each output (render-curves.c); nothing when the run has none. */
+struct json_writer;
+void render_html_curves(struct sbuf *o, const struct model *m, const struct stats *s,
+			unsigned *id);
+void render_json_curves(struct json_writer *w, const struct model *m, const struct stats *s);
+void render_md_curves(struct sbuf *o, const struct model *m, const struct stats *s);
+void render_term_curves(struct sbuf *o, const struct model *m, const struct stats *s);
+
 void render_chart_sweep(struct sbuf *o, const struct model *m, const struct stats *s, unsigned *id,
 			size_t sweep, bool success);

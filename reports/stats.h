@@ -17,6 +17,8 @@
 #include "stats-math.h"
 #include "verdict.h"
 
+struct curves;
+
 #define STATS_MIN_EFFECT_DEFAULT 5.0 /* when neither the user nor the scenario gives one */
 #define STATS_MIN_ROUNDS	 3   /* fewer valid rounds: indicative, no verdict */
 
@@ -25,12 +27,14 @@ struct stats_config {
 	double protected_pct;  /* margin of "protected": min(min effect, (100 - this) % of loss) */
 	double partial_pct;    /* surely recovering less than this % of the loss: not protected */
 	double confidence_pct; /* level of every interval */
+	double slo_target_pct; /* curves: "meets the SLO" = good % at least this; NaN: within
+				  the min effect of the reference (docs/curves.md) */
 };
 
 #define STATS_CONFIG_DEFAULT                                                                       \
 	{                                                                                          \
 		.min_effect_pct = NAN, .protected_pct = 80.0, .partial_pct = 20.0,                 \
-		.confidence_pct = 90.0,                                                            \
+		.confidence_pct = 90.0, .slo_target_pct = NAN,                                     \
 	}
 
 /* A ratio to the baseline over the paired rounds: geometric mean for latencies. */
@@ -130,6 +134,7 @@ struct stats {
 	bool aa_noisy;	  /* the A/A did not read "no effect" */
 	size_t n_invalid; /* invalid runs, over all phases */
 	unsigned rounds;  /* highest round in the results */
+	struct curves *curves; /* sensitivity curves (curves.h), NULL when none */
 };
 
 /* 0, -ENOMEM or -EINVAL (bad config). Free with stats_free(). */
