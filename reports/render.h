@@ -63,8 +63,7 @@ void render_chart_timeline(struct sbuf *o, const struct model *m, unsigned *id, 
 			   bool failures);
 /* Sensitivity curves in each output (render-curves.c); nothing when the run has none. */
 struct json_writer;
-void render_html_curves(struct sbuf *o, const struct model *m, const struct stats *s,
-			unsigned *id);
+void render_html_curves(struct sbuf *o, const struct model *m, const struct stats *s, unsigned *id);
 void render_json_curves(struct json_writer *w, const struct model *m, const struct stats *s);
 void render_md_curves(struct sbuf *o, const struct model *m, const struct stats *s);
 void render_term_curves(struct sbuf *o, const struct model *m, const struct stats *s);

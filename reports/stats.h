@@ -129,11 +129,11 @@ struct stats {
 	size_t n_prot;
 	struct stats_sweep *sweeps;
 	size_t n_sweeps;
-	size_t aa;	  /* the A/A twin's phase, SIZE_MAX when none */
-	double aa_floor;  /* the A/A interval's largest magnitude: the noise floor */
-	bool aa_noisy;	  /* the A/A did not read "no effect" */
-	size_t n_invalid; /* invalid runs, over all phases */
-	unsigned rounds;  /* highest round in the results */
+	size_t aa;	       /* the A/A twin's phase, SIZE_MAX when none */
+	double aa_floor;       /* the A/A interval's largest magnitude: the noise floor */
+	bool aa_noisy;	       /* the A/A did not read "no effect" */
+	size_t n_invalid;      /* invalid runs, over all phases */
+	unsigned rounds;       /* highest round in the results */
 	struct curves *curves; /* sensitivity curves (curves.h), NULL when none */
 };
 

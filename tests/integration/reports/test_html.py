@@ -112,6 +112,10 @@ def main():
                                  "measured before calibration: verdicts indicative"])
         check("dnr", tmp, 5, ["DNR", "inconclusive", "invalid"])
         check("partial", tmp, 3, ["Partial run"])
+        # curves: 2 x 2 curve charts besides the A/A's degradation and box charts
+        check("curves", tmp, 4, ["Sensitivity curves", "tolerated interference",
+                                 "Victim good responses against cpu bomb intensity",
+                                 "at achieved", "interval over rounds"], screenshot=True)
         # compare: one chart per measure, the runs as series
         check("compare", tmp, 5, ["Comparing runs", "better", "same", "not paired",
                                   "good responses by phase"], screenshot=True,
