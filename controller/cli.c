@@ -12,11 +12,14 @@
 #include <sys/wait.h>
 
 #include "clock.h"
+#include "config.h"
 #include "backend-table.h"
 #include "exec-table.h"
+#include "elfinfo.h"
 #include "exec.h"
 #include "json.h"
 #include "log.h"
+#include "optlist.h"
 #include "parse.h"
 #include "proc.h"
 #include "scenario.h"
@@ -197,6 +200,8 @@ static int parse_backend_args(int argc, char **argv, const char *who, const char
 	int c, r;
 
 	cli_options(own, opts, CLI_MAX_OPTIONS);
+	if (optlist_requested(argc, argv, opts))
+		return -1; /* exit 0 */
 	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
 		r = own_opt ? own_opt(c, optarg, arg2) : -ENOENT;
 		if (r == 1)
@@ -471,9 +476,13 @@ int cli_cmd_sched(int argc, char **argv)
 	struct backend_config cfg;
 	struct scenario *s = NULL;
 	const char *vm;
+	struct option opts[CLI_MAX_OPTIONS];
 	bool set;
 	int r;
 
+	cli_options(own, opts, CLI_MAX_OPTIONS);
+	if (optlist_requested(argc, argv, opts))
+		return 0;
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		return sched_opt('h', NULL, &a) == 1 ? 0 : 2;
 	if (argc < 3 || (strcmp(argv[1], "get") != 0 && strcmp(argv[1], "set") != 0)) {
@@ -511,8 +520,28 @@ static const char deploy_help[] =
 	"Usage: isolab deploy SCENARIO\n"
 	"Copies isolab-bomb, isolab-probe and isolab-victim (static builds recommended) to\n"
 	"every VM of the scenario whose executor takes copies (ssh: ~/isolab/bin on the\n"
-	"ssh = user@host of the VM).\n"
+	"ssh = user@host of the VM). The bomb is a statically linked one when there is\n"
+	"one: the one found, else isolab-bomb-static's (" ISOLAB_LIBEXECDIR "/isolab-bomb).\n"
 	"  -h, --help\n";
+
+/* Guests may have another C library: a statically linked bomb when there is one. */
+static void deploy_pick_bomb(char *path, size_t len)
+{
+	static const char packaged[] = ISOLAB_LIBEXECDIR "/isolab-bomb";
+
+	if (elfinfo_is_static(path))
+		return;
+	if (elfinfo_is_static(packaged)) {
+		printf("isolab-bomb: %s (statically linked, instead of %s)\n", packaged, path);
+		snprintf(path, len, "%s", packaged);
+		return;
+	}
+	fprintf(stderr,
+		"isolab deploy: warning: %s is linked dynamically: it runs only in guests with a "
+		"compatible C library (install isolab-bomb-static, or build with "
+		"-Dstatic_bombs=true)\n",
+		path);
+}
 
 /* Copies the tools to every distinct target of an executor that deploys; 0 or 1. */
 static int deploy_all(const struct scenario *s, const char *const paths[], size_t n_paths,
@@ -559,6 +588,8 @@ int cli_cmd_deploy(int argc, char **argv)
 	char err[1024], buf[3][PATH_MAX];
 	int c, ret;
 
+	if (optlist_requested(argc, argv, opts))
+		return 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(deploy_help, stdout);
@@ -582,6 +613,7 @@ int cli_cmd_deploy(int argc, char **argv)
 		}
 		paths[t] = buf[t];
 	}
+	deploy_pick_bomb(buf[0], sizeof(buf[0]));
 	ret = deploy_all(s, paths, 3, argv[optind]);
 	scenario_free(s);
 	return ret;

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "fileio.h"
 #include "log.h"
+#include "optlist.h"
 #include "report.h"
 #include "compare.h"
 #include "cred.h"
@@ -88,6 +89,8 @@ static int run_parse(int argc, char **argv, struct run_cmd *a)
 	int c, r;
 
 	cli_options(own, opts, CLI_MAX_OPTIONS);
+	if (optlist_requested(argc, argv, opts))
+		return 1;
 	while ((c = getopt_long(argc, argv, ":qr:hf:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
@@ -198,27 +201,47 @@ out:
 
 static const char check_help[] = "Usage: isolab check SCENARIO [options]\n"
 				 "Validates the scenario and the backend connection without "
-				 "starting anything.\n";
+				 "starting anything.\n"
+				 "      --list-phases      print the phase names, one per line "
+				 "(no backend)\n";
 static const char check_help_tail[] = "  -h, --help\n"
 				      "Exit 0 valid, 2 on any error (one line naming FILE:LINE).\n";
 
+/* The scenario's phases after sweeps, one per line: what --phases accepts. */
+static void print_phases(const struct scenario *s)
+{
+	for (size_t i = 0; i < s->n_phases; i++)
+		printf("%s\n", s->phases[i].name);
+}
+
 static int cmd_check(int argc, char **argv)
 {
+	enum {
+		OPT_LIST_PHASES = 256
+	};
 	static const struct option own[] = {
+		{ "list-phases", no_argument, NULL, OPT_LIST_PHASES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct option opts[CLI_MAX_OPTIONS];
 	struct cli_backend cb = { 0 };
 	struct scenario *s = NULL;
+	bool list_phases = false;
 	char err[1024];
 	int c, r;
 
 	cli_options(own, opts, CLI_MAX_OPTIONS);
+	if (optlist_requested(argc, argv, opts))
+		return 0;
 	while ((c = getopt_long(argc, argv, ":hf:", opts, NULL)) != -1) {
 		if (c == 'h') {
 			print_help(check_help, check_help_tail);
 			return 0;
+		}
+		if (c == OPT_LIST_PHASES) {
+			list_phases = true;
+			continue;
 		}
 		r = cli_backend_opt(&cb, c, optarg);
 		if (r == -ENOENT)
@@ -236,6 +259,11 @@ static int cmd_check(int argc, char **argv)
 	if (r < 0) {
 		fprintf(stderr, "isolab check: %s\n", err);
 		return 2;
+	}
+	if (list_phases) {
+		print_phases(s);
+		scenario_free(s);
+		return 0;
 	}
 	r = cli_check_backend(s, cb.given ? &cb.cfg : NULL);
 	scenario_free(s);
@@ -256,6 +284,8 @@ static int cmd_restore(int argc, char **argv)
 	};
 	int c;
 
+	if (optlist_requested(argc, argv, opts))
+		return 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(restore_help, stdout);
@@ -295,6 +325,11 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("isolab %s\n", ISOLAB_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "--list-commands") == 0) { /* hidden: completion, man page test */
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			printf("%s\n", cmds[i].name);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

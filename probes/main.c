@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "log.h"
 #include "h1.h"
+#include "optlist.h"
 #include "parse.h"
 #include "sig.h"
 #include "probe.h"
@@ -276,6 +277,8 @@ int main(int argc, char **argv)
 	int ret;
 
 	log_init("isolab-probe", LOG_LVL_INFO);
+	if (optlist_requested(argc, argv, options))
+		return 0;
 	if (argc < 2) {
 		fputs("isolab-probe: missing kind: http or sql (see --help)\n", stderr);
 		return 2;

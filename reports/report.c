@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "model.h"
+#include "optlist.h"
 #include "parse.h"
 #include "render.h"
 #include "stats.h"
@@ -288,6 +289,8 @@ int report_main(int argc, char **argv)
 	char err[512] = "";
 	int r;
 
+	if (optlist_requested(argc, argv, options))
+		return 0;
 	r = parse_args(argc, argv, &cfg);
 	if (r)
 		return r > 0 ? 0 : 2;

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs everything isolab needs to build, run and test, from Debian 12 packages.
-# Usage (as root): scripts/install-deps.sh [--test]
-#   --test  also installs the peers and servers the test suite and benchmarks use.
+# Usage (as root): scripts/install-deps.sh [--test] [--package]
+#   --test     also installs the peers and servers the test suite and benchmarks use.
+#   --package  also installs what building the Debian packages needs
+#              (dpkg-buildpackage -us -uc -b) and what the 'package' test suite uses.
 set -eu
 
 build_pkgs="build-essential meson ninja-build pkg-config \
@@ -10,12 +12,21 @@ build_pkgs="build-essential meson ninja-build pkg-config \
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev valgrind \
 	stress-ng fio iperf3 wrk nginx-light postgresql sqlite3 \
 	python3 python3-os-xenapi openssl chromium \
-	qemu-system-x86 debootstrap cpio busybox-static xz-utils zstd kmod"
+	qemu-system-x86 debootstrap cpio busybox-static xz-utils zstd kmod \
+	bash-completion scdoc man-db"
+package_pkgs="dpkg-dev debhelper scdoc bash-completion lintian debootstrap man-db util-linux"
 
 pkgs="$build_pkgs"
-if [ "${1:-}" = "--test" ]; then
-	pkgs="$pkgs $test_pkgs"
-fi
+for arg in "$@"; do
+	case "$arg" in
+	--test) pkgs="$pkgs $test_pkgs" ;;
+	--package) pkgs="$pkgs $package_pkgs" ;;
+	*)
+		echo "install-deps: unknown option '$arg' (expected --test, --package)" >&2
+		exit 2
+		;;
+	esac
+done
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: must run as root (apt-get)" >&2

@@ -1,11 +1,12 @@
 #!/bin/bash
 # Installs what the tests need, builds with -Dwerror=true and ASan/UBSan, and runs the
-# whole default test suite: unit, integration, xenapi, xenlab. Run as root on Debian 12.
-# .ci/run runs exactly this.
+# whole default test suite: unit, integration, xenapi, xenlab, and package (the Debian
+# packages built, installed into a fresh root and run there; when dpkg-buildpackage is
+# present). Run as root on Debian 12. .ci/run runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh --test
+scripts/install-deps.sh --test --package
 
 builddir=${ISOLAB_TEST_BUILDDIR:-build-test}
 opts=(-Dwerror=true -Db_sanitize=address,undefined -Dbuildtype=debugoptimized)
@@ -27,13 +28,17 @@ if [ "${ISOLAB_SKIP_XENLAB:-}" != 1 ]; then
 	meson test -C "$builddir" --suite xenlab --num-processes 1 --print-errorlogs \
 		--logbase xenlab || status=1
 fi
+if [ "${ISOLAB_SKIP_PACKAGE:-}" != 1 ] && command -v dpkg-buildpackage >/dev/null; then
+	meson test -C "$builddir" --suite package --num-processes 1 --print-errorlogs \
+		--logbase package || status=1
+fi
 
 # one closing line over every suite: "N passed, N failed, N skipped"
 /usr/bin/python3 - "$builddir/meson-logs" <<'PY'
 import json, os, sys
 d = sys.argv[1]
 counts = {"passed": 0, "failed": 0, "skipped": 0}
-for base in ("unit", "xenapi", "integration", "xenlab"):
+for base in ("unit", "xenapi", "integration", "xenlab", "package"):
     path = os.path.join(d, base + ".json")
     if not os.path.exists(path):
         continue

@@ -111,8 +111,9 @@ void exec_stop_all(const struct exec_ctx *x, struct tool_proc **procs, size_t n,
 
 /*
  * Finds a tool binary: $ISOLAB_TOOL_DIR, the directory of the running isolab,
- * its build-tree siblings (../bombs, ../probes, ../probes/victim), then PATH.
- * Writes the path into buf; -ENOENT if none.
+ * its build-tree siblings (../bombs, ../probes, ../probes/victim), the bindir
+ * this build installs to (ISOLAB_BINDIR), then PATH. Writes the path into
+ * buf; -ENOENT if none.
  */
 int exec_find_tool(const char *name, char *buf, size_t len);
 

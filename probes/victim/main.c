@@ -22,6 +22,7 @@
 #include "config.h"
 #include "clock.h"
 #include "log.h"
+#include "optlist.h"
 #include "parse.h"
 #include "sig.h"
 #include "db.h"
@@ -399,6 +400,8 @@ int main(int argc, char **argv)
 	long cpus;
 
 	log_init("isolab-victim", LOG_LVL_INFO);
+	if (optlist_requested(argc, argv, options))
+		return 0;
 	ret = parse_args(argc, argv, &cfg);
 	if (ret)
 		return ret == 1 ? 0 : 2;
