@@ -88,6 +88,7 @@ _isolab()
             ;;
         --url | --user | --dom0 | --protected-pct | --partial-pct | \
             --min-degradation-pct | --confidence | --min-effect | \
+            --slo-target | --same-within | -l | --labels | \
             -w | --weight | -c | --cap)
             return
             ;;
@@ -104,6 +105,9 @@ _isolab()
             ;;
         report)
             ((nargs == 0)) && _filedir -d
+            ;;
+        compare)
+            _filedir -d
             ;;
         sched)
             ((nargs == 0)) && COMPREPLY=($(compgen -W 'get set' -- "$cur"))

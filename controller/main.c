@@ -335,7 +335,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0) {
 			optind = 1;
-			opterr = cmds[i].fn == report_main; /* ours print one line themselves */
+			/* ours print one line themselves */
+			opterr = cmds[i].fn == report_main || cmds[i].fn == compare_main;
 			return cmds[i].fn(argc - 1, argv + 1);
 		}
 	fprintf(stderr, "isolab: unknown command '%s' (see isolab --help)\n", argv[1]);

@@ -18,6 +18,7 @@
 #include "compare-stats.h"
 #include "config.h"
 #include "fileio.h"
+#include "optlist.h"
 #include "parse.h"
 
 #define ME "isolab compare"
@@ -434,6 +435,8 @@ int compare_main(int argc, char **argv)
 	struct sbuf t;
 	int r;
 
+	if (optlist_requested(argc, argv, options))
+		return 0;
 	r = parse_args(argc, argv, &cfg);
 	if (r)
 		return r > 0 ? 0 : 2;
