@@ -131,6 +131,7 @@ static int load_phase(struct loader *l, const json_t *jp, struct model_phase *ph
 {
 	struct model *m = l->m;
 	const char *name = model_str(jp, "name");
+	char where[240];
 	json_t *sw;
 	int r;
 
@@ -168,7 +169,8 @@ static int load_phase(struct loader *l, const json_t *jp, struct model_phase *ph
 			return -ENOMEM;
 	}
 	weight_ratio(m, ph, jp);
-	return 0;
+	snprintf(where, sizeof(where), "phases['%.200s']", ph->name);
+	return model_load_phase_at(l, jp, where, ph);
 }
 
 static int add_phase(struct loader *l, const json_t *jp)
@@ -580,6 +582,8 @@ int model_load(const char *dir, struct model **out, char *err, size_t errlen)
 	r = load_manifest(&l);
 	if (!r)
 		r = check_partial(m);
+	if (!r)
+		r = model_load_requests(&l);
 	if (r)
 		goto out_free;
 	*out = m;
@@ -623,6 +627,7 @@ void model_free(struct model *m)
 		free(p->twin);
 		free(p->aa_of);
 		free(p->sweep_key);
+		model_phase_at_done(p);
 	}
 	free(m->phases);
 	for (i = 0; i < m->n_bomb_defs; i++) {

@@ -176,6 +176,7 @@ static void charts(struct sbuf *o, const struct model *m, const struct stats *s)
 		sbuf_puts(o, "</div></section>\n");
 	}
 	render_html_curves(o, m, s, &id);
+	render_html_protect(o, m, s, &id);
 }
 
 static void phase_table(struct sbuf *o, const struct model *m, const struct stats *s)

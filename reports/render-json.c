@@ -471,6 +471,7 @@ int render_json(const struct model *m, const struct stats *s, struct sbuf *out)
 	protection(w, m, s);
 	sweeps(w, m, s);
 	render_json_curves(w, m, s);
+	render_json_protect(w, m, s);
 	runs(w, m);
 	json_obj_end(w);
 	r = json_error(w);

@@ -375,6 +375,7 @@ int render_md(const struct model *m, const struct stats *s, struct sbuf *o)
 	phases(o, m, s);
 	sweeps(o, m, s);
 	render_md_curves(o, m, s);
+	render_md_protect(o, m, s);
 	per_round(o, m, s, s->closed_loop ? "Good responses per second" : "Good % of offered", 2);
 	per_round(o, m, s, "p99 latency (ms)", 0);
 	per_round(o, m, s, "Success %", 1);

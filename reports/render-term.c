@@ -180,6 +180,7 @@ int render_term(const struct model *m, const struct stats *s, struct sbuf *o)
 				       : "  no bomb phase has results yet\n");
 	aa_line(o, s);
 	render_term_curves(o, m, s);
+	render_term_protect(o, m, s);
 	if (s->n_invalid) {
 		char buf[400];
 

@@ -67,6 +67,12 @@ void render_html_curves(struct sbuf *o, const struct model *m, const struct stat
 void render_json_curves(struct json_writer *w, const struct model *m, const struct stats *s);
 void render_md_curves(struct sbuf *o, const struct model *m, const struct stats *s);
 void render_term_curves(struct sbuf *o, const struct model *m, const struct stats *s);
+/* Time-to-protect in each output (render-protect.c); nothing when no phase changes a setting. */
+void render_html_protect(struct sbuf *o, const struct model *m, const struct stats *s,
+			 unsigned *id);
+void render_json_protect(struct json_writer *w, const struct model *m, const struct stats *s);
+void render_md_protect(struct sbuf *o, const struct model *m, const struct stats *s);
+void render_term_protect(struct sbuf *o, const struct model *m, const struct stats *s);
 
 void render_chart_sweep(struct sbuf *o, const struct model *m, const struct stats *s, unsigned *id,
 			size_t sweep, bool success);

@@ -15,6 +15,7 @@
 
 #include "curves.h"
 #include "hist.h"
+#include "protect.h"
 #include "stats-pair.h"
 
 const char *stats_config_check(const struct stats_config *c)
@@ -412,6 +413,8 @@ int stats_compute(const struct model *m, const struct stats_config *cfg, struct 
 		r = sweeps(m, s);
 	if (!r)
 		r = curves_compute(m, s, cfg->slo_target_pct, &s->curves);
+	if (!r)
+		r = ttp_compute(m, s, &s->ttp);
 	if (r)
 		goto out_free;
 	*out = s;
@@ -440,6 +443,7 @@ void stats_free(struct stats *s)
 	free(s->sweeps);
 	free(s->prot);
 	curves_free(s->curves);
+	ttp_free(s->ttp);
 	free(s);
 }
 

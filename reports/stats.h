@@ -18,6 +18,7 @@
 #include "verdict.h"
 
 struct curves;
+struct ttp;
 
 #define STATS_MIN_EFFECT_DEFAULT 5.0 /* when neither the user nor the scenario gives one */
 #define STATS_MIN_ROUNDS	 3   /* fewer valid rounds: indicative, no verdict */
@@ -135,6 +136,7 @@ struct stats {
 	size_t n_invalid;      /* invalid runs, over all phases */
 	unsigned rounds;       /* highest round in the results */
 	struct curves *curves; /* sensitivity curves (curves.h), NULL when none */
+	struct ttp *ttp;       /* time-to-protect (protect.h), NULL when none */
 };
 
 /* 0, -ENOMEM or -EINVAL (bad config). Free with stats_free(). */

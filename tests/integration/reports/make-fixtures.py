@@ -449,6 +449,7 @@ def main_v2():
     write(os.path.join(root, "expected.json"), exp)
 
     main_curves()
+    main_protect()
 
 
 QUIET = [0.0, 0.5, -0.5, 1.0, -1.0]  # round-to-round scatter, points
@@ -500,6 +501,59 @@ def main_curves():
     write(os.path.join(root, "expected.json"),
           {"scores": scores, "min_effect": 5.0, "intensity": list(INTENSITY),
            "loads": list(LOADS), "shares": SHARES, "t90_df4": 2.131847})
+
+
+PROTECT_AT = 5.0
+PROTECT_APPLIED = [5.002, 5.004, 5.001, 5.003, 5.002]  # when the weight took effect
+PROTECT_RECOVER = [0.3, 0.5, 0.2, 0.4, 0.6]  # then the backlog drains: bad until then
+
+
+def request_log(phase, rnd):
+    """The probe's --log rows (t_s, latency_ms, ...) for one run: 200 req/s for 10 s."""
+    rows, good = [], 0
+    change = PROTECT_APPLIED[rnd - 1] if phase == "cpu-at" else None
+    for i in range(RATE * DURATION_V2):
+        t = i / RATE
+        if change is None:
+            ok = i % 100 != 7  # 1 % slow
+        elif t < change:
+            ok = (i * 7) % 10 >= 6  # 40 % good under the bomb, equal weights
+        elif t < change + PROTECT_RECOVER[rnd - 1]:
+            ok = (i * 7) % 10 >= 7  # the backlog: 30 % good
+        else:
+            ok = i % 100 != 7
+        lat = 1 + (i % 13) if ok else 25 + (i * 37) % 170
+        good += ok
+        rows.append("%.6f,%.3f,%.3f,200,1000,ok,,http://victim/%d" % (t, lat, lat, i))
+    return rows, 100.0 * good / (RATE * DURATION_V2)
+
+
+def main_protect():
+    """protect: a cpu bomb with equal weights until 5 s, then weight.web = 2048; the
+    per-request logs say when the victim was back within the baseline's band."""
+    at = [{"t_s": PROTECT_AT, "key": "weight.web", "value": 2048}]
+    phases = [phase("baseline"), dict(phase("cpu-at", ["cpu"]), at=at)]
+    logs, scores = {}, {"baseline": [], "cpu-at": []}
+    for pn in scores:
+        for rnd in range(1, 6):
+            logs[(pn, rnd)], g = request_log(pn, rnd)
+            scores[pn].append(g)
+    root = build_v2("protect", phases, 5, scores, aa=False, coarse=True)
+    path = os.path.join(root, "manifest.json")
+    with open(path) as f:
+        man = json.load(f)
+    for run in man["runs"]:
+        rows = logs[(run["phase"], run["round"])]
+        with open(os.path.join(root, run["dir"], "probe-requests.csv"), "w") as f:
+            f.write("t_s,latency_ms,uncorrected_ms,status,bytes,result,error,target\n")
+            f.write("\n".join(rows) + "\n")
+        if run["phase"] == "cpu-at":
+            run["at"] = [{"t_s": PROTECT_AT, "applied_s": PROTECT_APPLIED[run["round"] - 1],
+                          "ok": True, "error": None}]
+    write(path, man)
+    write(os.path.join(root, "expected.json"),
+          {"applied_s": PROTECT_APPLIED, "recover_true_s": PROTECT_RECOVER, "rate": RATE,
+           "scores": scores})
 
 
 if __name__ == "__main__":

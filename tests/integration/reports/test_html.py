@@ -116,6 +116,9 @@ def main():
         check("curves", tmp, 4, ["Sensitivity curves", "tolerated interference",
                                  "Victim good responses against cpu bomb intensity",
                                  "at achieved", "interval over rounds"], screenshot=True)
+        # protect: good % and p99 around the change, every round overlaid
+        check("protect", tmp, 3, ["Time to protect", "Time to recover", "baseline's band",
+                                  "round 5"])
         # compare: one chart per measure, the runs as series
         check("compare", tmp, 5, ["Comparing runs", "better", "same", "not paired",
                                   "good responses by phase"], screenshot=True,

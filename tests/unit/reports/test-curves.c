@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "curves.h"
+#include "protect.h"
 #include "sim.h"
 #include "verdict.h"
 
@@ -181,12 +182,28 @@ static void prioritised_never_surely_tolerates_less(void **state)
 	assert_int_equal(reversed, 0);
 }
 
+/* Time-to-protect: the first stretch that stays within the band long enough. */
+static void first_hold_needs_a_sustained_stretch(void **state)
+{
+	const bool a[] = { false, true, false, true, true, true, false };
+	const bool b[] = { false, false, true, true };
+	const bool none[] = { false, false, false };
+
+	(void)state;
+	assert_int_equal(ttp_first_hold(a, 7, 3), 3); /* a lone good interval is not enough */
+	assert_int_equal(ttp_first_hold(a, 7, 1), 1);
+	assert_int_equal(ttp_first_hold(b, 4, 5), 2);	 /* good up to the window's end counts */
+	assert_int_equal(ttp_first_hold(none, 3, 1), 3); /* never */
+	assert_int_equal(ttp_first_hold(a, 0, 1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(crossing_of_constructed_curves),
 		cmocka_unit_test(the_tolerated_interval_holds_the_true_crossing),
 		cmocka_unit_test(prioritised_never_surely_tolerates_less),
+		cmocka_unit_test(first_hold_needs_a_sustained_stretch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
