@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "scenario-knob.h"
 #include "scenario-phase.h"
 
 /* ---- phases ---- */
@@ -113,6 +114,8 @@ int scn_do_phase(struct pctx *c, const struct section *sec, struct raw_phase *rp
 			r = parse_bombs(c, ph, e);
 		} else if (strcmp(e->key, "twin") == 0) {
 			r = scn_dup_into(&ph->twin, e->value);
+		} else if (scn_knob_key(e->key)) {
+			r = scn_knob_entry(c, rp, e);
 		} else if (weight || cap) {
 			const char *vm = e->key + (weight ? 7 : 4);
 			struct scn_prio *p;
@@ -159,10 +162,12 @@ int scn_do_phase(struct pctx *c, const struct section *sec, struct raw_phase *rp
 		} else {
 			return scn_fail(c, e->line,
 					"unknown key '%s' in [phase %s] (expected bombs, twin, "
-					"weight.VM, cap.VM)",
+					"weight.VM, cap.VM, intensity.BOMB, load, at.TIME)",
 					e->key, sec->name);
 		}
 	}
+	if (r == 0)
+		r = scn_knob_check(c, rp);
 	return r;
 }
 
@@ -177,6 +182,7 @@ void scn_phase_done(struct scn_phase *ph)
 	free(ph->prio);
 	free(ph->twin);
 	free(ph->sweep_key);
+	scn_knob_done(ph);
 	memset(ph, 0, sizeof(*ph));
 }
 
@@ -201,6 +207,8 @@ static int phase_copy(struct scn_phase *dst, const struct scn_phase *src)
 		if (!(dst->prio[dst->n_prio].vm = strdup(src->prio[dst->n_prio].vm)))
 			goto oom;
 	}
+	if (scn_knob_copy(dst, src) < 0)
+		goto oom;
 	return 0;
 oom:
 	scn_phase_done(dst);
@@ -227,6 +235,14 @@ static struct raw_phase *find_raw(struct raw_phase *rps, size_t n, const char *n
 	return NULL;
 }
 
+/* a and b sweep the same key over the same values: their members pair up as twins. */
+static bool same_sweep(const struct raw_phase *a, const struct raw_phase *b)
+{
+	return a->sweep && b->sweep && strcmp(a->sweep->key, b->sweep->key) == 0 &&
+	       a->n_values == b->n_values &&
+	       memcmp(a->values, b->values, a->n_values * sizeof(a->values[0])) == 0;
+}
+
 /* Resolves twins, then expands sweeps into the scenario's phase list. */
 int scn_expand_phases(struct pctx *c, struct raw_phase *rps, size_t n)
 {
@@ -243,17 +259,23 @@ int scn_expand_phases(struct pctx *c, struct raw_phase *rps, size_t n)
 			if (!t || t == &rps[i])
 				return scn_fail(c, ph->line, "twin: '%s' names no other [phase]",
 						ph->twin);
-			if (t->sweep)
+			if (t->sweep && !same_sweep(&rps[i], t))
 				return scn_fail(c, ph->line,
-						"twin: '%s' sweeps (expected one phase)", ph->twin);
+						"twin: '%s' sweeps (expected one phase, or one "
+						"sweeping the same key over the same values)",
+						ph->twin);
+			rps[i].pair_twin = t->sweep != NULL;
 		} else if (len > 5 && strcmp(ph->name + len - 5, "+prio") == 0) {
 			char base[SCN_MAX_NAME];
 			const struct raw_phase *t;
 
 			snprintf(base, sizeof(base), "%.*s", (int)(len - 5), ph->name);
 			t = find_raw(rps, n, base);
-			if (t && !t->sweep && !(ph->twin = strdup(base)))
+			if (!t || (t->sweep && !same_sweep(&rps[i], t)))
+				continue;
+			if (!(ph->twin = strdup(base)))
 				return -ENOMEM;
+			rps[i].pair_twin = t->sweep != NULL;
 		}
 	}
 	for (size_t i = 0; i < n && r == 0; i++) {
@@ -276,14 +298,23 @@ int scn_expand_phases(struct pctx *c, struct raw_phase *rps, size_t n)
 			r = phase_copy(&copy, &rp->ph);
 			if (r)
 				break;
-			for (size_t k = 0; k < copy.n_prio; k++)
+			if (scn_knob_sweeps(rp->sweep->key))
+				r = scn_knob_apply(&copy, rp->sweep->key, rp->values[v]);
+			for (size_t k = 0; !scn_knob_sweeps(rp->sweep->key) && k < copy.n_prio; k++)
 				if (strcmp(copy.prio[k].vm, vm) == 0)
 					*(weight ? &copy.prio[k].weight : &copy.prio[k].cap) =
 						rp->values[v];
+			if (r == 0 && rp->pair_twin) {
+				snprintf(name, sizeof(name), "%s[%s=%d]", rp->ph.twin,
+					 rp->sweep->key, rp->values[v]);
+				free(copy.twin);
+				if (!(copy.twin = strdup(name)))
+					r = -ENOMEM;
+			}
 			snprintf(name, sizeof(name), "%s[%s=%d]", rp->ph.name, rp->sweep->key,
 				 rp->values[v]);
 			free(copy.name);
-			copy.name = strdup(name);
+			copy.name = r ? NULL : strdup(name);
 			copy.sweep_key = strdup(rp->sweep->key);
 			copy.sweep_value = rp->values[v];
 			if (!copy.name || !copy.sweep_key)
