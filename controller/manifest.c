@@ -11,6 +11,7 @@
 #include "config.h"
 #include "json.h"
 #include "run-priv.h"
+#include "scenario-knob.h"
 #include "scenario.h"
 
 static void write_host(struct json_writer *w)
@@ -108,6 +109,7 @@ static void write_phases(struct json_writer *w, const struct scenario *s)
 		} else {
 			json_kv_null(w, "sweep");
 		}
+		scn_knob_json(w, ph);
 		json_obj_end(w);
 	}
 	json_arr_end(w);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "parse.h"
 #include "scenario-phase.h"
 
@@ -259,4 +260,33 @@ void scn_knob_done(struct scn_phase *ph)
 	for (size_t i = 0; i < ph->n_at; i++)
 		free(ph->at[i].vm);
 	free(ph->at);
+}
+
+void scn_knob_json(struct json_writer *w, const struct scn_phase *ph)
+{
+	if (ph->n_intensity) {
+		json_key(w, "intensity");
+		json_obj_begin(w);
+		for (size_t i = 0; i < ph->n_intensity; i++)
+			json_kv_int(w, ph->intensity[i].bomb, ph->intensity[i].pct);
+		json_obj_end(w);
+	}
+	if (ph->load_pct > 0)
+		json_kv_double(w, "load_pct", ph->load_pct);
+	if (!ph->n_at)
+		return;
+	json_key(w, "at");
+	json_arr_begin(w);
+	for (size_t i = 0; i < ph->n_at; i++) {
+		char key[SCN_MAX_NAME + 8];
+
+		snprintf(key, sizeof(key), "%s.%s", ph->at[i].weight ? "weight" : "cap",
+			 ph->at[i].vm);
+		json_obj_begin(w);
+		json_kv_double(w, "t_s", (double)ph->at[i].t_ns / NSEC_PER_SEC);
+		json_kv_str(w, "key", key);
+		json_kv_int(w, "value", ph->at[i].value);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
 }

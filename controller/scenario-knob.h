@@ -33,6 +33,10 @@ bool scn_knob_sweeps(const char *key);
 /* Member value v of such a sweep: sets it in the phase copy; 0 or -ENOMEM. */
 int scn_knob_apply(struct scn_phase *ph, const char *key, int value);
 
+/* The phase's intensity, load_pct and at in the manifest (docs/results.md); none: nothing. */
+struct json_writer;
+void scn_knob_json(struct json_writer *w, const struct scn_phase *ph);
+
 /* Copies and frees the phase's knob fields (called by phase_copy / scn_phase_done). */
 int scn_knob_copy(struct scn_phase *dst, const struct scn_phase *src);
 void scn_knob_done(struct scn_phase *ph);
