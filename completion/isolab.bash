@@ -33,7 +33,7 @@ _isolab()
             -r | --results | --phases | --backend | --url | --user | --password-file | \
                 --ca-file | --dom0 | --cgroup-root | -f | --scenario | -o | --out | \
                 --format | --protected-pct | --partial-pct | --min-degradation-pct | \
-                --confidence | --min-effect | -w | --weight | -c | --cap)
+                --confidence | --min-effect | --seed | -w | --weight | -c | --cap)
                 [[ ${words[i]} == -f || ${words[i]} == --scenario ]] && scenario=${words[i + 1]}
                 ((i++))
                 ;;
@@ -87,7 +87,7 @@ _isolab()
             return
             ;;
         --url | --user | --dom0 | --protected-pct | --partial-pct | \
-            --min-degradation-pct | --confidence | --min-effect | \
+            --min-degradation-pct | --confidence | --min-effect | --seed | \
             --slo-target | --same-within | -l | --labels | \
             -w | --weight | -c | --cap)
             return

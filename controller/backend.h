@@ -47,6 +47,13 @@ struct vm_info {
 void vm_info_done(struct vm_info *vm);
 void vm_info_array_free(struct vm_info *vms, size_t n);
 
+/* The scheduler as it is around one VM; "" / -1 where unknown. */
+struct backend_sched_details {
+	char cpupool[64]; /* Xen: the VM's cpupool */
+	int tslice_ms;	  /* credit: the pool's time slice */
+	int ratelimit_us; /* credit, credit2: the pool's context-switch rate limit */
+};
+
 /* What the backend can do here, said plainly for `isolab check` and the manifest. */
 struct backend_caps {
 	bool weight;
@@ -155,6 +162,17 @@ struct backend_ops {
 			 struct backend_err *err);
 	/* Extra facts for the manifest (pool, host, scheduler), inside an open object. */
 	void (*describe)(struct backend *b, struct json_writer *w);
+	/*
+	 * Optional: the VM's CPU time so far in ns (all its vCPUs/threads), for
+	 * its share of a measurement; *source (static) names the counter
+	 * ("cgroup cpuacct.usage", "xl list"). -ENOTSUP with err saying why
+	 * when this backend cannot tell here.
+	 */
+	int (*vm_cpu_time)(struct backend *b, const char *vm, uint64_t *ns, const char **source,
+			   struct backend_err *err);
+	/* Optional: the scheduler's setting around vm (Xen: its cpupool's time slice). */
+	int (*sched_details)(struct backend *b, const char *vm, struct backend_sched_details *out,
+			     struct backend_err *err);
 
 	/*
 	 * The lifecycle of a run, every member optional (NULL: nothing to do).

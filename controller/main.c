@@ -12,6 +12,8 @@
 #include "fileio.h"
 #include "log.h"
 #include "optlist.h"
+#include "parse.h"
+#include "plan.h"
 #include "report.h"
 #include "compare.h"
 #include "cred.h"
@@ -39,10 +41,12 @@ static const char main_help[] =
 
 static const char run_help[] =
 	"Usage: isolab run [SCENARIO] [options]\n"
-	"  -q, --quick            short run (<= 2 min on 2 cores): 1 round, 3 s phases\n"
+	"  -q, --quick            short run (<= 2 min on 2 cores): 3 rounds of short phases\n"
 	"      --print-default    write the built-in default scenario to stdout and exit\n"
 	"  -r, --results DIR      parent of the run directory (default: results)\n"
 	"      --phases LIST      run only these phases (comma-separated names)\n"
+	"      --seed N           the rounds' phase orders of an earlier run (its manifest's\n"
+	"                         design.seed; 0-9007199254740991); default: a fresh one\n"
 	"      --json             print a one-line JSON summary before the run directory\n"
 	"      --no-report        do not render the report at the end\n";
 static const char run_help_tail[] =
@@ -62,7 +66,8 @@ enum {
 	OPT_PRINT = 256,
 	OPT_JSON,
 	OPT_PHASES,
-	OPT_NOREPORT
+	OPT_NOREPORT,
+	OPT_SEED
 };
 
 struct run_cmd {
@@ -70,6 +75,8 @@ struct run_cmd {
 	struct run_opts ro;
 	const char *phases;
 	bool quick, print;
+	uint64_t seed;
+	bool seed_set;
 };
 
 /* `isolab run`'s options; 0, 1 after --help, or the exit status 2. */
@@ -82,6 +89,7 @@ static int run_parse(int argc, char **argv, struct run_cmd *a)
 		{ "phases", required_argument, NULL, OPT_PHASES },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "no-report", no_argument, NULL, OPT_NOREPORT },
+		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -110,6 +118,16 @@ static int run_parse(int argc, char **argv, struct run_cmd *a)
 			break;
 		case OPT_NOREPORT:
 			a->ro.no_report = true;
+			break;
+		case OPT_SEED:
+			if (parse_u64(optarg, 0, PLAN_SEED_MAX, &a->seed) < 0) {
+				fprintf(stderr,
+					"isolab run: --seed '%s': expected an integer 0-%llu (a "
+					"manifest's design.seed)\n",
+					optarg, (unsigned long long)PLAN_SEED_MAX);
+				return 2;
+			}
+			a->seed_set = true;
 			break;
 		case 'h':
 			print_help(run_help, run_help_tail);
@@ -184,6 +202,8 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	if (a.quick)
 		scenario_make_quick(s);
+	s->design.seed = a.seed;
+	s->design.seed_set = a.seed_set;
 	r = 2;
 	if (a.phases && scenario_select_phases(s, a.phases, err, sizeof(err)) < 0) {
 		fprintf(stderr, "isolab run: %s\n", err);

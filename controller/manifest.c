@@ -99,6 +99,8 @@ static void write_phases(struct json_writer *w, const struct scenario *s)
 		json_arr_end(w);
 		if (ph->twin)
 			json_kv_str(w, "twin", ph->twin);
+		if (ph->aa_of)
+			json_kv_str(w, "aa_of", ph->aa_of);
 		write_prio(w, ph);
 		if (ph->sweep_key) {
 			json_key(w, "sweep");
@@ -155,6 +157,7 @@ static void write_runs(struct json_writer *w, const struct run *R)
 			if (!rec->bomb_ok[k] && strcmp(rec->status, "interrupted") != 0)
 				json_str(w, ph->bombs[k]);
 		json_arr_end(w);
+		manifest_run_mech_json(w, pr->order, &rec->mech);
 		json_obj_end(w);
 	}
 	json_arr_end(w);
@@ -191,8 +194,9 @@ int manifest_write(const struct run *R, bool final)
 	json_kv_double(w, "duration_s", ns_to_s(s->duration_ns));
 	json_kv_double(w, "warmup_s", ns_to_s(s->warmup_ns));
 	json_kv_double(w, "cooldown_s", ns_to_s(s->cooldown_ns));
-	json_kv_uint(w, "rounds", s->rounds);
+	json_kv_uint(w, "rounds", R->plan.rounds ? R->plan.rounds : s->rounds);
 	json_obj_end(w);
+	manifest_design_json(w, s, &R->design, R->plan.rounds);
 
 	write_host(w);
 

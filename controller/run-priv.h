@@ -8,6 +8,7 @@
 
 #include "backend.h"
 #include "exec.h"
+#include "manifest-design.h"
 #include "plan.h"
 
 struct scenario;
@@ -25,6 +26,9 @@ struct run_rec {
 	bool *bomb_ok; /* per phase bomb */
 	double p99_ms;
 	double success_pct;
+	double good_pct;
+	struct run_mech mech;	 /* validity and mechanism (manifest-design.h) */
+	struct mech_load *loads; /* per phase bomb, owned */
 };
 
 struct run {
@@ -47,12 +51,16 @@ struct run {
 	struct plan plan;
 	struct run_rec *recs;
 	size_t n_recs;
+	size_t recs_cap;
+	struct design_record design; /* seed, calibration, load, why the rounds ended */
+	uint64_t rounds_mono;	     /* when round 1 started */
 	uint64_t started_wall;
 	uint64_t started_mono;
 	double est_per_run_s;
 	char last_phase[200]; /* the last finished run, for the progress line */
 	double last_p99_ms;
 	double last_success_pct;
+	double last_good_pct;
 	const char *status;	     /* complete / partial / failed */
 	char probe_protection[1024]; /* copied: the backend's string dies with it */
 	char scheduler[64];
@@ -84,6 +92,14 @@ bool run_has_opt(const struct scn_tool *t, const char *key);
 int run_start_tool(struct run *R, const struct scn_vm *vm, struct run_args *a,
 		   const char *stderr_path, struct tool_proc *p);
 int run_start_victim(struct run *R);
+/*
+ * Starts the probe against the scenario's target with its options: a phase's
+ * (the load's --rate and --slo, the scenario's duration and warmup, --log in
+ * dir) or, with calibrate, the closed-loop calibration (duration_ns,
+ * warmup_ns). 0 or -EIO (logged).
+ */
+int run_start_probe(struct run *R, const char *dir, bool calibrate, uint64_t duration_ns,
+		    uint64_t warmup_ns, struct tool_proc *probe);
 void run_stop_victim(struct run *R);
 
 /* Writes manifest.json atomically; 0 or -errno. */

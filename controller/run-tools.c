@@ -175,6 +175,73 @@ int run_start_tool(struct run *R, const struct scn_vm *vm, struct run_args *a,
 	return r;
 }
 
+/* ---- the probe ---- */
+
+/* The probe options of the load: --rate (open loop) and --slo. */
+static void load_args(const struct run *R, struct run_args *a)
+{
+	const struct scn_load *l = &R->design.load;
+
+	if (!R->design.load_ok)
+		return;
+	if (l->open) {
+		run_arg(a, "--rate");
+		run_argf(a, "%.3f", l->rate_rps);
+	}
+	if (l->slo_ns) {
+		run_arg(a, "--slo");
+		run_argf(a, "%lluus", (unsigned long long)(l->slo_ns / NSEC_PER_USEC));
+	}
+}
+
+int run_start_probe(struct run *R, const char *dir, bool calibrate, uint64_t duration_ns,
+		    uint64_t warmup_ns, struct tool_proc *probe)
+{
+	char path[RUN_PATH_MAX + 512];
+	int r = 0;
+
+	const struct scn_tool *t = &R->s->probe;
+	const struct scn_vm *vm = scenario_vm(R->s, t->vm);
+	struct run_args a = { 0 };
+
+	run_arg(&a, "isolab-probe");
+	run_arg(&a, t->kind);
+	if (strcmp(t->kind, "http") == 0 && R->s->probe_target &&
+	    strcmp(R->s->probe_target, "victim") == 0) {
+		run_arg(&a, "--urls");
+		run_arg(&a, R->urls_file);
+		run_arg(&a, "--base");
+		run_arg(&a, R->victim_url);
+	} else if (R->s->probe_target && strcmp(R->s->probe_target, "victim") != 0) {
+		char *copy = strdup(R->s->probe_target), *tok, *save = NULL;
+
+		for (tok = copy ? strtok_r(copy, " ,\t", &save) : NULL; tok;
+		     tok = strtok_r(NULL, " ,\t", &save)) {
+			run_arg(&a, "--url");
+			run_arg_own(&a, run_subst(R, tok));
+		}
+		free(copy);
+	}
+	run_arg(&a, "--duration");
+	run_argf(&a, "%llums", (unsigned long long)(duration_ns / NSEC_PER_MSEC));
+	run_arg(&a, "--warmup");
+	run_argf(&a, "%llums", (unsigned long long)(warmup_ns / NSEC_PER_MSEC));
+	run_arg(&a, "--json");
+	run_arg(&a, "--quiet");
+	if (!calibrate)
+		load_args(R, &a); /* --rate, --slo */
+	if (!calibrate && !run_vm_exec(vm)->remote) {
+		run_arg(&a, "--log");
+		run_argf(&a, "%s/probe-requests.csv", dir);
+	}
+	run_tool_opts(R, &a, t);
+	snprintf(path, sizeof(path), "%s/probe.stderr", dir);
+	if (run_start_tool(R, vm, &a, path, probe) < 0)
+		r = -EIO;
+	run_args_free(&a);
+	return r;
+}
+
 /* ---- the victim service ---- */
 
 /* In a child inside the probe VM: GET /urls from the victim into path. */

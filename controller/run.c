@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@
 #include "progress.h"
 #include "report.h"
 #include "run-priv.h"
+#include "run-verdict.h"
 #include "scenario.h"
 #include "sig.h"
 
@@ -63,7 +65,7 @@ static int make_run_id(char *buf, size_t len)
 
 /* ---- one run (round x phase) ---- */
 
-static void apply_prio(struct run *R, const struct scn_phase *ph, bool *ok)
+static void apply_prio(struct run *R, const struct scn_phase *ph, struct run_rec *rec, bool *ok)
 {
 	struct backend_err err = { 0 };
 
@@ -82,6 +84,9 @@ static void apply_prio(struct run *R, const struct scn_phase *ph, bool *ok)
 		if (r < 0) {
 			log_error("phase %s: cannot set weight %d cap %d on %s: %s", ph->name,
 				  p->weight, p->cap, p->vm, err.msg[0] ? err.msg : strerror(-r));
+			validity_add(&rec->mech.validity,
+				     "priority weight %d cap %d on %s could not be set: %s",
+				     p->weight, p->cap, p->vm, err.msg[0] ? err.msg : strerror(-r));
 			*ok = false;
 		}
 	}
@@ -135,15 +140,48 @@ static void show_progress(struct run *R, size_t idx, const char *what)
 	fmt_duration(el, e1, sizeof(e1));
 	fmt_duration((uint64_t)(eta * 1e9), e2, sizeof(e2));
 	if (R->last_phase[0])
-		snprintf(last, sizeof(last), "  last %s: p99 %.1f ms, %.1f %% ok", R->last_phase,
-			 R->last_p99_ms, R->last_success_pct);
-	progress_update("[%zu/%zu] round %u/%u  %-24s %-10s elapsed %s  ETA %s%s", idx + 1,
-			R->plan.n, pr->round, R->s->rounds, R->s->phases[pr->phase].name, what, e1,
-			e2, last);
+		snprintf(last, sizeof(last), "  last %s: %.1f %% good, p99 %.1f ms", R->last_phase,
+			 R->last_good_pct, R->last_p99_ms);
+	progress_update("[%zu/%zu] round %u/%u%s  %-24s %-10s elapsed %s  ETA %s%s", idx + 1,
+			R->plan.n, pr->round, R->plan.rounds, R->s->design.rounds_auto ? "+" : "",
+			R->s->phases[pr->phase].name, what, e1, e2, last);
+}
+
+/* The victim's CPU time at the start and the end of the probe's measurement window. */
+struct window_marks {
+	struct run_rec *rec;
+	uint64_t start_at, end_at;
+	struct cpu_mark start, end;
+	bool have_start, have_end;
+};
+
+static void take_marks(struct run *R, struct window_marks *wm, uint64_t now)
+{
+	if (!wm->have_start && now >= wm->start_at) {
+		run_cpu_mark(R, &wm->start, wm->rec->mech.victim_cpu_source,
+			     sizeof(wm->rec->mech.victim_cpu_source));
+		wm->have_start = true;
+	}
+	if (wm->have_start && !wm->have_end && now >= wm->end_at) {
+		run_cpu_mark(R, &wm->end, wm->rec->mech.victim_cpu_source,
+			     sizeof(wm->rec->mech.victim_cpu_source));
+		wm->have_end = true;
+	}
+}
+
+/* How long to pump: 200 ms, or up to the next mark. */
+static uint64_t pump_ns(const struct window_marks *wm, uint64_t now)
+{
+	uint64_t next = !wm->have_start ? wm->start_at : !wm->have_end ? wm->end_at : UINT64_MAX;
+
+	if (next <= now)
+		return 0;
+	return next - now < 200 * NSEC_PER_MSEC ? next - now : 200 * NSEC_PER_MSEC;
 }
 
 static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t n,
-		      struct tool_proc *probe, uint64_t deadline, struct live *lv)
+		      struct tool_proc *probe, uint64_t deadline, struct live *lv,
+		      struct window_marks *wm)
 {
 	bool termed = false;
 	char what[128] = "measuring";
@@ -151,6 +189,7 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 	while (tool_proc_active(probe)) {
 		uint64_t now = clock_now_ns();
 
+		take_marks(R, wm, now);
 		if (sig_stop_requested() && !termed) {
 			(void)probe->ops->signal(&R->x, probe, SIGTERM);
 			termed = true;
@@ -167,10 +206,10 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 		if (R->victim_started && n < 63) {
 			/* keep reading the victim too: a full stderr pipe would stall it */
 			all[n] = &R->victim;
-			(void)exec_pump(all, n + 1, 200 * NSEC_PER_MSEC);
+			(void)exec_pump(all, n + 1, pump_ns(wm, now));
 			all[n] = NULL;
 		} else {
-			(void)exec_pump(all, n, 200 * NSEC_PER_MSEC);
+			(void)exec_pump(all, n, pump_ns(wm, now));
 		}
 		if (lv) {
 			double p99, okp;
@@ -183,6 +222,12 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 					 (unsigned long long)nreq, p99, okp);
 		}
 		show_progress(R, idx, what);
+	}
+	/* a probe that ended early (it died): the window ends now */
+	if (wm->have_start && !wm->have_end) {
+		run_cpu_mark(R, &wm->end, wm->rec->mech.victim_cpu_source,
+			     sizeof(wm->rec->mech.victim_cpu_source));
+		wm->have_end = true;
 	}
 	return 0;
 }
@@ -238,62 +283,21 @@ static void start_bombs(struct run *R, const struct scn_phase *ph, const char *d
 	}
 }
 
-/* Starts the probe: its own warmup (the bombs' warmup too), then the measurement. */
-static int start_probe(struct run *R, const char *dir, struct tool_proc *probe)
-{
-	char path[RUN_PATH_MAX + 512];
-	int r = 0;
-
-	const struct scn_tool *t = &R->s->probe;
-	const struct scn_vm *vm = scenario_vm(R->s, t->vm);
-	struct run_args a = { 0 };
-
-	run_arg(&a, "isolab-probe");
-	run_arg(&a, t->kind);
-	if (strcmp(t->kind, "http") == 0 && R->s->probe_target &&
-	    strcmp(R->s->probe_target, "victim") == 0) {
-		run_arg(&a, "--urls");
-		run_arg(&a, R->urls_file);
-		run_arg(&a, "--base");
-		run_arg(&a, R->victim_url);
-	} else if (R->s->probe_target && strcmp(R->s->probe_target, "victim") != 0) {
-		char *copy = strdup(R->s->probe_target), *tok, *save = NULL;
-
-		for (tok = copy ? strtok_r(copy, " ,\t", &save) : NULL; tok;
-		     tok = strtok_r(NULL, " ,\t", &save)) {
-			run_arg(&a, "--url");
-			run_arg_own(&a, run_subst(R, tok));
-		}
-		free(copy);
-	}
-	run_arg(&a, "--duration");
-	run_argf(&a, "%llums", (unsigned long long)(R->s->duration_ns / NSEC_PER_MSEC));
-	run_arg(&a, "--warmup");
-	run_argf(&a, "%llums", (unsigned long long)(R->s->warmup_ns / NSEC_PER_MSEC));
-	run_arg(&a, "--json");
-	run_arg(&a, "--quiet");
-	if (!run_vm_exec(vm)->remote) {
-		run_arg(&a, "--log");
-		run_argf(&a, "%s/probe-requests.csv", dir);
-	}
-	run_tool_opts(R, &a, t);
-	snprintf(path, sizeof(path), "%s/probe.stderr", dir);
-	if (run_start_tool(R, vm, &a, path, probe) < 0)
-		r = -EIO;
-	run_args_free(&a);
-	return r;
-}
-
 /* Starts the probe once the bombs run, follows it to its end, then stops the bombs. */
 static int measure(struct run *R, size_t idx, const char *dir, struct tool_proc *bombs,
-		   size_t n_bombs, struct tool_proc *probe, struct tool_proc **all, bool *ok)
+		   const struct scn_phase *ph, struct tool_proc *probe, struct tool_proc **all,
+		   struct run_rec *rec, bool *ok)
 {
 	const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
+	struct window_marks wm = { .rec = rec };
 	char path[RUN_PATH_MAX + 512];
-	size_t k = 0;
+	size_t k = 0, n_bombs = ph->n_bombs;
 	int r = 0;
 
-	if (!sig_stop_requested() && start_probe(R, dir, probe) < 0)
+	wm.start_at = clock_now_ns() + R->s->warmup_ns;
+	wm.end_at = wm.start_at + R->s->duration_ns;
+	if (!sig_stop_requested() &&
+	    run_start_probe(R, dir, false, R->s->duration_ns, R->s->warmup_ns, probe) < 0)
 		*ok = false;
 	for (size_t i = 0; i < n_bombs; i++)
 		if (bombs[i].pid > 0)
@@ -309,9 +313,11 @@ static int measure(struct run *R, size_t idx, const char *dir, struct tool_proc 
 		r = wait_probe(R, idx, all, k, probe,
 			       clock_now_ns() + R->s->warmup_ns + R->s->duration_ns +
 				       60 * NSEC_PER_SEC,
-			       lv);
+			       lv, &wm);
 		live_free(lv);
 	}
+	rec->mech.victim_cpu_share_pct = run_cpu_share(&wm.start, &wm.end);
+	run_sched_read(R, ph, &rec->mech.end); /* before the bombs go */
 	/* stop the bombs; "interrupted" with metrics is their normal result */
 	show_progress(R, idx, "stopping");
 	if (k > 1)
@@ -332,6 +338,7 @@ static void collect(struct run *R, const struct scn_phase *ph, const char *dir,
 				    &rec->p99_ms);
 		(void)jscan_get_num(probe->out, probe->out_len, "metrics.success_pct",
 				    &rec->success_pct);
+		(void)jscan_get_num(probe->out, probe->out_len, "metrics.good_pct", &rec->good_pct);
 	}
 	for (size_t i = 0; i < ph->n_bombs; i++) {
 		const struct scn_tool *t = scenario_bomb(R->s, ph->bombs[i]);
@@ -363,8 +370,15 @@ static struct run_rec *begin_rec(struct run *R, size_t idx, size_t n_bombs)
 	memset(rec, 0, sizeof(*rec));
 	rec->idx = idx;
 	rec->bomb_ok = calloc(n_bombs + 1, sizeof(*rec->bomb_ok));
-	if (!rec->bomb_ok)
+	rec->loads = calloc(n_bombs + 1, sizeof(*rec->loads));
+	if (!rec->bomb_ok || !rec->loads) {
+		free(rec->bomb_ok);
+		free(rec->loads);
 		return NULL;
+	}
+	validity_init(&rec->mech.validity);
+	rec->mech.victim_cpu_share_pct = NAN;
+	rec->mech.scheduler = R->scheduler[0] ? R->scheduler : NULL;
 	R->n_recs++;
 	clock_iso8601(clock_wall_ns(), rec->started, sizeof(rec->started));
 	return rec;
@@ -395,13 +409,19 @@ static int run_one(struct run *R, size_t idx)
 	(void)file_mkdirs(dir, 0755);
 	if (!progress_enabled())
 		log_info("[%zu/%zu] round %u/%u phase %s", idx + 1, R->plan.n, pr->round,
-			 R->s->rounds, ph->name);
+			 R->plan.rounds, ph->name);
 	show_progress(R, idx, "starting");
 
-	apply_prio(R, ph, &ok); /* journal first */
+	apply_prio(R, ph, rec, &ok); /* journal first */
 	start_bombs(R, ph, dir, bombs);
-	r = measure(R, idx, dir, bombs, ph->n_bombs, &probe, all, &ok);
+	run_sched_read(R, ph, &rec->mech.start);
+	run_sched_details(R, rec);
+	run_check_prio(ph, R, rec);
+	r = measure(R, idx, dir, bombs, ph, &probe, all, rec, &ok);
 	collect(R, ph, dir, bombs, &probe, rec);
+	run_judge_bombs(R, ph, rec, bombs);
+	if (sig_stop_requested())
+		validity_add(&rec->mech.validity, "interrupted");
 	for (size_t i = 0; i < ph->n_bombs; i++)
 		tool_proc_done(&bombs[i]);
 	tool_proc_done(&probe);
@@ -413,9 +433,15 @@ static int run_one(struct run *R, size_t idx)
 	snprintf(R->last_phase, sizeof(R->last_phase), "%s", ph->name);
 	R->last_p99_ms = rec->p99_ms;
 	R->last_success_pct = rec->success_pct;
+	R->last_good_pct = rec->good_pct;
 	if (!progress_enabled())
-		log_info("[%zu/%zu] %s: %s, p99 %.2f ms, %.1f %% ok", idx + 1, R->plan.n, ph->name,
-			 rec->status, rec->p99_ms, rec->success_pct);
+		log_info("[%zu/%zu] %s: %s%s, %.1f %% good, p99 %.2f ms", idx + 1, R->plan.n,
+			 ph->name, rec->status,
+			 validity_ok(&rec->mech.validity) ? "" : " (invalid)", rec->good_pct,
+			 rec->p99_ms);
+	for (size_t i = 0; i < rec->mech.validity.n; i++)
+		log_warn("%s, round %u: invalid: %s", ph->name, pr->round,
+			 rec->mech.validity.reasons[i]);
 	free(bombs);
 	free(all);
 	return 0;
@@ -515,14 +541,6 @@ static int preflight(struct run *R)
 	return 0;
 }
 
-static void cooldown(const struct run *R)
-{
-	uint64_t until = clock_now_ns() + R->s->cooldown_ns;
-
-	while (!sig_stop_requested() && clock_now_ns() < until)
-		(void)clock_sleep_until(until);
-}
-
 static void print_summary(const struct run *R)
 {
 	size_t dnr = 0, ok = 0;
@@ -616,24 +634,44 @@ static int open_journal(struct run *R)
 static void run_all(struct run *R)
 {
 	(void)manifest_write(R, false);
-	log_info("run %s: %zu phases x %u rounds, about %.0f s; results in %s", R->run_id,
-		 R->s->n_phases, R->s->rounds, scenario_estimate_s(R->s), R->dir);
+	if (R->s->design.rounds_auto)
+		log_info("run %s: %zu phases x %u rounds and more until the verdicts are decided "
+			 "(at most %u rounds, %.0f s), seed %llu; results in %s",
+			 R->run_id, R->s->n_phases, R->s->rounds, R->s->design.max_rounds,
+			 ns_to_s(R->s->design.max_time_ns), (unsigned long long)R->plan.seed,
+			 R->dir);
+	else
+		log_info("run %s: %zu phases x %u rounds, about %.0f s, seed %llu; results in %s",
+			 R->run_id, R->s->n_phases, R->s->rounds, scenario_estimate_s(R->s),
+			 (unsigned long long)R->plan.seed, R->dir);
 	if (strcmp(R->s->probe.kind, "http") == 0 && R->s->probe_target &&
 	    strcmp(R->s->probe_target, "victim") == 0 && run_start_victim(R) < 0)
 		return;
-	for (size_t i = 0; i < R->plan.n && !sig_stop_requested(); i++) {
+	if (run_calibrate(R) < 0) {
+		R->design.stopped = sig_stop_requested() ? "interrupted" : "failed";
+		R->status = "failed";
+		return;
+	}
+	(void)manifest_write(R, false);
+	R->rounds_mono = clock_now_ns();
+	for (size_t i = 0; !sig_stop_requested(); i++) {
+		if (i == R->plan.n && !run_more_rounds(R))
+			break;
 		if (R->victim_started && R->victim.exited) {
 			log_error(
 				"isolab-victim exited (status %d) - see %s/victim.stderr; stopping",
 				R->victim.status, R->dir);
+			R->design.stopped = "failed";
 			break;
 		}
 		if (run_one(R, i) < 0)
 			break;
 		(void)manifest_write(R, false);
-		if (i + 1 < R->plan.n)
-			cooldown(R);
+		run_settle(R);
 	}
+	if (sig_stop_requested())
+		R->design.stopped = "interrupted";
+	R->design.rounds_done = R->plan.rounds;
 	progress_done();
 	if (R->n_recs == R->plan.n && !sig_stop_requested()) {
 		bool all_failed = true;
@@ -699,6 +737,9 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 	R.recs = calloc(R.plan.n + 1, sizeof(*R.recs));
 	if (!R.recs)
 		goto out_plan;
+	R.recs_cap = R.plan.n + 1;
+	R.design.seed = R.plan.seed;
+	R.design.rest_idle_pct = NAN;
 	if (make_config(&R) < 0 || open_journal(&R) < 0)
 		goto out_journal;
 	if (open_backend(&R) < 0)
@@ -728,9 +769,12 @@ out_journal:
 		ret = 0;
 	else if (ret != 2)
 		ret = 1;
+	run_print_verdicts(&R);
 	print_summary(&R);
-	for (size_t i = 0; i < R.n_recs; i++)
+	for (size_t i = 0; i < R.n_recs; i++) {
 		free(R.recs[i].bomb_ok);
+		free(R.recs[i].loads);
+	}
 	free(R.recs);
 out_plan:
 	plan_done(&R.plan);

@@ -182,6 +182,7 @@ void scn_phase_done(struct scn_phase *ph)
 	free(ph->prio);
 	free(ph->twin);
 	free(ph->sweep_key);
+	free(ph->aa_of);
 	scn_knob_done(ph);
 	memset(ph, 0, sizeof(*ph));
 }

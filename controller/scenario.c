@@ -67,7 +67,8 @@ static const char *global_keys(char *buf, size_t len)
 {
 	const struct backend_opt *o;
 	size_t n = (size_t)snprintf(buf, len,
-				    "backend, duration, rounds, warmup, cooldown, name, results, "
+				    "backend, duration, rounds, max_rounds, max_time, min_effect, "
+				    "min_bomb_share, aa, warmup, cooldown, name, results, "
 				    "victim_port, victim_pages");
 
 	for (size_t i = 0; (o = backend_opt_at(i)) && n < len; i++)
@@ -81,12 +82,7 @@ static int do_global_number(struct pctx *c, const struct entry *e)
 	struct scenario *s = c->s;
 	uint64_t v;
 
-	if (strcmp(e->key, "rounds") == 0) {
-		if (parse_u64(e->value, 1, SCN_MAX_ROUNDS, &v) < 0)
-			return scn_fail(c, e->line, "rounds: '%s' (expected 1-%d)", e->value,
-					SCN_MAX_ROUNDS);
-		s->rounds = (unsigned)v;
-	} else if (strcmp(e->key, "victim_port") == 0) {
+	if (strcmp(e->key, "victim_port") == 0) {
 		if (parse_u64(e->value, 1, 65535, &v) < 0)
 			return scn_fail(c, e->line, "victim_port: '%s' (expected 1-65535)",
 					e->value);
@@ -126,8 +122,11 @@ static int do_global(struct pctx *c, const struct section *sec)
 			r = get_duration(c, e, 0, &s->warmup_ns);
 		} else if (strcmp(k, "cooldown") == 0) {
 			r = get_duration(c, e, 0, &s->cooldown_ns);
-		} else if (strcmp(k, "rounds") == 0 || strcmp(k, "victim_port") == 0 ||
-			   strcmp(k, "victim_pages") == 0) {
+		} else if ((r = scn_design_key(c, false, e)) != 0) {
+			if (r < 0)
+				return r;
+			r = 0;
+		} else if (strcmp(k, "victim_port") == 0 || strcmp(k, "victim_pages") == 0) {
 			r = do_global_number(c, e);
 		} else if (strcmp(k, "results") == 0) {
 			r = scn_dup_into(&s->results, e->value);
@@ -326,6 +325,12 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 			r = scn_dup_into(&c->s->probe_target, e->value);
 			continue;
 		}
+		if (probe && (r = scn_design_key(c, true, e)) != 0) {
+			if (r < 0)
+				return r;
+			r = 0;
+			continue;
+		}
 		if (!scn_valid_name(e->key, false) || e->key[0] == '-' || e->key[0] == '.')
 			return scn_fail(c, e->line, "invalid option name '%s' in %s", e->key, what);
 		key = strdup(e->key);
@@ -448,6 +453,7 @@ int scenario_parse(const char *file, const char *text, size_t len, struct scenar
 	if (!s)
 		return -ENOMEM;
 	c.s = s;
+	scn_design_defaults(&s->design);
 	s->duration_ns = 30 * NSEC_PER_SEC;
 	s->warmup_ns = 5 * NSEC_PER_SEC;
 	s->cooldown_ns = 2 * NSEC_PER_SEC;
@@ -458,6 +464,8 @@ int scenario_parse(const char *file, const char *text, size_t len, struct scenar
 	r = s->file ? scn_tokenise(&c, text, len) : -ENOMEM;
 	if (r == 0)
 		r = resolve(&c);
+	if (r == 0)
+		r = scn_design_check(&c);
 	if (r == 0 && !s->backend)
 		r = scn_dup_into(&s->backend, backend_default()->name);
 	if (r == 0 && !s->name) {
@@ -562,13 +570,15 @@ int scenario_backend_config(const struct scenario *s, struct backend_config *cfg
 
 void scenario_make_quick(struct scenario *s)
 {
-	s->rounds = 1;
-	if (s->duration_ns > 3 * NSEC_PER_SEC)
-		s->duration_ns = 3 * NSEC_PER_SEC;
-	if (s->warmup_ns > NSEC_PER_SEC)
-		s->warmup_ns = NSEC_PER_SEC;
-	if (s->cooldown_ns > NSEC_PER_SEC / 2)
-		s->cooldown_ns = NSEC_PER_SEC / 2;
+	/* a verdict needs 3 rounds: the phases get shorter, the rounds stay */
+	s->rounds = SCN_MIN_VALID_ROUNDS;
+	s->design.rounds_auto = false;
+	if (s->duration_ns > SCN_QUICK_DURATION_NS)
+		s->duration_ns = SCN_QUICK_DURATION_NS;
+	if (s->warmup_ns > SCN_QUICK_WARMUP_NS)
+		s->warmup_ns = SCN_QUICK_WARMUP_NS;
+	if (s->cooldown_ns > SCN_QUICK_COOLDOWN_NS)
+		s->cooldown_ns = SCN_QUICK_COOLDOWN_NS;
 	if (s->victim_pages > 2000)
 		s->victim_pages = 2000;
 }
@@ -603,6 +613,10 @@ int scenario_select_phases(struct scenario *s, const char *list, char *errbuf, s
 			goto out;
 		}
 	}
+	/* the A/A twin goes with its baseline */
+	for (size_t i = 0; i < s->n_phases; i++)
+		for (size_t k = 0; s->phases[i].aa_of && k < s->n_phases; k++)
+			want[i] |= want[k] && strcmp(s->phases[k].name, s->phases[i].aa_of) == 0;
 	for (size_t i = 0; i < s->n_phases; i++) {
 		if (want[i])
 			s->phases[keep++] = s->phases[i];
@@ -629,8 +643,13 @@ out:
 
 double scenario_estimate_s(const struct scenario *s)
 {
-	/* per run: bombs start and stop (~1.5 s), warmup, measurement, cooldown */
-	double per = 1.5 + ns_to_s(s->warmup_ns + s->duration_ns + s->cooldown_ns);
+	/* per run: tools start and stop (~0.6 s), warmup, measurement, the settle window
+	   (the cooldown's usual length on a settled host); before them the victim, the
+	   host's rest level and the calibration (~5 s) */
+	double window = ns_to_s(s->duration_ns) / 4;
+	double per = 0.6 + ns_to_s(s->warmup_ns + s->duration_ns);
 
-	return 2.0 + per * (double)s->n_phases * s->rounds;
+	window = window < 0.25 ? 0.25 : window > 1 ? 1 : window;
+	per += ns_to_s(s->cooldown_ns) < window ? ns_to_s(s->cooldown_ns) : window;
+	return 5.0 + per * (double)s->n_phases * s->rounds;
 }

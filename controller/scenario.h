@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "scenario-design.h"
 
 #define SCN_MAX_NAME 64
 
@@ -84,6 +85,7 @@ struct scn_phase {
 	size_t n_prio;
 	char *twin;	 /* equal-weight phase this one is compared with, or NULL */
 	char *sweep_key; /* "weight.web" for a sweep member, else NULL */
+	char *aa_of;	 /* the A/A twin of this phase ("baseline~aa" of "baseline"), else NULL */
 	int sweep_value;
 	int line;
 	struct scn_intensity *intensity; /* intensity.BOMB (scenario-knob.c) */
@@ -119,6 +121,8 @@ struct scenario {
 	char *probe_target; /* "victim" or URLs (the probe's "target" key) */
 	struct scn_phase *phases;
 	size_t n_phases;
+
+	struct scn_design design; /* load, SLO, rounds (scenario-design.h) */
 };
 
 /*

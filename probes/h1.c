@@ -713,8 +713,8 @@ static uint64_t issue(struct h1_worker *hw, uint64_t now)
 
 			if (t > now)
 				return t;
-			if (t >= run->end_ns)
-				return UINT64_MAX;
+			if (t >= run->end_ns) /* the window is over: wake when its backlog is */
+				return run->send_until_ns > now ? run->send_until_ns : UINT64_MAX;
 			c = idle_conn(hw, now);
 			if (!c || !probe_take_ticket(run, t))
 				return UINT64_MAX;
@@ -767,6 +767,9 @@ static int worker_init(struct h1_worker *hw, struct probe_worker *w)
 static void worker_done(struct h1_worker *hw)
 {
 	for (unsigned i = 0; hw->conns && i < hw->nconns; i++) {
+		/* abandoned in flight (a signal, or the cutoff): unanswered, never good */
+		if (hw->conns[i].st != H1_IDLE)
+			probe_outstanding(hw->run, &hw->w->st, hw->conns[i].intended_ns);
 		conn_close(&hw->conns[i]);
 		free(hw->conns[i].buf);
 	}
@@ -813,7 +816,7 @@ void h1_work(struct probe_worker *w)
 			 strerror(-ret));
 		goto out;
 	}
-	while (!atomic_load_explicit(&run->abort, memory_order_relaxed)) {
+	while (!probe_abandoning(run, clock_now_ns())) {
 		uint64_t now = clock_now_ns(), next, before = hw.completed;
 		int n, ms;
 

@@ -162,8 +162,9 @@ static uint64_t issue(struct http_worker *hw, uint64_t now_ns)
 
 			if (t > now_ns)
 				return t;
-			if (t >= run->end_ns)
-				return UINT64_MAX;
+			if (t >= run->end_ns) /* the window is over: wake when its backlog is */
+				return run->send_until_ns > now_ns ? run->send_until_ns
+								   : UINT64_MAX;
 			c = idle_conn(hw, now_ns);
 			if (!c)
 				return UINT64_MAX; /* a completion frees a connection */
@@ -256,8 +257,10 @@ static void worker_done(struct http_worker *hw)
 	for (unsigned i = 0; hw->conns && i < hw->nconns; i++) {
 		if (!hw->conns[i].easy)
 			continue;
-		if (hw->conns[i].busy)
+		if (hw->conns[i].busy) {
+			probe_outstanding(hw->run, &hw->w->st, hw->conns[i].intended_ns);
 			curl_multi_remove_handle(hw->multi, hw->conns[i].easy);
+		}
 		curl_easy_cleanup(hw->conns[i].easy);
 	}
 	free(hw->conns);
@@ -312,7 +315,7 @@ static void http_work(struct probe_worker *w)
 			 strerror(-ret));
 		goto out;
 	}
-	while (!atomic_load_explicit(&run->abort, memory_order_relaxed)) {
+	while (!probe_abandoning(run, clock_now_ns())) {
 		uint64_t now = clock_now_ns(), next;
 		CURLMsg *msg;
 		int left;

@@ -38,6 +38,7 @@ enum {
 	OPT_QUERIES,
 	OPT_VERSION,
 	OPT_ENGINE,
+	OPT_SLO,
 };
 
 static const struct option options[] = {
@@ -56,6 +57,7 @@ static const struct option options[] = {
 	{ "requests", required_argument, NULL, 'n' },
 	{ "warmup", required_argument, NULL, OPT_WARMUP },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "slo", required_argument, NULL, OPT_SLO },
 	{ "backoff", no_argument, NULL, OPT_BACKOFF },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -95,6 +97,11 @@ static const char usage_text[] =
 	"  -n, --requests N       measure N requests instead\n"
 	"      --warmup T         run T before measuring (default 0)\n"
 	"      --timeout T        a request taking longer fails (default 25s)\n"
+	"      --slo T            a response is good when it succeeds within T of its\n"
+	"                         (intended) send time; reports good_pct of the offered\n"
+	"                         requests. Open loop: waits at most T past the window\n"
+	"                         for its answers; what is still unanswered counts as\n"
+	"                         outstanding_at_end, what never went out as not_sent\n"
 	"output:\n"
 	"      --log FILE         every request as CSV\n"
 	"      --json             print one JSON result on stdout\n"
@@ -125,137 +132,153 @@ static int number(int ret, const char *opt, const char *val, const char *hint)
 	return 0;
 }
 
-/* Parses argv into cfg; 0, 1 (--help/--version printed) or 2 (error printed). */
-static int parse_args(int argc, char **argv, struct probe_config *cfg)
+#define NOT_MINE (-1)
+
+/* --url/--urls/--base/--insecure/--engine/--threads and the sql ones; NOT_MINE for others. */
+static int target_opt(int c, struct probe_config *cfg)
 {
-	bool is_sql = strcmp(cfg->kind, "sql") == 0;
 	uint64_t u;
-	int c, ret;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, "u:c:d:n:qh", options, NULL)) != -1) {
-		const char *name = NULL;
-
-		for (const struct option *o = options; o->name; o++)
-			if (o->val == c)
-				name = o->name;
-		if ((c == 'u' || c == OPT_URLS || c == OPT_BASE || c == OPT_INSECURE ||
-		     c == OPT_THREADS || c == OPT_ENGINE) &&
-		    is_sql)
-			return bad("--%s is for 'http', not 'sql'", name);
-		if ((c == OPT_CONNINFO || c == OPT_QUERY || c == OPT_QUERIES) && !is_sql)
-			return bad("--%s is for 'sql', not 'http'", name);
-		switch (c) {
-		case 'u':
-			if (!strstr(optarg, "://"))
-				return bad("--url '%s': not an absolute URL", optarg);
-			if (probe_list_add(&cfg->urls, &cfg->n_urls, optarg, strlen(optarg)) < 0)
-				return bad("--url: out of memory");
-			break;
-		case OPT_URLS:
-			cfg->urls_file = optarg;
-			break;
-		case OPT_BASE:
-			cfg->base = optarg;
-			break;
-		case OPT_INSECURE:
-			cfg->insecure = true;
-			break;
-		case OPT_ENGINE:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "native") &&
-			    strcmp(optarg, "curl"))
-				return bad("--engine '%s': use auto, native or curl", optarg);
-			cfg->engine = optarg;
-			break;
-		case OPT_THREADS:
-			ret = parse_u64(optarg, 1, MAX_THREADS, &u);
-			if (ret < 0)
-				return number(ret, "--threads", optarg, "1-256");
-			cfg->threads = (unsigned)u;
-			break;
-		case OPT_CONNINFO:
-			cfg->conninfo = optarg;
-			break;
-		case OPT_QUERY:
-			if (!*optarg)
-				return bad("--query: empty");
-			if (probe_list_add(&cfg->queries, &cfg->n_queries, optarg, strlen(optarg)) <
-			    0)
-				return bad("--query: out of memory");
-			break;
-		case OPT_QUERIES:
-			cfg->queries_file = optarg;
-			break;
-		case 'c':
-			ret = parse_u64(optarg, 1, MAX_CONCURRENCY, &u);
-			if (ret < 0)
-				return number(ret, "--concurrency", optarg, "1-10000");
-			cfg->concurrency = (unsigned)u;
-			break;
-		case OPT_RATE:
-			ret = parse_double(optarg, 0.001, 1e7, &cfg->rate);
-			if (ret < 0)
-				return number(ret, "--rate", optarg, "requests/s, 0.001-10000000");
-			break;
-		case 'd':
-			ret = parse_duration(optarg, NSEC_PER_MSEC, 30 * 24 * 3600 * NSEC_PER_SEC,
-					     &cfg->duration_ns);
-			if (ret < 0)
-				return number(ret, "--duration", optarg, parse_duration_hint());
-			break;
-		case 'n':
-			ret = parse_u64(optarg, 1, UINT64_MAX / 2, &cfg->requests);
-			if (ret < 0)
-				return number(ret, "--requests", optarg, "a positive integer");
-			break;
-		case OPT_WARMUP:
-			ret = parse_duration(optarg, 0, 24 * 3600 * NSEC_PER_SEC, &cfg->warmup_ns);
-			if (ret < 0)
-				return number(ret, "--warmup", optarg, parse_duration_hint());
-			break;
-		case OPT_TIMEOUT:
-			ret = parse_duration(optarg, NSEC_PER_MSEC, 3600 * NSEC_PER_SEC,
-					     &cfg->timeout_ns);
-			if (ret < 0)
-				return number(ret, "--timeout", optarg, parse_duration_hint());
-			break;
-		case OPT_BACKOFF:
-			cfg->backoff = true;
-			break;
-		case OPT_LOG:
-			cfg->log_path = optarg;
-			break;
-		case OPT_JSON:
-			cfg->json = true;
-			break;
-		case 'q':
-			cfg->quiet = true;
-			break;
-		case OPT_READY_FD:
-			ret = parse_u64(optarg, 0, 1 << 20, &u);
-			if (ret < 0)
-				return number(ret, "--ready-fd", optarg, "a file descriptor");
-			if (fcntl((int)u, F_GETFD) < 0)
-				return bad("--ready-fd '%s': not an open descriptor", optarg);
-			cfg->ready_fd = (int)u;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 1;
-		case OPT_VERSION:
-			printf("isolab-probe %s\n", ISOLAB_VERSION);
-			return 1;
-		default:
-			return 2; /* getopt printed the reason */
-		}
+	switch (c) {
+	case 'u':
+		if (!strstr(optarg, "://"))
+			return bad("--url '%s': not an absolute URL", optarg);
+		if (probe_list_add(&cfg->urls, &cfg->n_urls, optarg, strlen(optarg)) < 0)
+			return bad("--url: out of memory");
+		return 0;
+	case OPT_URLS:
+		cfg->urls_file = optarg;
+		return 0;
+	case OPT_BASE:
+		cfg->base = optarg;
+		return 0;
+	case OPT_INSECURE:
+		cfg->insecure = true;
+		return 0;
+	case OPT_ENGINE:
+		if (strcmp(optarg, "auto") && strcmp(optarg, "native") && strcmp(optarg, "curl"))
+			return bad("--engine '%s': use auto, native or curl", optarg);
+		cfg->engine = optarg;
+		return 0;
+	case OPT_THREADS:
+		ret = parse_u64(optarg, 1, MAX_THREADS, &u);
+		if (ret < 0)
+			return number(ret, "--threads", optarg, "1-256");
+		cfg->threads = (unsigned)u;
+		return 0;
+	case OPT_CONNINFO:
+		cfg->conninfo = optarg;
+		return 0;
+	case OPT_QUERY:
+		if (!*optarg)
+			return bad("--query: empty");
+		if (probe_list_add(&cfg->queries, &cfg->n_queries, optarg, strlen(optarg)) < 0)
+			return bad("--query: out of memory");
+		return 0;
+	case OPT_QUERIES:
+		cfg->queries_file = optarg;
+		return 0;
 	}
-	if (optind < argc)
-		return bad("unexpected argument '%s'", argv[optind]);
+	return NOT_MINE;
+}
+
+/* -c, --rate, -d, -n, --warmup, --timeout, --slo, --backoff; NOT_MINE for others. */
+static int loop_opt(int c, struct probe_config *cfg)
+{
+	uint64_t u;
+	int ret = NOT_MINE;
+
+	switch (c) {
+	case 'c':
+		ret = parse_u64(optarg, 1, MAX_CONCURRENCY, &u);
+		if (ret < 0)
+			return number(ret, "--concurrency", optarg, "1-10000");
+		cfg->concurrency = (unsigned)u;
+		return 0;
+	case OPT_RATE:
+		ret = parse_double(optarg, 0.001, 1e7, &cfg->rate);
+		return ret < 0 ? number(ret, "--rate", optarg, "requests/s, 0.001-10000000") : 0;
+	case 'd':
+		ret = parse_duration(optarg, NSEC_PER_MSEC, 30 * 24 * 3600 * NSEC_PER_SEC,
+				     &cfg->duration_ns);
+		return ret < 0 ? number(ret, "--duration", optarg, parse_duration_hint()) : 0;
+	case 'n':
+		ret = parse_u64(optarg, 1, UINT64_MAX / 2, &cfg->requests);
+		return ret < 0 ? number(ret, "--requests", optarg, "a positive integer") : 0;
+	case OPT_WARMUP:
+		ret = parse_duration(optarg, 0, 24 * 3600 * NSEC_PER_SEC, &cfg->warmup_ns);
+		return ret < 0 ? number(ret, "--warmup", optarg, parse_duration_hint()) : 0;
+	case OPT_TIMEOUT:
+		ret = parse_duration(optarg, NSEC_PER_MSEC, 3600 * NSEC_PER_SEC, &cfg->timeout_ns);
+		return ret < 0 ? number(ret, "--timeout", optarg, parse_duration_hint()) : 0;
+	case OPT_SLO:
+		ret = parse_duration(optarg, NSEC_PER_USEC, 3600 * NSEC_PER_SEC, &cfg->slo_ns);
+		return ret < 0 ? number(ret, "--slo", optarg,
+					"a duration from 1us to 1h, e.g. 20ms")
+			       : 0;
+	case OPT_BACKOFF:
+		cfg->backoff = true;
+		return 0;
+	}
+	return ret;
+}
+
+/* --log, --json, -q, --ready-fd; NOT_MINE for others. */
+static int output_opt(int c, struct probe_config *cfg)
+{
+	uint64_t u;
+	int ret;
+
+	switch (c) {
+	case OPT_LOG:
+		cfg->log_path = optarg;
+		return 0;
+	case OPT_JSON:
+		cfg->json = true;
+		return 0;
+	case 'q':
+		cfg->quiet = true;
+		return 0;
+	case OPT_READY_FD:
+		ret = parse_u64(optarg, 0, 1 << 20, &u);
+		if (ret < 0)
+			return number(ret, "--ready-fd", optarg, "a file descriptor");
+		if (fcntl((int)u, F_GETFD) < 0)
+			return bad("--ready-fd '%s': not an open descriptor", optarg);
+		cfg->ready_fd = (int)u;
+		return 0;
+	}
+	return NOT_MINE;
+}
+
+/* An option of the other kind ("--url" with sql): its name, else NULL. */
+static const char *wrong_kind(int c, bool is_sql)
+{
+	bool http_only = c == 'u' || c == OPT_URLS || c == OPT_BASE || c == OPT_INSECURE ||
+			 c == OPT_THREADS || c == OPT_ENGINE;
+	bool sql_only = c == OPT_CONNINFO || c == OPT_QUERY || c == OPT_QUERIES;
+
+	if (!(is_sql ? http_only : sql_only))
+		return NULL;
+	for (const struct option *o = options; o->name; o++)
+		if (o->val == c)
+			return o->name;
+	return "?";
+}
+
+/* What no single option can check: combinations and defaults. 0 or 2 (printed). */
+static int check_args(struct probe_config *cfg, bool is_sql)
+{
 	if (cfg->duration_ns && cfg->requests)
 		return bad("--duration and --requests exclude each other");
 	if (!cfg->duration_ns && !cfg->requests)
 		cfg->duration_ns = 10 * NSEC_PER_SEC;
 	if (cfg->backoff && cfg->rate > 0)
 		return bad("--backoff is for the closed loop, not with --rate");
+	if (cfg->slo_ns && cfg->slo_ns > cfg->timeout_ns)
+		return bad("--slo is longer than --timeout: no request could be good past its "
+			   "timeout");
 	if (!is_sql && cfg->urls_file && cfg->n_urls)
 		return bad("give --url or --urls, not both");
 	if (is_sql && cfg->queries_file && cfg->n_queries)
@@ -263,6 +286,41 @@ static int parse_args(int argc, char **argv, struct probe_config *cfg)
 	if (!is_sql && cfg->base && !cfg->urls_file)
 		return bad("--base needs --urls");
 	return 0;
+}
+
+/* Parses argv into cfg; 0, 1 (--help/--version printed) or 2 (error printed). */
+static int parse_args(int argc, char **argv, struct probe_config *cfg)
+{
+	bool is_sql = strcmp(cfg->kind, "sql") == 0;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "u:c:d:n:qh", options, NULL)) != -1) {
+		const char *other = wrong_kind(c, is_sql);
+
+		if (other)
+			return bad("--%s is for '%s', not '%s'", other, is_sql ? "http" : "sql",
+				   cfg->kind);
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			return 1;
+		}
+		if (c == OPT_VERSION) {
+			printf("isolab-probe %s\n", ISOLAB_VERSION);
+			return 1;
+		}
+		ret = target_opt(c, cfg);
+		if (ret == NOT_MINE)
+			ret = loop_opt(c, cfg);
+		if (ret == NOT_MINE)
+			ret = output_opt(c, cfg);
+		if (ret == NOT_MINE)
+			return 2; /* getopt printed the reason */
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		return bad("unexpected argument '%s'", argv[optind]);
+	return check_args(cfg, is_sql);
 }
 
 int main(int argc, char **argv)

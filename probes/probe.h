@@ -40,6 +40,7 @@ struct probe_config {
 	uint64_t requests;    /* 0 with --duration */
 	uint64_t warmup_ns;
 	uint64_t timeout_ns;
+	uint64_t slo_ns; /* --slo: good = ok and latency <= slo; 0 = none (good = ok) */
 	bool backoff;
 	const char *log_path;
 	bool json;
@@ -104,6 +105,8 @@ unsigned sched_share(unsigned total, unsigned n, unsigned k);
 uint64_t sched_backoff_ns(unsigned consecutive_failures);
 /* Milliseconds to wait for a deadline, rounded up, within [0, cap_ms]. */
 long sched_wait_ms(uint64_t now_ns, uint64_t deadline_ns, long cap_ms);
+/* How many send times of the whole schedule (all streams) fall in [from_ns, to_ns). */
+uint64_t sched_count(uint64_t start_ns, double rate, uint64_t from_ns, uint64_t to_ns);
 
 /* ---- measurement (stats.c) ---- */
 
@@ -116,10 +119,12 @@ struct probe_sqlstate {
 };
 
 struct probe_stats {
-	struct hist *lat; /* from the intended send time (corrected) */
-	struct hist *raw; /* from the actual send time (uncorrected) */
-	uint64_t requests;
+	struct hist *lat;  /* from the intended send time (corrected) */
+	struct hist *raw;  /* from the actual send time (uncorrected) */
+	uint64_t requests; /* measured requests that completed (ok or failed) */
 	uint64_t ok;
+	uint64_t good;	      /* ok within the SLO */
+	uint64_t outstanding; /* measured requests sent but abandoned unanswered at the cutoff */
 	uint64_t failed_by[PROBE_FAIL_NR];
 	uint64_t bytes;
 	struct probe_sqlstate sqlstate[PROBE_SQLSTATE_MAX];
@@ -165,13 +170,24 @@ struct probe_sample {
 	const char *target; /* URL or query name, for the log */
 };
 
+/*
+ * The measurement window is [measure_ns, end_ns) of intended send times. Open
+ * loop, a request intended inside it that could not be sent yet (every
+ * connection busy) may still go out until send_until_ns = end + SLO (with no
+ * SLO: end); whatever is still unanswered at cutoff_ns (end + SLO; with no
+ * SLO, end + timeout + 1 s) is abandoned and counted as outstanding. Past
+ * end + SLO, no request of the window can be good any more, so the counts
+ * are exact, not a truncation.
+ */
 struct probe_run {
 	const struct probe_config *cfg;
-	uint64_t start_ns;	      /* the load starts (warmup included) */
-	uint64_t measure_ns;	      /* start + warmup: requests intended from here on count */
-	uint64_t end_ns;	      /* stop issuing; UINT64_MAX when bounded by --requests */
-	atomic_bool stop;	      /* stop issuing, let requests in flight finish */
-	atomic_bool abort;	      /* a signal: abandon requests in flight */
+	uint64_t start_ns;	/* the load starts (warmup included) */
+	uint64_t measure_ns;	/* start + warmup: requests intended from here on count */
+	uint64_t end_ns;	/* stop issuing; UINT64_MAX when bounded by --requests */
+	uint64_t send_until_ns; /* open loop: the window's backlog may be sent until then */
+	uint64_t cutoff_ns;	/* requests still in flight then are abandoned (outstanding) */
+	atomic_bool stop;	/* stop issuing, let requests in flight finish */
+	atomic_bool abort;	/* a signal: abandon requests in flight */
 	atomic_uint_fast64_t tickets; /* measured requests handed out (--requests) */
 	atomic_uint_fast64_t live_requests;
 	atomic_uint_fast64_t live_failures;
@@ -189,8 +205,17 @@ void probe_stats_done(struct probe_stats *st);
  * spent). Closed loop calls it with intended = now.
  */
 bool probe_take_ticket(struct probe_run *run, uint64_t intended_ns);
-/* true once no new request may be issued at now. */
+/*
+ * true once no new request may be issued at now (closed loop: from end_ns;
+ * open loop: from send_until_ns, and never one intended at or after end_ns).
+ */
 bool probe_stopping(struct probe_run *run, uint64_t now_ns);
+/* true once requests in flight are to be abandoned: a signal, or the cutoff passed. */
+bool probe_abandoning(struct probe_run *run, uint64_t now_ns);
+/* Sets end_ns, send_until_ns and cutoff_ns from start_ns, measure_ns and the config. */
+void probe_window_init(struct probe_run *run);
+/* Counts a request in flight that the worker abandons (ignored when intended in warmup). */
+void probe_outstanding(struct probe_run *run, struct probe_stats *st, uint64_t intended_ns);
 
 /* Records one request (ignored when intended before the measurement start). */
 void probe_record(struct probe_run *run, struct probe_stats *st, const struct probe_sample *s);
@@ -207,9 +232,26 @@ void probe_timeline_close_before(struct probe_timeline *tl, uint64_t sec);
 /* Merges src into dst (counters, histograms, SQL states). */
 void probe_stats_merge(struct probe_stats *dst, const struct probe_stats *src);
 
+/* What the run offered the victim, beside what the workers recorded. */
+struct probe_window {
+	uint64_t measured_ns; /* from the start of measurement to the last worker's end */
+	uint64_t offered;     /* requests the schedule intended inside the window */
+	uint64_t not_sent;    /* of those, never sent (no free connection in time) */
+	bool open_loop;
+};
+
+/*
+ * Fills win for the merged total. Open loop with --duration: offered is the
+ * schedule's count of intended send times in [measure, end) (end = when the
+ * run was interrupted, if it was); otherwise offered = requests + outstanding.
+ * not_sent = offered - requests - outstanding.
+ */
+void probe_window_count(const struct probe_run *run, const struct probe_stats *total,
+			uint64_t finish_ns, uint64_t interrupted_ns, struct probe_window *win);
+
 /* Writes the "metrics" member (key and object) of the result. */
 void probe_metrics_json(struct json_writer *w, const struct probe_run *run,
-			const struct probe_stats *total, uint64_t measured_ns, bool open_loop);
+			const struct probe_stats *total, const struct probe_window *win);
 
 /* ---- workers (http.c, sql.c) and the runner (run.c) ---- */
 

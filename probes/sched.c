@@ -55,3 +55,15 @@ long sched_wait_ms(uint64_t now_ns, uint64_t deadline_ns, long cap_ms)
 	d = (deadline_ns - now_ns + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
 	return d > (uint64_t)cap_ms ? cap_ms : (long)d;
 }
+
+uint64_t sched_count(uint64_t start_ns, double rate, uint64_t from_ns, uint64_t to_ns)
+{
+	uint64_t before_from, before_to;
+
+	if (to_ns <= from_ns || rate <= 0)
+		return 0;
+	/* sched_due counts the send times <= now; "< t" is "<= t - 1" */
+	before_from = from_ns > start_ns ? sched_due(start_ns, from_ns - 1, rate, 1, 0) : 0;
+	before_to = to_ns > start_ns ? sched_due(start_ns, to_ns - 1, rate, 1, 0) : 0;
+	return before_to - before_from;
+}

@@ -72,7 +72,7 @@ static bool wait_socket(struct sql_worker *sw, short events, uint64_t deadline_n
 		struct pollfd pfd = { .fd = PQsocket(sw->conn), .events = events };
 		int n;
 
-		if (now >= deadline_ns || atomic_load(&sw->run->abort))
+		if (now >= deadline_ns || probe_abandoning(sw->run, now))
 			return false;
 		probe_stats_tick(sw->run, &sw->w->st, now);
 		n = poll(&pfd, 1, (int)sched_wait_ms(now, deadline_ns, SLICE_MS));
@@ -136,7 +136,10 @@ static enum probe_fail collect(struct sql_worker *sw, uint64_t deadline_ns)
 	for (;;) {
 		while (PQisBusy(sw->conn)) {
 			if (!wait_socket(sw, POLLIN, deadline_ns)) {
-				if (atomic_load(&sw->run->abort)) {
+				if (probe_abandoning(sw->run, clock_now_ns())) {
+					/* past the cutoff: the server need not finish it either */
+					if (!atomic_load(&sw->run->abort))
+						cancel(sw);
 					disconnect(sw);
 					return PROBE_FAIL_OTHER;
 				}
@@ -226,8 +229,11 @@ static void one_request(struct sql_worker *sw, uint64_t intended_ns)
 	s.intended_ns = intended_ns;
 	s.sent_ns = now;
 	s.fail = roundtrip(sw, q, now + sw->cfg->timeout_ns);
-	if (atomic_load(&sw->run->abort))
+	if (s.fail != PROBE_OK && probe_abandoning(sw->run, clock_now_ns())) {
+		/* given up unanswered (a signal, or the cutoff): outstanding, never good */
+		probe_outstanding(sw->run, &sw->w->st, intended_ns);
 		return;
+	}
 	s.done_ns = clock_now_ns();
 	s.raw_ns = s.done_ns - s.sent_ns;
 	s.latency_ns = s.done_ns - intended_ns;

@@ -51,7 +51,35 @@ void probe_stats_done(struct probe_stats *st)
 
 bool probe_stopping(struct probe_run *run, uint64_t now_ns)
 {
-	return atomic_load_explicit(&run->stop, memory_order_relaxed) || now_ns >= run->end_ns;
+	uint64_t until = run->cfg->rate > 0 ? run->send_until_ns : run->end_ns;
+
+	return atomic_load_explicit(&run->stop, memory_order_relaxed) || now_ns >= until;
+}
+
+bool probe_abandoning(struct probe_run *run, uint64_t now_ns)
+{
+	return atomic_load_explicit(&run->abort, memory_order_relaxed) || now_ns >= run->cutoff_ns;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+void probe_window_init(struct probe_run *run)
+{
+	const struct probe_config *cfg = run->cfg;
+
+	run->end_ns = cfg->duration_ns ? run->measure_ns + cfg->duration_ns : UINT64_MAX;
+	run->send_until_ns = sat_add(run->end_ns, cfg->slo_ns);
+	run->cutoff_ns = sat_add(run->end_ns, cfg->slo_ns ? cfg->slo_ns
+							  : sat_add(cfg->timeout_ns, NSEC_PER_SEC));
+}
+
+void probe_outstanding(struct probe_run *run, struct probe_stats *st, uint64_t intended_ns)
+{
+	if (intended_ns >= run->measure_ns)
+		st->outstanding++;
 }
 
 bool probe_take_ticket(struct probe_run *run, uint64_t intended_ns)
@@ -242,6 +270,8 @@ void probe_record(struct probe_run *run, struct probe_stats *st, const struct pr
 	st->bytes += s->bytes;
 	if (s->fail == PROBE_OK) {
 		st->ok++;
+		if (!run->cfg->slo_ns || s->latency_ns <= run->cfg->slo_ns)
+			st->good++;
 	} else {
 		st->failed_by[s->fail < PROBE_FAIL_NR ? s->fail : PROBE_FAIL_OTHER]++;
 		st->sec_failures++;
@@ -262,6 +292,8 @@ void probe_stats_merge(struct probe_stats *dst, const struct probe_stats *src)
 	hist_merge(dst->raw, src->raw);
 	dst->requests += src->requests;
 	dst->ok += src->ok;
+	dst->good += src->good;
+	dst->outstanding += src->outstanding;
 	dst->bytes += src->bytes;
 	for (int i = 0; i < PROBE_FAIL_NR; i++)
 		dst->failed_by[i] += src->failed_by[i];
@@ -288,15 +320,45 @@ static void latency_json(struct json_writer *w, const char *key, const struct hi
 	json_obj_end(w);
 }
 
+void probe_window_count(const struct probe_run *run, const struct probe_stats *total,
+			uint64_t finish_ns, uint64_t interrupted_ns, struct probe_window *win)
+{
+	const struct probe_config *cfg = run->cfg;
+	uint64_t sent = total->requests + total->outstanding;
+	uint64_t end = run->end_ns;
+
+	memset(win, 0, sizeof(*win));
+	win->open_loop = cfg->rate > 0;
+	win->measured_ns = finish_ns > run->measure_ns ? finish_ns - run->measure_ns : 0;
+	if (interrupted_ns && interrupted_ns < end)
+		end = interrupted_ns;
+	if (win->open_loop && cfg->duration_ns)
+		win->offered = sched_count(run->start_ns, cfg->rate, run->measure_ns, end);
+	/* never fewer offered than sent: --requests, or a run stopped inside its warmup */
+	if (win->offered < sent)
+		win->offered = sent;
+	win->not_sent = win->offered - sent;
+}
+
 void probe_metrics_json(struct json_writer *w, const struct probe_run *run,
-			const struct probe_stats *t, uint64_t measured_ns, bool open_loop)
+			const struct probe_stats *t, const struct probe_window *win)
 {
 	uint64_t failed = t->requests - t->ok;
 	const struct probe_timeline *tl = &run->tl;
+	const struct probe_config *cfg = run->cfg;
 
 	json_key(w, "metrics");
 	json_obj_begin(w);
-	json_kv_str(w, "mode", open_loop ? "open" : "closed");
+	json_kv_str(w, "mode", win->open_loop ? "open" : "closed");
+	if (win->open_loop)
+		json_kv_double(w, "rate_rps", cfg->rate);
+	if (cfg->slo_ns)
+		json_kv_double(w, "slo_ms", ns_to_ms(cfg->slo_ns));
+	json_kv_uint(w, "offered", win->offered);
+	json_kv_uint(w, "good", t->good);
+	json_kv_double(w, "good_pct", win->offered ? 100.0 * t->good / win->offered : 0);
+	json_kv_uint(w, "outstanding_at_end", t->outstanding);
+	json_kv_uint(w, "not_sent", win->not_sent);
 	json_kv_uint(w, "requests", t->requests);
 	json_kv_uint(w, "ok", t->ok);
 	json_kv_uint(w, "failed", failed);
@@ -315,11 +377,12 @@ void probe_metrics_json(struct json_writer *w, const struct probe_run *run,
 	}
 	json_obj_end(w);
 	json_kv_double(w, "success_pct", t->requests ? 100.0 * t->ok / t->requests : 0);
-	json_kv_double(w, "throughput_rps", measured_ns ? t->requests / ns_to_s(measured_ns) : 0);
-	json_kv_double(w, "measured_s", ns_to_s(measured_ns));
+	json_kv_double(w, "throughput_rps",
+		       win->measured_ns ? t->requests / ns_to_s(win->measured_ns) : 0);
+	json_kv_double(w, "measured_s", ns_to_s(win->measured_ns));
 	json_kv_uint(w, "bytes", t->bytes);
 	latency_json(w, "latency_ms", t->lat);
-	if (open_loop)
+	if (win->open_loop)
 		latency_json(w, "latency_uncorrected_ms", t->raw);
 	json_key(w, "timeline");
 	json_arr_begin(w);

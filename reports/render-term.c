@@ -99,10 +99,18 @@ static void mechanism(struct sbuf *o, const struct model *m, const struct stats 
 					 pp->victim_cpu_pct, prio);
 		}
 	}
-	for (size_t k = 0; k < sp->n_loads && used < sizeof(line); k++)
-		used += snprintf(line + used, sizeof(line) - used,
-				 "%sbomb %s at %.0f %% of requested", used ? "; " : "",
-				 sp->loads[k].bomb, sp->loads[k].share_pct);
+	for (size_t k = 0; k < sp->n_loads && used < sizeof(line); k++) {
+		const struct stats_load *l = &sp->loads[k];
+
+		if (isfinite(l->share_pct))
+			used += snprintf(line + used, sizeof(line) - used,
+					 "%sbomb %s at %.0f %% of requested", used ? "; " : "",
+					 l->bomb, l->share_pct);
+		else if (isfinite(l->achieved)) /* no target (disk, net): what it did */
+			used += snprintf(line + used, sizeof(line) - used, "%sbomb %s at %.3g %s",
+					 used ? "; " : "", l->bomb, l->achieved,
+					 l->unit ? l->unit : "");
+	}
 	if (used)
 		sbuf_printf(o, "\n               %s", line);
 }

@@ -20,7 +20,10 @@
 #include "cgroup-knob.h"
 #include "json.h"
 #include "local.h"
+#include "clock.h"
+#include "fileio.h"
 #include "netns.h"
+#include "parse.h"
 
 static void build_notes(struct backend *b)
 {
@@ -285,6 +288,127 @@ static int local_sched_set(struct backend *b, const char *vm, const struct sched
 	return r;
 }
 
+/* "usage_usec 123\n..." (cgroup v2 cpu.stat): the usage in ns. */
+static int parse_cpu_stat(const char *text, uint64_t *ns)
+{
+	const char *p = strstr(text, "usage_usec ");
+	char num[32];
+	size_t n;
+
+	if (!p || (p != text && p[-1] != '\n'))
+		return -EINVAL;
+	p += strlen("usage_usec ");
+	n = strspn(p, "0123456789");
+	if (n == 0 || n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, p, n);
+	num[n] = '\0';
+	if (parse_u64(num, 0, UINT64_MAX / 1000, ns) < 0)
+		return -EINVAL;
+	*ns *= 1000;
+	return 0;
+}
+
+/* utime + stime + cutime + cstime of one process from /proc/PID/stat, in clock ticks. */
+static int proc_ticks(const char *pid, uint64_t *ticks)
+{
+	char path[64], *text = NULL, *p;
+	uint64_t v, sum = 0;
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	r = file_read_all(path, 4096, &text, &len);
+	if (r < 0)
+		return r;
+	p = strrchr(text, ')'); /* the command may hold spaces and parentheses */
+	r = -EINVAL;
+	for (int field = 2; p && *p; field++) {
+		char *end;
+
+		p = strchr(p, ' ');
+		if (!p)
+			break;
+		p++;
+		if (field + 1 < 14)
+			continue;
+		v = strtoull(p, &end, 10);
+		if (end == p)
+			break;
+		sum += v;
+		if (field + 1 == 17) {
+			*ticks = sum;
+			r = 0;
+			break;
+		}
+	}
+	free(text);
+	return r;
+}
+
+/* The CPU time of every process in dir's cgroup.procs, from /proc (cgroup v1 without cpuacct). */
+static int procs_cpu_ns(const char *dir, uint64_t *ns)
+{
+	char *list = cg_knob_read(dir, "cgroup.procs"), *save = NULL, *pid;
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t total = 0, t;
+	size_t n = 0;
+
+	if (!list)
+		return -EIO;
+	for (pid = strtok_r(list, "\n", &save); pid; pid = strtok_r(NULL, "\n", &save))
+		if (proc_ticks(pid, &t) == 0) {
+			total += t; /* a process that just exited: its time is gone with it */
+			n++;
+		}
+	free(list);
+	if (n == 0)
+		return -ENOENT; /* its tools run elsewhere (over ssh): nothing to count here */
+	*ns = total * (NSEC_PER_SEC / (uint64_t)(hz > 0 ? hz : 100));
+	return 0;
+}
+
+static int local_vm_cpu_time(struct backend *b, const char *vm, uint64_t *ns, const char **source,
+			     struct backend_err *err)
+{
+	struct cg_group *g = calloc(1, sizeof(*g));
+	const char *dir;
+	char *text = NULL;
+	int r;
+
+	if (!g) {
+		backend_errf(err, "ENOMEM", "local backend: out of memory");
+		return -ENOMEM;
+	}
+	r = resolve(b, vm, g, err);
+	if (r < 0)
+		goto out;
+	dir = g->dir[primary_hier(b)];
+	if ((text = cg_knob_read(dir, "cpuacct.usage"))) {
+		*source = "cgroup cpuacct.usage";
+		text[strcspn(text, "\n")] = '\0';
+		r = parse_u64(text, 0, UINT64_MAX, ns) < 0 ? -EINVAL : 0;
+	} else if ((text = cg_knob_read(dir, "cpu.stat")) && strstr(text, "usage_usec")) {
+		*source = "cgroup cpu.stat";
+		r = parse_cpu_stat(text, ns);
+	} else {
+		/* cgroup v1 with cpuacct mounted apart from cpu: the VM's processes' own times */
+		*source = "the VM's processes (/proc/PID/stat)";
+		r = procs_cpu_ns(dir, ns);
+		if (r == -ENOENT) {
+			backend_errf(err, "ENOENT",
+				     "no process in the VM's cgroup (are its tools run over ssh?)");
+			goto out;
+		}
+	}
+	if (r < 0)
+		backend_errf(err, "EINVAL", "local backend: unreadable CPU usage of VM '%s'", vm);
+out:
+	free(text);
+	free(g);
+	return r;
+}
+
 struct list_ctx {
 	struct backend *b;
 	struct vm_info *vms;
@@ -468,6 +592,7 @@ const struct backend_ops backend_local_ops = {
 	.sched_get = local_sched_get,
 	.sched_set = local_sched_set,
 	.describe = local_describe,
+	.vm_cpu_time = local_vm_cpu_time,
 	.prepare = backend_local_prepare,
 	.enter = backend_local_enter,
 	.vm_addr = backend_local_vm_addr,

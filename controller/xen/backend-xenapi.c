@@ -32,6 +32,7 @@
 #include "ssh-cmd.h"
 #include "transport.h"
 #include "xapi.h"
+#include "xenapi-opts.h"
 #include "xl.h"
 
 struct backend {
@@ -150,91 +151,6 @@ static void xenapi_close(struct backend *b)
 	free(b);
 }
 
-/* The options, indexed so that the code reads them by row, never by a repeated string. */
-enum {
-	XO_URL,
-	XO_USER,
-	XO_PASSWORD_FILE,
-	XO_PASSWORD,
-	XO_CA_FILE,
-	XO_INSECURE,
-	XO_DOM0
-};
-
-static const struct backend_opt xenapi_opts[] = {
-	[XO_URL] = { .key = "xenapi_url",
-		     .type = BOPT_URL,
-		     .cli = "url",
-		     .metavar = "URL",
-		     .help = "XenAPI pool, https://HOST",
-		     .manifest = "pool",
-		     .flags = BOPT_OWN },
-	[XO_USER] = { .key = "xenapi_user",
-		      .type = BOPT_STRING,
-		      .cli = "user",
-		      .metavar = "USER",
-		      .help = "XenAPI user",
-		      .manifest = "user",
-		      .flags = BOPT_OWN },
-	[XO_PASSWORD_FILE] = { .key = "xenapi_password_file",
-			       .type = BOPT_STRING,
-			       .cli = "password-file",
-			       .metavar = "F",
-			       .help = "XenAPI password (mode 0600; or $ISOLAB_XENAPI_PASSWORD)",
-			       .flags = BOPT_OWN },
-	[XO_PASSWORD] = { .key = "xenapi_password",
-			  .type = BOPT_REFUSED,
-			  .help = "passwords never go into a scenario (expected "
-				  "xenapi_password_file = FILE, mode 0600)" },
-	[XO_CA_FILE] = { .key = "ca_file",
-			 .type = BOPT_STRING,
-			 .cli = "ca-file",
-			 .metavar = "FILE",
-			 .help = "CA bundle for the pool's certificate" },
-	[XO_INSECURE] = { .key = "insecure",
-			  .type = BOPT_BOOL,
-			  .cli = "insecure",
-			  .help = "do not verify the certificate (warned on every run)" },
-	[XO_DOM0] = XL_OPT_DOM0_ROW,
-	{ .key = NULL },
-};
-
-#define OPT(cfg, i) backend_cfg_get(cfg, xenapi_opts[i].key)
-
-static int check_config(const struct backend_config *cfg, struct backend_err *err)
-{
-	const char *url = OPT(cfg, XO_URL), *user = OPT(cfg, XO_USER), *dom0 = OPT(cfg, XO_DOM0);
-	const char *at, *rest;
-
-	if (!url || !*url) {
-		backend_errf(err, "EINVAL", "xenapi: no URL (--url https://HOST or xenapi_url)");
-		return -EINVAL;
-	}
-	if (strncmp(url, "https://", 8) && strncmp(url, "http://", 7)) {
-		backend_errf(err, "EINVAL", "xenapi: URL '%s' must start with https:// or http://",
-			     url);
-		return -EINVAL;
-	}
-	rest = strstr(url, "://") + 3;
-	at = strchr(rest, '@');
-	if (at && at < rest + strcspn(rest, "/")) {
-		backend_errf(err, "EINVAL",
-			     "xenapi: credentials in the URL are refused; use --user and "
-			     "--password-file");
-		return -EINVAL;
-	}
-	if (!user || !*user) {
-		backend_errf(err, "EINVAL", "xenapi: no user (--user USER or xenapi_user)");
-		return -EINVAL;
-	}
-	if (dom0 && !ssh_target_valid(dom0)) {
-		backend_errf(err, "EINVAL", "xenapi: dom0 '%s' is not a valid ssh destination",
-			     dom0);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int xenapi_open(const struct backend_config *cfg, struct backend **out,
 		       struct backend_err *err)
 {
@@ -251,7 +167,7 @@ static int xenapi_open(const struct backend_config *cfg, struct backend **out,
 	const char *env;
 	int rc;
 
-	rc = check_config(cfg, err);
+	rc = xenapi_check_config(cfg, err);
 	if (rc)
 		return rc;
 	env = getenv("ISOLAB_XENAPI_TIMEOUT");
@@ -620,6 +536,49 @@ out_free:
 	return rc;
 }
 
+/* Through xl in the VM's dom0: xapi's VM_metrics have no CPU time, only a utilisation snapshot. */
+static int xenapi_vm_cpu_time(struct backend *b, const char *vm, uint64_t *ns, const char **source,
+			      struct backend_err *err)
+{
+	struct xmlrpc_value *rec = NULL;
+	char *ref = NULL, domid[16], dom0[300];
+	int rc = resolve(b, vm, &ref, &rec, err);
+
+	if (!rc && (!is_running(rec) || vm_dom0(b, vm, rec, dom0, sizeof(dom0), err) != 1)) {
+		backend_errf(err, "ENOTSUP",
+			     "no dom0 %s to ask for its CPU time (dom0 = user@host)",
+			     b->dom0 ? "of the host it runs on" : "configured");
+		rc = -ENOTSUP;
+	}
+	if (!rc && !(rc = vm_domid(b, ref, domid, sizeof(domid), err))) {
+		*source = "xl list (dom0)";
+		rc = xl_cpu_time(&(struct xl_target){ .dom0 = dom0 }, domid, ns, err);
+	}
+	free(ref);
+	xmlrpc_free(rec);
+	return rc;
+}
+
+/* The VM's cpupool and its time slice, through xl in its dom0. */
+static int xenapi_sched_details(struct backend *b, const char *vm,
+				struct backend_sched_details *out, struct backend_err *err)
+{
+	struct xmlrpc_value *rec = NULL;
+	char *ref = NULL, domid[16], dom0[300];
+	int rc = resolve(b, vm, &ref, &rec, err);
+
+	if (!rc && (!is_running(rec) || vm_dom0(b, vm, rec, dom0, sizeof(dom0), err) != 1)) {
+		backend_errf(err, "ENOTSUP", "no dom0 to ask for the VM's cpupool");
+		rc = -ENOTSUP;
+	}
+	if (!rc && !(rc = vm_domid(b, ref, domid, sizeof(domid), err)))
+		rc = xl_sched_details(&(struct xl_target){ .dom0 = dom0 }, vm_sched(b, rec), domid,
+				      out, err);
+	free(ref);
+	xmlrpc_free(rec);
+	return rc;
+}
+
 /* Sets key to v in map, or removes it when v is Xen's default (a key not set means default). */
 static int map_put(struct xmlrpc_value *map, const char *key, int v, int dflt)
 {
@@ -788,4 +747,6 @@ const struct backend_ops backend_xenapi_ops = {
 	.sched_get = xenapi_sched_get,
 	.sched_set = xenapi_sched_set,
 	.describe = xenapi_describe,
+	.vm_cpu_time = xenapi_vm_cpu_time,
+	.sched_details = xenapi_sched_details,
 };

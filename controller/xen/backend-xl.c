@@ -226,6 +226,23 @@ static int xl_sched_get(struct backend *b, const char *vm, struct sched_params *
 	return 0;
 }
 
+static int xl_vm_cpu_time(struct backend *b, const char *vm, uint64_t *ns, const char **source,
+			  struct backend_err *err)
+{
+	if (!vm || !*vm || vm[0] == '-') {
+		backend_errf(err, "EINVAL", "xl: bad VM name '%s'", vm ? vm : "");
+		return -EINVAL;
+	}
+	*source = "xl list";
+	return xl_cpu_time(&b->target, vm, ns, err);
+}
+
+static int xl_vm_sched_details(struct backend *b, const char *vm, struct backend_sched_details *out,
+			       struct backend_err *err)
+{
+	return xl_sched_details(&b->target, b->info.scheduler, vm, out, err);
+}
+
 static int xl_sched_set(struct backend *b, const char *vm, const struct sched_params *p,
 			struct backend_err *err)
 {
@@ -287,4 +304,6 @@ const struct backend_ops backend_xl_ops = {
 	.sched_get = xl_sched_get,
 	.sched_set = xl_sched_set,
 	.describe = xl_describe,
+	.vm_cpu_time = xl_vm_cpu_time,
+	.sched_details = xl_vm_sched_details,
 };

@@ -234,6 +234,8 @@ static int parse_dom_line(char *line, bool with_sched, struct xl_dom *d)
 		num = tok[k + 1];
 		if (!*num)
 			return -EINVAL;
+		if (parse_double(tok[k + 4], 0, 1e12, &d->cpu_s) < 0)
+			d->cpu_s = -1;
 		d->weight = d->cap = -1;
 	}
 	/* the name may contain blanks: rejoin the leading tokens */
@@ -286,6 +288,113 @@ int xl_parse_domains(const char *text, bool with_sched, struct xl_dom **out, siz
 	*out = doms;
 	*n = cnt;
 	return 0;
+}
+
+int xl_cpu_time(const struct xl_target *t, const char *dom, uint64_t *ns, struct backend_err *err)
+{
+	const char *args[] = { "list", dom, NULL };
+	struct xl_dom *doms = NULL;
+	char *text = NULL;
+	size_t nd = 0;
+	int rc = xl_exec(t, args, &text, err);
+
+	if (rc)
+		return rc;
+	rc = xl_parse_domains(text, false, &doms, &nd);
+	free(text);
+	if (rc == -ENOMEM) {
+		backend_errf(err, "ENOMEM", "out of memory");
+		return rc;
+	}
+	if (rc || nd != 1 || doms[0].cpu_s < 0) {
+		free(doms);
+		backend_errf(err, "XL_OUTPUT",
+			     "xl list %s: no Time(s) for the domain in its output", dom);
+		return -EBADMSG;
+	}
+	*ns = (uint64_t)(doms[0].cpu_s * 1e9 + 0.5);
+	free(doms);
+	return 0;
+}
+
+/* "tslice=30ms" / "ratelimit=1000us" in a Cpupool line: the number, -1 when absent. */
+static int pool_param(const char *line, const char *key)
+{
+	const char *p = strstr(line, key);
+	int v = 0, n = 0;
+
+	if (!p)
+		return -1;
+	for (p += strlen(key); *p >= '0' && *p <= '9' && n < 9; p++, n++)
+		v = v * 10 + (*p - '0');
+	return n ? v : -1;
+}
+
+/* Whether tok[0..n-1] joined with single blanks is name. */
+static bool name_is(char *const *tok, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(tok[i]);
+
+		if (strncmp(name, tok[i], len) != 0)
+			return false;
+		name += len;
+		if (i + 1 < n && *name++ != ' ')
+			return false;
+	}
+	return n > 0 && *name == '\0';
+}
+
+int xl_parse_pools(const char *text, const char *dom, struct backend_sched_details *out)
+{
+	struct backend_sched_details cur = { .tslice_ms = -1, .ratelimit_us = -1 };
+	const char *p = text ? text : "";
+	char line[512];
+
+	while (next_line(&p, line, sizeof(line))) {
+		char *l = trim(line), *tok[8];
+		size_t n;
+
+		if (strncmp(l, "Cpupool ", 8) == 0) {
+			size_t len = strcspn(l + 8, ":");
+
+			snprintf(cur.cpupool, sizeof(cur.cpupool), "%.*s", (int)len, l + 8);
+			cur.tslice_ms = pool_param(l, "tslice=");
+			cur.ratelimit_us = pool_param(l, "ratelimit=");
+			continue;
+		}
+		n = tokens(l, tok, 8);
+		/* a domain line: NAME ID WEIGHT CAP; the name may hold blanks */
+		if (n >= 4 && (strcmp(tok[n - 3], dom) == 0 || name_is(tok, n - 3, dom))) {
+			*out = cur;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int xl_sched_details(const struct xl_target *t, const char *scheduler, const char *dom,
+		     struct backend_sched_details *out, struct backend_err *err)
+{
+	const char *cmds[2] = { xl_sched_cmd(scheduler), NULL };
+	int rc = -ENOENT;
+
+	if (!cmds[0])
+		cmds[0] = "sched-credit";
+	cmds[1] = strcmp(cmds[0], "sched-credit") == 0 ? "sched-credit2" : "sched-credit";
+	for (int i = 0; i < 2 && rc == -ENOENT; i++) {
+		const char *args[] = { cmds[i], NULL };
+		char *text = NULL;
+
+		rc = xl_exec(t, args, &text, err);
+		if (rc == 0)
+			rc = xl_parse_pools(text, dom, out);
+		free(text);
+	}
+	if (rc == -ENOENT)
+		backend_errf(err, "ENOENT", "xl: domain %s is in no credit or credit2 cpupool",
+			     dom);
+	return rc;
 }
 
 const char *xl_sched_cmd(const char *scheduler)

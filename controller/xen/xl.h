@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "backend.h"
 
@@ -50,6 +51,7 @@ struct xl_dom {
 	int domid;
 	int vcpus;	 /* xl list only */
 	char state[8];	 /* xl list only, e.g. "-b----" */
+	double cpu_s;	 /* xl list only: Time(s), the domain's CPU time (0.1 s steps) */
 	int weight, cap; /* xl sched-credit{,2} only */
 };
 
@@ -59,6 +61,23 @@ struct xl_dom {
  * skipped. -EBADMSG when the header line is missing.
  */
 int xl_parse_domains(const char *text, bool with_sched, struct xl_dom **out, size_t *n);
+
+/*
+ * The CPU time domain dom has used (all its vCPUs), from `xl list DOM`'s
+ * Time(s) column: 0.1 s steps. 0 or -errno with err filled.
+ */
+int xl_cpu_time(const struct xl_target *t, const char *dom, uint64_t *ns, struct backend_err *err);
+
+/*
+ * From `xl sched-credit` / `xl sched-credit2` without -d (every pool, a
+ * "Cpupool NAME: tslice=30ms ratelimit=1000us ..." line before its domains):
+ * the pool of domain dom (name or id) and its time slice and rate limit.
+ * -ENOENT when dom is in none of them.
+ */
+int xl_parse_pools(const char *text, const char *dom, struct backend_sched_details *out);
+/* Runs that (the scheduler's command, then the other credit one) for dom. 0 or -errno. */
+int xl_sched_details(const struct xl_target *t, const char *scheduler, const char *dom,
+		     struct backend_sched_details *out, struct backend_err *err);
 
 /* "sched-credit" or "sched-credit2" for a scheduler name; NULL when xl has no weights for it. */
 const char *xl_sched_cmd(const char *scheduler);

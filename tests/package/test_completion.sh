@@ -89,7 +89,7 @@ expect "isolab compare results/20261130-101500-ab12 results/" "results/20261130-
 expect "isolab compare --same" "--same-within"
 # phase names: from the scenario on the command line (a sweep by its base name), or
 # from the built-in default when there is none
-expect "isolab run sweep.ini --phases " "baseline cpu sweep"
+expect "isolab run sweep.ini --phases " "baseline baseline~aa cpu sweep"  # with the A/A twin
 expect "isolab run sweep.ini --phases baseline,s" "baseline,sweep"
 expect "isolab run --phases fork+" "fork+prio"
 expect_has "isolab run --quick --phases " baseline cpu cpu+prio all all+prio net-recv+prio

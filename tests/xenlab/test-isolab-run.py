@@ -6,14 +6,26 @@ The victim domU (isolab-victim, reached over a bridged vif: xen-netback +
 xenbr0 in dom0) and a neighbour domU (isolab-bomb cpu) share a one-CPU
 credit cpupool; isolab-probe runs in dom0 (its own CPU) and measures the
 victim over the network. The controller starts both tools over ssh
-(dropbear in the guests). Phases baseline, cpu, cpu+prio (victim weight
-1024 against the neighbour's 256), 2 rounds.
+(dropbear in the guests). Phases baseline (and its A/A twin), cpu, cpu+prio
+(victim weight 1024 against the neighbour's 256), 3 rounds: the fewest a
+verdict takes.
 
-Credit arithmetic: a CPU-bound victim gets 100 % of the CPU alone, 50 %
-against an equal-weight spinner and 1024/(1024+256) = 80 % with priority.
-Asserted: the victim's CPU share (from `xl list`, sampled in dom0 during
-each measurement) is ~50 % in `cpu` and ~80 % in `cpu+prio`, and its
-throughput drops in `cpu` and recovers (partly) in `cpu+prio`.
+What the credit scheduler guarantees: a domain gets min(demand, entitlement)
+of a contended CPU, the entitlement being its weight's share (256:256 ->
+50 %, 1024:256 -> 80 %). A closed-loop victim's demand wanders with the
+network round trips (an assertion of "~80 % at 1024:256" flaked at 68 %);
+the probe here offers a fixed open-loop load instead, 60 % of the capacity
+the calibration measured with the victim alone, so the victim's demand is
+what it uses in the baseline (~60 % of the CPU if the victim is CPU-bound).
+Asserted, per phase over the rounds:
+- cpu (256:256): the demand exceeds the entitlement, so the victim gets
+  about its 50 % and no more, and the report says `cpu` hurt it;
+- cpu+prio (1024:256): the entitlement covers the demand, so the victim gets
+  what it used alone (within 10 points) and at most ~80 %, and the report
+  says the priority protected it (fully or partly);
+- the victim CPU share isolab reports (through `xl list`) matches the one
+  this test samples with `xl list` every second, within 5 points, run by run;
+- the scheduler isolab read back is the one set, live; v1 back at 256/0.
 """
 import datetime
 import json
@@ -23,9 +35,10 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab  # noqa: E402
 
-DURATION = int(os.environ.get("XENLAB_RUN_DURATION", "15"))
-ROUNDS = int(os.environ.get("XENLAB_RUN_ROUNDS", "2"))
+DURATION = int(os.environ.get("XENLAB_RUN_DURATION", "12"))
+ROUNDS = int(os.environ.get("XENLAB_RUN_ROUNDS", "3"))
 WARMUP = 3
+LOAD_PCT = 60
 
 SCENARIO = """[global]
 backend = xl
@@ -33,7 +46,7 @@ name = xenlab-credit
 duration = %(d)ds
 rounds = %(r)d
 warmup = %(w)ds
-cooldown = 1s
+cooldown = 2s
 results = /tmp/results
 victim_pages = 200
 
@@ -54,7 +67,9 @@ role = probe
 vm = client
 kind = http
 target = victim
-concurrency = 4
+concurrency = 16
+load = %(load)d%%
+timeout = 10s
 
 [bomb cpu]
 vm = noisy
@@ -69,7 +84,7 @@ bombs = cpu
 [phase cpu+prio]
 bombs = cpu
 weight.web = 1024
-""" % {"d": DURATION, "r": ROUNDS, "w": WARMUP}
+""" % {"d": DURATION, "r": ROUNDS, "w": WARMUP, "load": LOAD_PCT}
 
 SCRIPT = r"""
 . /lab/lib.sh
@@ -120,11 +135,10 @@ for f in "$dir"/runs/*/probe.json "$dir"/runs/*/bomb-*.json; do
 	# the histogram buckets are long and not needed here
 	echo "FILE ${f#$dir/} $(tr -d '\n' <"$f" | sed 's/"histogram":{[^}]*}/"histogram":null/')"
 done
-if isolab report --help >/dev/null 2>&1; then
-	isolab report "$dir" >/tmp/report.out 2>&1
-	echo "RUN report rc=$?"
-	[ -f "$dir/summary.md" ] && sed 's/^/SUMMARY /' "$dir/summary.md"
-fi
+echo "FILE calibration/probe.json $(tr -d '\n' <"$dir/calibration/probe.json" | sed 's/"histogram":{[^}]*}/"histogram":null/')"
+[ -f "$dir/summary.md" ] && sed 's/^/SUMMARY /' "$dir/summary.md"
+[ -f "$dir/summary.json" ] && echo "FILE summary.json $(tr -d '\n' <"$dir/summary.json")"
+sed -n '/^Verdicts:/,$p' /tmp/run.out | sed 's/^/VERDICTS /'
 echo "CHECK sched-after $(xl sched-credit -d v1 | awk 'NR == 2 { print $3, $4 }')"
 """
 
@@ -137,15 +151,19 @@ def ts(s):
         tzinfo=datetime.timezone.utc).timestamp()
 
 
-def share_between(samples, t0, t1):
-    inside = [s for s in samples if t0 <= s[0] <= t1]
-    if len(inside) < 2:
+def victim_share(samples, t0, t1):
+    """The victim's CPU use over [t0, t1] in % of one CPU, from the 1 s xl samples
+    (interpolated at both ends: the samples are a second apart)."""
+    def at(t):
+        for s0, s1 in zip(samples, samples[1:]):
+            if s0[0] <= t <= s1[0] and s1[0] > s0[0]:
+                f = (t - s0[0]) / (s1[0] - s0[0])
+                return s0[1] + f * (s1[1] - s0[1])
         return None
-    a = inside[-1][1] - inside[0][1]
-    b = inside[-1][2] - inside[0][2]
-    if a + b <= 0:
+    a, b = at(t0), at(t1)
+    if a is None or b is None or t1 <= t0:
         return None
-    return 100.0 * a / (a + b)
+    return 100.0 * (b - a) / (t1 - t0)
 
 
 def main():
@@ -192,56 +210,84 @@ def main():
     man = files.get("manifest.json") or {}
     expect(man.get("status") == "complete", "manifest status complete (got %s)"
            % man.get("status"))
+    cal = man.get("calibration") or {}
+    load = man.get("load") or {}
+    expect(cal.get("status") == "ok" and (cal.get("capacity_rps") or 0) > 0,
+           "the calibration measured the victim's capacity (%s)" % cal)
+    expect(load.get("mode") == "open" and abs((load.get("rate_rps") or 0) - LOAD_PCT / 100.0 *
+                                             (cal.get("capacity_rps") or 0)) < 0.01,
+           "every phase offers %d %% of it, open loop (%s)" % (LOAD_PCT, load))
     per_phase = {}
     for r in man.get("runs", []):
-        probe = files.get("%s/probe.json" % r.get("dir"))
-        m = (probe or {}).get("metrics", {})
+        probe = files.get("%s/probe.json" % r.get("dir")) or {}
+        m = probe.get("metrics", {})
         lat = m.get("latency_ms", {})
-        share = None
+        xl_share = None
         try:
-            # the probe's own measurement: the last `duration` s of its run
-            t1 = ts(probe["started"]) + float(probe["elapsed_s"])
-            share = share_between(samples, t1 - DURATION, t1)
+            # the measurement window: after the probe's warmup, for its duration
+            t0 = ts(probe["started"]) + float(probe["options"]["warmup_s"])
+            xl_share = victim_share(samples, t0, t0 + DURATION)
         except (TypeError, KeyError, ValueError):
             pass
+        start = ((r.get("sched") or {}).get("start") or {}).get("web") or {}
         per_phase.setdefault(r["phase"], []).append({
-            "round": r.get("round"), "status": r.get("status"),
-            "rps": m.get("throughput_rps"), "p50": lat.get("p50"), "p99": lat.get("p99"),
-            "ok": m.get("success_pct"), "share": share})
-    print("\n| phase | round | victim CPU share % | throughput req/s | p50 ms | p99 ms | ok % |")
+            "round": r.get("round"), "status": r.get("status"), "valid": r.get("valid"),
+            "good": m.get("good_pct"), "rps": m.get("throughput_rps"),
+            "p99": lat.get("p99"), "share": r.get("victim_cpu_share_pct"),
+            "source": r.get("victim_cpu_source"), "xl": xl_share, "weight": start.get("weight"),
+            "live": start.get("live"), "sched": (r.get("sched") or {}).get("scheduler"),
+            "pool": ((r.get("sched") or {}).get("details") or {}).get("cpupool")})
+    print("\n| phase | round | good % | req/s | p99 ms | victim CPU % (isolab) | (xl) |")
     print("|---|---|---|---|---|---|---|")
-    for ph in ("baseline", "cpu", "cpu+prio"):
+    for ph in ("baseline", "baseline~aa", "cpu", "cpu+prio"):
         for x in per_phase.get(ph, []):
             print("| %s | %s | %s | %s | %s | %s | %s |" % (
-                ph, x["round"], "%.1f" % x["share"] if x["share"] is not None else "-",
+                ph, x["round"], "%.1f" % x["good"] if x["good"] is not None else "-",
                 "%.1f" % x["rps"] if x["rps"] is not None else "-",
-                "%.2f" % x["p50"] if x["p50"] is not None else "-",
                 "%.2f" % x["p99"] if x["p99"] is not None else "-",
-                x["ok"]))
+                "%.1f" % x["share"] if x["share"] is not None else "-",
+                "%.1f" % x["xl"] if x["xl"] is not None else "-"))
     print()
 
     def mean(ph, key):
         v = [x[key] for x in per_phase.get(ph, []) if x[key] is not None]
         return sum(v) / len(v) if v else None
 
-    for ph in ("baseline", "cpu", "cpu+prio"):
+    for ph in ("baseline", "baseline~aa", "cpu", "cpu+prio"):
         expect(len(per_phase.get(ph, [])) >= ROUNDS, "%s ran %d rounds" % (ph, ROUNDS))
         for x in per_phase.get(ph, []):
-            expect(x["status"] == "ok" and x["rps"], "%s round %s reported (status %s)"
+            expect(x["status"] == "ok" and x["valid"], "%s round %s reported, valid (%s)"
                    % (ph, x["round"], x["status"]))
-    s_cpu, s_prio = mean("cpu", "share"), mean("cpu+prio", "share")
-    expect(s_cpu is not None and 38 <= s_cpu <= 62,
-           "victim CPU share with equal weights ~50 %% (got %s)" % s_cpu)
-    expect(s_prio is not None and 68 <= s_prio <= 92,
-           "victim CPU share with weight 1024:256 ~80 %% (got %s)" % s_prio)
-    r_base, r_cpu, r_prio = mean("baseline", "rps"), mean("cpu", "rps"), mean("cpu+prio", "rps")
-    if r_base and r_cpu and r_prio:
-        print("throughput vs baseline: cpu %.0f %%, cpu+prio %.0f %%"
-              % (100 * r_cpu / r_base, 100 * r_prio / r_base))
-        expect(r_cpu < 0.85 * r_base, "the CPU bomb degrades the victim (cpu < 85 % of baseline)")
-        expect(r_prio > r_cpu * 1.15, "priority protects the victim (cpu+prio > 1.15 x cpu)")
-    else:
-        expect(False, "throughput measured in every phase")
+            expect(x["source"] == "xl list" and x["share"] is not None and x["xl"] is not None
+                   and abs(x["share"] - x["xl"]) <= 5,
+                   "%s round %s: victim CPU share %s %% (%s) matches xl's %s %% within 5 "
+                   "points" % (ph, x["round"], x["share"], x["source"], x["xl"]))
+    for x in per_phase.get("cpu+prio", []):
+        expect(x["weight"] == 1024 and x["live"] is True and x["pool"] == "p1",
+               "cpu+prio round %s: read back weight %s live %s in cpupool %s" % (
+                   x["round"], x["weight"], x["live"], x["pool"]))
+    demand, s_cpu, s_prio = mean("baseline", "share"), mean("cpu", "share"), mean("cpu+prio",
+                                                                                 "share")
+    print("victim CPU share: alone (its demand) %s, 256:256 %s, 1024:256 %s" % (
+        demand, s_cpu, s_prio))
+    expect(demand is not None and demand > 55,
+           "the victim alone at %d %% load uses more than its 50 %% entitlement at 256:256 "
+           "(got %s)" % (LOAD_PCT, demand))
+    expect(s_cpu is not None and 40 <= s_cpu <= 58,
+           "256:256: the victim gets its entitlement, ~50 %% (got %s)" % s_cpu)
+    expect(s_prio is not None and demand is not None and s_prio >= min(demand, 80) - 10 and
+           s_prio <= 88,
+           "1024:256: the victim gets its demand (%s), entitlement 80 %% (got %s)"
+           % (demand, s_prio))
+    summ = files.get("summary.json") or {}
+    cpu = next((p for p in summ.get("phases", []) if p.get("name") == "cpu"), {})
+    prot = next((p for p in summ.get("protection", []) if p.get("phase") == "cpu+prio"), {})
+    v_cpu = (cpu.get("vs_baseline") or {}).get("verdict")
+    expect(v_cpu == "hurt", "the report: the CPU bomb hurts the victim (got %s: %s)" % (
+        v_cpu, (cpu.get("vs_baseline") or {}).get("reason")))
+    expect(prot.get("verdict") in ("protected", "partly protected"),
+           "the report: weight 1024:256 protects the victim (got %s: %s)" % (
+               prot.get("verdict"), prot.get("reason")))
     expect(checks.get("sched-after") == "256 0", "the run restored v1 to 256/0 at the end")
     print("timing: boot %.0f s, total %.0f s, attempts %d" % (res.boot_s, res.total_s,
                                                                 res.attempts))

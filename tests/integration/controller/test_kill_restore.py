@@ -19,9 +19,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 
 BIN = os.environ["ISOLAB_BIN"]
-# seconds after start: while preparing / starting the victim, during the prio phase
-# (weights changed), during the bomb phase
-KILL_AT = [0.3, 2.5, 6.0]
+# seconds after start: while preparing / starting the victim, during the calibration,
+# during the prio phase (weights changed), during the bomb phase. SEED makes round 1
+# run cpu+prio first (the rounds' phase orders are shuffled from the seed).
+KILL_AT = [0.3, 2.5, 5.4, 7.6]
+SEED = "3"
 
 
 def run_id_of(state):
@@ -39,7 +41,8 @@ def main():
     try:
         for at in KILL_AT:
             p = subprocess.Popen([BIN, "run", "--quick", "--no-report", "--phases",
-                                  "cpu+prio,cpu", "--results", os.path.join(tmp, "results")],
+                                  "cpu+prio,cpu", "--seed", SEED, "--results",
+                                  os.path.join(tmp, "results")],
                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             time.sleep(at)
             run_id = run_id_of(state)
@@ -68,9 +71,10 @@ def main():
         # SIGTERM: the controller itself stops the tools, restores, tears down, keeps
         # what it measured (partial) and removes its journal
         p = subprocess.Popen([BIN, "run", "--quick", "--no-report", "--phases",
-                              "cpu+prio,cpu", "--results", os.path.join(tmp, "results")],
+                              "cpu+prio,cpu", "--seed", SEED, "--results",
+                              os.path.join(tmp, "results")],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(4.0)
+        time.sleep(7.0)  # after the calibration and the first run
         run_id = run_id_of(state)
         p.send_signal(signal.SIGTERM)
         out, err = p.communicate(timeout=30)

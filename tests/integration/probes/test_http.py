@@ -352,6 +352,94 @@ class Faulty(unittest.TestCase):
         self.assertGreater(doc["metrics"]["failed_by"]["connect"], 50)
 
 
+def check_counts(tc, m):
+    """The verdict fields add up: every offered request is answered, outstanding or unsent."""
+    tc.assertEqual(m["offered"], m["requests"] + m["outstanding_at_end"] + m["not_sent"], m)
+    tc.assertLessEqual(m["good"], m["ok"])
+    tc.assertAlmostEqual(m["good_pct"], 100.0 * m["good"] / m["offered"] if m["offered"] else 0,
+                         places=6)
+
+
+class GoodResponses(unittest.TestCase):
+    """--slo: good responses of the offered load, with servers of known behaviour."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.f = servers.Faulty(modes=["silent", "ok", "delay"], delay=0.2)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.f.stop()
+
+    def test_requests_unanswered_at_the_end_count_as_offered_never_good(self):
+        # a server that stalls: every request is still outstanding when the window ends
+        rc, doc, err, took = run_probe(["http", "--url", self.f.url("silent"), "--rate", "20",
+                                        "-c", "50", "--duration", "1", "--slo", "100ms",
+                                        "--json", "-q"])
+        self.assertEqual(rc, 0, err)
+        m = doc["metrics"]
+        check_counts(self, m)
+        self.assertEqual(m["offered"], 20)
+        self.assertEqual(m["outstanding_at_end"], 20)
+        self.assertEqual((m["good"], m["good_pct"], m["requests"], m["not_sent"]), (0, 0, 0, 0))
+        self.assertEqual(m["slo_ms"], 100)
+        self.assertEqual(doc["options"]["slo_ms"], 100)
+        # it waits the SLO past the window, not the 25 s timeout
+        self.assertLess(took, 3.0)
+
+    def test_the_slo_decides_good_from_the_intended_send_time(self):
+        # every answer takes 200 ms: good with a 500 ms SLO, never with 100 ms
+        for slo, want in (("500ms", 100), ("100ms", 0)):
+            with self.subTest(slo=slo):
+                rc, doc, err, _ = run_probe(["http", "--url", self.f.url("delay"), "--rate", "10",
+                                             "-c", "20", "--duration", "1", "--slo", slo,
+                                             "--json", "-q"])
+                self.assertEqual(rc, 0, err)
+                m = doc["metrics"]
+                check_counts(self, m)
+                self.assertEqual(m["offered"], 10)
+                self.assertEqual(m["good_pct"], want, m)
+                if want == 0:
+                    # answered after the SLO, or still unanswered when the wait ended
+                    self.assertEqual(m["ok"] + m["outstanding_at_end"], 10, m)
+
+    def test_a_backlog_that_never_goes_out_counts_as_not_sent(self):
+        # one connection, 200 ms per answer, 20 requests/s: capacity is 5/s; after the 1 s
+        # window, the backlog may still go out for one SLO (1 s), the rest never does
+        rc, doc, err, took = run_probe(["http", "--url", self.f.url("delay"), "--rate", "20",
+                                        "-c", "1", "--duration", "1", "--slo", "1s", "--json",
+                                        "-q"])
+        self.assertEqual(rc, 0, err)
+        m = doc["metrics"]
+        check_counts(self, m)
+        self.assertEqual(m["offered"], 20)
+        self.assertGreaterEqual(m["not_sent"], 8, m)
+        # request i (every 50 ms) is answered at (i + 1) x 200 ms: the first 6 are good
+        self.assertLessEqual(m["good"], 6, m)
+        self.assertGreaterEqual(m["good"], 1, m)
+        self.assertLess(took, 4.0)
+
+    def test_a_healthy_server_answers_every_offered_request_in_time(self):
+        rc, doc, err, _ = run_probe(["http", "--url", self.f.url("ok"), "--rate", "200",
+                                     "-c", "8", "--warmup", "0.5", "--duration", "1",
+                                     "--slo", "1s", "--json", "-q"])
+        self.assertEqual(rc, 0, err)
+        m = doc["metrics"]
+        check_counts(self, m)
+        self.assertEqual(m["offered"], 200)
+        self.assertEqual(m["good"], 200, m)
+        self.assertEqual(m["rate_rps"], 200)
+
+    def test_closed_loop_offers_what_it_sends(self):
+        rc, doc, err, _ = run_probe(["http", "--url", self.f.url("ok"), "-c", "2",
+                                     "--requests", "50", "--slo", "1s", "--json", "-q"])
+        self.assertEqual(rc, 0, err)
+        m = doc["metrics"]
+        check_counts(self, m)
+        self.assertEqual((m["mode"], m["offered"], m["good"], m["not_sent"]), ("closed", 50, 50, 0))
+        self.assertNotIn("rate_rps", m)
+
+
 class BadInput(unittest.TestCase):
     CASES = [
         (["http"], "no URL"),
@@ -363,6 +451,10 @@ class BadInput(unittest.TestCase):
         (["http", "--url", "http://h/", "--duration", "5 s"], "--duration"),
         (["http", "--url", "http://h/", "--duration", "1s", "--requests", "5"], "exclude"),
         (["http", "--url", "http://h/", "--timeout", "0"], "--timeout"),
+        (["http", "--url", "http://h/", "--slo", "0"], "--slo"),
+        (["http", "--url", "http://h/", "--slo", "fast"], "--slo"),
+        (["http", "--url", "http://h/", "--slo", "2h"], "--slo"),
+        (["http", "--url", "http://h/", "--slo", "2s", "--timeout", "1s"], "--slo"),
         (["http", "--url", "http://h/", "--rate", "10", "--backoff"], "--backoff"),
         (["http", "--url", "http://h/", "--ready-fd", "999"], "--ready-fd"),
         (["http", "--url", "http://h/", "--bogus"], "bogus"),

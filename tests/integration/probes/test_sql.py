@@ -102,6 +102,23 @@ class Sql(unittest.TestCase):
             time.sleep(0.1)
         self.assertEqual(out.stdout.strip(), "0")
 
+    def test_queries_unanswered_at_the_end_are_outstanding_and_cancelled(self):
+        rc, doc, err, took = run_probe(["sql", "--conninfo", self.pg.conninfo,
+                                        "--query", "SELECT pg_sleep(10)", "--rate", "4", "-c", "4",
+                                        "--duration", "1", "--slo", "200ms", "--json", "-q"])
+        self.assertEqual(rc, 0, err)
+        m = doc["metrics"]
+        self.assertEqual((m["offered"], m["outstanding_at_end"], m["good"], m["requests"]),
+                         (4, 4, 0, 0), m)
+        self.assertLess(took, 3.0)
+        for _ in range(20):
+            out = self.pg.psql("\\pset tuples_only on\nSELECT count(*) FROM pg_stat_activity"
+                               " WHERE query = 'SELECT pg_sleep(10)' AND state = 'active';")
+            if out.stdout.strip() == "0":
+                break
+            time.sleep(0.1)
+        self.assertEqual(out.stdout.strip(), "0")
+
     def test_open_loop_rate(self):
         rc, doc, err, _ = run_probe(["sql", "--conninfo", self.pg.conninfo, "--query", "SELECT 1",
                                      "--rate", "200", "-c", "2", "--duration", "1.5", "--json", "-q"])

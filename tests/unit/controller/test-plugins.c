@@ -182,7 +182,8 @@ static int fake_start(const struct exec_ctx *x, const char *vm, const char *targ
 {
 	static const char probe[] =
 		"echo isolab-ready >&2; printf '%s' '{\"tool\":\"isolab-probe\",\"status\":\"ok\","
-		"\"metrics\":{\"latency_ms\":{\"p99\":2.5},\"success_pct\":100}}'";
+		"\"metrics\":{\"ok\":1000,\"measured_s\":1.0,\"good_pct\":100,"
+		"\"latency_ms\":{\"p50\":1.0,\"p99\":2.5},\"success_pct\":100}}'";
 	static const char bomb[] =
 		"trap 'printf %s \"{\\\"tool\\\":\\\"isolab-bomb\\\",\\\"status\\\":"
 		"\\\"interrupted\\\",\\\"metrics\\\":{}}\"; exit 0' TERM; echo isolab-ready >&2; "
@@ -318,10 +319,15 @@ static void fake_backend_and_executor_run_a_scenario_through_the_tables(void **s
 	assert_int_equal(fb.web_weight, 256);
 
 	/* the executor: started every tool, inside its VM, with ${web} from vm_addr() */
-	assert_int_equal(n_started, 5); /* 3 probes, 2 bombs */
+	assert_int_equal(n_started, 7); /* the calibration, 4 phases (baseline~aa too), 2 bombs */
 	for (size_t i = 0; i < n_started; i++)
 		if (strncmp(started[i], "isolab-probe", 12) == 0)
 			assert_non_null(strstr(started[i], "--url http://10.9.0.1:8/"));
+	/* the calibration closed loop; every phase at 50 % of its 1000 req/s, SLO 25 / 1000 s */
+	assert_null(strstr(started[0], "--rate"));
+	for (size_t i = 1; i < n_started; i++)
+		if (strncmp(started[i], "isolab-probe", 12) == 0)
+			assert_non_null(strstr(started[i], "--rate 500.000 --slo 25000us"));
 	snprintf(mark, sizeof(mark), "%s/entered-client", tmp);
 	assert_int_equal(access(mark, F_OK), 0);
 	snprintf(mark, sizeof(mark), "%s/entered-noisy", tmp);
@@ -334,8 +340,8 @@ static void fake_backend_and_executor_run_a_scenario_through_the_tables(void **s
 	assert_string_equal(
 		json_string_value(json_object_get(json_object_get(m, "backend"), "zone")), "z1");
 	runs = json_object_get(m, "runs");
-	assert_int_equal(json_array_size(runs), 3);
-	for (size_t i = 0; i < 3; i++)
+	assert_int_equal(json_array_size(runs), 4);
+	for (size_t i = 0; i < 4; i++)
 		assert_string_equal(
 			json_string_value(json_object_get(json_array_get(runs, i), "status")),
 			"ok");

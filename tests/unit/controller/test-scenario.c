@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Scenario parsing: every error path names FILE:LINE, sweeps expand, the default parses. */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,8 @@
 	"[vm web]\nrole = victim\n[vm noisy]\nrole = neighbor\n[vm client]\nrole = probe\n"        \
 	"[probe]\nvm = client\nkind = http\n[bomb cpu]\nvm = noisy\nkind = cpu\n"
 /* HEAD is 12 lines; the next line is line 13 */
+#define PROBE_HEAD "[vm web]\nrole = victim\n[vm client]\nrole = probe\n[probe]\nkind = http\n"
+/* PROBE_HEAD is 6 lines; line 7 is still in [probe] */
 
 static int parse(const char *text, struct scenario **s, char *err, size_t len)
 {
@@ -57,7 +60,56 @@ static const struct bad_case bad[] = {
 	  "t.ini:2: duration: 'fast' is not a duration" },
 	{ "zero_duration", "[global]\nduration = 0\n", "t.ini:2: duration: '0' is not a duration" },
 	{ "bad_warmup", "[global]\nwarmup = -1s\n", "t.ini:2: warmup" },
-	{ "bad_rounds", "[global]\nrounds = 0\n", "t.ini:2: rounds: '0' (expected 1-1000)" },
+	{ "bad_rounds", "[global]\nrounds = 0\n",
+	  "t.ini:2: rounds: '0' (expected 1-1000 or auto)" },
+	{ "bad_rounds_word", "[global]\nrounds = automatic\n", "t.ini:2: rounds: 'automatic'" },
+	{ "max_rounds_low", "[global]\nrounds = auto\nmax_rounds = 2\n",
+	  "t.ini:3: max_rounds: '2' (expected 3-1000)" },
+	{ "max_rounds_high", "[global]\nrounds = auto\nmax_rounds = 1001\n",
+	  "t.ini:3: max_rounds: '1001'" },
+	{ "max_rounds_fixed", "[global]\nrounds = 4\nmax_rounds = 5\n" PROBE_HEAD "[phase p]\n",
+	  "t.ini:3: max_rounds: only with rounds = auto" },
+	{ "max_time_short", "[global]\nrounds = auto\nmax_time = 10s\n",
+	  "t.ini:3: max_time: '10s'" },
+	{ "max_time_long", "[global]\nrounds = auto\nmax_time = 8d\n", "t.ini:3: max_time: '8d'" },
+	{ "max_time_junk", "[global]\nrounds = auto\nmax_time = soon\n",
+	  "t.ini:3: max_time: 'soon'" },
+	{ "max_time_fixed", "[global]\nmax_time = 5m\n" PROBE_HEAD "[phase p]\n",
+	  "t.ini:2: max_time: only with rounds = auto" },
+	{ "min_effect_zero", "[global]\nmin_effect = 0%\n", "t.ini:2: min_effect: '0%'" },
+	{ "min_effect_no_pct", "[global]\nmin_effect = 10\n", "t.ini:2: min_effect: '10'" },
+	{ "min_effect_high", "[global]\nmin_effect = 150%\n", "t.ini:2: min_effect: '150%'" },
+	{ "min_bomb_share_high", "[global]\nmin_bomb_share = 101%\n",
+	  "t.ini:2: min_bomb_share: '101%'" },
+	{ "bad_aa", "[global]\naa = maybe\n", "t.ini:2: aa: 'maybe' (expected yes or no)" },
+	{ "load_no_pct", PROBE_HEAD "load = 50\n[phase p]\n",
+	  "t.ini:7: load: '50' (expected a share of the calibrated capacity" },
+	{ "load_zero", PROBE_HEAD "load = 0%\n[phase p]\n", "t.ini:7: load: '0%'" },
+	{ "load_high", PROBE_HEAD "load = 101%\n[phase p]\n", "t.ini:7: load: '101%'" },
+	{ "load_junk", PROBE_HEAD "load = half%\n[phase p]\n", "t.ini:7: load: 'half%'" },
+	{ "rate_zero", PROBE_HEAD "rate = 0\n[phase p]\n",
+	  "t.ini:7: rate: '0' (expected requests/s, 0.001-10000000)" },
+	{ "rate_junk", PROBE_HEAD "rate = fast\n[phase p]\n", "t.ini:7: rate: 'fast'" },
+	{ "rate_high", PROBE_HEAD "rate = 1e9\n[phase p]\n", "t.ini:7: rate: '1e9'" },
+	{ "load_and_rate", PROBE_HEAD "load = 40%\nrate = 100\n[phase p]\n",
+	  "t.ini:8: give load (a share of the calibrated capacity) or rate" },
+	{ "bad_mode", PROBE_HEAD "mode = half\n[phase p]\n",
+	  "t.ini:7: mode: 'half' (expected open or closed)" },
+	{ "closed_with_load", PROBE_HEAD "mode = closed\nload = 40%\n[phase p]\n",
+	  "t.ini:8: load: mode = closed (line 7)" },
+	{ "closed_with_rate", PROBE_HEAD "rate = 10\nmode = closed\n[phase p]\n",
+	  "t.ini:7: rate: mode = closed (line 8)" },
+	{ "slo_zero", PROBE_HEAD "slo = 0\n[phase p]\n",
+	  "t.ini:7: slo: '0' (expected the latency" },
+	{ "slo_tiny", PROBE_HEAD "slo = 50us\n[phase p]\n", "t.ini:7: slo: '50us'" },
+	{ "slo_huge", PROBE_HEAD "slo = 11m\n[phase p]\n", "t.ini:7: slo: '11m'" },
+	{ "slo_junk", PROBE_HEAD "slo = p99<=20ms\n[phase p]\n", "t.ini:7: slo: 'p99<=20ms'" },
+	{ "slo_over_timeout", PROBE_HEAD "timeout = 1s\nslo = 2s\n[phase p]\n",
+	  "t.ini:8: slo: longer than the probe's timeout" },
+	{ "slo_over_default_timeout", PROBE_HEAD "slo = 30s\n[phase p]\n",
+	  "t.ini:7: slo: longer than the probe's timeout" },
+	{ "phase_named_aa", PROBE_HEAD "[phase baseline]\n[phase x~aa]\n",
+	  "t.ini:8: phase 'x~aa': names ending in ~aa are the built-in A/A twins" },
 	{ "bad_rounds_junk", "[global]\nrounds = 3x\n", "t.ini:2: rounds: '3x'" },
 	{ "bad_insecure", "[global]\ninsecure = maybe\n", "t.ini:2: insecure: 'maybe'" },
 	{ "bad_dom0", "[global]\ndom0 = host\n", "t.ini:2: dom0: 'host' (expected user@host)" },
@@ -170,8 +222,134 @@ static void parse_accepts_minimal_with_defaults(void **state)
 	assert_string_equal(scenario_victim(s)->name, "web");
 	assert_string_equal(scenario_vm(s, "web")->ident, "web");
 	assert_string_equal(s->probe_target, "victim");
-	assert_int_equal(s->n_phases, 1);
+	assert_int_equal(s->n_phases, 2); /* and its A/A twin */
 	assert_int_equal(s->phases[0].n_bombs, 0);
+	assert_null(s->phases[0].aa_of);
+	assert_string_equal(s->phases[1].name, "base~aa");
+	assert_string_equal(s->phases[1].aa_of, "base");
+	assert_int_equal(s->phases[1].n_bombs, 0);
+	assert_int_equal(s->phases[1].n_prio, 0);
+	assert_null(s->phases[1].twin);
+	/* the design's defaults */
+	assert_int_equal(s->design.load_mode, SCN_LOAD_SHARE);
+	assert_true(s->design.load_pct == 50.0);
+	assert_int_equal(s->design.slo_ns, 0);
+	assert_false(s->design.rounds_auto);
+	assert_true(s->design.aa);
+	assert_true(s->design.min_effect_pct == 10.0);
+	scenario_free(s);
+}
+
+static void design_keys_are_read(void **state)
+{
+	struct scenario *s = NULL;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(parse("[global]\nrounds = auto\nmax_rounds = 12\nmax_time = 20m\n"
+			       "min_effect = 5 %\nmin_bomb_share = 30%\naa = no\n" PROBE_HEAD
+			       "load = 25.5%\nslo = 15ms\nconcurrency = 16\n"
+			       "[phase baseline]\n[phase b]\n",
+			       &s, err, sizeof(err)),
+			 0);
+	assert_true(s->design.rounds_auto);
+	assert_int_equal(s->rounds, 3); /* auto starts with the 3 a verdict needs */
+	assert_int_equal(s->design.max_rounds, 12);
+	assert_int_equal(s->design.max_time_ns, 1200 * NSEC_PER_SEC);
+	assert_true(s->design.min_effect_pct == 5.0);
+	assert_true(s->design.min_bomb_share == 30.0);
+	assert_false(s->design.aa);
+	assert_int_equal(s->n_phases, 2); /* aa = no: no twin */
+	assert_int_equal(s->design.load_mode, SCN_LOAD_SHARE);
+	assert_true(s->design.load_pct == 25.5);
+	assert_int_equal(s->design.slo_ns, 15 * NSEC_PER_MSEC);
+	/* design keys are the controller's, not passed through to the probe */
+	assert_int_equal(s->probe.n_opts, 1);
+	assert_string_equal(s->probe.opts[0].key, "concurrency");
+	scenario_free(s);
+
+	assert_int_equal(
+		parse(PROBE_HEAD "rate = 250\n[phase b]\nbombs = none\n", &s, err, sizeof(err)), 0);
+	assert_int_equal(s->design.load_mode, SCN_LOAD_RATE);
+	assert_true(s->design.rate_rps == 250.0);
+	assert_int_equal(s->probe.n_opts, 0);
+	scenario_free(s);
+
+	assert_int_equal(parse(PROBE_HEAD "mode = closed\n[phase b]\n", &s, err, sizeof(err)), 0);
+	assert_int_equal(s->design.load_mode, SCN_LOAD_CLOSED);
+	assert_string_equal(scn_load_mode_name(s->design.load_mode), "closed");
+	scenario_free(s);
+}
+
+static void design_resolves_rate_and_slo_from_the_capacity(void **state)
+{
+	struct scn_design d;
+	struct scn_load l;
+	char err[256] = "";
+
+	(void)state;
+	scn_design_defaults(&d);
+	/* 50 % of 8000 req/s; 25 requests take 3.1 ms there: the 10 ms floor */
+	assert_int_equal(scn_design_resolve(&d, 8000, NAN, &l, err, sizeof(err)), 0);
+	assert_true(l.open);
+	assert_true(l.rate_rps == 4000);
+	assert_int_equal(l.slo_ns, 10 * NSEC_PER_MSEC);
+	assert_non_null(strstr(l.slo_source, "derived: the larger of the time to serve 25 "));
+	/* a victim whose own p99 when saturated is 37.2 ms: that is the SLO */
+	assert_int_equal(scn_design_resolve(&d, 8000, 37.2, &l, err, sizeof(err)), 0);
+	assert_int_equal(l.slo_ns, 37200 * NSEC_PER_USEC);
+	assert_non_null(strstr(l.slo_source, "the calibration's p99 (37.2 ms)"));
+	/* a slow victim: 25 / 200 req/s = 125 ms */
+	d.load_pct = 25;
+	assert_int_equal(scn_design_resolve(&d, 200, NAN, &l, err, sizeof(err)), 0);
+	assert_true(l.rate_rps == 50);
+	assert_int_equal(l.slo_ns, 125 * NSEC_PER_MSEC);
+	/* rounded up to whole microseconds */
+	assert_int_equal(scn_design_resolve(&d, 3, NAN, &l, err, sizeof(err)), 0);
+	assert_int_equal(l.slo_ns, 8333334000ULL);
+	/* the scenario's SLO wins */
+	d.slo_ns = 20 * NSEC_PER_MSEC;
+	assert_int_equal(scn_design_resolve(&d, 200, NAN, &l, err, sizeof(err)), 0);
+	assert_int_equal(l.slo_ns, 20 * NSEC_PER_MSEC);
+	assert_string_equal(l.slo_source, "scenario");
+	/* no capacity: a share has no rate */
+	assert_int_equal(scn_design_resolve(&d, NAN, NAN, &l, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "give rate = N"));
+	/* a rate with a given SLO needs no calibration */
+	d.load_mode = SCN_LOAD_RATE;
+	d.rate_rps = 123;
+	assert_int_equal(scn_design_resolve(&d, NAN, NAN, &l, err, sizeof(err)), 0);
+	assert_true(l.rate_rps == 123);
+	/* ... but a derived SLO does */
+	d.slo_ns = 0;
+	assert_int_equal(scn_design_resolve(&d, 0, NAN, &l, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "give slo = DURATION"));
+	/* closed loop: no rate */
+	d.load_mode = SCN_LOAD_CLOSED;
+	assert_int_equal(scn_design_resolve(&d, 1000, NAN, &l, err, sizeof(err)), 0);
+	assert_false(l.open);
+	assert_true(l.rate_rps == 0);
+}
+
+static void aa_twins_the_first_phase_without_bomb_or_priority(void **state)
+{
+	struct scenario *s = NULL;
+	char err[512];
+
+	(void)state;
+	/* no phase named baseline: the first one with neither bomb nor priority */
+	assert_int_equal(parse(HEAD "[phase hot]\nbombs = cpu\n[phase w]\nweight.web = 512\n"
+				    "[phase quiet]\n[phase still]\n",
+			       &s, err, sizeof(err)),
+			 0);
+	assert_int_equal(s->n_phases, 5);
+	assert_string_equal(s->phases[4].name, "quiet~aa");
+	assert_string_equal(s->phases[4].aa_of, "quiet");
+	scenario_free(s);
+	/* every phase has a bomb: no baseline, no twin, and the design says so */
+	assert_int_equal(parse(HEAD "[phase hot]\nbombs = cpu\n", &s, err, sizeof(err)), 0);
+	assert_int_equal(s->n_phases, 1);
+	assert_false(s->design.aa);
 	scenario_free(s);
 }
 
@@ -277,17 +455,29 @@ static void default_scenarios_parse_and_fit_their_budget(void **state)
 
 		assert_int_equal(scenario_parse("<default>", t, strlen(t), &s, err, sizeof(err)),
 				 0);
-		assert_int_equal(s->n_phases, 15);
+		assert_int_equal(s->n_phases, 16);
 		assert_string_equal(s->phases[0].name, "baseline");
+		assert_string_equal(s->phases[15].name, "baseline~aa");
 		assert_non_null(scenario_bomb(s, "net-send"));
 		/* every bomb phase has its prioritised twin */
 		for (size_t i = 1; i < s->n_phases; i++)
 			if (strstr(s->phases[i].name, "+prio"))
 				assert_non_null(s->phases[i].twin);
-		if (quick)
+		if (quick) {
+			/* 3 rounds of short phases, in 2 minutes */
+			assert_false(s->design.rounds_auto);
+			assert_int_equal(s->rounds, 3);
 			assert_true(scenario_estimate_s(s) <= 120.0);
-		else
-			assert_true(scenario_estimate_s(s) <= 600.0);
+		} else {
+			/* rounds = auto: 3 rounds at least, no round starts that would end
+			   past max_time, and that leaves room for the report within 10 min */
+			assert_true(s->design.rounds_auto);
+			assert_true(scenario_estimate_s(s) <= s->design.max_time_ns / 1e9);
+			assert_true(s->design.max_time_ns <= 540 * NSEC_PER_SEC);
+		}
+		assert_int_equal(s->design.load_mode, SCN_LOAD_SHARE);
+		assert_true(s->design.load_pct == 70.0);
+		assert_int_equal(s->design.slo_ns, 0); /* derived from the calibration */
 		scenario_free(s);
 	}
 }
@@ -302,8 +492,10 @@ static void quick_shortens_any_scenario(void **state)
 			       sizeof(err)),
 			 0);
 	scenario_make_quick(s);
-	assert_int_equal(s->rounds, 1);
-	assert_int_equal(s->duration_ns, 3 * NSEC_PER_SEC);
+	assert_int_equal(s->rounds, 3); /* short phases, not fewer rounds */
+	assert_false(s->design.rounds_auto);
+	assert_int_equal(s->duration_ns, NSEC_PER_SEC);
+	assert_int_equal(s->warmup_ns, 300 * NSEC_PER_MSEC);
 	scenario_free(s);
 }
 
@@ -318,8 +510,9 @@ static void select_phases_keeps_named_and_drops_lost_twins(void **state)
 			       &s, err, sizeof(err)),
 			 0);
 	assert_int_equal(scenario_select_phases(s, "baseline,cpu+prio", err, sizeof(err)), 0);
-	assert_int_equal(s->n_phases, 3); /* baseline + both sweep members */
-	assert_null(s->phases[1].twin);	  /* cpu is gone */
+	assert_int_equal(s->n_phases, 4); /* baseline + both sweep members + the A/A twin */
+	assert_string_equal(s->phases[3].name, "baseline~aa");
+	assert_null(s->phases[1].twin); /* cpu is gone */
 	assert_int_equal(scenario_select_phases(s, "nope", err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "no phase 'nope'"));
 	scenario_free(s);
@@ -330,6 +523,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_rejects_each_error_with_file_line),
 		cmocka_unit_test(parse_accepts_minimal_with_defaults),
+		cmocka_unit_test(design_keys_are_read),
+		cmocka_unit_test(design_resolves_rate_and_slo_from_the_capacity),
+		cmocka_unit_test(aa_twins_the_first_phase_without_bomb_or_priority),
 		cmocka_unit_test(parse_reads_keys_comments_and_options),
 		cmocka_unit_test(sweep_expands_one_phase_per_value),
 		cmocka_unit_test(sweep_on_cap_names_the_cap),

@@ -308,6 +308,42 @@ static void sched_set_get_by_vm_name_and_full_cgroup_name(void **state)
 	fake_tree_free(root);
 }
 
+static void vm_cpu_time_reads_the_cgroup_else_its_processes(void **state)
+{
+	char *root = fake_tree_new(FAKE_V2, NULL);
+	struct backend *b = prepared(root, "r1");
+	struct backend_err err = { 0 };
+	const char *src = NULL;
+	char pid[32];
+	uint64_t ns = 0;
+
+	/* v2: cpu.stat's usage_usec */
+	fake_write(root, "isolab-r1/isolab-r1-web/cpu.stat",
+		   "usage_usec 1500000\nuser_usec 1000000\nsystem_usec 500000\n");
+	assert_int_equal(ops->vm_cpu_time(b, "web", &ns, &src, &err), 0);
+	assert_int_equal(ns, 1500000000ULL);
+	assert_string_equal(src, "cgroup cpu.stat");
+	/* v1 with cpuacct beside cpu: cpuacct.usage in ns */
+	fake_write(root, "isolab-r1/isolab-r1-web/cpuacct.usage", "2500000123\n");
+	assert_int_equal(ops->vm_cpu_time(b, "web", &ns, &src, &err), 0);
+	assert_int_equal(ns, 2500000123ULL);
+	assert_string_equal(src, "cgroup cpuacct.usage");
+	fake_write(root, "isolab-r1/isolab-r1-web/cpuacct.usage", "lots\n");
+	assert_int_equal(ops->vm_cpu_time(b, "web", &ns, &src, &err), -EINVAL);
+	/* neither (v1 with cpuacct mounted apart): the processes' own times, here ours */
+	fake_write(root, "isolab-r1/isolab-r1-noisy/cpu.stat", "nr_periods 0\n");
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	fake_write(root, "isolab-r1/isolab-r1-noisy/cgroup.procs", pid);
+	for (volatile unsigned long i = 0; i < 50000000UL; i++)
+		; /* burn some CPU for the counter to show */
+	assert_int_equal(ops->vm_cpu_time(b, "noisy", &ns, &src, &err), 0);
+	assert_true(ns >= 10000000ULL); /* at least one 10 ms tick */
+	assert_string_equal(src, "the VM's processes (/proc/PID/stat)");
+	assert_int_equal(ops->vm_cpu_time(b, "nosuch", &ns, &src, &err), -ENOENT);
+	ops->close(b);
+	fake_tree_free(root);
+}
+
 static void sched_errors_are_precise(void **state)
 {
 	char *root = fake_tree_new(FAKE_V1, NULL);
@@ -495,6 +531,7 @@ int main(void)
 		cmocka_unit_test(prepare_twice_or_over_leftovers_fails),
 		cmocka_unit_test(sched_set_get_by_vm_name_and_full_cgroup_name),
 		cmocka_unit_test(sched_errors_are_precise),
+		cmocka_unit_test(vm_cpu_time_reads_the_cgroup_else_its_processes),
 		cmocka_unit_test(list_vms_lists_every_run_with_mapped_weights),
 		cmocka_unit_test(describe_writes_cgroup_facts),
 		cmocka_unit_test(enter_in_child_joins_every_cgroup),

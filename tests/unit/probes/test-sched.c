@@ -94,6 +94,33 @@ static void wait_ms_rounds_up_and_caps(void **state)
 	assert_int_equal(sched_wait_ms(START, UINT64_MAX, 100), 100);
 }
 
+static void count_is_the_schedule_inside_a_half_open_window(void **state)
+{
+	/* 10/s: send times at 0, 100, 200 ... ms */
+	assert_int_equal(sched_count(START, 10, START, START + NSEC_PER_SEC), 10);
+	/* [100 ms, 300 ms) holds 100 and 200, not 300 */
+	assert_int_equal(
+		sched_count(START, 10, START + 100 * NSEC_PER_MSEC, START + 300 * NSEC_PER_MSEC),
+		2);
+	/* a window starting before the schedule counts from its start */
+	assert_int_equal(sched_count(START, 10, START - NSEC_PER_SEC, START + 1), 1);
+	assert_int_equal(sched_count(START, 10, START + 5, START + 5), 0);
+	assert_int_equal(sched_count(START, 10, START + 5, START), 0);
+	assert_int_equal(sched_count(START, 0, START, START + NSEC_PER_SEC), 0);
+	/* fractional rate over a long window: rate x window, no drift */
+	assert_int_equal(
+		sched_count(START, 3, START + 2 * NSEC_PER_SEC, START + 3602 * NSEC_PER_SEC),
+		3 * 3600);
+	/* the sum over streams is the whole schedule */
+	for (uint64_t w = 1; w < 3 * NSEC_PER_SEC; w += 7777777) {
+		uint64_t sum = 0;
+
+		for (unsigned k = 0; k < 3; k++)
+			sum += sched_due(START, START + w - 1, 1234.5, 3, k);
+		assert_int_equal(sched_count(START, 1234.5, START, START + w), sum);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -104,6 +131,7 @@ int main(void)
 		cmocka_unit_test(share_splits_connections_without_loss),
 		cmocka_unit_test(backoff_grows_one_second_per_failure_up_to_15),
 		cmocka_unit_test(wait_ms_rounds_up_and_caps),
+		cmocka_unit_test(count_is_the_schedule_inside_a_half_open_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

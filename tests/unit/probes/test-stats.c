@@ -32,6 +32,8 @@ static int setup(void **state)
 	f->run.start_ns = T0;
 	f->run.measure_ns = T0 + 2 * NSEC_PER_SEC; /* 2 s warmup */
 	f->run.end_ns = UINT64_MAX;
+	f->run.send_until_ns = UINT64_MAX;
+	f->run.cutoff_ns = UINT64_MAX;
 	assert_int_equal(probe_timeline_init(&f->run.tl), 0);
 	assert_int_equal(probe_stats_init(&f->st), 0);
 	*state = f;
@@ -211,7 +213,13 @@ static void metrics_json_has_the_contract_keys(void **state)
 	probe_stats_tick(&f->run, &f->st, UINT64_MAX);
 	probe_timeline_close_before(&f->run.tl, 1);
 	json_obj_begin(w);
-	probe_metrics_json(w, &f->run, &f->st, 2 * NSEC_PER_SEC, true);
+	{
+		struct probe_window win;
+
+		probe_window_count(&f->run, &f->st, f->run.measure_ns + 2 * NSEC_PER_SEC, 0, &win);
+		win.open_loop = true;
+		probe_metrics_json(w, &f->run, &f->st, &win);
+	}
 	json_obj_end(w);
 	assert_int_equal(json_error(w), 0);
 	text = json_data(w, NULL);
@@ -219,6 +227,149 @@ static void metrics_json_has_the_contract_keys(void **state)
 		assert_non_null(strstr(text, keys[i]));
 	assert_non_null(strstr(text, "\"success_pct\":50"));
 	assert_non_null(strstr(text, "\"throughput_rps\":1"));
+	json_free(w);
+}
+
+static void good_counts_successes_within_the_slo_from_the_intended_time(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t m = f->run.measure_ns;
+
+	f->cfg.slo_ns = 20 * NSEC_PER_MSEC;
+	record(f, m, 0, 5 * NSEC_PER_MSEC, PROBE_OK);		       /* good */
+	record(f, m, 0, 20 * NSEC_PER_MSEC, PROBE_OK);		       /* good: at the SLO */
+	record(f, m, 0, 20 * NSEC_PER_MSEC + 1, PROBE_OK);	       /* late */
+	record(f, m, 19 * NSEC_PER_MSEC, 2 * NSEC_PER_MSEC, PROBE_OK); /* sent late: late */
+	record(f, m, 0, NSEC_PER_MSEC, PROBE_FAIL_HTTP_STATUS);	       /* fast but failed */
+	record(f, T0, 0, NSEC_PER_MSEC, PROBE_OK);		       /* warmup */
+	assert_int_equal(f->st.requests, 5);
+	assert_int_equal(f->st.ok, 4);
+	assert_int_equal(f->st.good, 2);
+}
+
+static void good_is_ok_without_an_slo(void **state)
+{
+	struct fixture *f = *state;
+
+	record(f, f->run.measure_ns, 0, 30 * NSEC_PER_SEC, PROBE_OK);
+	record(f, f->run.measure_ns, 0, NSEC_PER_MSEC, PROBE_FAIL_READ);
+	assert_int_equal(f->st.good, 1);
+}
+
+static void outstanding_counts_only_measured_requests_and_merges(void **state)
+{
+	struct fixture *f = *state;
+	struct probe_stats other;
+
+	assert_int_equal(probe_stats_init(&other), 0);
+	probe_outstanding(&f->run, &f->st, T0); /* intended in the warmup */
+	probe_outstanding(&f->run, &f->st, f->run.measure_ns);
+	probe_outstanding(&f->run, &other, f->run.measure_ns + 1);
+	probe_outstanding(&f->run, &other, f->run.measure_ns + 2);
+	assert_int_equal(f->st.outstanding, 1);
+	probe_stats_merge(&f->st, &other);
+	assert_int_equal(f->st.outstanding, 3);
+	assert_int_equal(f->st.requests, 0); /* never in the latency figures */
+	assert_int_equal(hist_count(f->st.lat), 0);
+	probe_stats_done(&other);
+}
+
+static void window_waits_the_slo_past_the_end_then_abandons(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t end = f->run.measure_ns + 10 * NSEC_PER_SEC;
+
+	f->cfg.duration_ns = 10 * NSEC_PER_SEC;
+	f->cfg.timeout_ns = 5 * NSEC_PER_SEC;
+	f->cfg.rate = 100;
+	f->cfg.slo_ns = 50 * NSEC_PER_MSEC;
+	probe_window_init(&f->run);
+	assert_int_equal(f->run.end_ns, end);
+	assert_int_equal(f->run.send_until_ns, end + 50 * NSEC_PER_MSEC);
+	assert_int_equal(f->run.cutoff_ns, end + 50 * NSEC_PER_MSEC);
+	/* open loop: the window's backlog may still go out until end + SLO */
+	assert_false(probe_stopping(&f->run, end));
+	assert_true(probe_stopping(&f->run, end + 50 * NSEC_PER_MSEC));
+	assert_false(probe_abandoning(&f->run, end + 49 * NSEC_PER_MSEC));
+	assert_true(probe_abandoning(&f->run, end + 50 * NSEC_PER_MSEC));
+	/* closed loop: no new request from the end on */
+	f->cfg.rate = 0;
+	assert_true(probe_stopping(&f->run, end));
+	/* no SLO: nothing is sent late, requests in flight get their timeout and 1 s */
+	f->cfg.slo_ns = 0;
+	probe_window_init(&f->run);
+	assert_int_equal(f->run.send_until_ns, end);
+	assert_int_equal(f->run.cutoff_ns, end + 6 * NSEC_PER_SEC);
+	/* --requests: no time bound at all */
+	f->cfg.duration_ns = 0;
+	probe_window_init(&f->run);
+	assert_int_equal(f->run.end_ns, UINT64_MAX);
+	assert_int_equal(f->run.cutoff_ns, UINT64_MAX);
+	/* a signal abandons at once */
+	atomic_store(&f->run.abort, true);
+	assert_true(probe_abandoning(&f->run, f->run.measure_ns));
+}
+
+static void window_counts_offered_as_the_schedule_and_the_rest_as_not_sent(void **state)
+{
+	struct fixture *f = *state;
+	struct probe_window win;
+
+	f->cfg.duration_ns = 2 * NSEC_PER_SEC;
+	f->cfg.rate = 50; /* 100 send times in the window, 100 in the 2 s warmup */
+	probe_window_init(&f->run);
+	for (int i = 0; i < 60; i++)
+		record(f, f->run.measure_ns + (uint64_t)i * 20 * NSEC_PER_MSEC, 0, NSEC_PER_MSEC,
+		       PROBE_OK);
+	for (int i = 0; i < 15; i++)
+		probe_outstanding(&f->run, &f->st, f->run.measure_ns + NSEC_PER_SEC);
+	probe_window_count(&f->run, &f->st, f->run.end_ns + NSEC_PER_SEC, 0, &win);
+	assert_true(win.open_loop);
+	assert_int_equal(win.offered, 100);
+	assert_int_equal(win.not_sent, 100 - 60 - 15);
+	assert_int_equal(win.measured_ns, 3 * NSEC_PER_SEC);
+	/* interrupted after 1 s of measurement: only that second was offered */
+	probe_window_count(&f->run, &f->st, f->run.measure_ns + NSEC_PER_SEC,
+			   f->run.measure_ns + NSEC_PER_SEC, &win);
+	assert_int_equal(win.offered, 75); /* never fewer than were sent */
+	assert_int_equal(win.not_sent, 0);
+	/* closed loop: offered is what was sent */
+	f->cfg.rate = 0;
+	probe_window_count(&f->run, &f->st, f->run.end_ns, 0, &win);
+	assert_false(win.open_loop);
+	assert_int_equal(win.offered, 75);
+	assert_int_equal(win.not_sent, 0);
+}
+
+static void metrics_json_has_the_verdict_fields(void **state)
+{
+	struct fixture *f = *state;
+	struct json_writer *w = json_new(0);
+	struct probe_window win;
+	const char *text;
+
+	assert_non_null(w);
+	f->cfg.duration_ns = NSEC_PER_SEC;
+	f->cfg.rate = 4;
+	f->cfg.slo_ns = 10 * NSEC_PER_MSEC;
+	probe_window_init(&f->run);
+	record(f, f->run.measure_ns, 0, NSEC_PER_MSEC, PROBE_OK);
+	record(f, f->run.measure_ns + 250 * NSEC_PER_MSEC, 0, 11 * NSEC_PER_MSEC, PROBE_OK);
+	probe_outstanding(&f->run, &f->st, f->run.measure_ns + 500 * NSEC_PER_MSEC);
+	probe_window_count(&f->run, &f->st, f->run.end_ns, 0, &win);
+	json_obj_begin(w);
+	probe_metrics_json(w, &f->run, &f->st, &win);
+	json_obj_end(w);
+	assert_int_equal(json_error(w), 0);
+	text = json_data(w, NULL);
+	assert_non_null(strstr(text, "\"mode\":\"open\""));
+	assert_non_null(strstr(text, "\"rate_rps\":4"));
+	assert_non_null(strstr(text, "\"slo_ms\":10"));
+	assert_non_null(strstr(text, "\"offered\":4"));
+	assert_non_null(strstr(text, "\"good\":1"));
+	assert_non_null(strstr(text, "\"good_pct\":25"));
+	assert_non_null(strstr(text, "\"outstanding_at_end\":1"));
+	assert_non_null(strstr(text, "\"not_sent\":1"));
 	json_free(w);
 }
 
@@ -239,6 +390,19 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sqlstate_counts_codes_and_overflows, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(metrics_json_has_the_contract_keys, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			good_counts_successes_within_the_slo_from_the_intended_time, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(good_is_ok_without_an_slo, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			outstanding_counts_only_measured_requests_and_merges, setup, teardown),
+		cmocka_unit_test_setup_teardown(window_waits_the_slo_past_the_end_then_abandons,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			window_counts_offered_as_the_schedule_and_the_rest_as_not_sent, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(metrics_json_has_the_verdict_fields, setup,
 						teardown),
 	};
 

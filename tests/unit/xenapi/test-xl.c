@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -61,6 +64,9 @@ static void parse_list_skips_noise_and_keeps_columns(void **state)
 	assert_string_equal(d[2].name, "my vm");
 	assert_int_equal(d[2].domid, 12);
 	assert_int_equal(d[2].vcpus, 4);
+	assert_true(d[0].cpu_s == 25.3);
+	assert_true(d[1].cpu_s == 2.1);
+	assert_true(d[2].cpu_s == 0.0);
 	free(d);
 	assert_int_equal(xl_parse_domains("no header here\n", false, &d, &n), -EBADMSG);
 }
@@ -137,6 +143,66 @@ static void dom0_must_be_a_plain_destination(void **state)
 	assert_false(ssh_target_valid(NULL));
 }
 
+static void parse_pools_finds_a_domains_pool_and_its_parameters(void **state)
+{
+	const char *out = "Cpupool Pool-0: tslice=30ms ratelimit=1000us migration-delay=0us\n"
+			  "Name                                ID Weight  Cap\n"
+			  "Domain-0                             0    256    0\n"
+			  "my vm                                4    256    0\n"
+			  "Cpupool p1: tslice=5ms ratelimit=500us migration-delay=0us\n"
+			  "Name                                ID Weight  Cap\n"
+			  "v1                                   1   1024   10\n"
+			  "Cpupool p2: ratelimit=1000us\n"
+			  "Name                                ID Weight  Cap\n"
+			  "v2                                   2    256    0\n";
+	struct backend_sched_details d;
+
+	(void)state;
+	assert_int_equal(xl_parse_pools(out, "v1", &d), 0);
+	assert_string_equal(d.cpupool, "p1");
+	assert_int_equal(d.tslice_ms, 5);
+	assert_int_equal(d.ratelimit_us, 500);
+	assert_int_equal(xl_parse_pools(out, "2", &d), 0); /* by domain id */
+	assert_string_equal(d.cpupool, "p2");
+	assert_int_equal(d.tslice_ms, -1); /* credit2 has none */
+	assert_int_equal(d.ratelimit_us, 1000);
+	assert_int_equal(xl_parse_pools(out, "my vm", &d), 0);
+	assert_string_equal(d.cpupool, "Pool-0");
+	assert_int_equal(xl_parse_pools(out, "v3", &d), -ENOENT);
+	assert_int_equal(xl_parse_pools(out, "my", &d), -ENOENT);
+	assert_int_equal(xl_parse_pools("", "v1", &d), -ENOENT);
+}
+
+static void cpu_time_reads_xl_list_for_one_domain(void **state)
+{
+	char dir[] = "/tmp/isolab-test-xl-XXXXXX", path[64];
+	struct backend_err err = { "", "" };
+	struct xl_target t = { .dom0 = NULL };
+	uint64_t ns = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/xl", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("#!/bin/sh\n[ \"$1 $2\" = \"list v1\" ] || { echo \"no such domain\" >&2; exit 1; }\n"
+	      "echo 'Name                                        ID   Mem VCPUs\tState\tTime(s)'\n"
+	      "echo 'v1                                           3   512     1     -b----     "
+	      "123.4'\n",
+	      f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0755), 0);
+	setenv("ISOLAB_XL", path, 1);
+	assert_int_equal(xl_cpu_time(&t, "v1", &ns, &err), 0);
+	assert_int_equal(ns, 123400000000ULL);
+	assert_true(xl_cpu_time(&t, "v2", &ns, &err) < 0);
+	assert_non_null(strstr(err.msg, "no such domain"));
+	unsetenv("ISOLAB_XL");
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +212,8 @@ int main(void)
 		cmocka_unit_test(check_params_enforces_xen_limits_table),
 		cmocka_unit_test(scheduler_commands_and_caps),
 		cmocka_unit_test(dom0_must_be_a_plain_destination),
+		cmocka_unit_test(cpu_time_reads_xl_list_for_one_domain),
+		cmocka_unit_test(parse_pools_finds_a_domains_pool_and_its_parameters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
