@@ -158,6 +158,7 @@ static void write_runs(struct json_writer *w, const struct run *R)
 				json_str(w, ph->bombs[k]);
 		json_arr_end(w);
 		manifest_run_mech_json(w, pr->order, &rec->mech);
+		run_at_json(w, ph, rec);
 		json_obj_end(w);
 	}
 	json_arr_end(w);

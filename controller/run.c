@@ -150,6 +150,7 @@ static void show_progress(struct run *R, size_t idx, const char *what)
 /* The victim's CPU time at the start and the end of the probe's measurement window. */
 struct window_marks {
 	struct run_rec *rec;
+	struct run_at_state at; /* the phase's changes during the measurement */
 	uint64_t start_at, end_at;
 	struct cpu_mark start, end;
 	bool have_start, have_end;
@@ -174,6 +175,9 @@ static uint64_t pump_ns(const struct window_marks *wm, uint64_t now)
 {
 	uint64_t next = !wm->have_start ? wm->start_at : !wm->have_end ? wm->end_at : UINT64_MAX;
 
+	if (run_at_next(&wm->at) < next)
+		next = run_at_next(&wm->at);
+
 	if (next <= now)
 		return 0;
 	return next - now < 200 * NSEC_PER_MSEC ? next - now : 200 * NSEC_PER_MSEC;
@@ -190,6 +194,8 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 		uint64_t now = clock_now_ns();
 
 		take_marks(R, wm, now);
+		if (!termed)
+			run_at_due(R, &wm->at, now, wm->rec);
 		if (sig_stop_requested() && !termed) {
 			(void)probe->ops->signal(&R->x, probe, SIGTERM);
 			termed = true;
@@ -271,6 +277,12 @@ static void start_bombs(struct run *R, const struct scn_phase *ph, const char *d
 				run_arg(&a, d);
 			}
 			run_tool_opts(R, &a, t);
+			for (size_t k = 0; k < ph->n_intensity; k++)
+				if (strcmp(ph->intensity[k].bomb, t->name) == 0) {
+					/* intensity.BOMB in the phase: after the bomb's own options */
+					run_arg(&a, "--intensity");
+					run_argf(&a, "%d", ph->intensity[k].pct);
+				}
 			snprintf(path, sizeof(path), "%s/bomb-%s.stderr", dir, t->name);
 			if (run_start_tool(R, vm, &a, path, &bombs[i]) == 0 && ns < 64)
 				started[ns++] = &bombs[i];
@@ -294,11 +306,13 @@ static int measure(struct run *R, size_t idx, const char *dir, struct tool_proc 
 	size_t k = 0, n_bombs = ph->n_bombs;
 	int r = 0;
 
-	wm.start_at = clock_now_ns() + R->s->warmup_ns;
-	wm.end_at = wm.start_at + R->s->duration_ns;
 	if (!sig_stop_requested() &&
 	    run_start_probe(R, dir, false, R->s->duration_ns, R->s->warmup_ns, probe) < 0)
 		*ok = false;
+	/* the window as the probe counts it: from its start, after the warmup */
+	wm.start_at = clock_now_ns() + R->s->warmup_ns;
+	wm.end_at = wm.start_at + R->s->duration_ns;
+	run_at_init(&wm.at, ph, wm.start_at);
 	for (size_t i = 0; i < n_bombs; i++)
 		if (bombs[i].pid > 0)
 			all[k++] = &bombs[i];
@@ -412,6 +426,7 @@ static int run_one(struct run *R, size_t idx)
 			 R->plan.rounds, ph->name);
 	show_progress(R, idx, "starting");
 
+	R->phase = ph;
 	apply_prio(R, ph, rec, &ok); /* journal first */
 	start_bombs(R, ph, dir, bombs);
 	run_sched_read(R, ph, &rec->mech.start);

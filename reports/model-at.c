@@ -101,6 +101,8 @@ int model_load_run_at(struct loader *l, const json_t *jr, const char *where, str
 					  l->m->dir, where, i);
 		r = at_time(l, e, where, i, "t_s", true, &at->t_s);
 		if (!r)
+			r = at_time(l, e, where, i, "issued_s", false, &at->issued_s);
+		if (!r)
 			r = at_time(l, e, where, i, "applied_s", false, &at->applied_s);
 		if (!r && ok && !json_is_boolean(ok))
 			r = model_fail(l, "%s/manifest.json: %s.at[%zu].ok is not true or false",

@@ -103,7 +103,8 @@ struct model_at {
 /* When a run applied it. */
 struct model_at_run {
 	double t_s;	  /* as planned */
-	double applied_s; /* when it took effect, NaN when unknown */
+	double issued_s;  /* when the controller set it, NaN when unknown */
+	double applied_s; /* when the backend had it, NaN when unknown */
 	bool ok;
 	char *error;
 };

@@ -265,8 +265,12 @@ static int one_round(const struct model *m, const struct model_run *run, struct 
 	int r;
 
 	tr->round = run->round;
-	tr->change_s =
-		run->n_at && isfinite(run->at[0].applied_s) ? run->at[0].applied_s : tp->at->t_s;
+	/* the change: when the controller issued it, else when it was applied, else planned */
+	tr->change_s = tp->at->t_s;
+	if (run->n_at && isfinite(run->at[0].issued_s))
+		tr->change_s = run->at[0].issued_s;
+	else if (run->n_at && isfinite(run->at[0].applied_s))
+		tr->change_s = run->at[0].applied_s;
 	r = bin_run(run, run->probe.slo_ms, rate_of(run), tr->change_s, tp->bin_s, end, &b);
 	if (r)
 		return r;
@@ -357,6 +361,8 @@ static int one_phase(const struct model *m, const struct stats *s, size_t phase,
 		tp->recover_ci.lo = 0;
 	stats_mean_sd(buf + m->n_runs + 1, tp->n_rounds, &tp->before_good, &sd);
 	stats_mean_sd(buf + 2 * (m->n_runs + 1), tp->n_rounds, &tp->after_good, &sd);
+	/* the victim was within the baseline's band before the change: no recovery to time */
+	tp->nothing_to_recover = tp->before_good >= tp->band_good;
 	free(buf);
 	return r;
 }

@@ -42,6 +42,7 @@ struct ttp_phase {
 	double recover_s; /* mean over the rounds that recovered */
 	struct stats_ci recover_ci;
 	double before_good, after_good; /* means over rounds */
+	bool nothing_to_recover;	/* before the change the victim was within the band */
 	const char *why;		/* set when nothing could be computed */
 };
 

@@ -26,6 +26,13 @@ static void recover_text(const struct ttp_phase *tp, char *buf, size_t len)
 {
 	size_t used;
 
+	if (tp->nothing_to_recover) {
+		snprintf(buf, len,
+			 "nothing to recover: before the change the victim was already within the "
+			 "baseline's band (%.0f %% good against %.0f %%)",
+			 tp->before_good, tp->band_good);
+		return;
+	}
 	if (!tp->n_recovered) {
 		snprintf(buf, len, "did not recover in %zu round%s", tp->n_rounds,
 			 tp->n_rounds == 1 ? "" : "s");
@@ -153,7 +160,8 @@ void render_html_protect(struct sbuf *o, const struct model *m, const struct sta
 			continue;
 		}
 		recover_text(tp, buf, sizeof(buf));
-		sbuf_puts(o, "<p>Time to recover: <b>");
+		sbuf_puts(o, tp->nothing_to_recover ? "<p class=\"warn\"><b>"
+						    : "<p>Time to recover: <b>");
 		sbuf_xml(o, buf);
 		sbuf_printf(o,
 			    "</b>; intervals of %g s; the band: good ≥ %.1f %%, p99 ≤ %.3g ms "
@@ -204,6 +212,7 @@ static void json_phase(struct json_writer *w, const struct model *m, const struc
 	}
 	json_kv_uint(w, "rounds", tp->n_rounds);
 	json_kv_uint(w, "rounds_recovered", tp->n_recovered);
+	json_kv_bool(w, "nothing_to_recover", tp->nothing_to_recover);
 	kv_num(w, "good_pct_before", tp->before_good);
 	kv_num(w, "good_pct_after", tp->after_good);
 	json_key(w, "per_round");
@@ -272,8 +281,9 @@ void render_term_protect(struct sbuf *o, const struct model *m, const struct sta
 			continue;
 		}
 		recover_text(tp, buf, sizeof(buf));
-		sbuf_printf(o,
-			    "  %-12s %s: time to recover %s; good %.0f %% before, %.0f %% after\n",
-			    m->phases[tp->phase].name, ch, buf, tp->before_good, tp->after_good);
+		sbuf_printf(o, "  %-12s %s: %s%s; good %.0f %% before, %.0f %% after\n",
+			    m->phases[tp->phase].name, ch,
+			    tp->nothing_to_recover ? "" : "time to recover ", buf, tp->before_good,
+			    tp->after_good);
 	}
 }
