@@ -15,6 +15,7 @@
 #include "parse.h"
 #include "plan.h"
 #include "report.h"
+#include "advise.h"
 #include "compare.h"
 #include "cred.h"
 #include "run.h"
@@ -36,6 +37,7 @@ static const char main_help[] =
 	"  deploy SCENARIO       copy the tools to the scenario's ssh guests\n"
 	"  report RUN_DIR        render a results directory (HTML, CSV, Markdown, JSON)\n"
 	"  compare RUN_DIR RUN_DIR...  the same phases side by side across runs\n"
+	"  advise SCENARIO --phase NAME  the smallest weight (or largest cap) that meets the SLO\n"
 	"\n"
 	"  isolab COMMAND --help  for each command's options; --version\n";
 
@@ -330,6 +332,7 @@ int main(int argc, char **argv)
 		{ "vms", cli_cmd_vms },	    { "sched", cli_cmd_sched },
 		{ "restore", cmd_restore }, { "deploy", cli_cmd_deploy },
 		{ "report", report_main },  { "compare", compare_main },
+		{ "advise", advise_main },
 	};
 
 	log_init("isolab", LOG_LVL_INFO);

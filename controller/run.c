@@ -784,8 +784,12 @@ out_journal:
 		ret = 0;
 	else if (ret != 2)
 		ret = 1;
-	run_print_verdicts(&R);
-	print_summary(&R);
+	if (o->dir_out && o->dir_out_len)
+		snprintf(o->dir_out, o->dir_out_len, "%s", R.dir);
+	if (!o->quiet) {
+		run_print_verdicts(&R);
+		print_summary(&R);
+	}
 	for (size_t i = 0; i < R.n_recs; i++) {
 		free(R.recs[i].bomb_ok);
 		free(R.recs[i].loads);

@@ -290,3 +290,24 @@ void scn_knob_json(struct json_writer *w, const struct scn_phase *ph)
 	}
 	json_arr_end(w);
 }
+
+int scn_phase_set_prio(struct scn_phase *ph, const char *vm, bool weight, int value)
+{
+	struct scn_prio *n;
+
+	for (size_t i = 0; i < ph->n_prio; i++)
+		if (!strcmp(ph->prio[i].vm, vm)) {
+			*(weight ? &ph->prio[i].weight : &ph->prio[i].cap) = value;
+			return 0;
+		}
+	n = realloc(ph->prio, (ph->n_prio + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	ph->prio = n;
+	n[ph->n_prio] = (struct scn_prio){ .vm = strdup(vm), .weight = -1, .cap = -1 };
+	if (!n[ph->n_prio].vm)
+		return -ENOMEM;
+	*(weight ? &n[ph->n_prio].weight : &n[ph->n_prio].cap) = value;
+	ph->n_prio++;
+	return 0;
+}

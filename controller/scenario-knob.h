@@ -37,6 +37,9 @@ int scn_knob_apply(struct scn_phase *ph, const char *key, int value);
 struct json_writer;
 void scn_knob_json(struct json_writer *w, const struct scn_phase *ph);
 
+/* Sets weight.VM (weight) or cap.VM in a phase, adding the VM when the phase had none. */
+int scn_phase_set_prio(struct scn_phase *ph, const char *vm, bool weight, int value);
+
 /* Copies and frees the phase's knob fields (called by phase_copy / scn_phase_done). */
 int scn_knob_copy(struct scn_phase *dst, const struct scn_phase *src);
 void scn_knob_done(struct scn_phase *ph);
