@@ -147,3 +147,19 @@ const char *advise_end_name(enum advise_end e)
 
 	return (unsigned)e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
 }
+
+enum advise_outcome advise_outcome_of(unsigned rounds, unsigned min_rounds, double diff_lo,
+				      double diff_hi, double good_lo, double good_hi,
+				      double min_effect, double target)
+{
+	if (rounds < min_rounds)
+		return ADVISE_UNDECIDED;
+	if (!isnan(target)) {
+		if (good_lo >= target)
+			return ADVISE_MEETS;
+		return good_hi < target ? ADVISE_FAILS : ADVISE_UNDECIDED;
+	}
+	if (diff_lo > -min_effect)
+		return ADVISE_MEETS;
+	return diff_hi < -min_effect ? ADVISE_FAILS : ADVISE_UNDECIDED;
+}

@@ -61,5 +61,16 @@ void advise_record(struct advise_search *a, int value, enum advise_outcome o);
 /* Ends the search for lack of time (the bracket so far is the answer). */
 void advise_stop(struct advise_search *a);
 
+/*
+ * The rule at one value, from its paired rounds (at least min_rounds, else
+ * undecided): with a target (not NaN), meets when the interval of the good
+ * share lies at or above it, fails when below; else meets when the interval
+ * of the difference from the baseline lies above -min_effect (surely no
+ * worse by more than that), fails when below.
+ */
+enum advise_outcome advise_outcome_of(unsigned rounds, unsigned min_rounds, double diff_lo,
+				      double diff_hi, double good_lo, double good_hi,
+				      double min_effect, double target);
+
 /* "converged", "none meets", ... */
 const char *advise_end_name(enum advise_end e);

@@ -77,18 +77,8 @@ static int step_scenario(struct advise_ctx *ctx, int value, uint64_t budget_ns,
 /* meets, fails or undecided from the step's figures. */
 static enum advise_outcome decide(const struct advise_ctx *ctx, const struct advise_step *st)
 {
-	double m = ctx->min_effect;
-
-	if (st->rounds < SCN_MIN_VALID_ROUNDS)
-		return ADVISE_UNDECIDED;
-	if (isfinite(ctx->o->target)) {
-		if (st->good_lo >= ctx->o->target)
-			return ADVISE_MEETS;
-		return st->good_hi < ctx->o->target ? ADVISE_FAILS : ADVISE_UNDECIDED;
-	}
-	if (st->diff_lo > -m)
-		return ADVISE_MEETS; /* surely no worse than the baseline by more than m */
-	return st->diff_hi < -m ? ADVISE_FAILS : ADVISE_UNDECIDED;
+	return advise_outcome_of(st->rounds, SCN_MIN_VALID_ROUNDS, st->diff_lo, st->diff_hi,
+				 st->good_lo, st->good_hi, ctx->min_effect, ctx->o->target);
 }
 
 /* The first step fixes the load, the SLO and the measure every later step keeps. */

@@ -316,7 +316,9 @@ static void search(struct advise_ctx *ctx, struct advise_result *a)
 			advise_record(&a->search, v, ADVISE_UNDECIDED);
 			break;
 		}
-		advise_record(&a->search, v, st->outcome);
+		/* a value that does not surely meet the SLO is not advised: search on above it */
+		advise_record(&a->search, v,
+			      st->outcome == ADVISE_UNDECIDED ? ADVISE_FAILS : st->outcome);
 		log_info("advise: %s %d %s (%u rounds, %+.1f [%+.1f, %+.1f] against the baseline)",
 			 ctx->weight ? "weight" : "cap", v,
 			 st->outcome == ADVISE_MEETS   ? "meets the SLO"
