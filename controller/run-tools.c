@@ -233,6 +233,11 @@ int run_start_probe(struct run *R, const char *dir, bool calibrate, uint64_t dur
 	run_argf(&a, "%llums", (unsigned long long)(warmup_ns / NSEC_PER_MSEC));
 	run_arg(&a, "--json");
 	run_arg(&a, "--quiet");
+	if (!calibrate && R->phase && R->phase->n_at) {
+		/* at.TIME is timed from when the probe really starts its load */
+		run_arg(&a, "--ready-fd");
+		run_arg(&a, "2");
+	}
 	if (!calibrate)
 		load_args(R, &a); /* --rate, --slo */
 	if (!calibrate && !run_vm_exec(vm)->remote) {

@@ -309,7 +309,15 @@ static int measure(struct run *R, size_t idx, const char *dir, struct tool_proc 
 	if (!sig_stop_requested() &&
 	    run_start_probe(R, dir, false, R->s->duration_ns, R->s->warmup_ns, probe) < 0)
 		*ok = false;
-	/* the window as the probe counts it: from its start, after the warmup */
+	/* the window as the probe counts it: from its start (its ready line when the phase
+	 * changes a setting during the measurement), after the warmup */
+	if (ph->n_at && probe->pid > 0) {
+		struct tool_proc *pp = probe;
+
+		exec_wait_ready(&pp, 1, clock_now_ns() + 10 * NSEC_PER_SEC);
+		if (!probe->ready)
+			log_warn("the probe did not report ready: at.TIME is timed from its start");
+	}
 	wm.start_at = clock_now_ns() + R->s->warmup_ns;
 	wm.end_at = wm.start_at + R->s->duration_ns;
 	run_at_init(&wm.at, ph, wm.start_at);

@@ -140,8 +140,12 @@ static double bin_width(const struct model *m, size_t phase)
 	return 1.0;
 }
 
-/* The baseline's band: 5th percentile of its intervals' good %, 95th of their p99. */
-static int band(const struct model *m, struct ttp_phase *tp)
+/*
+ * The baseline's band: good % within the min effect of the median of its
+ * intervals (a host's own stalls do not widen it), p99 up to their 95th
+ * percentile.
+ */
+static int band(const struct model *m, double min_effect, struct ttp_phase *tp)
 {
 	size_t cap = 0, ng = 0, np = 0;
 	double *g = NULL, *p = NULL;
@@ -175,7 +179,7 @@ static int band(const struct model *m, struct ttp_phase *tp)
 		}
 		binned_free(&b);
 	}
-	tp->band_good = ng ? stats_quantile(g, ng, 0.05) : NAN;
+	tp->band_good = ng ? stats_quantile(g, ng, 0.5) - min_effect : NAN;
 	tp->band_p99 = np ? stats_quantile(p, np, 0.95) : NAN;
 	tp->band_n = ng;
 	free(g);
@@ -341,7 +345,7 @@ static int one_phase(const struct model *m, const struct stats *s, size_t phase,
 	tp->bin_s = bin_width(m, phase);
 	tp->recover_s = tp->before_good = tp->after_good = NAN;
 	tp->recover_ci = (struct stats_ci){ NAN, NAN };
-	r = band(m, tp);
+	r = band(m, s->rules.min_effect, tp);
 	if (r)
 		return r;
 	if (!tp->band_n) {

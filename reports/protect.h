@@ -33,7 +33,8 @@ struct ttp_phase {
 	size_t phase;
 	const struct model_at *at; /* the first change */
 	double bin_s;		   /* the interval */
-	double band_good;	   /* the baseline's intervals' 5th percentile of good % */
+	double band_good;	   /* the median of the baseline's intervals' good %, less the
+				      min effect */
 	double band_p99;	   /* ... 95th percentile of p99 (ms) */
 	size_t band_n;		   /* baseline intervals behind the band */
 	struct ttp_round *rounds;

@@ -140,8 +140,8 @@ void render_html_protect(struct sbuf *o, const struct model *m, const struct sta
 		"were meant to be sent, in short intervals aligned on the moment the change "
 		"took effect; every round overlaid. <b>Time to recover</b>: from the change "
 		"to the first interval from which the victim's good responses stay within "
-		"the baseline's band (at or above the 5th percentile of the baseline's own "
-		"intervals) for %g s, placed to the request by the most likely split between "
+		"the baseline's band (within the min effect of the median of the "
+		"baseline's own intervals) for %g s, placed to the request by the most likely split between "
 		"the worse and the better stretch of requests around it; the mean over rounds with its %g %% t-interval.</p>",
 		PROTECT_HOLD_S, s->cfg.confidence_pct);
 	for (size_t i = 0; i < t->n; i++) {
