@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""`isolab advise` end to end on the local backend (suite 'advise': ~10-20 min).
+"""`isolab advise` end to end on the local backend (suite 'long': ~10-20 min).
 
 The victim's weight is searched against a CPU bomb of 8 threads. The answer
 is checked against CFS proportional shares: with the bomb at weight 256 the
