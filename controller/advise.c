@@ -171,6 +171,10 @@ static int parse(int argc, char **argv, struct advise_opts *o, struct cli_backen
 		fprintf(stderr, ME ": missing --phase NAME (the phase whose bombs to withstand)\n");
 		return 2;
 	}
+	if (cb->scenario_file) {
+		fprintf(stderr, ME ": give the scenario as an argument, not -f\n");
+		return 2;
+	}
 	o->scenario_path = argv[optind];
 	return cli_backend_validate(cb, ME) < 0 ? 2 : 0;
 }
