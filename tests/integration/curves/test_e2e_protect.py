@@ -11,9 +11,10 @@ and back within it afterwards in every round, with a mean time to recover
 under the bound: 2 s (the backlog of one second at 400 req/s drains in well under
 that at the victim's capacity, even on a busy host).
 
-A second run does it the way the feature is meant to be used — a CPU bomb
-with equal weights, then weight.web = 8192 at 1 s — and prints its figures
-(not asserted: on a shared host the CPU bomb's harm depends on the others).
+With ISOLAB_E2E_FIGURES=1 a second run does it the way the feature is meant
+to be used — a CPU bomb with equal weights, then weight.web = 8192 at 1 s —
+and prints its figures (not asserted: on a shared host the CPU bomb's harm
+depends on the others).
 """
 import os
 import shutil
@@ -69,7 +70,10 @@ def main():
         assert t["recover_s"] < BOUND_S, t
         print("time to recover %.3f s, interval %s: under the %.1f s bound" % (
             t["recover_s"], t["recover_s_ci"], BOUND_S))
-        # the feature as meant: a CPU bomb, then the victim's weight (figures only)
+        # the feature as meant: a CPU bomb, then the victim's weight (figures only, on
+        # request: ISOLAB_E2E_FIGURES=1)
+        if os.environ.get("ISOLAB_E2E_FIGURES") != "1":
+            return 0
         ini = e2e.scenario(tmp, "protect-weight", "[phase cpu-then-prio]\nbombs = cpu\n"
                                                  "at.1s = weight.web=8192\n", duration="3s",
                            rate=1000, slo="20ms")
