@@ -487,10 +487,10 @@ int cmp_render_term(const struct cmp *c, struct sbuf *o)
 
 			cmp_diff_text(c, CMP_GOOD, d, buf, sizeof(buf));
 			cmp_needs_text(d, need, sizeof(need));
-			sbuf_printf(o, "%s%c-A %s %s%s", j > 1 ? "\n  " : " ", (int)('A' + j),
+			/* two runs: one line a phase; more: one line per run against A */
+			sbuf_printf(o, "%s%c-A %s %s%s",
+				    c->n_runs > 2 ? "\n                   " : " ", (int)('A' + j),
 				    cmp_verdict_name(d->verdict), buf, need);
-			if (j > 1)
-				sbuf_puts(o, "");
 		}
 		sbuf_puts(o, "\n");
 	}
