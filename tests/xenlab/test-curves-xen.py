@@ -1,22 +1,20 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""The weight advisor and time-to-protect on real Xen (suite long: ~40 min).
+"""Time-to-protect on real Xen, credit and credit2 (suite long: ~15 min).
 
 One boot, two one-CPU cpupools: p1 on credit (victim v1, CPU bomb v2), p2 on
 credit2 (victim v3, CPU bomb v4); the probe runs in dom0 and offers 60 % of
-the victim's calibrated capacity, open loop.
-
-1. `isolab advise --phase cpu` on the credit pool: the smallest victim weight
-   at which the victim stays within the min effect of its baseline. Credit
-   arithmetic: against a spinning neighbour at 256 the victim is entitled to
-   w / (w + 256) of the CPU; at a demand of D (its CPU share in the baseline,
-   as xl measures it) it keeps up from w* = 256 D / (1 - D). The advice must
-   land within one bisection step (2^(1/4)) of w*: w* in [fails / r, meets x r].
-2. Time-to-protect on credit and on credit2: the CPU bomb with equal weights,
-   then `at.4s = weight.web=2048`; the time until the victim is back within
-   its baseline's band, under a bound of 5 s on both (the schedulers account
-   in 10-30 ms ticks; the backlog of 4 s at 60 % load is what has to drain).
+the victim's calibrated capacity, open loop. On each pool: the CPU bomb with
+equal weights, then `at.4s = weight.web=2048`; the time until the victim is
+back within its baseline's band must be under 5 s on both (the schedulers
+account in 10-30 ms ticks; what has to drain is the backlog of 4 s during
+which the victim, entitled to half the CPU, was offered more than that).
 Every setting is restored: v1 and v3 back at 256 when it ends.
+
+(The weight advisor against the credit arithmetic is not here: a search of
+several values of several rounds each takes 30-40 min under TCG; it is
+checked against CFS on the local backend, e2e-advise, and against the
+credit arithmetic in simulation, unit-controller-advise-sim.)
 """
 import json
 import os
@@ -25,7 +23,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab  # noqa: E402
 
-STEP = 2 ** 0.25
 BOUND_S = 5.0
 DURATION = int(os.environ.get("XENLAB_CURVES_DURATION", "10"))
 
@@ -63,8 +60,6 @@ kind = cpu
 bombs = none
 """
 
-ADVISE = HEAD % {"name": "advise-credit", "d": DURATION, "victim": "v1", "vip": "10.9.0.11",
-                 "bomb": "v2", "bip": "10.9.0.12"} + "[phase cpu]\nbombs = cpu\n"
 PHASE_AT = "[phase cpu-at]\nbombs = cpu\nat.4s = weight.web=2048\n"
 TTP_CREDIT = HEAD % {"name": "ttp-credit", "d": DURATION, "victim": "v1", "vip": "10.9.0.11",
                      "bomb": "v2", "bip": "10.9.0.12"} + PHASE_AT
@@ -84,23 +79,13 @@ for ip in 11 12 13 14; do
 	wait_ssh 10.9.0.$ip 300 || die "no ssh to 10.9.0.$ip"
 done
 info guests up
-t0=$(date +%s)
-isolab advise /lab/advise.ini --phase cpu --max-time 30m --step-rounds 5 \
-	>/tmp/advise.out 2>/tmp/advise.err
-echo "RUN advise rc=$? took $(($(date +%s) - t0)) s"
-sed 's/^/OUT advise /' /tmp/advise.out
-grep -i 'advise:\|error' /tmp/advise.err | sed 's/^/OUT adviselog /' | head -n 60
-adir=$(tail -n 1 /tmp/advise.out)
-echo "FILE advise.json $(tr -d '\n' <"$adir/advise.json")"
-for m in "$adir"/*/manifest.json; do
-	echo "FILE step:$(basename "$(dirname "$m")") $(tr -d '\n' <"$m")"
-done
 for s in credit credit2; do
 	t0=$(date +%s)
 	isolab run /lab/ttp-$s.ini >/tmp/ttp-$s.out 2>/tmp/ttp-$s.err
 	echo "RUN ttp-$s rc=$? took $(($(date +%s) - t0)) s"
 	d=$(tail -n 1 /tmp/ttp-$s.out)
 	sed -n '/^Verdicts:/,$p' /tmp/ttp-$s.out | sed "s/^/OUT ttp-$s /"
+	grep -i 'error\|fail\|warning' /tmp/ttp-$s.err | head -n 40 | sed "s/^/OUT ttp-$s-log /"
 	echo "FILE ttp-$s $(tr -d '\n' <"$d/summary.json" | sed 's/"histogram":{[^}]*}/"histogram":null/g')"
 	echo "FILE ttp-$s-manifest $(tr -d '\n' <"$d/manifest.json")"
 done
@@ -114,9 +99,8 @@ def main():
     if missing:
         lab.cannot_run("binaries not built: " + ", ".join(missing))
     try:
-        res = lb.run(SCRIPT, timeout=5400, name="curves-xen",
-                     files={"advise.ini": ADVISE, "ttp-credit.ini": TTP_CREDIT,
-                            "ttp-credit2.ini": TTP_CREDIT2})
+        res = lb.run(SCRIPT, timeout=3600, name="curves-xen",
+                     files={"ttp-credit.ini": TTP_CREDIT, "ttp-credit2.ini": TTP_CREDIT2})
     except lab.LabError as e:
         print("FAIL: " + str(e))
         return 1
@@ -144,34 +128,7 @@ def main():
         if not cond:
             fails.append(what)
 
-    # 1. the advisor against the credit arithmetic
-    a = files.get("advise.json") or {}
-    expect(runs.get("advise") == 0 and a.get("end") in ("converged", "all meet"),
-           "isolab advise ends with an answer (rc %s, %s)" % (runs.get("advise"), a.get("end")))
-    base = []
-    for name, m in files.items():
-        if not name.startswith("step:") or not m:
-            continue
-        base += [r["victim_cpu_share_pct"] / 100 for r in m.get("runs", [])
-                 if r["phase"] == "baseline" and r.get("victim_cpu_share_pct") is not None]
-    for st in a.get("steps", []):
-        print("  step %s: weight %s %s, %s rounds, good %s [%s], vs baseline %s %s, victim CPU "
-              "%s %%" % (a["steps"].index(st) + 1, st["value"], st["outcome"], st["rounds"],
-                         st["score"], st["score_ci"], st["difference"], st["difference_ci"],
-                         st["victim_cpu_share_pct"]))
-    if base and a.get("answer"):
-        d = sum(base) / len(base)
-        want = 256 * d / (1 - d) if d < 1 else float("inf")
-        ans = a["answer"]
-        lo, hi = (ans["fails"] or 1) / STEP, (ans["meets"] or 65535) * STEP
-        print("victim demand D = %.3f of the CPU (baseline, %d rounds): credit arithmetic w* = "
-              "%.0f; advice: fails %s, meets %s" % (d, len(base), want, ans["fails"],
-                                                    ans["meets"]))
-        expect(lo <= want <= hi, "the advice lands within one step of w* = %.0f "
-               "([%.0f, %.0f])" % (want, lo, hi))
-    else:
-        expect(False, "advise steps with a baseline CPU share")
-    # 2. time-to-protect on credit and credit2
+    # time-to-protect on credit and credit2
     for s in ("credit", "credit2"):
         summ = files.get("ttp-" + s) or {}
         t = (summ.get("time_to_protect") or [{}])[0]
