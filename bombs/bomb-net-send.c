@@ -331,7 +331,7 @@ static const struct bomb_option send_options[] = {
 	  .help = "bytes per send",
 	  .min = 1,
 	  .max = 16ULL << 20,
-	  .def_text = "128K for TCP, 1472 for UDP (at most 65507)",
+	  .def_text = "512K for TCP, 1472 for UDP (at most 65507)",
 	  BOMB_FIELD(msg_size),
 	  .json = "msg_size_bytes" },
 	{ 0 },

@@ -9,56 +9,11 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
+#include "cgroup-path.h"
 #include "fileio.h"
 #include "parse.h"
 
 #define NO_LIMIT_FLOOR (1ULL << 62)
-
-static bool has_controller(const char *list, size_t len, const char *controller)
-{
-	size_t clen = strlen(controller);
-	const char *p = list, *end = list + len;
-
-	while (p < end) {
-		const char *comma = memchr(p, ',', (size_t)(end - p));
-		size_t n = comma ? (size_t)(comma - p) : (size_t)(end - p);
-
-		if (n == clen && !memcmp(p, controller, n))
-			return true;
-		p += n + 1;
-	}
-	return false;
-}
-
-int sys_cgroup_path(const char *proc_cgroup, const char *controller, char *out, size_t len)
-{
-	const char *line = proc_cgroup;
-
-	while (line && *line) {
-		const char *nl = strchr(line, '\n');
-		const char *c1 = strchr(line, ':');
-		const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		const char *eol = nl ? nl : line + strlen(line);
-
-		if (c1 && c2 && c2 < eol) {
-			size_t ctl_len = (size_t)(c2 - c1 - 1);
-			bool match = controller
-					     ? has_controller(c1 + 1, ctl_len, controller)
-					     : (ctl_len == 0 && c1 - line == 1 && line[0] == '0');
-			size_t plen = (size_t)(eol - c2 - 1);
-
-			if (match) {
-				if (plen + 1 > len)
-					return -ENAMETOOLONG;
-				memcpy(out, c2 + 1, plen);
-				out[plen] = '\0';
-				return 0;
-			}
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-	return -ENOENT;
-}
 
 int sys_parse_limit(const char *text, uint64_t *out)
 {
@@ -110,7 +65,7 @@ static int cgroup_min(const char *mount, const char *controller, const char *fil
 	r = file_read_all("/proc/self/cgroup", 65536, &text, &len);
 	if (r)
 		return r;
-	r = sys_cgroup_path(text, controller, cg, sizeof(cg));
+	r = cgroup_path_parse(text, controller, cg, sizeof(cg));
 	free(text);
 	if (r)
 		cg[0] = '\0';

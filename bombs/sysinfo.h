@@ -6,13 +6,6 @@
 #include <stdint.h>
 
 /*
- * From the text of /proc/self/cgroup, the cgroup path of controller
- * ("memory", "pids"; NULL for the v2 unified line "0::/path"). Returns 0
- * and writes out, or -ENOENT.
- */
-int sys_cgroup_path(const char *proc_cgroup, const char *controller, char *out, size_t len);
-
-/*
  * A cgroup limit file value: "max" or a v1 "no limit" figure (>= 2^62) is
  * -ENOENT (no limit); a number is written to *out.
  */

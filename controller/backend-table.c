@@ -11,15 +11,19 @@
 
 #define BACKEND_MAX_REGISTERED 8
 
-extern const struct backend_ops backend_local_ops;
-extern const struct backend_ops backend_xenapi_ops;
-extern const struct backend_ops backend_xl_ops;
+/*
+ * The built-in backends, one row each: X(the backend's ops table). The first
+ * row is the embedded default. A new backend is its file and a row here.
+ */
+#define BACKEND_LIST(X)                                                                            \
+	X(backend_local_ops)                                                                       \
+	X(backend_xenapi_ops)                                                                      \
+	X(backend_xl_ops)
 
-static const struct backend_ops *const backend_table[] = {
-	&backend_local_ops, /* the first row is the embedded default */
-	&backend_xenapi_ops,
-	&backend_xl_ops,
-};
+#define BACKEND_EXTERN(ops) extern const struct backend_ops ops;
+#define BACKEND_ROW(ops)    &ops,
+BACKEND_LIST(BACKEND_EXTERN)
+static const struct backend_ops *const backend_table[] = { BACKEND_LIST(BACKEND_ROW) };
 #define N_BUILTIN (sizeof(backend_table) / sizeof(backend_table[0]))
 
 static const struct backend_ops *registered[BACKEND_MAX_REGISTERED];

@@ -164,28 +164,9 @@ static void write_runs(struct json_writer *w, const struct run *R)
 	json_arr_end(w);
 }
 
-int manifest_write(const struct run *R, bool final)
+static void write_scenario(struct json_writer *w, const struct run *R)
 {
 	const struct scenario *s = R->s;
-	struct json_writer *w = json_new(JSON_PRETTY);
-	char path[PATH_MAX + 32], ts[40];
-	uint64_t now = clock_wall_ns();
-	int r;
-
-	if (!w)
-		return -ENOMEM;
-	json_obj_begin(w);
-	json_kv_str(w, "tool", "isolab");
-	json_kv_str(w, "version", ISOLAB_VERSION);
-	json_kv_str(w, "run_id", R->run_id);
-	json_kv_str(w, "status", final ? R->status : "partial");
-	json_kv_str(w, "started", clock_iso8601(R->started_wall, ts, sizeof(ts)));
-	if (final)
-		json_kv_str(w, "ended", clock_iso8601(now, ts, sizeof(ts)));
-	else
-		json_kv_null(w, "ended");
-	json_kv_double(w, "elapsed_s", ns_to_s(clock_now_ns() - R->started_mono));
-	json_kv_double(w, "controller_cpu_s", ns_to_s(clock_process_cpu_ns()));
 
 	json_key(w, "scenario");
 	json_obj_begin(w);
@@ -198,9 +179,10 @@ int manifest_write(const struct run *R, bool final)
 	json_kv_uint(w, "rounds", R->plan.rounds ? R->plan.rounds : s->rounds);
 	json_obj_end(w);
 	manifest_design_json(w, s, &R->design, R->plan.rounds);
+}
 
-	write_host(w);
-
+static void write_backend(struct json_writer *w, const struct run *R)
+{
 	json_key(w, "backend");
 	json_obj_begin(w);
 	json_kv_str(w, "name", R->cfg.name);
@@ -227,7 +209,10 @@ int manifest_write(const struct run *R, bool final)
 		json_kv_str(w, "probe_protection", R->probe_protection);
 	else
 		json_kv_null(w, "probe_protection");
+}
 
+static void write_vms(struct json_writer *w, const struct scenario *s)
+{
 	json_key(w, "vms");
 	json_arr_begin(w);
 	for (size_t i = 0; i < s->n_vms; i++) {
@@ -246,7 +231,33 @@ int manifest_write(const struct run *R, bool final)
 		json_obj_end(w);
 	}
 	json_arr_end(w);
+}
 
+int manifest_write(const struct run *R, bool final)
+{
+	const struct scenario *s = R->s;
+	struct json_writer *w = json_new(JSON_PRETTY);
+	char path[PATH_MAX + 32], ts[40];
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	json_obj_begin(w);
+	json_kv_str(w, "tool", "isolab");
+	json_kv_str(w, "version", ISOLAB_VERSION);
+	json_kv_str(w, "run_id", R->run_id);
+	json_kv_str(w, "status", final ? R->status : "partial");
+	json_kv_str(w, "started", clock_iso8601(R->started_wall, ts, sizeof(ts)));
+	if (final)
+		json_kv_str(w, "ended", clock_iso8601(clock_wall_ns(), ts, sizeof(ts)));
+	else
+		json_kv_null(w, "ended");
+	json_kv_double(w, "elapsed_s", ns_to_s(clock_now_ns() - R->started_mono));
+	json_kv_double(w, "controller_cpu_s", ns_to_s(clock_process_cpu_ns()));
+	write_scenario(w, R);
+	write_host(w);
+	write_backend(w, R);
+	write_vms(w, s);
 	json_key(w, "bombs");
 	json_arr_begin(w);
 	for (size_t i = 0; i < s->n_bombs; i++)
@@ -256,7 +267,6 @@ int manifest_write(const struct run *R, bool final)
 	write_tool(w, &s->probe, false);
 	if (R->victim_url[0])
 		json_kv_str(w, "victim_url", R->victim_url);
-
 	write_phases(w, s);
 	write_runs(w, R);
 	json_obj_end(w);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "exec.h"
 #include "journal.h"
 #include "json.h"
 #include "log.h"
@@ -19,6 +20,26 @@ void run_at_init(struct run_at_state *st, const struct scn_phase *ph, uint64_t s
 	st->ph = ph;
 	st->start_at = start_at;
 	st->next = 0;
+}
+
+void run_at_wait_probe(const struct scn_phase *ph, struct tool_proc *probe)
+{
+	struct tool_proc *pp = probe;
+
+	if (!ph->n_at || probe->pid <= 0)
+		return;
+	exec_wait_ready(&pp, 1, clock_now_ns() + 10 * NSEC_PER_SEC);
+	if (!probe->ready)
+		log_warn("the probe did not report ready: at.TIME is timed from its start");
+}
+
+uint64_t run_at_pump_ns(const struct run_at_state *st, uint64_t wait_ns, uint64_t now)
+{
+	uint64_t next = run_at_next(st);
+
+	if (next <= now)
+		return 0;
+	return next - now < wait_ns ? next - now : wait_ns;
 }
 
 uint64_t run_at_next(const struct run_at_state *st)

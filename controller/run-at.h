@@ -16,6 +16,7 @@ struct run;
 struct run_rec;
 struct scn_phase;
 struct json_writer;
+struct tool_proc;
 
 /* What happened to one change in one run. */
 struct run_at_done {
@@ -32,8 +33,15 @@ struct run_at_state {
 };
 
 void run_at_init(struct run_at_state *st, const struct scn_phase *ph, uint64_t start_at);
+/*
+ * With changes in the phase, waits (10 s at most) for the probe's ready line: the
+ * measurement window, and so at.TIME, is timed from the probe's start, after its warmup.
+ */
+void run_at_wait_probe(const struct scn_phase *ph, struct tool_proc *probe);
 /* When the next change is due (monotonic ns), UINT64_MAX when none is left. */
 uint64_t run_at_next(const struct run_at_state *st);
+/* wait_ns, or less when the next change is due sooner (0 when it is due). */
+uint64_t run_at_pump_ns(const struct run_at_state *st, uint64_t wait_ns, uint64_t now);
 /* Applies every change due by now; a failure makes the run invalid (logged). */
 void run_at_due(struct run *R, struct run_at_state *st, uint64_t now, struct run_rec *rec);
 /* runs[].at of the manifest (docs/results.md); nothing when the phase has none. */

@@ -289,19 +289,47 @@ static int fetch_urls_child(const char *addr, uint16_t port, const char *path)
 }
 
 /* Fetches /urls into path from this host, or from inside vm's network when vm is given. */
+struct fetch {
+	struct run *R;
+	const struct scn_vm *vm;
+	const char *addr;
+	const char *path;
+};
+
+static int fetch_enter(void *arg)
+{
+	const struct fetch *f = arg;
+
+	if (!f->vm || !f->R->ops->enter)
+		return 0;
+	return f->R->ops->enter(f->R->b, f->vm->ident);
+}
+
+static int fetch_run(void *arg)
+{
+	const struct fetch *f = arg;
+
+	return fetch_urls_child(f->addr, f->R->s->victim_port, f->path);
+}
+
 static int fetch_here(struct run *R, const struct scn_vm *vm, const char *addr, const char *path)
 {
-	pid_t pid;
+	struct fetch f = { .R = R, .vm = vm, .addr = addr, .path = path };
+	struct proc_spawn sp = {
+		.fn = fetch_run,
+		.fd_in = PROC_FD_NULL,
+		.fd_out = PROC_FD_NULL,
+		.fd_err = PROC_FD_INHERIT,
+		.parent_death_sig = SIGKILL,
+		.in_child = fetch_enter,
+		.arg = &f,
+		.in_child_what = "cannot enter the probe VM",
+	};
+	pid_t pid = proc_spawn(&sp);
 	int st, r;
 
-	pid = fork();
 	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		if (vm && R->ops->enter && R->ops->enter(R->b, vm->ident) < 0)
-			_exit(1);
-		_exit(fetch_urls_child(addr, R->s->victim_port, path));
-	}
+		return pid;
 	r = proc_wait_timeout(pid, 30 * NSEC_PER_SEC, &st);
 	if (r == -ETIMEDOUT) {
 		(void)kill(pid, SIGKILL);

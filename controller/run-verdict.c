@@ -22,7 +22,7 @@
 #include "settle.h"
 #include "sig.h"
 
-#define REST_NS		    NSEC_PER_SEC /* the host's idle share at rest, measured this long */
+#define REST_NS		    NSEC_PER_SEC /* the host's idle share at rest: at most this long */
 #define SETTLE_TOLERANCE    10.0	 /* settled: idle within this many points of rest */
 #define PROBE_DEFAULT_CONNS 10		 /* isolab-probe's own default --concurrency */
 #define READBACK_SLACK_PCT  2.0 /* a weight read back within 2 % is the one set (cgroup mapping) */
@@ -43,10 +43,10 @@ static unsigned probe_concurrency(const struct scenario *s)
 	return PROBE_DEFAULT_CONNS;
 }
 
-/* The settle window: a quarter of a measurement, between 250 ms and 1 s. */
+/* The settle window: a sixth of a measurement, between 150 ms and 1 s. */
 static uint64_t settle_window_ns(const struct scenario *s)
 {
-	return clamp_ns(s->duration_ns / 4, NSEC_PER_SEC / 4, NSEC_PER_SEC);
+	return clamp_ns(s->duration_ns / 6, 150 * NSEC_PER_MSEC, NSEC_PER_SEC);
 }
 
 /* A number at a dotted path of a parsed result, NAN when absent. */
@@ -145,7 +145,9 @@ int run_calibrate(struct run *R)
 	d->cooldown.window_s = ns_to_s(settle_window_ns(s));
 	d->cooldown.max_s = ns_to_s(s->cooldown_ns);
 	progress_update("measuring the host at rest");
-	if (settle_measure(&settle_host_ops, REST_NS, &d->rest_idle_pct) < 0)
+	if (settle_measure(&settle_host_ops,
+			   clamp_ns(s->duration_ns / 2, NSEC_PER_SEC / 2, REST_NS),
+			   &d->rest_idle_pct) < 0)
 		d->rest_idle_pct = NAN;
 	d->cal.ran = true;
 	d->cal.capacity_rps = d->cal.p50_ms = d->cal.p99_ms = d->cal.victim_cpu_share_pct = NAN;
@@ -433,6 +435,29 @@ static void cap_request(const struct scn_phase *ph, const char *vm, struct mech_
 			l->requested = ph->prio[i].cap / 100.0;
 			l->share_pct = 100.0 * l->achieved / l->requested;
 		}
+}
+
+void run_marks_take(struct run *R, struct run_marks *wm, uint64_t now)
+{
+	if (!wm->have_start && now >= wm->start_at) {
+		run_cpu_mark(R, &wm->start, wm->rec->mech.victim_cpu_source,
+			     sizeof(wm->rec->mech.victim_cpu_source));
+		wm->have_start = true;
+	}
+	if (wm->have_start && !wm->have_end && now >= wm->end_at) {
+		run_cpu_mark(R, &wm->end, wm->rec->mech.victim_cpu_source,
+			     sizeof(wm->rec->mech.victim_cpu_source));
+		wm->have_end = true;
+	}
+}
+
+uint64_t run_marks_pump_ns(const struct run_marks *wm, uint64_t now)
+{
+	uint64_t next = !wm->have_start ? wm->start_at : !wm->have_end ? wm->end_at : UINT64_MAX;
+
+	if (next <= now)
+		return 0;
+	return next - now < 200 * NSEC_PER_MSEC ? next - now : 200 * NSEC_PER_MSEC;
 }
 
 void run_judge_bombs(const struct run *R, const struct scn_phase *ph, struct run_rec *rec,

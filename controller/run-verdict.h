@@ -53,6 +53,19 @@ void run_cpu_mark(struct run *R, struct cpu_mark *m, char *source, size_t len);
 /* The victim's CPU share between two marks, % of one CPU; NAN without both. */
 double run_cpu_share(const struct cpu_mark *a, const struct cpu_mark *b);
 
+/* The victim's CPU time at the start and the end of the probe's measurement window. */
+struct run_marks {
+	struct run_rec *rec;
+	uint64_t start_at, end_at;
+	struct cpu_mark start, end;
+	bool have_start, have_end;
+};
+
+/* Takes the marks that are due at now. */
+void run_marks_take(struct run *R, struct run_marks *wm, uint64_t now);
+/* How long to wait for the tools: 200 ms, or up to the next mark. */
+uint64_t run_marks_pump_ns(const struct run_marks *wm, uint64_t now);
+
 /* Each bomb's achieved load and validity, from the tools' results. */
 void run_judge_bombs(const struct run *R, const struct scn_phase *ph, struct run_rec *rec,
 		     const struct tool_proc *bombs);

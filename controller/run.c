@@ -26,7 +26,6 @@
 #include "exec-table.h"
 #include "exec.h"
 #include "fileio.h"
-#include "jscan.h"
 #include "journal.h"
 #include "live.h"
 #include "log.h"
@@ -39,6 +38,7 @@
 #include "run-verdict.h"
 #include "scenario.h"
 #include "sig.h"
+#include "tool-json.h"
 
 #define BOMB_READY_NS (15 * NSEC_PER_SEC)
 
@@ -106,27 +106,33 @@ static int restore_prio(struct run *R)
 	return r;
 }
 
-/* Writes a tool's stdout as its result file; false (DNR) when it gave no JSON object. */
-static bool save_result(struct run *R, struct tool_proc *p, const char *path)
+/*
+ * Writes a tool's stdout as its result file and returns it parsed (caller
+ * frees); NULL (DNR) when it gave no JSON object or it could not be written.
+ */
+static struct tool_json *save_result(struct tool_proc *p, const char *path)
 {
-	char status[32];
+	struct tool_json *t = NULL;
+	char status[32], e[256] = "";
+	int r;
 
-	if (!p->out || p->out_overflow || !jscan_is_object(p->out, p->out_len)) {
+	if (p->out && !p->out_overflow)
+		t = tool_json_parse(p->out, p->out_len);
+	if (!t) {
 		log_warn("%s did not report (no JSON result): DNR", p->label);
-		return false;
+		return NULL;
 	}
-	if (file_write_atomic(path, p->out, p->out_len, 0644) < 0) {
-		log_error("cannot write %s: %s", path, strerror(errno));
-		return false;
+	r = file_write_atomic(path, p->out, p->out_len, 0644);
+	if (r < 0) {
+		log_error("cannot write %s: %s", path, strerror(-r));
+		tool_json_free(t);
+		return NULL;
 	}
-	if (jscan_get_str(p->out, p->out_len, "status", status, sizeof(status)) &&
-	    strcmp(status, "failed") == 0) {
-		char e[256] = "";
-
-		(void)jscan_get_str(p->out, p->out_len, "error", e, sizeof(e));
+	if (tool_json_str(t, "status", status, sizeof(status)) && strcmp(status, "failed") == 0) {
+		(void)tool_json_str(t, "error", e, sizeof(e));
 		log_warn("%s reported status failed: %s", p->label, e);
 	}
-	return true;
+	return t;
 }
 
 static void show_progress(struct run *R, size_t idx, const char *what)
@@ -147,55 +153,19 @@ static void show_progress(struct run *R, size_t idx, const char *what)
 			R->s->phases[pr->phase].name, what, e1, e2, last);
 }
 
-/* The victim's CPU time at the start and the end of the probe's measurement window. */
-struct window_marks {
-	struct run_rec *rec;
-	struct run_at_state at; /* the phase's changes during the measurement */
-	uint64_t start_at, end_at;
-	struct cpu_mark start, end;
-	bool have_start, have_end;
-};
-
-static void take_marks(struct run *R, struct window_marks *wm, uint64_t now)
-{
-	if (!wm->have_start && now >= wm->start_at) {
-		run_cpu_mark(R, &wm->start, wm->rec->mech.victim_cpu_source,
-			     sizeof(wm->rec->mech.victim_cpu_source));
-		wm->have_start = true;
-	}
-	if (wm->have_start && !wm->have_end && now >= wm->end_at) {
-		run_cpu_mark(R, &wm->end, wm->rec->mech.victim_cpu_source,
-			     sizeof(wm->rec->mech.victim_cpu_source));
-		wm->have_end = true;
-	}
-}
-
-/* How long to pump: 200 ms, or up to the next mark. */
-static uint64_t pump_ns(const struct window_marks *wm, uint64_t now)
-{
-	uint64_t next = !wm->have_start ? wm->start_at : !wm->have_end ? wm->end_at : UINT64_MAX;
-
-	if (run_at_next(&wm->at) < next)
-		next = run_at_next(&wm->at);
-
-	if (next <= now)
-		return 0;
-	return next - now < 200 * NSEC_PER_MSEC ? next - now : 200 * NSEC_PER_MSEC;
-}
-
 static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t n,
 		      struct tool_proc *probe, uint64_t deadline, struct live *lv,
-		      struct window_marks *wm)
+		      struct run_marks *wm, struct run_at_state *at)
 {
 	bool termed = false;
 	char what[128] = "measuring";
 
 	while (tool_proc_active(probe)) {
-		uint64_t now = clock_now_ns();
+		uint64_t now = clock_now_ns(), wait;
 
-		take_marks(R, wm, now);
+		run_marks_take(R, wm, now);
 		if (!termed)
-			run_at_due(R, &wm->at, now, wm->rec);
+			run_at_due(R, at, now, wm->rec);
 		if (sig_stop_requested() && !termed) {
 			(void)probe->ops->signal(&R->x, probe, SIGTERM);
 			termed = true;
@@ -209,13 +179,14 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 			exec_stop_all(&R->x, &pp, 1, NSEC_PER_SEC);
 			return -ETIMEDOUT;
 		}
+		wait = run_at_pump_ns(at, run_marks_pump_ns(wm, now), now);
 		if (R->victim_started && n < 63) {
 			/* keep reading the victim too: a full stderr pipe would stall it */
 			all[n] = &R->victim;
-			(void)exec_pump(all, n + 1, pump_ns(wm, now));
+			(void)exec_pump(all, n + 1, wait);
 			all[n] = NULL;
 		} else {
-			(void)exec_pump(all, n, pump_ns(wm, now));
+			(void)exec_pump(all, n, wait);
 		}
 		if (lv) {
 			double p99, okp;
@@ -301,7 +272,8 @@ static int measure(struct run *R, size_t idx, const char *dir, struct tool_proc 
 		   struct run_rec *rec, bool *ok)
 {
 	const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
-	struct window_marks wm = { .rec = rec };
+	struct run_marks wm = { .rec = rec };
+	struct run_at_state at;
 	char path[RUN_PATH_MAX + 512];
 	size_t k = 0, n_bombs = ph->n_bombs;
 	int r = 0;
@@ -309,18 +281,10 @@ static int measure(struct run *R, size_t idx, const char *dir, struct tool_proc 
 	if (!sig_stop_requested() &&
 	    run_start_probe(R, dir, false, R->s->duration_ns, R->s->warmup_ns, probe) < 0)
 		*ok = false;
-	/* the window as the probe counts it: from its start (its ready line when the phase
-	 * changes a setting during the measurement), after the warmup */
-	if (ph->n_at && probe->pid > 0) {
-		struct tool_proc *pp = probe;
-
-		exec_wait_ready(&pp, 1, clock_now_ns() + 10 * NSEC_PER_SEC);
-		if (!probe->ready)
-			log_warn("the probe did not report ready: at.TIME is timed from its start");
-	}
+	run_at_wait_probe(ph, probe); /* the window as the probe counts it, for at.TIME */
 	wm.start_at = clock_now_ns() + R->s->warmup_ns;
 	wm.end_at = wm.start_at + R->s->duration_ns;
-	run_at_init(&wm.at, ph, wm.start_at);
+	run_at_init(&at, ph, wm.start_at);
 	for (size_t i = 0; i < n_bombs; i++)
 		if (bombs[i].pid > 0)
 			all[k++] = &bombs[i];
@@ -335,7 +299,7 @@ static int measure(struct run *R, size_t idx, const char *dir, struct tool_proc 
 		r = wait_probe(R, idx, all, k, probe,
 			       clock_now_ns() + R->s->warmup_ns + R->s->duration_ns +
 				       60 * NSEC_PER_SEC,
-			       lv, &wm);
+			       lv, &wm, &at);
 		live_free(lv);
 	}
 	rec->mech.victim_cpu_share_pct = run_cpu_share(&wm.start, &wm.end);
@@ -352,21 +316,22 @@ static void collect(struct run *R, const struct scn_phase *ph, const char *dir,
 		    struct tool_proc *bombs, struct tool_proc *probe, struct run_rec *rec)
 {
 	char path[RUN_PATH_MAX + 512];
+	struct tool_json *t = NULL;
 
 	snprintf(path, sizeof(path), "%s/probe.json", dir);
-	rec->probe_ok = probe->pid > 0 && save_result(R, probe, path);
-	if (rec->probe_ok) {
-		(void)jscan_get_num(probe->out, probe->out_len, "metrics.latency_ms.p99",
-				    &rec->p99_ms);
-		(void)jscan_get_num(probe->out, probe->out_len, "metrics.success_pct",
-				    &rec->success_pct);
-		(void)jscan_get_num(probe->out, probe->out_len, "metrics.good_pct", &rec->good_pct);
-	}
+	if (probe->pid > 0)
+		t = save_result(probe, path);
+	rec->probe_ok = t != NULL;
+	(void)tool_json_num(t, "metrics.latency_ms.p99", &rec->p99_ms);
+	(void)tool_json_num(t, "metrics.success_pct", &rec->success_pct);
+	(void)tool_json_num(t, "metrics.good_pct", &rec->good_pct);
+	tool_json_free(t);
 	for (size_t i = 0; i < ph->n_bombs; i++) {
-		const struct scn_tool *t = scenario_bomb(R->s, ph->bombs[i]);
-
-		snprintf(path, sizeof(path), "%s/bomb-%s.json", dir, t->name);
-		rec->bomb_ok[i] = bombs[i].pid > 0 && save_result(R, &bombs[i], path);
+		snprintf(path, sizeof(path), "%s/bomb-%s.json", dir,
+			 scenario_bomb(R->s, ph->bombs[i])->name);
+		t = bombs[i].pid > 0 ? save_result(&bombs[i], path) : NULL;
+		rec->bomb_ok[i] = t != NULL;
+		tool_json_free(t);
 	}
 }
 

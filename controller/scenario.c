@@ -653,10 +653,10 @@ double scenario_estimate_s(const struct scenario *s)
 	/* per run: tools start and stop (~0.6 s), warmup, measurement, the settle window
 	   (the cooldown's usual length on a settled host); before them the victim, the
 	   host's rest level and the calibration (~5 s) */
-	double window = ns_to_s(s->duration_ns) / 4;
+	double window = ns_to_s(s->duration_ns) / 6;
 	double per = 0.6 + ns_to_s(s->warmup_ns + s->duration_ns);
 
-	window = window < 0.25 ? 0.25 : window > 1 ? 1 : window;
+	window = window < 0.15 ? 0.15 : window > 1 ? 1 : window;
 	per += ns_to_s(s->cooldown_ns) < window ? ns_to_s(s->cooldown_ns) : window;
 	return 5.0 + per * (double)s->n_phases * s->rounds;
 }

@@ -81,7 +81,7 @@ void validity_check_bomb(struct validity *v, const struct validity_bomb *b, doub
 		fmt_load(want, sizeof(want), l->requested, l->unit);
 		fmt_load(got, sizeof(got), l->achieved, l->unit);
 		validity_add(v,
-			     "bomb %s achieved %.0f %% of its requested %s (%s; at least %.0f %%)",
+			     "bomb %s achieved %.3g %% of its requested %s (%s; at least %g %%)",
 			     b->name, l->share_pct, want, got, min_share_pct);
 	} else if (isnan(l->share_pct) && l->achieved <= 0) {
 		validity_add(v, "bomb %s achieved nothing (0 %s)", b->name, l->unit);

@@ -198,6 +198,8 @@ static _Noreturn void child_setup(const struct proc_spawn *sp, pid_t parent)
 		child_fail("dup2", -r);
 	if (sp->in_child && (r = sp->in_child(sp->arg)) < 0)
 		child_fail(sp->in_child_what ? sp->in_child_what : "setup", -r);
+	if (sp->fn)
+		_exit(sp->fn(sp->arg));
 	if (sp->path)
 		execv(sp->path, sp->argv);
 	else
@@ -209,7 +211,7 @@ pid_t proc_spawn(const struct proc_spawn *sp)
 {
 	pid_t parent = getpid(), pid;
 
-	if (!sp || !sp->argv || !sp->argv[0])
+	if (!sp || (!sp->fn && (!sp->argv || !sp->argv[0])))
 		return -EINVAL;
 	pid = fork();
 	if (pid < 0)

@@ -47,7 +47,9 @@ int proc_run(const char *const argv[], const char *stdin_data, bool merge_stderr
 struct proc_spawn {
 	char *const *argv;
 	const char *path; /* execv(path, argv) when set, else execvp(argv[0], argv) */
-	int fd_in;	  /* become the child's 0, 1, 2: an fd, PROC_FD_INHERIT or PROC_FD_NULL */
+	/* Instead of exec (argv NULL): runs fn(arg) in the child, its return the exit status. */
+	int (*fn)(void *arg);
+	int fd_in; /* become the child's 0, 1, 2: an fd, PROC_FD_INHERIT or PROC_FD_NULL */
 	int fd_out;
 	int fd_err;
 	int parent_death_sig; /* sent to the child when this process dies; 0 = none */
@@ -63,7 +65,7 @@ struct proc_spawn {
  * (both sides call setpgid, so a signal right after the return reaches it),
  * every signal at its default disposition with none blocked, the requested
  * fds as 0, 1 and 2, optionally a parent-death signal and the caller's hook,
- * then exec. A child that cannot exec writes one line to its stderr and exits
- * 127. Returns the pid, or -errno when fork failed.
+ * then exec (or fn). A child that cannot exec writes one line to its stderr
+ * and exits 127. Returns the pid, or -errno when fork failed.
  */
 pid_t proc_spawn(const struct proc_spawn *sp);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The envelope every tool's --json result shares (ARCHITECTURE.md,
+ * The envelope every tool's --json result shares (docs/architecture.md,
  * "Contracts"): result_begin() opens the object and writes tool, version,
  * kind, engine, status, error, started, elapsed_s; the caller then writes
  * "options" and "metrics" objects and calls json_obj_end().

@@ -123,8 +123,9 @@ struct probe_stats {
 	struct hist *raw;  /* from the actual send time (uncorrected) */
 	uint64_t requests; /* measured requests that completed (ok or failed) */
 	uint64_t ok;
-	uint64_t good;	      /* ok within the SLO */
-	uint64_t outstanding; /* measured requests sent but abandoned unanswered at the cutoff */
+	uint64_t good;	       /* ok within the SLO */
+	uint64_t outstanding;  /* measured requests sent but abandoned unanswered at the cutoff */
+	uint64_t last_done_ns; /* when the last measured request completed (0: none did) */
 	uint64_t failed_by[PROBE_FAIL_NR];
 	uint64_t bytes;
 	struct probe_sqlstate sqlstate[PROBE_SQLSTATE_MAX];
@@ -234,7 +235,7 @@ void probe_stats_merge(struct probe_stats *dst, const struct probe_stats *src);
 
 /* What the run offered the victim, beside what the workers recorded. */
 struct probe_window {
-	uint64_t measured_ns; /* from the start of measurement to the last worker's end */
+	uint64_t measured_ns; /* the measurement window's length (see probe_window_count) */
 	uint64_t offered;     /* requests the schedule intended inside the window */
 	uint64_t not_sent;    /* of those, never sent (no free connection in time) */
 	bool open_loop;
@@ -245,6 +246,11 @@ struct probe_window {
  * schedule's count of intended send times in [measure, end) (end = when the
  * run was interrupted, if it was); otherwise offered = requests + outstanding.
  * not_sent = offered - requests - outstanding.
+ * measured_ns is the window itself, from measure to the earliest of: end, the
+ * interruption, the last completion once --requests were all handed out, and
+ * finish_ns (every worker gone). Never the join time after the window: the
+ * requests still answered after the window's end are those intended inside
+ * it, and what stays unanswered is outstanding, so the drain adds no time.
  */
 void probe_window_count(const struct probe_run *run, const struct probe_stats *total,
 			uint64_t finish_ns, uint64_t interrupted_ns, struct probe_window *win);

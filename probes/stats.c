@@ -267,6 +267,8 @@ void probe_record(struct probe_run *run, struct probe_stats *st, const struct pr
 	probe_stats_tick(run, st, s->done_ns);
 	st->requests++;
 	st->sec_requests++;
+	if (s->done_ns > st->last_done_ns)
+		st->last_done_ns = s->done_ns;
 	st->bytes += s->bytes;
 	if (s->fail == PROBE_OK) {
 		st->ok++;
@@ -294,6 +296,8 @@ void probe_stats_merge(struct probe_stats *dst, const struct probe_stats *src)
 	dst->ok += src->ok;
 	dst->good += src->good;
 	dst->outstanding += src->outstanding;
+	if (src->last_done_ns > dst->last_done_ns)
+		dst->last_done_ns = src->last_done_ns;
 	dst->bytes += src->bytes;
 	for (int i = 0; i < PROBE_FAIL_NR; i++)
 		dst->failed_by[i] += src->failed_by[i];
@@ -327,11 +331,18 @@ void probe_window_count(const struct probe_run *run, const struct probe_stats *t
 	uint64_t sent = total->requests + total->outstanding;
 	uint64_t end = run->end_ns;
 
+	uint64_t win_end;
+
 	memset(win, 0, sizeof(*win));
 	win->open_loop = cfg->rate > 0;
-	win->measured_ns = finish_ns > run->measure_ns ? finish_ns - run->measure_ns : 0;
 	if (interrupted_ns && interrupted_ns < end)
 		end = interrupted_ns;
+	win_end = end < finish_ns ? end : finish_ns;
+	/* --requests all handed out: the window closed with the last answer */
+	if (cfg->requests && atomic_load(&run->tickets) >= cfg->requests && total->last_done_ns &&
+	    total->last_done_ns < win_end)
+		win_end = total->last_done_ns;
+	win->measured_ns = win_end > run->measure_ns ? win_end - run->measure_ns : 0;
 	if (win->open_loop && cfg->duration_ns)
 		win->offered = sched_count(run->start_ns, cfg->rate, run->measure_ns, end);
 	/* never fewer offered than sent: --requests, or a run stopped inside its warmup */

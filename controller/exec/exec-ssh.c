@@ -81,10 +81,18 @@ static int ssh_signal(const struct exec_ctx *x, struct tool_proc *p, int sig)
 	if (p->pid <= 0 || p->exited)
 		return 0;
 	if (p->remote_pgid > 1) {
+		int r;
+
 		snprintf(cmd, sizeof(cmd), "kill -%s -%ld", sig == SIGKILL ? "KILL" : "TERM",
 			 p->remote_pgid);
-		if (ssh_cmd_run(p->target, cmd, NULL, 15 * NSEC_PER_SEC, NULL, NULL) == 0 &&
-		    sig != SIGKILL)
+		r = ssh_cmd_run(p->target, cmd, NULL, 15 * NSEC_PER_SEC, NULL, NULL);
+		/*
+		 * ssh ran (whatever it exited with: a starved guest may drop the
+		 * session after delivering the signal): the tool gets its grace
+		 * period to print its result. Killing the local client now would
+		 * lose that result and leave the remote group running.
+		 */
+		if ((r == 0 || r == -EIO) && sig != SIGKILL)
 			return 0;
 	}
 	/* no remote group known (or killing for good): end the local ssh client too */

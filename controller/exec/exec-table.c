@@ -10,13 +10,18 @@
 
 #define EXEC_MAX_REGISTERED 8
 
-extern const struct exec_ops exec_local_ops;
-extern const struct exec_ops exec_ssh_ops;
+/*
+ * The built-in executors, one row each: X(the executor's ops table). The
+ * first row is the default. A new executor is its file and a row here.
+ */
+#define EXEC_LIST(X)                                                                               \
+	X(exec_local_ops)                                                                          \
+	X(exec_ssh_ops)
 
-static const struct exec_ops *const exec_table[] = {
-	&exec_local_ops, /* the first row is the default */
-	&exec_ssh_ops,
-};
+#define EXEC_EXTERN(ops) extern const struct exec_ops ops;
+#define EXEC_ROW(ops)	 &ops,
+EXEC_LIST(EXEC_EXTERN)
+static const struct exec_ops *const exec_table[] = { EXEC_LIST(EXEC_ROW) };
 #define N_BUILTIN (sizeof(exec_table) / sizeof(exec_table[0]))
 
 static const struct exec_ops *registered[EXEC_MAX_REGISTERED];

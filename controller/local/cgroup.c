@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "cgroup-path.h"
 #include "clock.h"
 #include "fileio.h"
 #include "parse.h"
@@ -159,41 +160,6 @@ char *cg_knob_read(const char *dir, const char *file)
 	return out;
 }
 
-int cg_parse_proc_cgroup(const char *text, const char *ctrl, char *buf, size_t len)
-{
-	const char *line = text;
-
-	while (line && *line) {
-		const char *end = strchr(line, '\n');
-		size_t ll = end ? (size_t)(end - line) : strlen(line);
-		const char *c1 = memchr(line, ':', ll);
-		const char *c2 = c1 ? memchr(c1 + 1, ':', ll - (size_t)(c1 + 1 - line)) : NULL;
-
-		if (c2) {
-			size_t cl = (size_t)(c2 - c1 - 1);
-			char ctrls[256];
-			bool match;
-
-			if (cl < sizeof(ctrls)) {
-				memcpy(ctrls, c1 + 1, cl);
-				ctrls[cl] = '\0';
-				match = ctrl ? list_has(ctrls, ctrl) : cl == 0;
-				if (match) {
-					size_t pl = ll - (size_t)(c2 + 1 - line);
-
-					if (pl == 0 || pl >= len)
-						return -ENAMETOOLONG;
-					memcpy(buf, c2 + 1, pl);
-					buf[pl] = '\0';
-					return 0;
-				}
-			}
-		}
-		line = end ? end + 1 : NULL;
-	}
-	return -ENOENT;
-}
-
 bool cg_name_valid(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -231,7 +197,7 @@ static void set_v1_base(struct cg_hier *h, const char *proc_cgroup, const char *
 	char own[CG_PATH_MAX];
 	char p[CG_PATH_MAX];
 
-	if (!proc_cgroup || cg_parse_proc_cgroup(proc_cgroup, ctrl, own, sizeof(own)) < 0)
+	if (!proc_cgroup || cgroup_path_parse(proc_cgroup, ctrl, own, sizeof(own)) < 0)
 		return;
 	if (strcmp(own, "/") == 0)
 		return;

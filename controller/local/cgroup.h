@@ -91,13 +91,6 @@ bool cg_has(const struct cg_sys *s, enum cg_ctrl c);
 /* Version of the hierarchy serving c, 0 when unavailable. */
 int cg_ctrl_version(const struct cg_sys *s, enum cg_ctrl c);
 
-/*
- * From the text of /proc/self/cgroup: the path of this process's cgroup in the v1
- * hierarchy holding controller ctrl (v1name, e.g. "cpu"), or in the v2 one (ctrl NULL).
- * -ENOENT when absent.
- */
-int cg_parse_proc_cgroup(const char *text, const char *ctrl, char *buf, size_t len);
-
 /* true when s is a valid run id / vm name: [A-Za-z0-9_.-], 1..CG_NAME_MAX, not "." / "..". */
 bool cg_name_valid(const char *s);
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# isolab-probe benchmark (suite 'bench'): throughput and latency against wrk on nginx,
-# a freezing server in open and closed loop, CPU per request and peak RSS.
-# Usage: tests/bench/probe.sh [throughput] [latency] [freeze] [rss]
+# isolab-probe benchmark (suite 'bench'): latency agreement with wrk, a freezing server in
+# open and closed loop, CPU per request and peak RSS (throughput against wrk: compare.sh).
+# Usage: tests/bench/probe.sh [latency] [freeze] [rss]
 #   ISOLAB_PROBE=path/to/isolab-probe (a release build), BENCH_ROUNDS, BENCH_SECONDS,
 #   BENCH_RSS_REQUESTS=1000000,3000000,10000000
 set -eu

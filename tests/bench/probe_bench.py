@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: MIT
 """isolab-probe benchmark (suite 'bench', never in the default run).
 
-Prints, from the same run:
-  1. throughput against wrk on the same nginx page and connection count;
-  2. latency agreement with wrk's percentiles on the same server;
-  3. a server that freezes ~1 s every few seconds: open loop at a fixed rate
+The throughput, CPU-per-request and added-latency comparison with wrk is
+tests/bench/compare.py (compare.sh). This prints what has no peer figure:
+  1. latency agreement with wrk's percentiles on a server with a known 10 ms
+     answer time, both tools running at the same time;
+  2. a server that freezes ~1 s every few seconds: open loop at a fixed rate
      shows the freezes in the tail, closed loop with one connection hides them;
-  4. probe CPU per request and peak RSS after N requests (flat with N).
+  3. probe CPU per request and peak RSS after N requests (flat with N).
 Use a release build: ISOLAB_PROBE=build-rel/probes/isolab-probe.
 Environment: BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_RSS_REQUESTS ("1000000,3000000").
 """
@@ -44,17 +45,6 @@ def wrk_ms(s):
     return {"us": v / 1000, "ms": v, "s": v * 1000}[m.group(2)]
 
 
-def run_wrk(url, conns, threads, seconds):
-    out, cpu, rss, wall = wait4_run(["wrk", "-t%d" % threads, "-c%d" % conns, "-d%ds" % seconds,
-                                     "--latency", url])
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    n = int(re.search(r"(\d+) requests in", out).group(1))
-    lat = {}
-    for pct, key in (("50", "p50"), ("90", "p90"), ("99", "p99")):
-        lat[key] = wrk_ms(re.search(r"\s%s%%\s+(\S+)" % pct, out).group(1))
-    return {"rps": rps, "lat": lat, "cpu_us_per_req": cpu / n * 1e6}
-
-
 def run_probe(url, conns, threads, seconds, extra=()):
     out, cpu, rss, wall = wait4_run([PROBE, "http", "--url", url, "-c", str(conns), "--threads",
                                      str(threads), "-d", str(seconds), "--json", "-q"] + list(extra))
@@ -63,34 +53,9 @@ def run_probe(url, conns, threads, seconds, extra=()):
             "rss_kib": rss, "m": m}
 
 
-def part_throughput(ng):
-    print("== 1+2. nginx static page (%d bytes), 1 nginx worker, %d rounds of %.0f s, alternating"
-          % (ng.page_bytes, ROUNDS, SECONDS))
-    for conns, threads in ((10, 1), (50, 2)):
-        w, p, pc = [], [], []
-        for _ in range(ROUNDS):
-            w.append(run_wrk(ng.url, conns, threads, int(SECONDS)))
-            p.append(run_probe(ng.url, conns, threads, SECONDS))
-            pc.append(run_probe(ng.url, conns, threads, SECONDS, ["--engine", "curl"]))
-        wr = statistics.median(x["rps"] for x in w)
-        pr = statistics.median(x["rps"] for x in p)
-        print("  -c %-3d -t %d  wrk %8.0f req/s (%.1f us CPU/req)   isolab-probe %8.0f req/s "
-              "(%.1f us CPU/req)   ratio %.2f"
-              % (conns, threads, wr, statistics.median(x["cpu_us_per_req"] for x in w), pr,
-                 statistics.median(x["cpu_us_per_req"] for x in p), pr / wr))
-        cr = statistics.median(x["rps"] for x in pc)
-        print("  %14s --engine curl: %8.0f req/s (%.1f us CPU/req)   ratio %.2f"
-              % ("", cr, statistics.median(x["cpu_us_per_req"] for x in pc), cr / wr))
-        for key in ("p50", "p90", "p99"):
-            wl = statistics.median(x["lat"][key] for x in w)
-            pl = statistics.median(x["lat"][key] for x in p)
-            print("      latency %-4s wrk %7.3f ms  isolab-probe %7.3f ms  ratio %.2f"
-                  % (key, wl, pl, pl / wl if wl else float("nan")))
-
-
 def part_latency():
     delay = 0.010
-    print("== 2b. latency agreement on a server answering after %.0f ms: wrk and isolab-probe run"
+    print("== 1. latency agreement on a server answering after %.0f ms: wrk and isolab-probe run"
           " at the same time, 2 connections each, %d rounds of %.0f s" % (delay * 1000, ROUNDS, SECONDS))
     with servers.Faulty(modes=["delay"], delay=delay) as f:
         url = f.url("delay")
@@ -118,7 +83,7 @@ def part_latency():
 
 def part_freeze():
     period, freeze, rate, dur = 4.0, 1.0, 200, 12
-    print("== 3. server freezing %.0f s every %.0f s, %d s runs" % (freeze, period, dur))
+    print("== 2. server freezing %.0f s every %.0f s, %d s runs" % (freeze, period, dur))
     with servers.Faulty(modes=["freeze"], period=period, freeze=freeze) as f:
         url = f.url("freeze")
         runs = [("open loop --rate %d -c 50" % rate, ["--rate", str(rate)], 50, 1),
@@ -135,7 +100,7 @@ def part_freeze():
 
 
 def part_rss(ng):
-    print("== 4. CPU per request and peak RSS against the request count (nginx, -c 10 -t 1)")
+    print("== 3. CPU per request and peak RSS against the request count (nginx, -c 10 -t 1)")
     for n in RSS_REQUESTS:
         out, cpu, rss, wall = wait4_run([PROBE, "http", "--url", ng.url, "-c", "10", "--threads", "1",
                                          "--requests", str(n), "--json", "-q"])
@@ -146,7 +111,7 @@ def part_rss(ng):
 
 def part_rss_over_time(ng):
     secs = int(os.environ.get("BENCH_RSS_SECONDS", "60"))
-    print("== 4b. resident memory while running %d s (nginx, -c 10 -t 1), sampled every 10 s" % secs)
+    print("== 3b. resident memory while running %d s (nginx, -c 10 -t 1), sampled every 10 s" % secs)
     p = subprocess.Popen([PROBE, "http", "--url", ng.url, "-c", "10", "--threads", "1", "-d", str(secs),
                           "-q", "--json"], stdout=subprocess.PIPE)
     samples = []
@@ -166,11 +131,9 @@ def main():
     if b"libasan" in subprocess.run(["ldd", PROBE], stdout=subprocess.PIPE).stdout:
         print("  warning: this binary is built with ASan; use a release build for figures")
     print("  host: %d CPUs, load average %s" % (os.cpu_count(), open("/proc/loadavg").read().split()[:3]))
-    parts = sys.argv[1:] or ["throughput", "latency", "freeze", "rss"]
+    parts = sys.argv[1:] or ["latency", "freeze", "rss"]
     ng = servers.start_nginx(workers=1)
     try:
-        if "throughput" in parts:
-            part_throughput(ng)
         if "latency" in parts:
             part_latency()
         if "freeze" in parts:

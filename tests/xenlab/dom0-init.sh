@@ -61,7 +61,7 @@ ip link set xenbr0 up
 # The lab's cpupools, part of the boot (a hypervisor crash here is retried
 # like any failed boot): Pool-0 = CPU 0 (dom0, the boot scheduler), p1 =
 # CPU 1 on credit, p2 = CPU 2 on credit2. Guests contend inside one pool,
-# so that weights bite (XENLAB.md). Pool-0 boots on credit2: taking a CPU
+# so that weights bite (docs/xenlab.md). Pool-0 boots on credit2: taking a CPU
 # out of a credit Pool-0 raced with credit's tick timer and crashed Xen 4.17
 # under TCG (csched_tick, NULL pcpu).
 mkpool() {

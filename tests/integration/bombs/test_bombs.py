@@ -150,6 +150,13 @@ def case_mem_bandwidth():
     check(m["bytes_resident"] == 64 << 20, m)
     # at least 100 MB/s of memset, even under ASan on a loaded machine
     check(m["bytes_touched_per_s"] > 100e6, m)
+    # on transparent huge pages when the kernel offers them (half the TLB misses' cost)
+    try:
+        thp = open("/sys/kernel/mm/transparent_hugepage/enabled").read()
+    except OSError:
+        thp = "[never]"
+    if "[never]" not in thp:
+        check(m["huge_page_bytes"] >= 32 << 20, m)
 
 
 def case_fork():

@@ -169,7 +169,7 @@ static void bomb_parse_args_fills_kind_defaults(void **state)
 	assert_int_equal(parse_line("net-send --to 127.0.0.1:5000", &cfg), BOMB_ARGS_RUN);
 	assert_int_equal(cfg.proto, BOMB_PROTO_TCP);
 	assert_int_equal(cfg.streams, 1);
-	assert_int_equal(cfg.msg_size, 128 << 10);
+	assert_int_equal(cfg.msg_size, 512 << 10);
 	assert_string_equal(cfg.host, "127.0.0.1");
 	assert_int_equal(cfg.port, 5000);
 	assert_int_equal(parse_line("net-send --to [::1]:5000 --proto udp --streams 4", &cfg),

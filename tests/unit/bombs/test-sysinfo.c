@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "cgroup-path.h"
 #include "sysinfo.h"
 
 static const char v1[] = "9:name=systemd:/\n"
@@ -22,34 +23,34 @@ static void sys_cgroup_path_finds_v1_controllers(void **state)
 {
 	char out[64];
 
-	assert_int_equal(sys_cgroup_path(v1, "memory", out, sizeof(out)), 0);
+	assert_int_equal(cgroup_path_parse(v1, "memory", out, sizeof(out)), 0);
 	assert_string_equal(out, "/process_api/abc");
-	assert_int_equal(sys_cgroup_path(v1, "pids", out, sizeof(out)), 0);
+	assert_int_equal(cgroup_path_parse(v1, "pids", out, sizeof(out)), 0);
 	assert_string_equal(out, "/user.slice/p");
 	/* a controller in a comma list */
-	assert_int_equal(sys_cgroup_path(v1, "cpuacct", out, sizeof(out)), 0);
+	assert_int_equal(cgroup_path_parse(v1, "cpuacct", out, sizeof(out)), 0);
 	assert_string_equal(out, "/x");
 	/* "cpu" must not match "cpuset" or a prefix */
-	assert_int_equal(sys_cgroup_path("3:cpuset:/a\n", "cpu", out, sizeof(out)), -ENOENT);
+	assert_int_equal(cgroup_path_parse("3:cpuset:/a\n", "cpu", out, sizeof(out)), -ENOENT);
 }
 
 static void sys_cgroup_path_finds_the_v2_line(void **state)
 {
 	char out[64];
 
-	assert_int_equal(sys_cgroup_path(v2, NULL, out, sizeof(out)), 0);
+	assert_int_equal(cgroup_path_parse(v2, NULL, out, sizeof(out)), 0);
 	assert_string_equal(out, "/system.slice/isolab-web.scope");
-	assert_int_equal(sys_cgroup_path(v1, NULL, out, sizeof(out)), 0);
+	assert_int_equal(cgroup_path_parse(v1, NULL, out, sizeof(out)), 0);
 	assert_string_equal(out, "/");
-	assert_int_equal(sys_cgroup_path("4:memory:/a\n", NULL, out, sizeof(out)), -ENOENT);
-	assert_int_equal(sys_cgroup_path(v2, "memory", out, sizeof(out)), -ENOENT);
+	assert_int_equal(cgroup_path_parse("4:memory:/a\n", NULL, out, sizeof(out)), -ENOENT);
+	assert_int_equal(cgroup_path_parse(v2, "memory", out, sizeof(out)), -ENOENT);
 }
 
 static void sys_cgroup_path_rejects_a_short_buffer(void **state)
 {
 	char out[8];
 
-	assert_int_equal(sys_cgroup_path(v2, NULL, out, sizeof(out)), -ENAMETOOLONG);
+	assert_int_equal(cgroup_path_parse(v2, NULL, out, sizeof(out)), -ENAMETOOLONG);
 }
 
 static void sys_parse_limit_table(void **state)

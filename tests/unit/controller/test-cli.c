@@ -14,8 +14,8 @@
 
 #include "clock.h"
 #include "fileio.h"
-#include "jscan.h"
 #include "proc.h"
+#include "tool-json.h"
 
 static const char *bin;
 
@@ -162,7 +162,16 @@ static void cli_print_default_is_a_valid_scenario(void **state)
 	(void)unlink(path);
 }
 
-static void jscan_accepts_objects_and_rejects_the_rest(void **state)
+/* Is each text exactly one JSON object (the way the run reads a tool's result)? */
+static bool is_object(const char *text)
+{
+	struct tool_json *t = tool_json_parse(text, strlen(text));
+
+	tool_json_free(t);
+	return t != NULL;
+}
+
+static void tool_json_accepts_objects_and_rejects_the_rest(void **state)
 {
 	static const char *const good[] = {
 		"{}",
@@ -174,21 +183,24 @@ static void jscan_accepts_objects_and_rejects_the_rest(void **state)
 	};
 	const char *obj = "{\"status\":\"interrupted\",\"metrics\":{\"latency_ms\":{\"p50\":1,"
 			  "\"p99\":12.5},\"success_pct\":99.5}}";
+	struct tool_json *t = tool_json_parse(obj, strlen(obj));
 	char buf[32];
 	double v;
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++)
-		assert_true(jscan_is_object(good[i], strlen(good[i])));
+		assert_true(is_object(good[i]));
 	for (size_t i = 0; i < sizeof(badj) / sizeof(badj[0]); i++)
-		assert_false(jscan_is_object(badj[i], strlen(badj[i])));
-	assert_true(jscan_get_str(obj, strlen(obj), "status", buf, sizeof(buf)));
+		assert_false(is_object(badj[i]));
+	assert_non_null(t);
+	assert_true(tool_json_str(t, "status", buf, sizeof(buf)));
 	assert_string_equal(buf, "interrupted");
-	assert_true(jscan_get_num(obj, strlen(obj), "metrics.latency_ms.p99", &v));
+	assert_true(tool_json_num(t, "metrics.latency_ms.p99", &v));
 	assert_true(v == 12.5);
-	assert_true(jscan_get_num(obj, strlen(obj), "metrics.success_pct", &v));
-	assert_false(jscan_get_num(obj, strlen(obj), "metrics.nope", &v));
-	assert_false(jscan_get_str(obj, strlen(obj), "metrics", buf, sizeof(buf)));
+	assert_true(tool_json_num(t, "metrics.success_pct", &v));
+	assert_false(tool_json_num(t, "metrics.nope", &v));
+	assert_false(tool_json_str(t, "metrics", buf, sizeof(buf)));
+	tool_json_free(t);
 }
 
 int main(void)
@@ -197,7 +209,7 @@ int main(void)
 		cmocka_unit_test(cli_bad_input_exits_2_with_one_line),
 		cmocka_unit_test(cli_help_goes_to_stdout_with_exit_0),
 		cmocka_unit_test(cli_print_default_is_a_valid_scenario),
-		cmocka_unit_test(jscan_accepts_objects_and_rejects_the_rest),
+		cmocka_unit_test(tool_json_accepts_objects_and_rejects_the_rest),
 	};
 
 	bin = getenv("ISOLAB_BIN");

@@ -170,7 +170,7 @@ static void validity_names_every_reason_once(void **state)
 						     .status = "interrupted",
 						     .load = &bytes },
 			    10);
-	assert_string_equal(v.reasons[6], "bomb mem achieved 4 % of its requested 256 MiB (10 "
+	assert_string_equal(v.reasons[6], "bomb mem achieved 3.91 % of its requested 256 MiB (10 "
 					  "MiB; at least 10 %)");
 	validity_add(&v, "interrupted");
 	validity_add(&v, "one too many");

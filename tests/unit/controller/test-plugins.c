@@ -46,6 +46,7 @@ static struct {
 	int web_weights[16]; /* every weight set on web, in order */
 	size_t n_web_weights;
 	int web_weight;
+	bool not_live; /* like XenAPI without dom0: settings stored, not applied now */
 } fb;
 
 static const struct backend_opt fake_opts[] = {
@@ -86,7 +87,20 @@ static int fake_get(struct backend *b, const char *vm, struct sched_params *out,
 	}
 	out->weight = strcmp(vm, "web") == 0 ? fb.web_weight : 256;
 	out->cap = 0;
-	*live = true;
+	*live = !fb.not_live;
+	return 0;
+}
+
+/* The victim's CPU time: half a CPU, by the clock. */
+static int fake_cpu_time(struct backend *b, const char *vm, uint64_t *ns, const char **source,
+			 struct backend_err *err)
+{
+	(void)b;
+	(void)err;
+	if (strcmp(vm, "web") != 0)
+		return -ENOENT;
+	*ns = clock_now_ns() / 2;
+	*source = "fake clock";
 	return 0;
 }
 
@@ -152,6 +166,7 @@ static const struct backend_ops fake_backend_ops = {
 	.close = fake_close,
 	.sched_get = fake_get,
 	.sched_set = fake_set,
+	.vm_cpu_time = fake_cpu_time,
 	.prepare = fake_prepare,
 	.enter = fake_enter,
 	.vm_addr = fake_vm_addr,
@@ -186,8 +201,9 @@ static int fake_start(const struct exec_ctx *x, const char *vm, const char *targ
 		"\"latency_ms\":{\"p50\":1.0,\"p99\":2.5},\"success_pct\":100}}'";
 	static const char bomb[] =
 		"trap 'printf %s \"{\\\"tool\\\":\\\"isolab-bomb\\\",\\\"status\\\":"
-		"\\\"interrupted\\\",\\\"metrics\\\":{}}\"; exit 0' TERM; echo isolab-ready >&2; "
-		"while :; do sleep 0.05; done";
+		"\\\"interrupted\\\",\\\"elapsed_s\\\":2.0,\\\"options\\\":{\\\"threads\\\":1,"
+		"\\\"intensity_pct\\\":100},\\\"metrics\\\":{\\\"cpu_seconds\\\":1.5}}\"; "
+		"exit 0' TERM; echo isolab-ready >&2; while :; do sleep 0.05; done";
 	char *const sh[] = { (char *)"/bin/sh", (char *)"-c",
 			     (char *)(strcmp(argv[0], "isolab-probe") == 0 ? probe : bomb), NULL };
 	struct enter_arg e = { .x = x, .vm = vm };
@@ -284,6 +300,42 @@ static void run_dir(const char *root, char *out, size_t len)
 	free(text);
 }
 
+/* A run's validity and mechanism as the manifest records them, by phase name. */
+static void check_runs(json_t *runs, bool prio_live)
+{
+	for (size_t i = 0; i < json_array_size(runs); i++) {
+		json_t *r = json_array_get(runs, i);
+		const char *ph = json_string_value(json_object_get(r, "phase"));
+		json_t *invalid = json_object_get(r, "invalid");
+		double share = json_number_value(json_object_get(r, "victim_cpu_share_pct"));
+		bool prio = strcmp(ph, "cpu+prio") == 0;
+
+		assert_true(share > 35 && share < 65); /* the fake counter runs at half a CPU */
+		assert_string_equal(json_string_value(json_object_get(r, "victim_cpu_source")),
+				    "fake clock");
+		if (prio && !prio_live) {
+			assert_true(json_is_false(json_object_get(r, "valid")));
+			assert_non_null(strstr(json_string_value(json_array_get(invalid, 0)),
+					       "priority of web is stored but not live"));
+		} else {
+			assert_true(json_is_true(json_object_get(r, "valid")));
+			assert_int_equal(json_array_size(invalid), 0);
+		}
+		if (strncmp(ph, "cpu", 3) == 0) {
+			json_t *cpu = json_object_get(json_object_get(r, "bombs_achieved"), "cpu");
+
+			assert_true(json_number_value(json_object_get(cpu, "share_pct")) == 75);
+		}
+		if (prio)
+			assert_true(
+				json_integer_value(json_object_get(
+					json_object_get(json_object_get(json_object_get(r, "sched"),
+									"start"),
+							"web"),
+					"weight")) == 1024);
+	}
+}
+
 static void fake_backend_and_executor_run_a_scenario_through_the_tables(void **state)
 {
 	char err[512], root[400], state_dir[400], dir[1024], mark[600];
@@ -341,6 +393,7 @@ static void fake_backend_and_executor_run_a_scenario_through_the_tables(void **s
 		json_string_value(json_object_get(json_object_get(m, "backend"), "zone")), "z1");
 	runs = json_object_get(m, "runs");
 	assert_int_equal(json_array_size(runs), 4);
+	check_runs(runs, true);
 	for (size_t i = 0; i < 4; i++)
 		assert_string_equal(
 			json_string_value(json_object_get(json_array_get(runs, i), "status")),
@@ -362,6 +415,31 @@ static void fake_backend_and_executor_run_a_scenario_through_the_tables(void **s
 		free(out);
 	}
 	scenario_free(s);
+}
+
+static void a_priority_stored_but_not_live_makes_its_runs_invalid(void **state)
+{
+	char err[512], root[400], dir[1024];
+	struct scenario *s = NULL;
+	struct run_opts ro = { .no_report = true };
+	json_t *m;
+
+	(void)state;
+	fb.web_weight = 256;
+	fb.not_live = true;
+	n_started = 0;
+	snprintf(root, sizeof(root), "%s/results-stored", tmp);
+	assert_int_equal(scenario_parse("fake.ini", scenario_text, strlen(scenario_text), &s, err,
+					sizeof(err)),
+			 0);
+	ro.results_root = root;
+	assert_int_equal(run_scenario(s, scenario_text, &ro), 0);
+	run_dir(root, dir, sizeof(dir));
+	m = load_json(dir, "manifest.json");
+	check_runs(json_object_get(m, "runs"), false);
+	json_decref(m);
+	scenario_free(s);
+	fb.not_live = false;
 }
 
 static void tables_name_registered_plugins_in_messages_and_options(void **state)
@@ -394,6 +472,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fake_backend_and_executor_run_a_scenario_through_the_tables),
+		cmocka_unit_test(a_priority_stored_but_not_live_makes_its_runs_invalid),
 		cmocka_unit_test(tables_name_registered_plugins_in_messages_and_options),
 	};
 

@@ -77,6 +77,86 @@ static void proc_run_reports_missing_program(void **state)
 	free(out);
 }
 
+/* The field of /proc/self/status named key ("SigIgn:") in text, NULL when absent. */
+static const char *status_field(const char *text, const char *key, char *buf, size_t len)
+{
+	const char *p = strstr(text, key);
+
+	if (!p)
+		return NULL;
+	p += strlen(key);
+	p += strspn(p, " \t");
+	snprintf(buf, len, "%.*s", (int)strcspn(p, "\n"), p);
+	return buf;
+}
+
+static void proc_spawn_gives_every_child_default_signals(void **state)
+{
+	const char *argv[] = { "/bin/cat", "/proc/self/status", NULL };
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe, old_hup;
+	sigset_t block, old_mask;
+	char *out = NULL, buf[64];
+	int st = 0;
+
+	/* what a controller does to itself: ignore SIGPIPE and SIGHUP, block SIGTERM */
+	assert_int_equal(sigaction(SIGPIPE, &ign, &old_pipe), 0);
+	assert_int_equal(sigaction(SIGHUP, &ign, &old_hup), 0);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	assert_int_equal(sigprocmask(SIG_BLOCK, &block, &old_mask), 0);
+	assert_int_equal(proc_run(argv, NULL, false, 5 * NSEC_PER_SEC, 65536, &out, &st), 0);
+	(void)sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	(void)sigaction(SIGPIPE, &old_pipe, NULL);
+	(void)sigaction(SIGHUP, &old_hup, NULL);
+	assert_string_equal(status_field(out, "SigIgn:", buf, sizeof(buf)), "0000000000000000");
+	assert_string_equal(status_field(out, "SigBlk:", buf, sizeof(buf)), "0000000000000000");
+	free(out);
+}
+
+static int child_fn(void *arg)
+{
+	/* its own process group, and what the hook did is visible here */
+	return getpgrp() == getpid() && *(int *)arg == 42 ? 7 : 1;
+}
+
+static int hook_sets(void *arg)
+{
+	*(int *)arg = 42;
+	return 0;
+}
+
+static int hook_fails(void *arg)
+{
+	(void)arg;
+	return -EACCES;
+}
+
+static void proc_spawn_runs_a_function_or_fails_in_the_hook(void **state)
+{
+	int value = 0, st = 0;
+	struct proc_spawn sp = { .fn = child_fn,
+				 .arg = &value,
+				 .in_child = hook_sets,
+				 .fd_in = PROC_FD_NULL,
+				 .fd_out = PROC_FD_NULL,
+				 .fd_err = PROC_FD_NULL };
+	pid_t pid = proc_spawn(&sp);
+
+	assert_true(pid > 0);
+	assert_int_equal(proc_wait_timeout(pid, 5 * NSEC_PER_SEC, &st), 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 7);
+	assert_int_equal(value, 0); /* the child's copy, not ours */
+
+	sp.in_child = hook_fails;
+	pid = proc_spawn(&sp);
+	assert_true(pid > 0);
+	assert_int_equal(proc_wait_timeout(pid, 5 * NSEC_PER_SEC, &st), 0);
+	assert_int_equal(WEXITSTATUS(st), 127);
+	sp.fn = NULL;
+	assert_int_equal(proc_spawn(&sp), -EINVAL); /* neither argv nor fn */
+}
+
 static void proc_stop_terminates_a_group(void **state)
 {
 	pid_t pid = fork();
@@ -184,6 +264,8 @@ int main(void)
 		cmocka_unit_test(proc_run_kills_on_timeout),
 		cmocka_unit_test(proc_run_caps_output),
 		cmocka_unit_test(proc_run_reports_missing_program),
+		cmocka_unit_test(proc_spawn_gives_every_child_default_signals),
+		cmocka_unit_test(proc_spawn_runs_a_function_or_fails_in_the_hook),
 		cmocka_unit_test(proc_stop_terminates_a_group),
 		cmocka_unit_test(proc_start_time_identifies_processes),
 		cmocka_unit_test(fileio_roundtrip_and_limits),

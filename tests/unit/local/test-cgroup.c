@@ -18,6 +18,7 @@
 
 #include "backend.h"
 #include "cgroup-knob.h"
+#include "cgroup-path.h"
 #include "fake-cgroup.h"
 
 static char *pj(const char *a, const char *b)
@@ -189,17 +190,17 @@ static void parse_proc_cgroup_finds_v1_and_v2_lines(void **state)
 			   "2:cpu,cpuacct:/user.slice\n0::/init.scope\n";
 	char buf[64];
 
-	assert_int_equal(cg_parse_proc_cgroup(text, "memory", buf, sizeof(buf)), 0);
+	assert_int_equal(cgroup_path_parse(text, "memory", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "/process_api/ab12");
-	assert_int_equal(cg_parse_proc_cgroup(text, "cpu", buf, sizeof(buf)), 0);
+	assert_int_equal(cgroup_path_parse(text, "cpu", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "/user.slice");
-	assert_int_equal(cg_parse_proc_cgroup(text, "cpuacct", buf, sizeof(buf)), 0);
-	assert_int_equal(cg_parse_proc_cgroup(text, NULL, buf, sizeof(buf)), 0);
+	assert_int_equal(cgroup_path_parse(text, "cpuacct", buf, sizeof(buf)), 0);
+	assert_int_equal(cgroup_path_parse(text, NULL, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "/init.scope");
-	assert_int_equal(cg_parse_proc_cgroup(text, "blkio", buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(cg_parse_proc_cgroup(text, "memory", buf, 8), -ENAMETOOLONG);
-	assert_int_equal(cg_parse_proc_cgroup("garbage", "cpu", buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(cg_parse_proc_cgroup("", NULL, buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(cgroup_path_parse(text, "blkio", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(cgroup_path_parse(text, "memory", buf, 8), -ENAMETOOLONG);
+	assert_int_equal(cgroup_path_parse("garbage", "cpu", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(cgroup_path_parse("", NULL, buf, sizeof(buf)), -ENOENT);
 }
 
 static void name_valid_accepts_run_ids_and_rejects_paths(void **state)

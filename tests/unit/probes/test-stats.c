@@ -327,18 +327,45 @@ static void window_counts_offered_as_the_schedule_and_the_rest_as_not_sent(void 
 	assert_true(win.open_loop);
 	assert_int_equal(win.offered, 100);
 	assert_int_equal(win.not_sent, 100 - 60 - 15);
-	assert_int_equal(win.measured_ns, 3 * NSEC_PER_SEC);
-	/* interrupted after 1 s of measurement: only that second was offered */
-	probe_window_count(&f->run, &f->st, f->run.measure_ns + NSEC_PER_SEC,
+	/* the window, not the workers' join a second after it (a loaded host's drain) */
+	assert_int_equal(win.measured_ns, 2 * NSEC_PER_SEC);
+	/* interrupted after 1 s of measurement: only that second was offered and measured */
+	probe_window_count(&f->run, &f->st, f->run.measure_ns + 3 * NSEC_PER_SEC / 2,
 			   f->run.measure_ns + NSEC_PER_SEC, &win);
 	assert_int_equal(win.offered, 75); /* never fewer than were sent */
 	assert_int_equal(win.not_sent, 0);
+	assert_int_equal(win.measured_ns, NSEC_PER_SEC);
+	/* every worker gone 0.5 s into the window (an error): that is where it ended */
+	probe_window_count(&f->run, &f->st, f->run.measure_ns + NSEC_PER_SEC / 2, 0, &win);
+	assert_int_equal(win.measured_ns, NSEC_PER_SEC / 2);
 	/* closed loop: offered is what was sent */
 	f->cfg.rate = 0;
 	probe_window_count(&f->run, &f->st, f->run.end_ns, 0, &win);
 	assert_false(win.open_loop);
 	assert_int_equal(win.offered, 75);
 	assert_int_equal(win.not_sent, 0);
+}
+
+static void window_of_a_requests_run_ends_with_its_last_answer(void **state)
+{
+	struct fixture *f = *state;
+	struct probe_window win;
+
+	f->cfg.duration_ns = 0;
+	f->cfg.requests = 3;
+	probe_window_init(&f->run);
+	for (int i = 0; i < 3; i++) {
+		assert_true(probe_take_ticket(&f->run, f->run.measure_ns + (uint64_t)i));
+		record(f, f->run.measure_ns + (uint64_t)i * 100 * NSEC_PER_MSEC, 0, NSEC_PER_MSEC,
+		       PROBE_OK);
+	}
+	/* the last answer 201 ms in; the join came a second later */
+	probe_window_count(&f->run, &f->st, f->run.measure_ns + 5 * NSEC_PER_SEC / 4, 0, &win);
+	assert_int_equal(win.measured_ns, 201 * NSEC_PER_MSEC);
+	/* tickets left (a worker failed): the window ran until the workers were gone */
+	f->cfg.requests = 4;
+	probe_window_count(&f->run, &f->st, f->run.measure_ns + 5 * NSEC_PER_SEC / 4, 0, &win);
+	assert_int_equal(win.measured_ns, 5 * NSEC_PER_SEC / 4);
 }
 
 static void metrics_json_has_the_verdict_fields(void **state)
@@ -402,6 +429,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			window_counts_offered_as_the_schedule_and_the_rest_as_not_sent, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(window_of_a_requests_run_ends_with_its_last_answer,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(metrics_json_has_the_verdict_fields, setup,
 						teardown),
 	};
