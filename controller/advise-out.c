@@ -46,8 +46,13 @@ void advise_answer_text(const struct advise_result *a, char *buf, size_t len)
 	const char *vm = strchr(a->knob, '.') ? strchr(a->knob, '.') + 1 : a->knob;
 	char f[200] = "", m[200] = "";
 
+	/* an undecided step bounds the search like a failure, but is not called one */
 	if (s->fails >= 0)
-		step_text(a, s->fails, "fails", f, sizeof(f));
+		step_text(a, s->fails,
+			  step_of(a, s->fails) && step_of(a, s->fails)->outcome == ADVISE_UNDECIDED
+				  ? "does not surely meet it"
+				  : "fails",
+			  f, sizeof(f));
 	if (s->meets >= 0)
 		step_text(a, s->meets, "meets it", m, sizeof(m));
 	switch (s->end) {

@@ -15,7 +15,9 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "advise-out.h"
 #include "advise-search.h"
 
 #define RES_LOG 1.1892071150027210 /* 2^(1/4): a quarter of a doubling */
@@ -153,6 +155,40 @@ static void bad_ranges_are_refused(void **state)
 	assert_int_equal(advise_search_init(&a, ADVISE_LINEAR, false, 1, 10, 5, 1, 0), -EINVAL);
 }
 
+/* The answer's sentence calls a step by what it was: an undecided value bounds the search
+ * like a failure, but the advice must not say it failed. */
+static void answer_text_says_undecided_not_fails(void **state)
+{
+	static struct advise_result a;
+	char text[512];
+
+	(void)state;
+	a = (struct advise_result){ .knob = "weight.web",
+				    .is_weight = true,
+				    .measure = "good_pct" };
+	a.steps[0] = (struct advise_step){ .value = 108,
+					   .good = 87.2,
+					   .good_lo = 70.7,
+					   .good_hi = 99.0,
+					   .outcome = ADVISE_UNDECIDED };
+	a.steps[1] = (struct advise_step){ .value = 128,
+					   .good = 96.8,
+					   .good_lo = 93.4,
+					   .good_hi = 99.9,
+					   .outcome = ADVISE_MEETS };
+	a.n_steps = 2;
+	a.search.fails = 108;
+	a.search.meets = 128;
+	a.search.end = ADVISE_CONVERGED;
+	advise_answer_text(&a, text, sizeof(text));
+	assert_string_equal(text, "weight 108 does not surely meet it (87.2 % good [70.7, 99.0]), "
+				  "weight 128 meets it (96.8 % good [93.4, 99.9]): recommend "
+				  "weight 128 for web");
+	a.steps[0].outcome = ADVISE_FAILS;
+	advise_answer_text(&a, text, sizeof(text));
+	assert_non_null(strstr(text, "weight 108 fails (87.2 % good"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +197,7 @@ int main(void)
 		cmocka_unit_test(caps_search_linearly_for_the_largest_that_meets),
 		cmocka_unit_test(undecided_conflict_and_budget_end_the_search),
 		cmocka_unit_test(bad_ranges_are_refused),
+		cmocka_unit_test(answer_text_says_undecided_not_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
