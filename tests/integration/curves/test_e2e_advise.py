@@ -10,6 +10,14 @@ measured), and needs D (its CPU share in the baseline at the same load, the
 calibrated rate of the first step). So w* = 256 D / (C - D). The advice must
 land within one bisection step of w*: w* in [fails / r, meets x r], r the
 resolution (2^(1/4)). Every step's setting is restored (nothing left).
+
+The load is 2000 req/s (a quarter of a CPU for the ASan victim) with a 100 ms
+SLO: there the threshold is the entitlement (below it the backlog grows by
+the shortfall all window long), which is what the arithmetic predicts. At
+800 req/s with 15 ms, the victim's wake-up latency behind 8 bomb threads
+decided instead of its share, and the advice was 3x the arithmetic's w*.
+On a busy shared host the others' load changes C from step to step: the
+test needs a quiet machine (docs/advise.md has the runs made here).
 """
 import glob
 import json
@@ -30,8 +38,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="isolab-e2e-advise-")
     try:
         ini = e2e.scenario(tmp, "advise", "[phase cpu]\nbombs = cpu\n", duration="3s",
-                           rate=int(os.environ.get("ISOLAB_ADVISE_RATE", "800")),
-                           slo=os.environ.get("ISOLAB_ADVISE_SLO", "15ms"))
+                           rate=int(os.environ.get("ISOLAB_ADVISE_RATE", "2000")),
+                           slo=os.environ.get("ISOLAB_ADVISE_SLO", "100ms"))
         p = e2e.common.run([e2e.BIN, "advise", ini, "--phase", "cpu", "--max-time", "25m",
                             "--step-rounds", "6", "--results", os.path.join(tmp, "results")],
                            e2e.env_for(tmp), timeout=3300)
