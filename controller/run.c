@@ -728,6 +728,7 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 	R.recs_cap = R.plan.n + 1;
 	R.design.seed = R.plan.seed;
 	R.design.rest_idle_pct = NAN;
+	R.design.cooldown.victim_rest_cpu_pct = NAN;
 	if (make_config(&R) < 0 || open_journal(&R) < 0)
 		goto out_journal;
 	if (open_backend(&R) < 0)

@@ -30,8 +30,8 @@ SIM = os.path.join(SRC, "tests", "xenapi-sim", "xenapi_sim.py")
 FAKE = os.path.join(SRC, "tests", "integration", "xenapi")
 EXAMPLES = os.environ.get("ISOLAB_EXAMPLES", "")
 
-# example: (phases, VMs, bombs) that check must report; the phases count the
-# baseline's A/A twin (baseline~aa), which every example gets (no "aa = no")
+# example: (phases, VMs, bombs) that check must report; a scenario with a baseline
+# also runs its A/A twin, baseline~aa (issue 11)
 EXPECT = {
     "local-default.ini": (16, 8, 8),
     "weight-sweep.ini": (8, 3, 1),

@@ -49,13 +49,16 @@ ROUNDS = int(os.environ.get("XENLAB_RUN_ROUNDS", "3"))
 WARMUP = 3
 LOAD_PCT = 80
 
+# cooldown: at most 8 s for dom0 to settle, then at most 8 s for the victim's own CPU use: an
+# overloaded phase leaves v1 up to ~10 s of abandoned requests (49 req/s offered for 12 s at a
+# capacity of ~61), which the next run would otherwise measure; a settled victim adds nothing.
 SCENARIO = """[global]
 backend = xl
 name = xenlab-credit
 duration = %(d)ds
 rounds = %(r)d
 warmup = %(w)ds
-cooldown = 2s
+cooldown = 8s
 results = /tmp/results
 victim_pages = 200
 
@@ -134,7 +137,7 @@ echo "RUN run rc=$?"
 info run done
 kill $sampler
 cat /tmp/samples
-sed 's/^/OUT runlog /' /tmp/run.err | head -n 60
+sed 's/^/OUT runlog /' /tmp/run.err | tail -n 80
 dir=$(tail -n 1 /tmp/run.out)
 echo "CHECK dir $dir"
 for f in "$dir"/*.stderr "$dir"/runs/*/*.stderr; do
@@ -220,8 +223,13 @@ def main():
 
     expect(runs.get("run") == 0, "isolab run exits 0 (got %s)" % runs.get("run"))
     man = files.get("manifest.json") or {}
-    expect(man.get("status") == "complete", "manifest status complete (got %s)"
-           % man.get("status"))
+    design = man.get("design") or {}
+    # a partial run says why it stopped (the victim's ssh session gone, a signal...):
+    # see "OUT runlog" above
+    expect(man.get("status") == "complete",
+           "manifest status complete (got %s: %d of %d runs, %s rounds done, stopped: %s)"
+           % (man.get("status"), len(man.get("runs", [])), 4 * ROUNDS,
+              design.get("rounds_done"), design.get("stopped")))
     cal = man.get("calibration") or {}
     load = man.get("load") or {}
     expect(cal.get("status") == "ok" and (cal.get("capacity_rps") or 0) > 0,
@@ -259,6 +267,16 @@ def main():
                 "%.2f" % x["p99"] if x["p99"] is not None else "-",
                 "%.1f" % x["share"] if x["share"] is not None else "-",
                 "%.1f" % x["xl"] if x["xl"] is not None else "-"))
+    print()
+    # the cooldown after each run, in run order: the host (dom0), then the victim (v1)
+    print("cooldown: victim at rest %s" % (design.get("cooldown") or {}).get("victim"))
+    for r in man.get("runs", []):
+        c = r.get("cooldown_after") or {}
+        print("cooldown after %s round %s: host settled %s in %s s; victim settled %s after "
+              "%s s more, %s %% of a CPU" % (r.get("phase"), r.get("round"),
+                                            c.get("host_settled"), c.get("host_waited_s"),
+                                            c.get("victim_settled"), c.get("victim_waited_s"),
+                                            c.get("victim_cpu_pct")))
     print()
 
     def mean(ph, key):
