@@ -14,6 +14,7 @@
 
 #include "exec.h"
 #include "fileio.h"
+#include "journal-make.h"
 #include "log.h"
 #include "proc.h"
 
@@ -277,6 +278,24 @@ int journal_dir(struct journal *j, const char *path)
 	return append(j, "dir %s", e);
 }
 
+int journal_make(struct journal *j, const char *vm, const char *key, const char *value)
+{
+	char e1[FIELD_MAX], e2[FIELD_MAX], e3[FIELD_MAX];
+
+	enc(vm, e1, sizeof(e1));
+	enc(key, e2, sizeof(e2));
+	enc(value, e3, sizeof(e3));
+	return append(j, "make %s %s %s", e1, e2, e3);
+}
+
+int journal_unmade(struct journal *j, const char *vm)
+{
+	char e[FIELD_MAX];
+
+	enc(vm, e, sizeof(e));
+	return append(j, "unmade %s", e);
+}
+
 static void journal_free(struct journal *j)
 {
 	if (j->fd >= 0)
@@ -334,6 +353,7 @@ struct replay {
 	size_t n_remotes;
 	char **dirs;
 	size_t n_dirs;
+	struct made_set made; /* VMs the backend made for the run */
 };
 
 static void replay_done(struct replay *rp)
@@ -351,6 +371,7 @@ static void replay_done(struct replay *rp)
 	for (size_t i = 0; i < rp->n_dirs; i++)
 		free(rp->dirs[i]);
 	free(rp->dirs);
+	made_done(&rp->made);
 }
 
 static int parse_long(const char *s, long *out)
@@ -516,6 +537,10 @@ static int replay_line(struct replay *rp, char *line)
 		return add_remote(rp, f, n, f[0][6] == '-');
 	} else if (strcmp(f[0], "dir") == 0 && n >= 2) {
 		return add_dir(rp, f[1]);
+	} else if (strcmp(f[0], "make") == 0 && n >= 4) {
+		return made_add(&rp->made, f[1], f[2], f[3]);
+	} else if (strcmp(f[0], "unmade") == 0 && n >= 2) {
+		made_gone(&rp->made, f[1]);
 	}
 	/* unknown or truncated last line (crash mid-write): ignored */
 	return 0;
@@ -622,6 +647,8 @@ static int restore_sched(struct replay *rp, const struct backend_ops *ops, bool 
 	for (size_t i = 0; i < rp->n_sched; i++) {
 		const struct pending *p = &rp->sched[i];
 
+		if (made_has_id(&rp->made, p->vm))
+			continue; /* the run made it: it is destroyed next, not restored */
 		r = ops->sched_set(b, p->vm, &p->orig, &err);
 		if (r < 0) {
 			log_error("restore: %s: setting back weight %d cap %d failed: %s", p->vm,
@@ -662,7 +689,7 @@ static int replay_undo(struct replay *rp, const char *state_dir, const struct jo
 	rp->cfg.run_id = rp->run_id;
 	if (rp->cfg.name) {
 		ops = env && env->find ? env->find(rp->cfg.name) : NULL;
-		if (!ops && (rp->n_sched || !env || !env->find)) {
+		if (!ops && (rp->n_sched || rp->made.n || !env || !env->find)) {
 			log_error("restore: run %s used unknown backend '%s'", rp->run_id,
 				  rp->cfg.name);
 			return -EINVAL;
@@ -674,6 +701,10 @@ static int replay_undo(struct replay *rp, const char *state_dir, const struct jo
 		ret = restore_sched(rp, ops, &opened);
 		if (!opened)
 			return ret; /* unreachable: keep everything for the next try */
+	}
+	if (ops) {
+		r = made_undo(&rp->made, ops, &rp->cfg, rp->run_id);
+		ret = ret ? ret : r;
 	}
 	if (ops) {
 		r = cleanup_backend(rp, ops);

@@ -31,6 +31,7 @@ static const char main_help[] =
 	"  run [SCENARIO]        run an experiment (the built-in default without a file)\n"
 	"  check SCENARIO        validate a scenario and the backend connection\n"
 	"  vms                   list the backend's VMs\n"
+	"  hosts                 list the backend's hosts (CPUs, free memory, resident VMs)\n"
 	"  sched get VM          show a VM's weight and cap\n"
 	"  sched set VM --weight W [--cap C]\n"
 	"  restore               undo what dead runs left behind (journal replay)\n"
@@ -328,11 +329,11 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
-		{ "run", cmd_run },	    { "check", cmd_check },
-		{ "vms", cli_cmd_vms },	    { "sched", cli_cmd_sched },
-		{ "restore", cmd_restore }, { "deploy", cli_cmd_deploy },
-		{ "report", report_main },  { "compare", compare_main },
-		{ "advise", advise_main },
+		{ "run", cmd_run },	     { "check", cmd_check },
+		{ "vms", cli_cmd_vms },	     { "sched", cli_cmd_sched },
+		{ "restore", cmd_restore },  { "deploy", cli_cmd_deploy },
+		{ "hosts", cli_cmd_hosts },  { "report", report_main },
+		{ "compare", compare_main }, { "advise", advise_main },
 	};
 
 	log_init("isolab", LOG_LVL_INFO);

@@ -17,6 +17,17 @@ struct run_opts;
 
 #define RUN_PATH_MAX 2048 /* the run and state dirs; longer is refused */
 
+/* One VM the backend made for the run (run-provision.c). */
+struct run_made {
+	size_t vm;		 /* index into the scenario's VMs */
+	char id[BACKEND_ID_MAX]; /* its identity on the backend, "" before provision() */
+	bool made;		 /* provision() was called: something may exist */
+	bool gone;		 /* destroyed */
+	double provision_s;	 /* wall time of provision() */
+	double ready_s;		 /* then until up, addressed and the tools copied */
+	double destroy_s;
+};
+
 /* One executed (round, phase). */
 struct run_rec {
 	size_t idx; /* into plan.runs */
@@ -68,6 +79,8 @@ struct run {
 	char probe_protection[1024]; /* copied: the backend's string dies with it */
 	char scheduler[64];
 	const struct scn_phase *phase; /* the phase running now (its load, intensities) */
+	struct run_made *made;	       /* VMs made for the run, in the order made */
+	size_t n_made;
 };
 
 /* A growing argv whose strings it owns. */

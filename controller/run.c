@@ -35,6 +35,7 @@
 #include "progress.h"
 #include "report.h"
 #include "run-priv.h"
+#include "run-provision.h"
 #include "run-verdict.h"
 #include "scenario.h"
 #include "sig.h"
@@ -250,8 +251,7 @@ static void start_bombs(struct run *R, const struct scn_phase *ph, const char *d
 			run_tool_opts(R, &a, t);
 			for (size_t k = 0; k < ph->n_intensity; k++)
 				if (strcmp(ph->intensity[k].bomb, t->name) == 0) {
-					/* intensity.BOMB in the phase: after the bomb's own options */
-					run_arg(&a, "--intensity");
+					run_arg(&a, "--intensity"); /* intensity.BOMB, last */
 					run_argf(&a, "%d", ph->intensity[k].pct);
 				}
 			snprintf(path, sizeof(path), "%s/bomb-%s.stderr", dir, t->name);
@@ -689,6 +689,8 @@ static bool undo_host(struct run *R)
 		log_error("%s backend teardown: %s", R->ops->name, err.msg);
 		ok = false;
 	}
+	if (R->b && !run_unprovision(R))
+		ok = false;
 	return ok;
 }
 
@@ -714,7 +716,7 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 {
 	struct run R = { .s = s, .o = o, .status = "failed" };
 	bool undone = true;
-	int ret = 1;
+	int ret = 1, r;
 
 	R.started_wall = clock_wall_ns();
 	R.started_mono = clock_now_ns();
@@ -733,6 +735,11 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 		goto out_journal;
 	if (open_backend(&R) < 0)
 		goto out_manifest;
+	r = run_provision(&R);
+	if (r < 0) {
+		ret = r == -EINVAL ? 2 : 1;
+		goto out_undo;
+	}
 	if (prepare_backend(&R) < 0)
 		goto out_undo;
 	if (preflight(&R) < 0) {
@@ -758,6 +765,8 @@ out_journal:
 		ret = 0;
 	else if (ret != 2)
 		ret = 1;
+	if (!undone && ret == 0)
+		ret = 1; /* measured, but the host still carries changes: `isolab restore` */
 	if (o->dir_out && o->dir_out_len)
 		snprintf(o->dir_out, o->dir_out_len, "%s", R.dir);
 	if (!o->quiet) {
@@ -769,6 +778,7 @@ out_journal:
 		free(R.recs[i].loads);
 	}
 	free(R.recs);
+	free(R.made);
 out_plan:
 	plan_done(&R.plan);
 	return ret;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "hogs.h"
 #include "render.h"
 
 #define MAX_TIMELINES  12
@@ -135,6 +136,7 @@ static void header(struct sbuf *o, const struct model *m)
 static void charts(struct sbuf *o, const struct model *m, const struct stats *s)
 {
 	unsigned id = 0, shown = 0;
+	struct hogs h;
 
 	sbuf_puts(o,
 		  "<section id=\"degradation\"><h2>How much each neighbour hurt the victim</h2>");
@@ -177,6 +179,10 @@ static void charts(struct sbuf *o, const struct model *m, const struct stats *s)
 	}
 	render_html_curves(o, m, s, &id);
 	render_html_protect(o, m, s, &id);
+	if (hogs_compute(m, s, &h) == 0) {
+		hogs_render_html(o, m, s, &h, &id);
+		hogs_done(&h);
+	}
 }
 
 static void phase_table(struct sbuf *o, const struct model *m, const struct stats *s)

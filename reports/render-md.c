@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hogs.h"
 #include "render.h"
 
 /* Markdown table cell: pipes and line breaks would break the table. */
@@ -358,6 +359,8 @@ static void per_round(struct sbuf *o, const struct model *m, const struct stats 
 
 int render_md(const struct model *m, const struct stats *s, struct sbuf *o)
 {
+	struct hogs h;
+
 	sbuf_puts(o, "# isolab report: ");
 	sbuf_puts(o, m->run_id ? m->run_id : m->dir);
 	sbuf_puts(o, "\n\n");
@@ -376,6 +379,10 @@ int render_md(const struct model *m, const struct stats *s, struct sbuf *o)
 	sweeps(o, m, s);
 	render_md_curves(o, m, s);
 	render_md_protect(o, m, s);
+	if (hogs_compute(m, s, &h) == 0) {
+		hogs_render_md(o, m, s, &h);
+		hogs_done(&h);
+	}
 	per_round(o, m, s, s->closed_loop ? "Good responses per second" : "Good % of offered", 2);
 	per_round(o, m, s, "p99 latency (ms)", 0);
 	per_round(o, m, s, "Success %", 1);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hogs.h"
 #include "render.h"
 
 static const char *unit(const struct stats *s)
@@ -161,6 +162,7 @@ static void aa_line(struct sbuf *o, const struct stats *s)
 
 int render_term(const struct model *m, const struct stats *s, struct sbuf *o)
 {
+	struct hogs h;
 	bool any = false;
 
 	header(o, m, s);
@@ -186,6 +188,10 @@ int render_term(const struct model *m, const struct stats *s, struct sbuf *o)
 		sbuf_puts(o, s->curves ? "  every bomb phase is a curve point (tolerated "
 					 "interference below)\n"
 				       : "  no bomb phase has results yet\n");
+	if (hogs_compute(m, s, &h) == 0) {
+		hogs_render_term(o, m, s, &h);
+		hogs_done(&h);
+	}
 	aa_line(o, s);
 	render_term_curves(o, m, s);
 	render_term_protect(o, m, s);

@@ -317,8 +317,9 @@ static int sweeps(const struct model *m, struct stats *s)
 		const struct model_phase *ph = &m->phases[i];
 		struct stats_sweep *sw;
 
-		if (!ph->is_sweep || curves_key(ph->sweep_key))
-			continue; /* intensity and load sweeps are curves (curves.c) */
+		if (!ph->is_sweep || curves_key(ph->sweep_key) ||
+		    (ph->sweep_key && !strncmp(ph->sweep_key, "hogs.", 5)))
+			continue; /* curves (curves.c) and hogs curves (hogs.c), not weight sweeps */
 		sw = sweep_of(m, s, i);
 		if (!sw)
 			return -ENOMEM;

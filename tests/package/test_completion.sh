@@ -70,7 +70,7 @@ expect_has() {
 }
 
 # commands and options, from the binary's own tables
-expect "isolab " "advise check compare deploy report restore run sched vms"
+expect "isolab " "advise check compare deploy hosts report restore run sched vms"
 expect "isolab r" "report restore run"
 expect "isolab run --no" "--no-report"
 expect "isolab run --ph" "--phases"
