@@ -24,7 +24,15 @@ struct json_writer;
 struct backend_err {
 	char code[64]; /* e.g. "SESSION_INVALID", "ENOENT", "NOT_IMPLEMENTED" */
 	char msg[512]; /* one line, no password ever */
+	bool usage;    /* the host or the input is wrong, not the run: the command exits 2 */
 };
+
+/* Marks err as the host's or the input's fault (msg says what to do): exit status 2. */
+static inline void backend_err_usage(struct backend_err *err)
+{
+	if (err)
+		err->usage = true;
+}
 
 void backend_errf(struct backend_err *err, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -650,7 +650,11 @@ static int restore_sched(struct replay *rp, const struct backend_ops *ops, bool 
 		if (made_has_id(&rp->made, p->vm))
 			continue; /* the run made it: it is destroyed next, not restored */
 		r = ops->sched_set(b, p->vm, &p->orig, &err);
-		if (r < 0) {
+		if (r == -ENOENT) {
+			/* the VM is gone, and its setting with it (a systemd scope is
+			 * removed with its groups once the killed tools are gone) */
+			log_warn("restore: %s: gone, nothing to set back (%s)", p->vm, err.msg);
+		} else if (r < 0) {
 			log_error("restore: %s: setting back weight %d cap %d failed: %s", p->vm,
 				  p->orig.weight, p->orig.cap, err.msg);
 			ret = r;

@@ -56,6 +56,7 @@ struct run {
 	struct backend *b;
 	struct backend_caps caps;
 	bool caps_ok;
+	bool host_unfit; /* the backend refused this host or scenario (exit 2, not 1) */
 	struct journal *j;
 	struct exec_ctx x;
 	struct tool_proc victim;

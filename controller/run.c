@@ -452,6 +452,7 @@ static int open_backend(struct run *R)
 	r = R->ops->open(&R->cfg, &R->b, &err);
 	if (r < 0) {
 		log_error("backend %s: %s", R->ops->name, err.msg);
+		R->host_unfit = err.usage;
 		return r;
 	}
 	R->x.bops = R->ops;
@@ -494,6 +495,7 @@ static int prepare_backend(struct run *R)
 	free(spec);
 	if (r < 0) {
 		log_error("%s backend: preparing the VMs failed: %s", R->ops->name, err.msg);
+		R->host_unfit = err.usage;
 		return r;
 	}
 	pp = R->ops->protection ? R->ops->protection(R->b) : NULL;
@@ -733,15 +735,19 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 	R.design.cooldown.victim_rest_cpu_pct = NAN;
 	if (make_config(&R) < 0 || open_journal(&R) < 0)
 		goto out_journal;
-	if (open_backend(&R) < 0)
+	if (open_backend(&R) < 0) {
+		ret = R.host_unfit ? 2 : 1;
 		goto out_manifest;
+	}
 	r = run_provision(&R);
 	if (r < 0) {
 		ret = r == -EINVAL ? 2 : 1;
 		goto out_undo;
 	}
-	if (prepare_backend(&R) < 0)
+	if (prepare_backend(&R) < 0) {
+		ret = R.host_unfit ? 2 : 1;
 		goto out_undo;
+	}
 	if (preflight(&R) < 0) {
 		ret = 2;
 		goto out_undo;

@@ -340,7 +340,7 @@ static int load_header(struct loader *l, const json_t *root)
 {
 	struct model *m = l->m;
 	json_t *sc = json_object_get(root, "scenario"), *host = json_object_get(root, "host");
-	json_t *be = json_object_get(root, "backend"), *pr = json_object_get(root, "probe");
+	json_t *be = json_object_get(root, "backend"), *pr = json_object_get(root, "probe"), *iw;
 	json_t *vms = json_object_get(root, "vms"), *bombs = json_object_get(root, "bombs");
 	double d;
 	size_t i;
@@ -357,6 +357,9 @@ static int load_header(struct loader *l, const json_t *root)
 	r |= model_dup(&m->scheduler, model_str(be, "scheduler"));
 	r |= model_dup(&m->probe_kind, model_str(pr, "kind"));
 	r |= model_dup(&m->probe_protection, model_str(root, "probe_protection"));
+	iw = json_object_get(json_object_get(be, "details"), "io_weight");
+	if (json_is_false(json_object_get(iw, "effective")))
+		r |= model_dup(&m->io_weight_note, model_str(iw, "note"));
 	if (r)
 		return -ENOMEM;
 	m->duration_s = model_num_or_nan(sc, "duration_s");
@@ -638,10 +641,10 @@ void model_free(struct model *m)
 	free(m->bomb_defs);
 	model_free_strv(m->warnings, m->n_warnings);
 	model_design_done(m);
-	char **strs[] = { &m->dir,	&m->run_id,    &m->status,     &m->scenario_name,
-			  &m->started,	&m->ended,     &m->hostname,   &m->kernel,
-			  &m->backend,	&m->scheduler, &m->probe_kind, &m->probe_protection,
-			  &m->victim_vm };
+	char **strs[] = { &m->dir,	 &m->run_id,	    &m->status,	    &m->scenario_name,
+			  &m->started,	 &m->ended,	    &m->hostname,   &m->kernel,
+			  &m->backend,	 &m->scheduler,	    &m->probe_kind, &m->probe_protection,
+			  &m->victim_vm, &m->io_weight_note };
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
 	free(m);

@@ -204,6 +204,8 @@ struct model {
 	unsigned rounds_planned;
 	char *started, *ended;
 	char *hostname, *kernel, *backend, *scheduler, *probe_kind, *probe_protection;
+	/* the backend said a weight does not reach the disk here (backend.io_weight.note) */
+	char *io_weight_note;
 	unsigned host_cpus;
 	char *victim_vm;
 	struct model_bomb_def *bomb_defs;

@@ -132,7 +132,15 @@ static void prot_table(struct sbuf *o, const struct model *m, const struct stats
 		cell_num(o, p->v.equal);
 		cell_num(o, p->v.prio);
 		cell_ci(o, p->v.recovered_pct, p->v.recovered_ci, " %");
-		cell_verdict(o, s, p->verdict, p->reason);
+		if (render_io_caveat(m, p->phase, NULL)) {
+			char r[400];
+
+			snprintf(r, sizeof(r), "%s; %s", p->reason,
+				 render_io_caveat(m, p->phase, NULL));
+			cell_verdict(o, s, p->verdict, r);
+		} else {
+			cell_verdict(o, s, p->verdict, p->reason);
+		}
 		if (isfinite(E->victim_cpu_pct) || isfinite(P->victim_cpu_pct))
 			snprintf(buf, sizeof(buf), "%.0f %% → %.0f %%", E->victim_cpu_pct,
 				 P->victim_cpu_pct);

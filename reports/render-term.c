@@ -81,6 +81,8 @@ static void prot_line(struct sbuf *o, const struct model *m, const struct stats 
 	}
 	if (verdict_undecided(p->verdict))
 		needs(o, v->rounds_needed, v->n);
+	if (render_io_caveat(m, p->phase, NULL))
+		sbuf_printf(o, " (%s)", render_io_caveat(m, p->phase, NULL));
 }
 
 /* "victim CPU 34 % -> 86 % with weight web=2048; bomb cpu at 99 % of requested" */

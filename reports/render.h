@@ -50,6 +50,12 @@ void render_sched_text(const struct model *m, const struct stats *s, size_t phas
 		       size_t len);
 /* "round 3 cpu: reason; reason" for the n-th invalid run (0-based); false when none. */
 bool render_invalid_run(const struct model *m, size_t n, char *buf, size_t len);
+/*
+ * For a prioritised phase with a disk bomb on a host where the backend said no io weight
+ * works: "CPU weight only: no I/O weight on this host", the caveat shown beside its verdict
+ * (the backend's whole note in *why when given). NULL otherwise.
+ */
+const char *render_io_caveat(const struct model *m, size_t phase, const char **why);
 /* True when a run's probe reported figures. */
 bool render_run_reported(const struct model_run *r);
 

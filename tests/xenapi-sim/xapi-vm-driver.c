@@ -189,7 +189,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct xapi_session_config cfg = { .get_password = get_pw };
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 	struct xapi_transport *t;
 	struct xapi_session *s;
 	struct json_writer *w;
