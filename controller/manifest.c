@@ -11,6 +11,7 @@
 #include "config.h"
 #include "json.h"
 #include "run-priv.h"
+#include "scenario-knob.h"
 #include "run-provision.h"
 #include "scenario.h"
 
@@ -111,6 +112,7 @@ static void write_phases(struct json_writer *w, const struct scenario *s)
 		} else {
 			json_kv_null(w, "sweep");
 		}
+		scn_knob_json(w, ph);
 		if (ph->hogs_group) {
 			json_key(w, "hogs");
 			json_obj_begin(w);
@@ -164,6 +166,7 @@ static void write_runs(struct json_writer *w, const struct run *R)
 				json_str(w, ph->bombs[k]);
 		json_arr_end(w);
 		manifest_run_mech_json(w, pr->order, &rec->mech);
+		run_at_json(w, ph, rec);
 		json_obj_end(w);
 	}
 	json_arr_end(w);

@@ -10,6 +10,7 @@
 #include "exec.h"
 #include "manifest-design.h"
 #include "plan.h"
+#include "run-at.h"
 
 struct scenario;
 struct run_opts;
@@ -38,8 +39,10 @@ struct run_rec {
 	double p99_ms;
 	double success_pct;
 	double good_pct;
-	struct run_mech mech;	 /* validity and mechanism (manifest-design.h) */
-	struct mech_load *loads; /* per phase bomb, owned */
+	struct run_mech mech;		   /* validity and mechanism (manifest-design.h) */
+	struct mech_load *loads;	   /* per phase bomb, owned */
+	struct run_at_done at[RUN_AT_MAX]; /* the phase's at.TIME changes as applied */
+	size_t n_at;
 };
 
 struct run {
@@ -76,7 +79,8 @@ struct run {
 	const char *status;	     /* complete / partial / failed */
 	char probe_protection[1024]; /* copied: the backend's string dies with it */
 	char scheduler[64];
-	struct run_made *made; /* VMs made for the run, in the order made */
+	const struct scn_phase *phase; /* the phase running now (its load, intensities) */
+	struct run_made *made;	       /* VMs made for the run, in the order made */
 	size_t n_made;
 };
 

@@ -205,12 +205,17 @@ int run_start_tool(struct run *R, const struct scn_vm *vm, struct run_args *a,
 static void load_args(const struct run *R, struct run_args *a)
 {
 	const struct scn_load *l = &R->design.load;
+	double rate = l->rate_rps;
 
 	if (!R->design.load_ok)
 		return;
+	/* load = P% in the phase: that share of the calibrated capacity instead */
+	if (R->phase && R->phase->load_pct > 0 && R->design.cal.ok &&
+	    R->design.cal.capacity_rps > 0)
+		rate = R->design.cal.capacity_rps * R->phase->load_pct / 100.0;
 	if (l->open) {
 		run_arg(a, "--rate");
-		run_argf(a, "%.3f", l->rate_rps);
+		run_argf(a, "%.3f", rate);
 	}
 	if (l->slo_ns) {
 		run_arg(a, "--slo");
@@ -252,6 +257,11 @@ int run_start_probe(struct run *R, const char *dir, bool calibrate, uint64_t dur
 	run_argf(&a, "%llums", (unsigned long long)(warmup_ns / NSEC_PER_MSEC));
 	run_arg(&a, "--json");
 	run_arg(&a, "--quiet");
+	if (!calibrate && R->phase && R->phase->n_at) {
+		/* at.TIME is timed from when the probe really starts its load */
+		run_arg(&a, "--ready-fd");
+		run_arg(&a, "2");
+	}
 	if (!calibrate)
 		load_args(R, &a); /* --rate, --slo */
 	if (!calibrate && !run_vm_exec(vm)->remote) {

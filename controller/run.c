@@ -156,15 +156,17 @@ static void show_progress(struct run *R, size_t idx, const char *what)
 
 static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t n,
 		      struct tool_proc *probe, uint64_t deadline, struct live *lv,
-		      struct run_marks *wm)
+		      struct run_marks *wm, struct run_at_state *at)
 {
 	bool termed = false;
 	char what[128] = "measuring";
 
 	while (tool_proc_active(probe)) {
-		uint64_t now = clock_now_ns();
+		uint64_t now = clock_now_ns(), wait;
 
 		run_marks_take(R, wm, now);
+		if (!termed)
+			run_at_due(R, at, now, wm->rec);
 		if (sig_stop_requested() && !termed) {
 			(void)probe->ops->signal(&R->x, probe, SIGTERM);
 			termed = true;
@@ -178,13 +180,14 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 			exec_stop_all(&R->x, &pp, 1, NSEC_PER_SEC);
 			return -ETIMEDOUT;
 		}
+		wait = run_at_pump_ns(at, run_marks_pump_ns(wm, now), now);
 		if (R->victim_started && n < 63) {
 			/* keep reading the victim too: a full stderr pipe would stall it */
 			all[n] = &R->victim;
-			(void)exec_pump(all, n + 1, run_marks_pump_ns(wm, now));
+			(void)exec_pump(all, n + 1, wait);
 			all[n] = NULL;
 		} else {
-			(void)exec_pump(all, n, run_marks_pump_ns(wm, now));
+			(void)exec_pump(all, n, wait);
 		}
 		if (lv) {
 			double p99, okp;
@@ -246,6 +249,11 @@ static void start_bombs(struct run *R, const struct scn_phase *ph, const char *d
 				run_arg(&a, d);
 			}
 			run_tool_opts(R, &a, t);
+			for (size_t k = 0; k < ph->n_intensity; k++)
+				if (strcmp(ph->intensity[k].bomb, t->name) == 0) {
+					run_arg(&a, "--intensity"); /* intensity.BOMB, last */
+					run_argf(&a, "%d", ph->intensity[k].pct);
+				}
 			snprintf(path, sizeof(path), "%s/bomb-%s.stderr", dir, t->name);
 			if (run_start_tool(R, vm, &a, path, &bombs[i]) == 0 && ns < 64)
 				started[ns++] = &bombs[i];
@@ -265,15 +273,18 @@ static int measure(struct run *R, size_t idx, const char *dir, struct tool_proc 
 {
 	const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
 	struct run_marks wm = { .rec = rec };
+	struct run_at_state at;
 	char path[RUN_PATH_MAX + 512];
 	size_t k = 0, n_bombs = ph->n_bombs;
 	int r = 0;
 
-	wm.start_at = clock_now_ns() + R->s->warmup_ns;
-	wm.end_at = wm.start_at + R->s->duration_ns;
 	if (!sig_stop_requested() &&
 	    run_start_probe(R, dir, false, R->s->duration_ns, R->s->warmup_ns, probe) < 0)
 		*ok = false;
+	run_at_wait_probe(ph, probe); /* the window as the probe counts it, for at.TIME */
+	wm.start_at = clock_now_ns() + R->s->warmup_ns;
+	wm.end_at = wm.start_at + R->s->duration_ns;
+	run_at_init(&at, ph, wm.start_at);
 	for (size_t i = 0; i < n_bombs; i++)
 		if (bombs[i].pid > 0)
 			all[k++] = &bombs[i];
@@ -288,7 +299,7 @@ static int measure(struct run *R, size_t idx, const char *dir, struct tool_proc 
 		r = wait_probe(R, idx, all, k, probe,
 			       clock_now_ns() + R->s->warmup_ns + R->s->duration_ns +
 				       60 * NSEC_PER_SEC,
-			       lv, &wm);
+			       lv, &wm, &at);
 		live_free(lv);
 	}
 	rec->mech.victim_cpu_share_pct = run_cpu_share(&wm.start, &wm.end);
@@ -388,6 +399,7 @@ static int run_one(struct run *R, size_t idx)
 			 R->plan.rounds, ph->name);
 	show_progress(R, idx, "starting");
 
+	R->phase = ph;
 	apply_prio(R, ph, rec, &ok); /* journal first */
 	start_bombs(R, ph, dir, bombs);
 	run_sched_read(R, ph, &rec->mech.start);
@@ -761,8 +773,12 @@ out_journal:
 		ret = 1;
 	if (!undone && ret == 0)
 		ret = 1; /* measured, but the host still carries changes: `isolab restore` */
-	run_print_verdicts(&R);
-	print_summary(&R);
+	if (o->dir_out && o->dir_out_len)
+		snprintf(o->dir_out, o->dir_out_len, "%s", R.dir);
+	if (!o->quiet) {
+		run_print_verdicts(&R);
+		print_summary(&R);
+	}
 	for (size_t i = 0; i < R.n_recs; i++) {
 		free(R.recs[i].bomb_ok);
 		free(R.recs[i].loads);

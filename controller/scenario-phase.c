@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "scenario-knob.h"
 #include "scenario-phase.h"
 
 /* ---- phases ---- */
@@ -192,6 +193,8 @@ int scn_do_phase(struct pctx *c, const struct section *sec, struct raw_phase *rp
 		} else if (strcmp(e->key, "twin") == 0) {
 			rp->twin_line = e->line;
 			r = scn_dup_into(&ph->twin, e->value);
+		} else if (scn_knob_key(e->key)) {
+			r = scn_knob_entry(c, rp, e);
 		} else if (strncmp(e->key, "hogs.", 5) == 0) {
 			r = do_hogs(c, rp, e);
 		} else if (weight || cap) {
@@ -241,10 +244,13 @@ int scn_do_phase(struct pctx *c, const struct section *sec, struct raw_phase *rp
 		} else {
 			return scn_fail(c, e->line,
 					"unknown key '%s' in [phase %s] (expected bombs, twin, "
-					"weight.VM, cap.VM, hogs.GROUP)",
+					"weight.VM, cap.VM, intensity.BOMB, load, at.TIME, "
+					"hogs.GROUP)",
 					e->key, sec->name);
 		}
 	}
+	if (r == 0)
+		r = scn_knob_check(c, rp);
 	return r;
 }
 
@@ -261,6 +267,7 @@ void scn_phase_done(struct scn_phase *ph)
 	free(ph->sweep_key);
 	free(ph->hogs_group);
 	free(ph->aa_of);
+	scn_knob_done(ph);
 	memset(ph, 0, sizeof(*ph));
 }
 
@@ -287,6 +294,8 @@ static int phase_copy(struct scn_phase *dst, const struct scn_phase *src)
 		if (!(dst->prio[dst->n_prio].vm = strdup(src->prio[dst->n_prio].vm)))
 			goto oom;
 	}
+	if (scn_knob_copy(dst, src) < 0)
+		goto oom;
 	return 0;
 oom:
 	scn_phase_done(dst);
@@ -359,14 +368,17 @@ static int resolve_twins(struct pctx *c, struct raw_phase *rps, size_t n)
 static int sweep_member(struct scn_phase *copy, const struct raw_phase *rp, size_t v)
 {
 	const char *key = rp->sweep->key;
-	bool hogs = strncmp(key, "hogs.", 5) == 0;
+	bool hogs = strncmp(key, "hogs.", 5) == 0, knob = scn_knob_sweeps(key);
 	bool weight = strncmp(key, "weight.", 7) == 0;
 	const char *vm = key + (weight ? 7 : 4);
 	char name[SCN_MAX_NAME * 3];
+	int r;
 
 	if (hogs)
 		copy->hogs = (unsigned)rp->values[v];
-	for (size_t k = 0; !hogs && k < copy->n_prio; k++)
+	if (knob && (r = scn_knob_apply(copy, key, rp->values[v])) < 0)
+		return r; /* intensity.BOMB, load (scenario-knob.c) */
+	for (size_t k = 0; !hogs && !knob && k < copy->n_prio; k++)
 		if (strcmp(copy->prio[k].vm, vm) == 0)
 			*(weight ? &copy->prio[k].weight : &copy->prio[k].cap) = rp->values[v];
 	snprintf(name, sizeof(name), "%s[%s=%d]", rp->ph.name, key, rp->values[v]);

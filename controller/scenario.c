@@ -604,8 +604,15 @@ void scenario_make_quick(struct scenario *s)
 	/* a verdict needs 3 rounds: the phases get shorter, the rounds stay */
 	s->rounds = SCN_MIN_VALID_ROUNDS;
 	s->design.rounds_auto = false;
-	if (s->duration_ns > SCN_QUICK_DURATION_NS)
+	if (s->duration_ns > SCN_QUICK_DURATION_NS) {
+		/* changes during the measurement keep their place in the shorter window */
+		for (size_t i = 0; i < s->n_phases; i++)
+			for (size_t k = 0; k < s->phases[i].n_at; k++)
+				s->phases[i].at[k].t_ns =
+					(uint64_t)((double)s->phases[i].at[k].t_ns *
+						   SCN_QUICK_DURATION_NS / s->duration_ns);
 		s->duration_ns = SCN_QUICK_DURATION_NS;
+	}
 	if (s->warmup_ns > SCN_QUICK_WARMUP_NS)
 		s->warmup_ns = SCN_QUICK_WARMUP_NS;
 	if (s->cooldown_ns > SCN_QUICK_COOLDOWN_NS)

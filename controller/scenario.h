@@ -85,6 +85,21 @@ struct scn_prio {
 	int cap;
 };
 
+/* A bomb's --intensity in a phase (intensity.BOMB = N). */
+struct scn_intensity {
+	char *bomb;
+	int pct; /* 1-100; a sweep's 0 removes the bomb from the phase instead */
+};
+
+/* A setting changed part-way through the measurement (at.TIME = weight.VM=N). */
+struct scn_at {
+	uint64_t t_ns; /* from the start of the measurement window */
+	char *vm;
+	bool weight; /* else the cap */
+	int value;
+	int line;
+};
+
 struct scn_phase {
 	char *name;
 	char **bombs; /* names of [bomb] sections */
@@ -96,6 +111,11 @@ struct scn_phase {
 	char *aa_of;	 /* the A/A twin of this phase ("baseline~aa" of "baseline"), else NULL */
 	int sweep_value;
 	int line;
+	struct scn_intensity *intensity; /* intensity.BOMB (scenario-knob.c) */
+	size_t n_intensity;
+	double load_pct;   /* load = P%: the probe's load in this phase; 0 = the scenario's */
+	struct scn_at *at; /* at.TIME, in time order */
+	size_t n_at;
 	char *hogs_group; /* hogs.GROUP: only members 1..hogs run their bombs */
 	unsigned hogs;
 };

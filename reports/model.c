@@ -131,6 +131,7 @@ static int load_phase(struct loader *l, const json_t *jp, struct model_phase *ph
 {
 	struct model *m = l->m;
 	const char *name = model_str(jp, "name");
+	char where[240];
 	json_t *sw;
 	int r;
 
@@ -158,7 +159,9 @@ static int load_phase(struct loader *l, const json_t *jp, struct model_phase *ph
 			return r;
 		ph->sweep_value = model_num_or_nan(sw, "value");
 	}
-	if (ph->is_sweep && !ph->priority && ph->sweep_key) {
+	/* a swept priority is the phase's priority; a swept intensity or load is not */
+	if (ph->is_sweep && !ph->priority && ph->sweep_key &&
+	    strncmp(ph->sweep_key, "intensity.", 10) && strcmp(ph->sweep_key, "load")) {
 		char buf[256];
 
 		snprintf(buf, sizeof(buf), "%s=%g", ph->sweep_key, ph->sweep_value);
@@ -166,7 +169,8 @@ static int load_phase(struct loader *l, const json_t *jp, struct model_phase *ph
 			return -ENOMEM;
 	}
 	weight_ratio(m, ph, jp);
-	return 0;
+	snprintf(where, sizeof(where), "phases['%.200s']", ph->name);
+	return model_load_phase_at(l, jp, where, ph);
 }
 
 static int add_phase(struct loader *l, const json_t *jp)
@@ -581,6 +585,8 @@ int model_load(const char *dir, struct model **out, char *err, size_t errlen)
 	r = load_manifest(&l);
 	if (!r)
 		r = check_partial(m);
+	if (!r)
+		r = model_load_requests(&l);
 	if (r)
 		goto out_free;
 	*out = m;
@@ -624,6 +630,7 @@ void model_free(struct model *m)
 		free(p->twin);
 		free(p->aa_of);
 		free(p->sweep_key);
+		model_phase_at_done(p);
 	}
 	free(m->phases);
 	for (i = 0; i < m->n_bomb_defs; i++) {

@@ -472,6 +472,8 @@ int render_json(const struct model *m, const struct stats *s, struct sbuf *out)
 	json_arr_end(w);
 	protection(w, m, s);
 	sweeps(w, m, s);
+	render_json_curves(w, m, s);
+	render_json_protect(w, m, s);
 	if (hogs_compute(m, s, &h) == 0) {
 		hogs_render_json(w, m, s, &h);
 		hogs_done(&h);

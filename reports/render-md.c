@@ -385,6 +385,8 @@ int render_md(const struct model *m, const struct stats *s, struct sbuf *o)
 	verdicts(o, m, s);
 	phases(o, m, s);
 	sweeps(o, m, s);
+	render_md_curves(o, m, s);
+	render_md_protect(o, m, s);
 	if (hogs_compute(m, s, &h) == 0) {
 		hogs_render_md(o, m, s, &h);
 		hogs_done(&h);

@@ -187,12 +187,16 @@ int render_term(const struct model *m, const struct stats *s, struct sbuf *o)
 		sbuf_puts(o, "\n");
 	}
 	if (!any && m->baseline != SIZE_MAX)
-		sbuf_puts(o, "  no bomb phase has results yet\n");
+		sbuf_puts(o, s->curves ? "  every bomb phase is a curve point (tolerated "
+					 "interference below)\n"
+				       : "  no bomb phase has results yet\n");
 	if (hogs_compute(m, s, &h) == 0) {
 		hogs_render_term(o, m, s, &h);
 		hogs_done(&h);
 	}
 	aa_line(o, s);
+	render_term_curves(o, m, s);
+	render_term_protect(o, m, s);
 	if (s->n_invalid) {
 		char buf[400];
 

@@ -16,6 +16,8 @@ int render_csv(const struct model *m, const struct stats *s, struct sbuf *out);
 int render_json(const struct model *m, const struct stats *s, struct sbuf *out);
 int render_md(const struct model *m, const struct stats *s, struct sbuf *out);
 int render_html(const struct model *m, const struct stats *s, struct sbuf *out);
+/* The style sheet every isolab HTML page shares (render-html.c). */
+extern const char render_css[];
 /* report.html's verdict section and its Method (render-verdicts.c). */
 void render_html_verdicts(struct sbuf *o, const struct model *m, const struct stats *s);
 void render_html_method(struct sbuf *o, const struct stats *s);
@@ -65,5 +67,18 @@ void render_chart_cdf(struct sbuf *o, const struct model *m, const struct stats 
 void render_chart_boxes(struct sbuf *o, const struct model *m, const struct stats *s, unsigned *id);
 void render_chart_timeline(struct sbuf *o, const struct model *m, unsigned *id, size_t run,
 			   bool failures);
+/* Sensitivity curves in each output (render-curves.c); nothing when the run has none. */
+struct json_writer;
+void render_html_curves(struct sbuf *o, const struct model *m, const struct stats *s, unsigned *id);
+void render_json_curves(struct json_writer *w, const struct model *m, const struct stats *s);
+void render_md_curves(struct sbuf *o, const struct model *m, const struct stats *s);
+void render_term_curves(struct sbuf *o, const struct model *m, const struct stats *s);
+/* Time-to-protect in each output (render-protect.c); nothing when no phase changes a setting. */
+void render_html_protect(struct sbuf *o, const struct model *m, const struct stats *s,
+			 unsigned *id);
+void render_json_protect(struct json_writer *w, const struct model *m, const struct stats *s);
+void render_md_protect(struct sbuf *o, const struct model *m, const struct stats *s);
+void render_term_protect(struct sbuf *o, const struct model *m, const struct stats *s);
+
 void render_chart_sweep(struct sbuf *o, const struct model *m, const struct stats *s, unsigned *id,
 			size_t sweep, bool success);
