@@ -306,18 +306,26 @@ static int print_vms(const struct vm_info *vms, size_t n, bool json)
 	return r;
 }
 
-static int vms_opt(int c, const char *arg, void *json)
+/* The options of a listing command (vms, hosts): --json, and --help with its text. */
+struct list_opts {
+	const char *help;
+	bool json;
+};
+
+static int list_opt(int c, const char *arg, void *data)
 {
+	struct list_opts *o = data;
+
 	(void)arg;
 	if (c == 'h') {
-		fputs(vms_help, stdout);
+		fputs(o->help, stdout);
 		cli_backend_help(stdout);
 		fputs("  -h, --help\n", stdout);
 		return 1;
 	}
 	if (c != 256)
 		return -ENOENT;
-	*(bool *)json = true;
+	o->json = true;
 	return 0;
 }
 
@@ -336,10 +344,10 @@ int cli_cmd_vms(int argc, char **argv)
 	struct scenario *s = NULL;
 	struct vm_info *vms = NULL;
 	size_t n = 0;
-	bool json = false;
+	struct list_opts lo = { .help = vms_help };
 	int r, ret = 1;
 
-	r = parse_backend_args(argc, argv, "isolab vms", ":hf:", own, &cb, vms_opt, &json);
+	r = parse_backend_args(argc, argv, "isolab vms", ":hf:", own, &cb, list_opt, &lo);
 	if (r)
 		return r < 0 ? 0 : r;
 	if (resolve_cfg(&cb, "isolab vms", &cfg, &s) < 0)
@@ -351,7 +359,7 @@ int cli_cmd_vms(int argc, char **argv)
 		fprintf(stderr, "isolab vms: %s\n", err.msg[0] ? err.msg : strerror(-r));
 		goto out_close;
 	}
-	if (print_vms(vms, n, json) == 0)
+	if (print_vms(vms, n, lo.json) == 0)
 		ret = 0;
 	vm_info_array_free(vms, n);
 out_close:
@@ -369,21 +377,6 @@ static const char hosts_help[] =
 	"guests resident on each.\n"
 	"      --json             one object {\"backend\", \"hosts\": [...]}\n";
 
-static int hosts_opt(int c, const char *arg, void *json)
-{
-	(void)arg;
-	if (c == 'h') {
-		fputs(hosts_help, stdout);
-		cli_backend_help(stdout);
-		fputs("  -h, --help\n", stdout);
-		return 1;
-	}
-	if (c != 256)
-		return -ENOENT;
-	*(bool *)json = true;
-	return 0;
-}
-
 int cli_cmd_hosts(int argc, char **argv)
 {
 	static const struct option own[] = {
@@ -399,10 +392,10 @@ int cli_cmd_hosts(int argc, char **argv)
 	struct backend_host *h = NULL;
 	struct scenario *s = NULL;
 	size_t n = 0;
-	bool json = false;
+	struct list_opts lo = { .help = hosts_help };
 	int r, ret = 1;
 
-	r = parse_backend_args(argc, argv, "isolab hosts", ":hf:", own, &cb, hosts_opt, &json);
+	r = parse_backend_args(argc, argv, "isolab hosts", ":hf:", own, &cb, list_opt, &lo);
 	if (r)
 		return r < 0 ? 0 : r;
 	if (resolve_cfg(&cb, "isolab hosts", &cfg, &s) < 0)
@@ -421,7 +414,7 @@ int cli_cmd_hosts(int argc, char **argv)
 			err.code);
 		goto out_close;
 	}
-	if (cli_hosts_print(stdout, ops->name, h, n, json) == 0)
+	if (cli_hosts_print(stdout, ops->name, h, n, lo.json) == 0)
 		ret = 0;
 	backend_hosts_free(h, n);
 out_close:

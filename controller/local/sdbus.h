@@ -6,7 +6,8 @@
  * its private socket (/run/systemd/private, as systemctl does), so a host
  * without a D-Bus daemon works too; otherwise over the system bus.
  *
- * Built without libsystemd (HAVE_LIBSYSTEMD 0) the stubs below say so.
+ * Built without libsystemd (HAVE_LIBSYSTEMD 0), the fallbacks below refuse with
+ * one line saying how to get it (apt-get install libsystemd-dev, rebuild).
  */
 #pragma once
 
