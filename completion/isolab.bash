@@ -33,7 +33,10 @@ _isolab()
             -r | --results | --phases | --backend | --url | --user | --password-file | \
                 --ca-file | --dom0 | --cgroup-root | -f | --scenario | -o | --out | \
                 --format | --protected-pct | --partial-pct | --min-degradation-pct | \
-                --confidence | --min-effect | --seed | -w | --weight | -c | --cap)
+                --confidence | --min-effect | --seed | -w | --weight | -c | --cap | \
+                --phase | --knob | --slo | --target | --max-time | --step-rounds | \
+                --resolution | --start | --max-cap | --slo-target | --same-within | -l | \
+                --labels)
                 [[ ${words[i]} == -f || ${words[i]} == --scenario ]] && scenario=${words[i + 1]}
                 ((i++))
                 ;;
@@ -78,6 +81,11 @@ _isolab()
             compopt -o nospace 2>/dev/null
             return
             ;;
+        --phase)
+            COMPREPLY=($(compgen -W "$(_isolab_phases "$isolab" "${scenario:-${words[2]}}")" \
+                -- "$cur"))
+            return
+            ;;
         --phases)
             local done=""
             [[ $cur == *,* ]] && done=${cur%,*},
@@ -88,6 +96,8 @@ _isolab()
             ;;
         --url | --user | --dom0 | --protected-pct | --partial-pct | \
             --min-degradation-pct | --confidence | --min-effect | --seed | \
+            --slo-target | --same-within | -l | --labels | --target | \
+            --max-time | --step-rounds | --resolution | --start | --max-cap | \
             -w | --weight | -c | --cap)
             return
             ;;
@@ -99,11 +109,14 @@ _isolab()
     fi
 
     case $cmd in
-        run | check | deploy)
+        run | check | deploy | advise)
             ((nargs == 0)) && _filedir ini
             ;;
         report)
             ((nargs == 0)) && _filedir -d
+            ;;
+        compare)
+            _filedir -d
             ;;
         sched)
             ((nargs == 0)) && COMPREPLY=($(compgen -W 'get set' -- "$cur"))

@@ -46,6 +46,36 @@ void vm_info_array_free(struct vm_info *vms, size_t n)
 	free(vms);
 }
 
+void backend_hosts_free(struct backend_host *h, size_t n)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(h[i].name);
+		free(h[i].address);
+		free(h[i].sched);
+		for (size_t k = 0; k < h[i].n_resident; k++)
+			free(h[i].resident[k]);
+		free(h[i].resident);
+	}
+	free(h);
+}
+
+const char *backend_make_get(const struct backend_make *m, const char *key)
+{
+	for (size_t i = 0; m && i < m->n_keys; i++)
+		if (strcmp(m->keys[i].key, key) == 0)
+			return m->keys[i].value;
+	return NULL;
+}
+
+int backend_made_name(const char *run_id, const char *vm, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "isolab-%s-%s", run_id, vm);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 /* ---- options ---- */
 
 static bool has_ctrl(const char *s)

@@ -24,7 +24,15 @@ struct json_writer;
 struct backend_err {
 	char code[64]; /* e.g. "SESSION_INVALID", "ENOENT", "NOT_IMPLEMENTED" */
 	char msg[512]; /* one line, no password ever */
+	bool usage;    /* the host or the input is wrong, not the run: the command exits 2 */
 };
+
+/* Marks err as the host's or the input's fault (msg says what to do): exit status 2. */
+static inline void backend_err_usage(struct backend_err *err)
+{
+	if (err)
+		err->usage = true;
+}
 
 void backend_errf(struct backend_err *err, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -79,6 +87,7 @@ enum backend_opt_type {
 
 #define BOPT_NO_SCENARIO (1u << 0) /* command line and environment only */
 #define BOPT_OWN	 (1u << 1) /* refused when --backend names a backend without it */
+#define BOPT_PREFIX	 (1u << 2) /* make_opts: the key is a prefix ("xl." takes xl.KEY) */
 
 struct backend_opt {
 	const char *key; /* [global] key and journal key: "xenapi_url" */
@@ -141,6 +150,48 @@ struct backend_vm {
 	uint64_t cpu_max_pct; /* percent of one CPU, 0 = none (same as Xen cap) */
 };
 
+/*
+ * One VM a backend makes for a run: a [vm] or [group] member with
+ * provisioning keys (template = ..., config = ...). Its identity is
+ * "isolab-RUN-NAME": the run id in the name is the tag by which a restore
+ * finds it, and nothing without that tag is ever touched.
+ */
+struct backend_make {
+	const char *name;	       /* the scenario's VM name, "noisy-3" */
+	const char *run_id;	       /* the run making it */
+	const struct backend_kv *keys; /* its provisioning keys, as given */
+	size_t n_keys;
+	const char *victim; /* the victim's identity (host = with-victim) */
+	/*
+	 * Journals one fact of the VM (KEY VALUE, e.g. "name isolab-R-noisy-3",
+	 * "ref OpaqueRef:...") before the step that makes it true; the journal is
+	 * fsync'd when it returns 0.
+	 */
+	int (*note)(void *arg, const char *vm, const char *key, const char *value);
+	void *note_arg;
+};
+
+#define BACKEND_ID_MAX 128 /* a made VM's identity */
+
+/* A host of the backend's pool, for `isolab hosts`. */
+struct backend_host {
+	char *name;
+	char *address;
+	char *sched; /* scheduler, "" unknown */
+	bool enabled;
+	int cpus;	    /* -1 unknown */
+	uint64_t mem_total; /* bytes, 0 unknown */
+	uint64_t mem_free;  /* what a new VM can get */
+	char **resident;    /* names of the guests on it */
+	size_t n_resident;
+};
+
+void backend_hosts_free(struct backend_host *h, size_t n);
+/* The value of a provisioning key of m, NULL when not given. */
+const char *backend_make_get(const struct backend_make *m, const char *key);
+/* "isolab-RUN-NAME" into buf; -ENAMETOOLONG when it does not fit. */
+int backend_made_name(const char *run_id, const char *vm, char *buf, size_t len);
+
 struct backend_ops {
 	const char *name;
 	const char *summary; /* a few words for --help ("one host's cgroups") */
@@ -196,4 +247,41 @@ struct backend_ops {
 	 */
 	int (*cleanup_run)(const struct backend_config *cfg, const char *run_id,
 			   struct backend_err *err);
+
+	/*
+	 * Neighbours on demand, every member optional (NULL: the backend makes no
+	 * VM from a template). make_opts: the [vm]/[group] keys it takes
+	 * (template, config, ...), ending with a row whose key is NULL.
+	 */
+	const struct backend_opt *make_opts;
+	/*
+	 * Makes one VM and starts it. First writes its identity into id (len
+	 * bytes) and notes it; then notes each step before taking it. On failure
+	 * id is still set, and unprovision(id) removes whatever exists.
+	 */
+	int (*provision)(struct backend *b, const struct backend_make *m, char *id, size_t len,
+			 struct backend_err *err);
+	/* Waits until VM id runs and vm_addr() knows its address; deadline in monotonic ns. */
+	int (*wait_ready)(struct backend *b, const char *id, uint64_t deadline_ns,
+			  struct backend_err *err);
+	/* Stops and destroys a VM this run made, with the disks it owns. Gone already = done. */
+	int (*unprovision)(struct backend *b, const char *id, struct backend_err *err);
+	/*
+	 * After a crash, from the journal: destroys what the facts a dead run
+	 * noted for one VM describe, if it still carries run_id's tag. 0 when
+	 * nothing of it is left, -errno (err says what, with the backend's code)
+	 * when something stays: the journal is kept and restore tries again.
+	 */
+	int (*unprovision_noted)(const struct backend_config *cfg, const char *run_id,
+				 const struct backend_kv *facts, size_t n, struct backend_err *err);
+	/*
+	 * For `isolab check`: whether count VMs like m could be made now (the
+	 * template exists, the host has room). One human line into out either way;
+	 * -errno when not (err with the backend's code).
+	 */
+	int (*check_make)(struct backend *b, const struct backend_make *m, unsigned count,
+			  char *out, size_t len, struct backend_err *err);
+	/* For `isolab hosts`: the hosts of the pool; free with backend_hosts_free(). */
+	int (*hosts)(struct backend *b, struct backend_host **out, size_t *n,
+		     struct backend_err *err);
 };

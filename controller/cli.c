@@ -22,7 +22,9 @@
 #include "optlist.h"
 #include "parse.h"
 #include "proc.h"
+#include "run-provision.h"
 #include "scenario.h"
+#include "cli-hosts.h"
 
 const struct option *cli_options(const struct option *own, struct option *out, size_t max)
 {
@@ -304,18 +306,26 @@ static int print_vms(const struct vm_info *vms, size_t n, bool json)
 	return r;
 }
 
-static int vms_opt(int c, const char *arg, void *json)
+/* The options of a listing command (vms, hosts): --json, and --help with its text. */
+struct list_opts {
+	const char *help;
+	bool json;
+};
+
+static int list_opt(int c, const char *arg, void *data)
 {
+	struct list_opts *o = data;
+
 	(void)arg;
 	if (c == 'h') {
-		fputs(vms_help, stdout);
+		fputs(o->help, stdout);
 		cli_backend_help(stdout);
 		fputs("  -h, --help\n", stdout);
 		return 1;
 	}
 	if (c != 256)
 		return -ENOENT;
-	*(bool *)json = true;
+	o->json = true;
 	return 0;
 }
 
@@ -334,10 +344,10 @@ int cli_cmd_vms(int argc, char **argv)
 	struct scenario *s = NULL;
 	struct vm_info *vms = NULL;
 	size_t n = 0;
-	bool json = false;
+	struct list_opts lo = { .help = vms_help };
 	int r, ret = 1;
 
-	r = parse_backend_args(argc, argv, "isolab vms", ":hf:", own, &cb, vms_opt, &json);
+	r = parse_backend_args(argc, argv, "isolab vms", ":hf:", own, &cb, list_opt, &lo);
 	if (r)
 		return r < 0 ? 0 : r;
 	if (resolve_cfg(&cb, "isolab vms", &cfg, &s) < 0)
@@ -349,9 +359,64 @@ int cli_cmd_vms(int argc, char **argv)
 		fprintf(stderr, "isolab vms: %s\n", err.msg[0] ? err.msg : strerror(-r));
 		goto out_close;
 	}
-	if (print_vms(vms, n, json) == 0)
+	if (print_vms(vms, n, lo.json) == 0)
 		ret = 0;
 	vm_info_array_free(vms, n);
+out_close:
+	ops->close(b);
+out:
+	scenario_free(s);
+	return ret;
+}
+
+/* ---- isolab hosts ---- */
+
+static const char hosts_help[] =
+	"Usage: isolab hosts [--json] [backend options]\n"
+	"The backend's hosts: name, address, scheduler, CPUs, free and total memory, the\n"
+	"guests resident on each.\n"
+	"      --json             one object {\"backend\", \"hosts\": [...]}\n";
+
+int cli_cmd_hosts(int argc, char **argv)
+{
+	static const struct option own[] = {
+		{ "json", no_argument, NULL, 256 },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_backend cb = { 0 };
+	struct backend_config cfg;
+	const struct backend_ops *ops;
+	struct backend *b = NULL;
+	struct backend_err err = { 0 };
+	struct backend_host *h = NULL;
+	struct scenario *s = NULL;
+	size_t n = 0;
+	struct list_opts lo = { .help = hosts_help };
+	int r, ret = 1;
+
+	r = parse_backend_args(argc, argv, "isolab hosts", ":hf:", own, &cb, list_opt, &lo);
+	if (r)
+		return r < 0 ? 0 : r;
+	if (resolve_cfg(&cb, "isolab hosts", &cfg, &s) < 0)
+		return 2;
+	if (open_cfg(&cfg, "isolab hosts", &ops, &b) < 0)
+		goto out;
+	if (!ops->hosts) {
+		fprintf(stderr, "isolab hosts: backend %s has no pool of hosts (it runs on one)\n",
+			ops->name);
+		ret = 2;
+		goto out_close;
+	}
+	r = ops->hosts(b, &h, &n, &err);
+	if (r < 0) {
+		fprintf(stderr, "isolab hosts: %s [%s]\n", err.msg[0] ? err.msg : strerror(-r),
+			err.code);
+		goto out_close;
+	}
+	if (cli_hosts_print(stdout, ops->name, h, n, lo.json) == 0)
+		ret = 0;
+	backend_hosts_free(h, n);
 out_close:
 	ops->close(b);
 out:
@@ -639,6 +704,8 @@ static int check_vms_exist(const struct scenario *s, const struct backend_ops *o
 	for (size_t i = 0; i < s->n_vms && ret == 0; i++) {
 		bool found = false;
 
+		if (s->vms[i].n_make)
+			continue; /* the run makes it */
 		for (size_t k = 0; k < n; k++)
 			found |= vms[k].name && strcmp(vms[k].name, s->vms[i].ident) == 0;
 		if (found)
@@ -676,6 +743,8 @@ int cli_check_backend(const struct scenario *s, const struct backend_config *ov)
 		       caps.cap ? "yes" : "no", caps.live ? "yes" : "no", caps.notes[0] ? "; " : "",
 		       caps.notes);
 	ret = check_vms_exist(s, ops, b);
+	if (ret == 0)
+		ret = run_make_check(s, ops, b, stdout, stderr);
 	if (ret == 0)
 		printf("%s: OK: %zu VMs, %zu bombs, %zu phases x %u rounds = %zu runs, about %.0f "
 		       "s\n",

@@ -52,3 +52,4 @@ int cli_bad_option(const char *who, char **argv, int c);
 int cli_cmd_vms(int argc, char **argv);
 int cli_cmd_sched(int argc, char **argv);
 int cli_cmd_deploy(int argc, char **argv);
+int cli_cmd_hosts(int argc, char **argv);

@@ -11,7 +11,8 @@
  * name and every option it was opened with), "sched VM W C", "restored VM",
  * "proc PID START", "proc-done PID", "remote TARGET PGID EXEC" (a process
  * group an executor started elsewhere; EXEC defaults to ssh),
- * "remote-done TARGET PGID", "dir PATH". Never a password.
+ * "remote-done TARGET PGID", "dir PATH", "make VM KEY VALUE", "unmade VM".
+ * Never a password.
  */
 #pragma once
 
@@ -63,6 +64,14 @@ int journal_remote(struct journal *j, const char *exec, const char *target, long
 int journal_remote_done(struct journal *j, const char *target, long pgid);
 /* A directory the run created (inside the state dir) to remove on replay. */
 int journal_dir(struct journal *j, const char *path);
+/*
+ * One fact of a VM the backend makes for the run ("make VM KEY VALUE"),
+ * before the step that makes it true; replay hands every fact of a VM not
+ * marked unmade to the backend's unprovision_noted().
+ */
+int journal_make(struct journal *j, const char *vm, const char *key, const char *value);
+/* The VM is destroyed ("unmade VM"): nothing of it to undo any more. */
+int journal_unmade(struct journal *j, const char *vm);
 
 /* Clean end: removes the journal file and frees. */
 void journal_finish(struct journal *j);

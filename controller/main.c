@@ -15,6 +15,8 @@
 #include "parse.h"
 #include "plan.h"
 #include "report.h"
+#include "advise.h"
+#include "compare.h"
 #include "cred.h"
 #include "run.h"
 #include "scenario.h"
@@ -29,11 +31,14 @@ static const char main_help[] =
 	"  run [SCENARIO]        run an experiment (the built-in default without a file)\n"
 	"  check SCENARIO        validate a scenario and the backend connection\n"
 	"  vms                   list the backend's VMs\n"
+	"  hosts                 list the backend's hosts (CPUs, free memory, resident VMs)\n"
 	"  sched get VM          show a VM's weight and cap\n"
 	"  sched set VM --weight W [--cap C]\n"
 	"  restore               undo what dead runs left behind (journal replay)\n"
 	"  deploy SCENARIO       copy the tools to the scenario's ssh guests\n"
 	"  report RUN_DIR        render a results directory (HTML, CSV, Markdown, JSON)\n"
+	"  compare RUN_DIR RUN_DIR...  the same phases side by side across runs\n"
+	"  advise SCENARIO --phase NAME  the smallest weight (or largest cap) that meets the SLO\n"
 	"\n"
 	"  isolab COMMAND --help  for each command's options; --version\n";
 
@@ -324,10 +329,11 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
-		{ "run", cmd_run },	    { "check", cmd_check },
-		{ "vms", cli_cmd_vms },	    { "sched", cli_cmd_sched },
-		{ "restore", cmd_restore }, { "deploy", cli_cmd_deploy },
-		{ "report", report_main },
+		{ "run", cmd_run },	     { "check", cmd_check },
+		{ "vms", cli_cmd_vms },	     { "sched", cli_cmd_sched },
+		{ "restore", cmd_restore },  { "deploy", cli_cmd_deploy },
+		{ "hosts", cli_cmd_hosts },  { "report", report_main },
+		{ "compare", compare_main }, { "advise", advise_main },
 	};
 
 	log_init("isolab", LOG_LVL_INFO);
@@ -353,7 +359,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0) {
 			optind = 1;
-			opterr = cmds[i].fn == report_main; /* ours print one line themselves */
+			/* ours print one line themselves */
+			opterr = cmds[i].fn == report_main || cmds[i].fn == compare_main;
 			return cmds[i].fn(argc - 1, argv + 1);
 		}
 	fprintf(stderr, "isolab: unknown command '%s' (see isolab --help)\n", argv[1]);

@@ -47,7 +47,39 @@ static void design_json(struct json_writer *w, const struct scenario *s,
 	json_kv_double(w, "tolerance_pct", d->cooldown.tolerance_pct);
 	json_kv_double(w, "window_s", d->cooldown.window_s);
 	json_kv_double(w, "max_s", d->cooldown.max_s);
+	json_key(w, "victim");
+	json_obj_begin(w);
+	kv_num_or_null(w, "rest_cpu_pct", d->cooldown.victim_rest_cpu_pct);
+	json_kv_double(w, "tolerance_pct", d->cooldown.victim_tolerance_pct);
+	json_kv_str(w, "source", d->cooldown.victim_source);
 	json_obj_end(w);
+	json_obj_end(w);
+	json_obj_end(w);
+}
+
+static void cooldown_json(struct json_writer *w, const struct cooldown_rec *c)
+{
+	json_key(w, "cooldown_after");
+	if (!c->taken) {
+		json_null(w);
+		return;
+	}
+	json_obj_begin(w);
+	json_kv_bool(w, "host_settled", c->host_settled);
+	json_kv_double(w, "host_waited_s", c->host_waited_s);
+	kv_num_or_null(w, "host_idle_pct", c->host_idle_pct);
+	json_key(w, "victim_settled");
+	if (c->victim_checked)
+		json_bool(w, c->victim_settled);
+	else
+		json_null(w);
+	if (c->victim_checked) {
+		json_kv_double(w, "victim_waited_s", c->victim_waited_s);
+		kv_num_or_null(w, "victim_cpu_pct", c->victim_cpu_pct);
+	} else {
+		json_kv_null(w, "victim_waited_s");
+		json_kv_null(w, "victim_cpu_pct");
+	}
 	json_obj_end(w);
 }
 
@@ -174,4 +206,5 @@ void manifest_run_mech_json(struct json_writer *w, unsigned order, const struct 
 		json_obj_end(w);
 	}
 	json_obj_end(w);
+	cooldown_json(w, &m->cooldown_after);
 }

@@ -39,6 +39,10 @@ struct design_record {
 	struct settle_knobs {
 		double tolerance_pct;
 		double window_s, max_s;
+		/* the victim's own CPU use at rest (% of one CPU), NAN: not measured */
+		double victim_rest_cpu_pct;
+		double victim_tolerance_pct;
+		char victim_source[160]; /* "cgroup cpuacct.usage", ..., "unavailable: <why>" */
 	} cooldown;
 	struct calibration cal;
 	bool load_ok; /* load resolved (scn_design_resolve) */
@@ -60,6 +64,16 @@ struct sched_snap {
 	} vm[SCHED_SNAP_MAX];
 };
 
+/* The cooldown after one run: the host's wait, then the victim's. */
+struct cooldown_rec {
+	bool taken; /* false: no cooldown (cooldown = 0, the last run, a stop) */
+	bool host_settled;
+	double host_waited_s, host_idle_pct; /* idle NAN: no rest level, the bound was waited */
+	bool victim_checked; /* false: its CPU use cannot be read (design.cooldown says why) */
+	bool victim_settled;
+	double victim_waited_s, victim_cpu_pct;
+};
+
 /* Per run (round x phase): validity and the mechanism. */
 struct run_mech {
 	struct validity validity;
@@ -72,6 +86,7 @@ struct run_mech {
 	size_t n_bombs;
 	const char *const *bomb_names; /* the phase's, borrowed */
 	struct mech_load *bombs;       /* n_bombs; NAN figures where a bomb did not report */
+	struct cooldown_rec cooldown_after;
 };
 
 /* "design", "calibration" and "load" members of the manifest's top object. */

@@ -11,6 +11,8 @@
 #include "config.h"
 #include "json.h"
 #include "run-priv.h"
+#include "scenario-knob.h"
+#include "run-provision.h"
 #include "scenario.h"
 
 static void write_host(struct json_writer *w)
@@ -110,6 +112,14 @@ static void write_phases(struct json_writer *w, const struct scenario *s)
 		} else {
 			json_kv_null(w, "sweep");
 		}
+		scn_knob_json(w, ph);
+		if (ph->hogs_group) {
+			json_key(w, "hogs");
+			json_obj_begin(w);
+			json_kv_str(w, "group", ph->hogs_group);
+			json_kv_int(w, "count", ph->hogs);
+			json_obj_end(w);
+		}
 		json_obj_end(w);
 	}
 	json_arr_end(w);
@@ -156,6 +166,7 @@ static void write_runs(struct json_writer *w, const struct run *R)
 				json_str(w, ph->bombs[k]);
 		json_arr_end(w);
 		manifest_run_mech_json(w, pr->order, &rec->mech);
+		run_at_json(w, ph, rec);
 		json_obj_end(w);
 	}
 	json_arr_end(w);
@@ -225,6 +236,8 @@ static void write_vms(struct json_writer *w, const struct scenario *s)
 			json_kv_uint(w, "memory_max_bytes", vm->memory_max);
 		if (vm->pids_max)
 			json_kv_uint(w, "pids_max", vm->pids_max);
+		if (vm->group)
+			json_kv_str(w, "group", vm->group);
 		json_obj_end(w);
 	}
 	json_arr_end(w);
@@ -255,6 +268,8 @@ int manifest_write(const struct run *R, bool final)
 	write_host(w);
 	write_backend(w, R);
 	write_vms(w, s);
+	if (R->n_made)
+		run_made_json(R, w);
 	json_key(w, "bombs");
 	json_arr_begin(w);
 	for (size_t i = 0; i < s->n_bombs; i++)

@@ -10,11 +10,23 @@
 #include "exec.h"
 #include "manifest-design.h"
 #include "plan.h"
+#include "run-at.h"
 
 struct scenario;
 struct run_opts;
 
 #define RUN_PATH_MAX 2048 /* the run and state dirs; longer is refused */
+
+/* One VM the backend made for the run (run-provision.c). */
+struct run_made {
+	size_t vm;		 /* index into the scenario's VMs */
+	char id[BACKEND_ID_MAX]; /* its identity on the backend, "" before provision() */
+	bool made;		 /* provision() was called: something may exist */
+	bool gone;		 /* destroyed */
+	double provision_s;	 /* wall time of provision() */
+	double ready_s;		 /* then until up, addressed and the tools copied */
+	double destroy_s;
+};
 
 /* One executed (round, phase). */
 struct run_rec {
@@ -27,8 +39,10 @@ struct run_rec {
 	double p99_ms;
 	double success_pct;
 	double good_pct;
-	struct run_mech mech;	 /* validity and mechanism (manifest-design.h) */
-	struct mech_load *loads; /* per phase bomb, owned */
+	struct run_mech mech;		   /* validity and mechanism (manifest-design.h) */
+	struct mech_load *loads;	   /* per phase bomb, owned */
+	struct run_at_done at[RUN_AT_MAX]; /* the phase's at.TIME changes as applied */
+	size_t n_at;
 };
 
 struct run {
@@ -42,6 +56,7 @@ struct run {
 	struct backend *b;
 	struct backend_caps caps;
 	bool caps_ok;
+	bool host_unfit; /* the backend refused this host or scenario (exit 2, not 1) */
 	struct journal *j;
 	struct exec_ctx x;
 	struct tool_proc victim;
@@ -64,6 +79,9 @@ struct run {
 	const char *status;	     /* complete / partial / failed */
 	char probe_protection[1024]; /* copied: the backend's string dies with it */
 	char scheduler[64];
+	const struct scn_phase *phase; /* the phase running now (its load, intensities) */
+	struct run_made *made;	       /* VMs made for the run, in the order made */
+	size_t n_made;
 };
 
 /* A growing argv whose strings it owns. */

@@ -27,9 +27,10 @@
 #include "run.h"
 #include "scenario.h"
 #include "shell.h"
+#include "urls-check.h"
 
 #define VICTIM_READY_NS (120 * NSEC_PER_SEC)
-#define URLS_MAX	(8u << 20)
+#define URLS_MAX	URLS_CHECK_MAX_BYTES
 
 const char *run_vm_ident(const struct run *R, const char *name)
 {
@@ -74,32 +75,55 @@ uint64_t run_stop_grace_ns(const struct run *R)
 	return grace;
 }
 
-/* Replaces every ${vm} with that VM's address; caller frees. */
+/* The address of the VM "${name}" names (n bytes at v), NULL when it names none. */
+static const char *subst_of(const struct run *R, const char *v, size_t n)
+{
+	char name[SCN_MAX_NAME];
+
+	if (n >= sizeof(name))
+		return NULL;
+	memcpy(name, v, n);
+	name[n] = '\0';
+	return scenario_vm(R->s, name) ? run_vm_addr(R, scenario_vm(R->s, name)) : NULL;
+}
+
+/*
+ * Replaces every ${vm} with that VM's address (a ${...} naming no VM stays as
+ * it is); caller frees. Never cut short (a truncated argument is another
+ * argument): NULL only when out of memory.
+ */
 char *run_subst(const struct run *R, const char *v)
 {
-	char out[1024];
-	size_t o = 0;
+	size_t need = 1, n;
+	char *out, *o;
+	const char *p, *end, *rep;
 
-	while (*v && o + 1 < sizeof(out)) {
-		const char *end;
-
-		if (v[0] == '$' && v[1] == '{' && (end = strchr(v, '}'))) {
-			char name[SCN_MAX_NAME];
-			const struct scn_vm *vm;
-
-			snprintf(name, sizeof(name), "%.*s", (int)(end - v - 2), v + 2);
-			vm = scenario_vm(R->s, name);
-			o += (size_t)snprintf(out + o, sizeof(out) - o, "%s",
-					      vm ? run_vm_addr(R, vm) : name);
-			if (o >= sizeof(out))
-				o = sizeof(out) - 1;
-			v = end + 1;
-			continue;
+	for (p = v; *p;) {
+		if (p[0] == '$' && p[1] == '{' && (end = strchr(p, '}'))) {
+			rep = subst_of(R, p + 2, (size_t)(end - p - 2));
+			need += rep ? strlen(rep) : (size_t)(end - p + 1);
+			p = end + 1;
+		} else {
+			need++;
+			p++;
 		}
-		out[o++] = *v++;
 	}
-	out[o] = '\0';
-	return strdup(out);
+	out = malloc(need);
+	if (!out)
+		return NULL;
+	for (p = v, o = out; *p;) {
+		if (p[0] == '$' && p[1] == '{' && (end = strchr(p, '}'))) {
+			rep = subst_of(R, p + 2, (size_t)(end - p - 2));
+			n = rep ? strlen(rep) : (size_t)(end - p + 1);
+			memcpy(o, rep ? rep : p, n);
+			o += n;
+			p = end + 1;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	return out;
 }
 
 void run_arg(struct run_args *a, const char *s)
@@ -181,12 +205,17 @@ int run_start_tool(struct run *R, const struct scn_vm *vm, struct run_args *a,
 static void load_args(const struct run *R, struct run_args *a)
 {
 	const struct scn_load *l = &R->design.load;
+	double rate = l->rate_rps;
 
 	if (!R->design.load_ok)
 		return;
+	/* load = P% in the phase: that share of the calibrated capacity instead */
+	if (R->phase && R->phase->load_pct > 0 && R->design.cal.ok &&
+	    R->design.cal.capacity_rps > 0)
+		rate = R->design.cal.capacity_rps * R->phase->load_pct / 100.0;
 	if (l->open) {
 		run_arg(a, "--rate");
-		run_argf(a, "%.3f", l->rate_rps);
+		run_argf(a, "%.3f", rate);
 	}
 	if (l->slo_ns) {
 		run_arg(a, "--slo");
@@ -228,6 +257,11 @@ int run_start_probe(struct run *R, const char *dir, bool calibrate, uint64_t dur
 	run_argf(&a, "%llums", (unsigned long long)(warmup_ns / NSEC_PER_MSEC));
 	run_arg(&a, "--json");
 	run_arg(&a, "--quiet");
+	if (!calibrate && R->phase && R->phase->n_at) {
+		/* at.TIME is timed from when the probe really starts its load */
+		run_arg(&a, "--ready-fd");
+		run_arg(&a, "2");
+	}
 	if (!calibrate)
 		load_args(R, &a); /* --rate, --slo */
 	if (!calibrate && !run_vm_exec(vm)->remote) {
@@ -244,38 +278,50 @@ int run_start_probe(struct run *R, const char *dir, bool calibrate, uint64_t dur
 
 /* ---- the victim service ---- */
 
+/* fetch_urls_child()'s exit codes, read back by fetch_here() */
+enum {
+	FETCH_OK,
+	FETCH_IO,
+	FETCH_TOO_BIG,
+	FETCH_NOT_200
+};
+
 /* In a child inside the probe VM: GET /urls from the victim into path. */
 static int fetch_urls_child(const char *addr, uint16_t port, const char *path)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
 	struct timeval tv = { .tv_sec = 20 };
-	char req[128], *buf = malloc(URLS_MAX), *body;
+	char req[128], *buf = malloc(URLS_MAX + 1), *body, extra;
 	size_t len = 0;
 	ssize_t n;
 	int fd;
 
 	if (!buf || inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
-		return 1;
+		return FETCH_IO;
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return 1;
+		return FETCH_IO;
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return 1;
+		return FETCH_IO;
 	n = snprintf(req, sizeof(req), "GET /urls HTTP/1.0\r\nHost: %s\r\n\r\n", addr);
 	if (write(fd, req, (size_t)n) != n)
-		return 1;
-	while (len + 1 < URLS_MAX && (n = read(fd, buf + len, URLS_MAX - 1 - len)) > 0)
+		return FETCH_IO;
+	while (len < URLS_MAX && (n = read(fd, buf + len, URLS_MAX - len)) > 0)
 		len += (size_t)n;
+	/* a full buffer with more to come: refused, never cut (half a URL is another URL) */
+	if (len == URLS_MAX && read(fd, &extra, 1) > 0)
+		return FETCH_TOO_BIG;
 	buf[len] = '\0';
-	if (strncmp(buf, "HTTP/1.", 7) != 0 || strncmp(buf + 8, " 200", 4) != 0)
-		return 1;
-	body = strstr(buf, "\r\n\r\n");
+	if (len < 12 || strncmp(buf, "HTTP/1.", 7) != 0 || strncmp(buf + 8, " 200", 4) != 0)
+		return FETCH_NOT_200;
+	body = memmem(buf, len, "\r\n\r\n", 4);
 	if (!body)
-		return 1;
+		return FETCH_NOT_200;
 	body += 4;
-	return file_write_atomic(path, body, len - (size_t)(body - buf), 0644) < 0 ? 1 : 0;
+	return file_write_atomic(path, body, len - (size_t)(body - buf), 0644) < 0 ? FETCH_IO
+										   : FETCH_OK;
 }
 
 /* Fetches /urls into path from this host, or from inside vm's network when vm is given. */
@@ -328,7 +374,18 @@ static int fetch_here(struct run *R, const struct scn_vm *vm, const char *addr, 
 	}
 	if (r < 0)
 		return r;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+	if (!WIFEXITED(st))
+		return -EIO;
+	switch (WEXITSTATUS(st)) {
+	case FETCH_OK:
+		return 0;
+	case FETCH_TOO_BIG:
+		return -EFBIG;
+	case FETCH_NOT_200:
+		return -EPROTO;
+	default:
+		return -EIO;
+	}
 }
 
 /* Runs cmd (values quoted) in vm through its executor's oneshot. */
@@ -351,10 +408,41 @@ static int cmd_with(char *buf, size_t len, const char *prefix, const char *value
 	return shell_quote(buf, len, value);
 }
 
+/* Reads the fetched list at path and checks it (urls-check.h); logs why not. */
+static int check_fetched(struct run *R, const char *path, char **text, size_t *len)
+{
+	char err[256];
+	int r = file_read_all(path, URLS_MAX, text, len);
+
+	if (r == 0)
+		r = urls_check(*text, *len, R->victim_url, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "%s", strerror(-r));
+	if (r < 0) {
+		log_error("the victim's %s/urls: %s", R->victim_url, err);
+		free(*text);
+		*text = NULL;
+	}
+	return r;
+}
+
+/* Logs why fetch_here() failed, in words. */
+static int fetch_failed(struct run *R, const struct scn_vm *where, int r)
+{
+	log_error("cannot fetch %s/urls%s%s: %s", R->victim_url, where ? " from vm " : "",
+		  where ? where->name : "",
+		  r == -EFBIG	 ? "the answer is larger than 8 MiB"
+		  : r == -EPROTO ? "the victim did not answer with HTTP 200"
+				 : strerror(-r));
+	return r;
+}
+
 /*
  * Puts the victim's /urls where the probe reads it: fetched inside the probe
  * VM on this host; for a remote probe fetched here and uploaded, or (when
  * this host cannot reach the victim) fetched there with the guest's curl.
+ * What is fetched here is checked (urls_check()); what the guest's curl
+ * fetches, the probe checks itself (with --base, other hosts are refused).
  */
 static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *addr)
 {
@@ -365,12 +453,22 @@ static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *
 	snprintf(local, sizeof(local), "%s/urls.txt", R->state_sub);
 	if (!run_vm_exec(probe_vm)->remote) {
 		snprintf(R->urls_file, sizeof(R->urls_file), "%s", local);
-		return fetch_here(R, probe_vm, addr, local);
+		r = fetch_here(R, probe_vm, addr, local);
+		if (r < 0)
+			return fetch_failed(R, probe_vm, r);
+		r = check_fetched(R, local, &text, &len);
+		free(text);
+		return r;
 	}
 	snprintf(R->urls_file, sizeof(R->urls_file), "/tmp/isolab-urls-%s.txt", R->run_id);
 	/* the controller fetches and uploads it, so guests need no HTTP client ... */
-	if (fetch_here(R, NULL, addr, local) == 0 &&
-	    file_read_all(local, URLS_MAX, &text, &len) == 0) {
+	r = fetch_here(R, NULL, addr, local);
+	if (r == -EFBIG || r == -EPROTO)
+		return fetch_failed(R, NULL, r); /* the victim answered: no point asking again */
+	if (r == 0) {
+		r = check_fetched(R, local, &text, &len);
+		if (r < 0)
+			return r;
 		r = cmd_with(cmd, sizeof(cmd), "cat >", R->urls_file);
 		if (r == 0)
 			r = oneshot(R, probe_vm, cmd, text);
@@ -380,12 +478,15 @@ static int fetch_urls(struct run *R, const struct scn_vm *probe_vm, const char *
 	}
 	/* ... unless this host cannot reach the victim: then the probe guest's curl */
 	snprintf(url, sizeof(url), "http://%s:%u/urls", addr, R->s->victim_port);
-	r = cmd_with(cmd, sizeof(cmd), "curl -fsS --noproxy '*' -o", R->urls_file);
+	r = cmd_with(cmd, sizeof(cmd), "curl -fsS --max-filesize 8388608 --noproxy '*' -o",
+		     R->urls_file);
 	if (r == 0 && strlen(cmd) + 2 < sizeof(cmd)) {
 		strcat(cmd, " ");
 		r = shell_quote(cmd, sizeof(cmd), url);
 	}
-	return r < 0 ? r : oneshot(R, probe_vm, cmd, NULL);
+	if (r == 0)
+		r = oneshot(R, probe_vm, cmd, NULL);
+	return r < 0 ? fetch_failed(R, probe_vm, r) : 0;
 }
 
 /* A free TCP port on loopback (for a victim that shares the host's network namespace). */
@@ -457,13 +558,7 @@ int run_start_victim(struct run *R)
 	}
 	snprintf(R->victim_url, sizeof(R->victim_url), "http://%s:%u", run_vm_addr(R, vm),
 		 R->s->victim_port);
-	r = fetch_urls(R, pvm, run_vm_addr(R, vm));
-	if (r < 0) {
-		log_error("cannot fetch %s/urls from vm %s: %s", R->victim_url, pvm->name,
-			  strerror(-r));
-		return r;
-	}
-	return 0;
+	return fetch_urls(R, pvm, run_vm_addr(R, vm)); /* logs its own errors */
 }
 
 /* rm -f PATH[*] in vm; glob adds a '*' outside the quotes (the .db-journal and -wal files). */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "fileio.h"
@@ -24,6 +25,7 @@
 
 #define REST_NS		    NSEC_PER_SEC /* the host's idle share at rest: at most this long */
 #define SETTLE_TOLERANCE    10.0	 /* settled: idle within this many points of rest */
+#define VICTIM_TOLERANCE    5.0		 /* settled: the victim's CPU use within 5 points of rest */
 #define PROBE_DEFAULT_CONNS 10		 /* isolab-probe's own default --concurrency */
 #define READBACK_SLACK_PCT  2.0 /* a weight read back within 2 % is the one set (cgroup mapping) */
 
@@ -130,6 +132,34 @@ out:
 	json_decref(j);
 }
 
+/*
+ * The host's idle share at rest and, over the same span, the victim's own CPU
+ * use (the levels the cooldown waits for). The victim's cannot be read on
+ * every backend: then the manifest and one line say so, and the cooldown
+ * waits for the host only.
+ */
+static void measure_rest(struct run *R)
+{
+	struct design_record *d = &R->design;
+	struct cpu_mark a = { 0 }, b = { 0 };
+	char *src = d->cooldown.victim_source;
+	size_t len = sizeof(d->cooldown.victim_source);
+
+	d->cooldown.victim_tolerance_pct = VICTIM_TOLERANCE;
+	run_cpu_mark(R, &a, src, len);
+	if (settle_measure(&settle_host_ops,
+			   clamp_ns(R->s->duration_ns / 2, NSEC_PER_SEC / 2, REST_NS),
+			   &d->rest_idle_pct) < 0)
+		d->rest_idle_pct = NAN;
+	if (a.ok)
+		run_cpu_mark(R, &b, src, len);
+	d->cooldown.victim_rest_cpu_pct = run_cpu_share(&a, &b);
+	if (isnan(d->cooldown.victim_rest_cpu_pct) && strncmp(src, "unavailable", 11) != 0)
+		snprintf(src, len, "unavailable: the victim's CPU time did not advance at rest");
+	if (isnan(d->cooldown.victim_rest_cpu_pct) && R->s->cooldown_ns)
+		log_info("cooldown: waits for the host only; the victim's own CPU use is %s", src);
+}
+
 int run_calibrate(struct run *R)
 {
 	const struct scenario *s = R->s;
@@ -145,10 +175,7 @@ int run_calibrate(struct run *R)
 	d->cooldown.window_s = ns_to_s(settle_window_ns(s));
 	d->cooldown.max_s = ns_to_s(s->cooldown_ns);
 	progress_update("measuring the host at rest");
-	if (settle_measure(&settle_host_ops,
-			   clamp_ns(s->duration_ns / 2, NSEC_PER_SEC / 2, REST_NS),
-			   &d->rest_idle_pct) < 0)
-		d->rest_idle_pct = NAN;
+	measure_rest(R);
 	d->cal.ran = true;
 	d->cal.capacity_rps = d->cal.p50_ms = d->cal.p99_ms = d->cal.victim_cpu_share_pct = NAN;
 	d->cal.duration_s = ns_to_s(dur);
@@ -272,9 +299,10 @@ bool run_more_rounds(struct run *R)
 	return true;
 }
 
-void run_settle(struct run *R)
+/* Waits until the host's CPU idle share is back at rest, at most the scenario's cooldown. */
+static void settle_host(struct run *R, struct cooldown_rec *c)
 {
-	struct settle_cfg c = {
+	struct settle_cfg cfg = {
 		.rest_idle_pct = R->design.rest_idle_pct,
 		.tolerance_pct = SETTLE_TOLERANCE,
 		.window_ns = settle_window_ns(R->s),
@@ -282,9 +310,7 @@ void run_settle(struct run *R)
 	};
 	struct settle_result res;
 
-	if (!R->s->cooldown_ns || sig_stop_requested())
-		return;
-	if (isnan(c.rest_idle_pct)) {
+	if (isnan(cfg.rest_idle_pct)) {
 		/* no rest level: wait the whole bound */
 		uint64_t until = clock_now_ns() + R->s->cooldown_ns;
 
@@ -292,10 +318,103 @@ void run_settle(struct run *R)
 			(void)clock_sleep_until(until);
 		return;
 	}
-	if (settle_wait(&settle_host_ops, &c, &res) == 0 && !res.settled && !sig_stop_requested())
+	if (settle_wait(&settle_host_ops, &cfg, &res) < 0)
+		return;
+	c->host_settled = res.settled;
+	c->host_idle_pct = res.idle_pct;
+	if (!res.settled && !sig_stop_requested())
 		log_debug("cooldown: the host did not settle in %.1f s (idle %.0f %%, at rest "
 			  "%.0f %%)",
-			  ns_to_s(res.waited_ns), res.idle_pct, c.rest_idle_pct);
+			  ns_to_s(res.waited_ns), res.idle_pct, cfg.rest_idle_pct);
+}
+
+/*
+ * The resolution of the victim's CPU counter, by its source: xl list prints
+ * Time(s) to 0.1 s (over a 1 s span that is 10 points of a CPU), /proc/PID/stat
+ * counts clock ticks, cgroup counters are in ns or us.
+ */
+static uint64_t counter_step_ns(const char *source)
+{
+	long hz;
+
+	if (strncmp(source, "xl list", 7) == 0)
+		return 100 * NSEC_PER_MSEC;
+	if (strstr(source, "/proc/PID/stat")) {
+		hz = sysconf(_SC_CLK_TCK);
+		return hz > 0 ? NSEC_PER_SEC / (uint64_t)hz : 10 * NSEC_PER_MSEC;
+	}
+	return 0;
+}
+
+/* The victim's CPU time for settle_vm_wait(); ctx is the run. */
+static int victim_mark(void *ctx, struct settle_vm_mark *out)
+{
+	struct run *R = ctx;
+	struct cpu_mark m = { 0 };
+	char why[160] = "";
+
+	run_cpu_mark(R, &m, why, sizeof(why));
+	if (!m.ok)
+		return -EIO;
+	out->cpu_ns = m.cpu_ns;
+	out->t_ns = m.t_ns;
+	return 0;
+}
+
+/* Then until the victim's own CPU use is back near its rest level, at most the cooldown. */
+static void settle_victim(struct run *R, const struct cpu_mark *from, struct cooldown_rec *c)
+{
+	struct settle_vm_ops ops = {
+		.mark = victim_mark,
+		.now = settle_host_ops.now,
+		.sleep = settle_host_ops.sleep,
+		.stop = settle_host_ops.stop,
+		.ctx = R,
+	};
+	struct settle_vm_cfg cfg = {
+		.rest_cpu_pct = R->design.cooldown.victim_rest_cpu_pct,
+		.tolerance_pct = VICTIM_TOLERANCE,
+		.window_ns = settle_window_ns(R->s),
+		.max_ns = R->s->cooldown_ns,
+		.step_ns = counter_step_ns(R->design.cooldown.victim_source),
+	};
+	struct settle_vm_mark m = { .cpu_ns = from->cpu_ns, .t_ns = from->t_ns };
+	struct settle_vm_result res;
+
+	if (settle_vm_wait(&ops, &cfg, &m, &res) < 0) {
+		log_debug("cooldown: the victim's CPU time could not be read: not waited for");
+		return;
+	}
+	c->victim_checked = true;
+	c->victim_settled = res.settled;
+	c->victim_waited_s = ns_to_s(res.waited_ns);
+	c->victim_cpu_pct = res.cpu_pct;
+	if (!res.settled && !sig_stop_requested())
+		log_warn("cooldown: the victim still used %.0f %% of a CPU after %.1f s (at rest "
+			 "%.0f %%): the next run may measure this one's backlog",
+			 res.cpu_pct, ns_to_s(res.waited_ns), cfg.rest_cpu_pct);
+}
+
+void run_settle(struct run *R)
+{
+	struct run_rec *rec = R->n_recs ? &R->recs[R->n_recs - 1] : NULL;
+	struct cooldown_rec c = { .taken = true, .host_idle_pct = NAN, .victim_cpu_pct = NAN };
+	struct cpu_mark from = { 0 };
+	char why[160] = "";
+	uint64_t t0;
+
+	if (!R->s->cooldown_ns || sig_stop_requested())
+		return;
+	/* the victim's span starts with the host's wait: a quiet victim adds no time */
+	if (!isnan(R->design.cooldown.victim_rest_cpu_pct))
+		run_cpu_mark(R, &from, why, sizeof(why));
+	t0 = clock_now_ns();
+	settle_host(R, &c);
+	c.host_waited_s = ns_to_s(clock_now_ns() - t0);
+	if (from.ok && !sig_stop_requested())
+		settle_victim(R, &from, &c);
+	if (rec)
+		rec->mech.cooldown_after = c;
 }
 
 /* Adds vm (a scenario VM name) to snap once. */

@@ -32,7 +32,11 @@ int run_calibrate(struct run *R);
  */
 bool run_more_rounds(struct run *R);
 
-/* Waits until the host's CPU idle share is back at rest, at most the scenario's cooldown. */
+/*
+ * Waits until the host's CPU idle share is back at rest, then until the
+ * victim's own CPU use is (when the backend can read it), each at most the
+ * scenario's cooldown; records both in the last run's cooldown_after.
+ */
 void run_settle(struct run *R);
 
 /* Reads the scheduler back for the phase's VMs (victim, prioritised, bombs' VMs). */

@@ -35,6 +35,7 @@
 #include "progress.h"
 #include "report.h"
 #include "run-priv.h"
+#include "run-provision.h"
 #include "run-verdict.h"
 #include "scenario.h"
 #include "sig.h"
@@ -155,15 +156,17 @@ static void show_progress(struct run *R, size_t idx, const char *what)
 
 static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t n,
 		      struct tool_proc *probe, uint64_t deadline, struct live *lv,
-		      struct run_marks *wm)
+		      struct run_marks *wm, struct run_at_state *at)
 {
 	bool termed = false;
 	char what[128] = "measuring";
 
 	while (tool_proc_active(probe)) {
-		uint64_t now = clock_now_ns();
+		uint64_t now = clock_now_ns(), wait;
 
 		run_marks_take(R, wm, now);
+		if (!termed)
+			run_at_due(R, at, now, wm->rec);
 		if (sig_stop_requested() && !termed) {
 			(void)probe->ops->signal(&R->x, probe, SIGTERM);
 			termed = true;
@@ -177,13 +180,14 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 			exec_stop_all(&R->x, &pp, 1, NSEC_PER_SEC);
 			return -ETIMEDOUT;
 		}
+		wait = run_at_pump_ns(at, run_marks_pump_ns(wm, now), now);
 		if (R->victim_started && n < 63) {
 			/* keep reading the victim too: a full stderr pipe would stall it */
 			all[n] = &R->victim;
-			(void)exec_pump(all, n + 1, run_marks_pump_ns(wm, now));
+			(void)exec_pump(all, n + 1, wait);
 			all[n] = NULL;
 		} else {
-			(void)exec_pump(all, n, run_marks_pump_ns(wm, now));
+			(void)exec_pump(all, n, wait);
 		}
 		if (lv) {
 			double p99, okp;
@@ -245,6 +249,11 @@ static void start_bombs(struct run *R, const struct scn_phase *ph, const char *d
 				run_arg(&a, d);
 			}
 			run_tool_opts(R, &a, t);
+			for (size_t k = 0; k < ph->n_intensity; k++)
+				if (strcmp(ph->intensity[k].bomb, t->name) == 0) {
+					run_arg(&a, "--intensity"); /* intensity.BOMB, last */
+					run_argf(&a, "%d", ph->intensity[k].pct);
+				}
 			snprintf(path, sizeof(path), "%s/bomb-%s.stderr", dir, t->name);
 			if (run_start_tool(R, vm, &a, path, &bombs[i]) == 0 && ns < 64)
 				started[ns++] = &bombs[i];
@@ -264,15 +273,18 @@ static int measure(struct run *R, size_t idx, const char *dir, struct tool_proc 
 {
 	const struct scn_vm *pvm = scenario_vm(R->s, R->s->probe.vm);
 	struct run_marks wm = { .rec = rec };
+	struct run_at_state at;
 	char path[RUN_PATH_MAX + 512];
 	size_t k = 0, n_bombs = ph->n_bombs;
 	int r = 0;
 
-	wm.start_at = clock_now_ns() + R->s->warmup_ns;
-	wm.end_at = wm.start_at + R->s->duration_ns;
 	if (!sig_stop_requested() &&
 	    run_start_probe(R, dir, false, R->s->duration_ns, R->s->warmup_ns, probe) < 0)
 		*ok = false;
+	run_at_wait_probe(ph, probe); /* the window as the probe counts it, for at.TIME */
+	wm.start_at = clock_now_ns() + R->s->warmup_ns;
+	wm.end_at = wm.start_at + R->s->duration_ns;
+	run_at_init(&at, ph, wm.start_at);
 	for (size_t i = 0; i < n_bombs; i++)
 		if (bombs[i].pid > 0)
 			all[k++] = &bombs[i];
@@ -287,7 +299,7 @@ static int measure(struct run *R, size_t idx, const char *dir, struct tool_proc 
 		r = wait_probe(R, idx, all, k, probe,
 			       clock_now_ns() + R->s->warmup_ns + R->s->duration_ns +
 				       60 * NSEC_PER_SEC,
-			       lv, &wm);
+			       lv, &wm, &at);
 		live_free(lv);
 	}
 	rec->mech.victim_cpu_share_pct = run_cpu_share(&wm.start, &wm.end);
@@ -387,6 +399,7 @@ static int run_one(struct run *R, size_t idx)
 			 R->plan.rounds, ph->name);
 	show_progress(R, idx, "starting");
 
+	R->phase = ph;
 	apply_prio(R, ph, rec, &ok); /* journal first */
 	start_bombs(R, ph, dir, bombs);
 	run_sched_read(R, ph, &rec->mech.start);
@@ -439,6 +452,7 @@ static int open_backend(struct run *R)
 	r = R->ops->open(&R->cfg, &R->b, &err);
 	if (r < 0) {
 		log_error("backend %s: %s", R->ops->name, err.msg);
+		R->host_unfit = err.usage;
 		return r;
 	}
 	R->x.bops = R->ops;
@@ -481,6 +495,7 @@ static int prepare_backend(struct run *R)
 	free(spec);
 	if (r < 0) {
 		log_error("%s backend: preparing the VMs failed: %s", R->ops->name, err.msg);
+		R->host_unfit = err.usage;
 		return r;
 	}
 	pp = R->ops->protection ? R->ops->protection(R->b) : NULL;
@@ -550,7 +565,7 @@ static int begin(struct run *R, const char *text)
 		log_info("restored the leftovers of %d earlier run(s)", r);
 	else if (r < 0)
 		log_warn("could not restore every earlier run (%s); see `isolab restore`",
-			 strerror(-r));
+			 r == -EPROTO || r == -EAGAIN || r == -EPERM ? "listed above" : strerror(-r));
 	make_run_id(R->run_id, sizeof(R->run_id));
 	snprintf(rel, sizeof(rel), "%s/%s", root, R->run_id);
 	r = file_mkdirs(rel, 0755);
@@ -676,6 +691,8 @@ static bool undo_host(struct run *R)
 		log_error("%s backend teardown: %s", R->ops->name, err.msg);
 		ok = false;
 	}
+	if (R->b && !run_unprovision(R))
+		ok = false;
 	return ok;
 }
 
@@ -701,7 +718,7 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 {
 	struct run R = { .s = s, .o = o, .status = "failed" };
 	bool undone = true;
-	int ret = 1;
+	int ret = 1, r;
 
 	R.started_wall = clock_wall_ns();
 	R.started_mono = clock_now_ns();
@@ -715,12 +732,22 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 	R.recs_cap = R.plan.n + 1;
 	R.design.seed = R.plan.seed;
 	R.design.rest_idle_pct = NAN;
+	R.design.cooldown.victim_rest_cpu_pct = NAN;
 	if (make_config(&R) < 0 || open_journal(&R) < 0)
 		goto out_journal;
-	if (open_backend(&R) < 0)
+	if (open_backend(&R) < 0) {
+		ret = R.host_unfit ? 2 : 1;
 		goto out_manifest;
-	if (prepare_backend(&R) < 0)
+	}
+	r = run_provision(&R);
+	if (r < 0) {
+		ret = r == -EINVAL ? 2 : 1;
 		goto out_undo;
+	}
+	if (prepare_backend(&R) < 0) {
+		ret = R.host_unfit ? 2 : 1;
+		goto out_undo;
+	}
 	if (preflight(&R) < 0) {
 		ret = 2;
 		goto out_undo;
@@ -744,13 +771,20 @@ out_journal:
 		ret = 0;
 	else if (ret != 2)
 		ret = 1;
-	run_print_verdicts(&R);
-	print_summary(&R);
+	if (!undone && ret == 0)
+		ret = 1; /* measured, but the host still carries changes: `isolab restore` */
+	if (o->dir_out && o->dir_out_len)
+		snprintf(o->dir_out, o->dir_out_len, "%s", R.dir);
+	if (!o->quiet) {
+		run_print_verdicts(&R);
+		print_summary(&R);
+	}
 	for (size_t i = 0; i < R.n_recs; i++) {
 		free(R.recs[i].bomb_ok);
 		free(R.recs[i].loads);
 	}
 	free(R.recs);
+	free(R.made);
 out_plan:
 	plan_done(&R.plan);
 	return ret;
@@ -763,8 +797,12 @@ int run_restore(bool verbose)
 
 	(void)verbose;
 	r = journal_replay_dir(state, &run_journal_env);
+	if (r == -EPROTO || r == -EAGAIN || r == -EPERM) {
+		log_error("restore: not everything could be undone: listed above");
+		return 1;
+	}
 	if (r < 0) {
-		log_error("restore: %s", strerror(-r));
+		log_error("restore: %s: %s", state, strerror(-r));
 		return 1;
 	}
 	log_info("restore: %d run(s) restored from %s", r, state);

@@ -13,6 +13,9 @@ struct run_opts {
 	bool json;		  /* print a one-line JSON summary before the run dir */
 	bool no_report;		  /* skip report_render_dir() */
 	const struct backend_config *override; /* CLI backend options, fields NULL = scenario's */
+	bool quiet;    /* neither the verdict table nor the run directory on stdout */
+	char *dir_out; /* when set: the run directory is copied here (dir_out_len bytes) */
+	size_t dir_out_len;
 };
 
 /*

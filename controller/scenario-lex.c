@@ -11,7 +11,7 @@
 
 const char *const scn_sect_names[] = {
 	[SECT_GLOBAL] = "global", [SECT_VM] = "vm",	  [SECT_PROBE] = "probe",
-	[SECT_BOMB] = "bomb",	  [SECT_PHASE] = "phase",
+	[SECT_BOMB] = "bomb",	  [SECT_PHASE] = "phase", [SECT_GROUP] = "group",
 };
 
 int scn_fail(struct pctx *c, int line, const char *fmt, ...)
@@ -55,6 +55,14 @@ bool scn_valid_name(const char *s, bool allow_plus)
 		    !(allow_plus && *s == '+'))
 			return false;
 	return true;
+}
+
+int scn_key_line(const struct section *sec, const char *key)
+{
+	for (size_t i = 0; i < sec->n; i++)
+		if (strcmp(sec->e[i].key, key) == 0)
+			return sec->e[i].line;
+	return sec->line;
 }
 
 /* Cuts an inline comment: ';' or '#' at the start or after whitespace. */
@@ -119,10 +127,11 @@ static int parse_header(struct pctx *c, char *p, int line)
 		if (strcmp(word, scn_sect_names[i]) == 0)
 			break;
 	if (i == SECT_NR)
-		return scn_fail(c, line,
-				"unknown section [%s] (expected global, vm NAME, probe, bomb NAME, "
-				"phase NAME)",
-				word);
+		return scn_fail(
+			c, line,
+			"unknown section [%s] (expected global, vm NAME, group NAME, probe, "
+			"bomb NAME, phase NAME)",
+			word);
 	t = (enum sect_type)i;
 	if (t == SECT_GLOBAL || t == SECT_PROBE) {
 		if (*name)
@@ -209,6 +218,28 @@ int scn_tokenise(struct pctx *c, const char *text, size_t len)
 	}
 	free(buf);
 	return r;
+}
+
+void scn_tool_done(struct scn_tool *t)
+{
+	free(t->name);
+	free(t->vm);
+	free(t->kind);
+	free(t->base);
+	free(t->group);
+	for (size_t i = 0; i < t->n_opts; i++) {
+		free(t->opts[i].key);
+		free(t->opts[i].value);
+	}
+	free(t->opts);
+}
+
+const struct entry *scn_entry_find(const struct section *sec, const char *key)
+{
+	for (size_t i = 0; i < sec->n; i++)
+		if (strcmp(sec->e[i].key, key) == 0)
+			return &sec->e[i];
+	return NULL;
 }
 
 int scn_dup_into(char **dst, const char *v)

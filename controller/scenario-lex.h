@@ -24,6 +24,7 @@ enum sect_type {
 	SECT_PROBE,
 	SECT_BOMB,
 	SECT_PHASE,
+	SECT_GROUP,
 	SECT_NR,
 };
 
@@ -60,6 +61,12 @@ char *scn_strip(char *p);
 int scn_dup_into(char **dst, const char *v);
 /* Letters, digits, '-', '_', '.' (and '+' when allow_plus), 1..SCN_MAX_NAME-1 characters. */
 bool scn_valid_name(const char *s, bool allow_plus);
+/* Frees what a bomb or the probe owns (the struct itself is the caller's). */
+void scn_tool_done(struct scn_tool *t);
+/* The entry of sec with this key, NULL when none. */
+const struct entry *scn_entry_find(const struct section *sec, const char *key);
+/* The line of key in sec (errors point at it), else the section header's line. */
+int scn_key_line(const struct section *sec, const char *key);
 /* Splits text into c->sect; the first error goes to c->err. */
 int scn_tokenise(struct pctx *c, const char *text, size_t len);
 void scn_sections_free(struct pctx *c);

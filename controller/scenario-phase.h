@@ -2,6 +2,7 @@
 /* Scenario phases (scenario-phase.c): bomb lists, priorities, sweeps, twins. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "scenario-lex.h"
@@ -10,8 +11,10 @@
 struct raw_phase {
 	struct scn_phase ph;
 	const struct entry *sweep;
+	int twin_line; /* where twin = is, for errors */
 	int values[SCN_MAX_SWEEP];
 	size_t n_values;
+	bool pair_twin; /* its twin sweeps the same values: member k's twin is the twin's k */
 };
 
 int scn_do_phase(struct pctx *c, const struct section *sec, struct raw_phase *rp);

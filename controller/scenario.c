@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "parse.h"
 
+#include "scenario-group.h"
 #include "scenario-lex.h"
 #include "scenario-phase.h"
 
@@ -158,7 +159,15 @@ static int do_vm_exec(struct pctx *c, const struct entry *e, struct scn_vm *vm,
 	for (size_t i = 0; (x = exec_at(i)); i++) {
 		if (!x->target_key || strcmp(x->target_key, e->key) != 0)
 			continue;
-		if (x->target_valid ? !x->target_valid(e->value) : !*e->value)
+		/* "{addr}" is the address a made VM gets: checked as one */
+		char *check = scn_subst_addr(e->value, "192.0.2.1");
+		bool ok;
+
+		if (!check)
+			return -ENOMEM;
+		ok = x->target_valid ? x->target_valid(check) : *check != '\0';
+		free(check);
+		if (!ok)
 			return scn_fail(c, e->line, "%s: '%s' (expected %s)", e->key, e->value,
 					x->target_hint ? x->target_hint : "a target");
 		*by_key = x;
@@ -183,8 +192,9 @@ static int vm_pick_exec(struct pctx *c, const struct section *sec, struct scn_vm
 				"%s: only for exec = %s (this VM has exec = %s)", key_entry->key,
 				by_key->name, x->name);
 	if (x->target_key && !vm->target)
-		return scn_fail(c, sec->line, "[vm %s] exec = %s needs %s = %s", sec->name, x->name,
-				x->target_key, x->target_hint ? x->target_hint : "TARGET");
+		return scn_fail(c, scn_key_line(sec, "exec"), "[vm %s] exec = %s needs %s = %s",
+				sec->name, x->name, x->target_key,
+				x->target_hint ? x->target_hint : "TARGET");
 	return 0;
 }
 
@@ -224,11 +234,15 @@ static int do_vm_key(struct pctx *c, const struct section *sec, const struct ent
 		if (parse_u64(e->value, 8, 4194304, &vm->pids_max) < 0)
 			return scn_fail(c, e->line, "pids_max: '%s' (expected 8-4194304)",
 					e->value);
+	} else if (scn_is_make_key(k)) {
+		return scn_add_make(c, vm, e);
 	} else {
-		return scn_fail(c, e->line,
-				"unknown key '%s' in [vm %s] (expected role, name, cgroup, exec, "
-				"ssh, addr, memory_max, pids_max)",
-				k, sec->name);
+		return scn_fail(
+			c, e->line,
+			"unknown key '%s' in [vm %s] (expected role, name, cgroup, exec, "
+			"ssh, addr, memory_max, pids_max, template, sr, host, config, pool, "
+			"xl.KEY, ready_timeout)",
+			k, sec->name);
 	}
 	return 0;
 }
@@ -260,6 +274,8 @@ static int do_vm(struct pctx *c, const struct section *sec, struct scn_vm *vm)
 		r = vm_pick_exec(c, sec, vm, by_key, key_entry);
 	if (r == 0 && !vm->ident)
 		r = scn_dup_into(&vm->ident, vm->name);
+	if (r == 0)
+		r = scn_check_make(c, vm);
 	return r;
 }
 
@@ -284,6 +300,10 @@ static int check_refs(struct pctx *c, const struct entry *e)
 			return scn_fail(c, e->line, "%s: unterminated ${VM} reference", e->key);
 		memcpy(name, p + 2, (size_t)(end - p - 2));
 		name[end - p - 2] = '\0';
+		if (scenario_group(c->s, name))
+			return scn_fail(c, e->line,
+					"%s: ${%s} names a [group] (expected one VM, e.g. ${%s-1})",
+					e->key, name, name);
 		if (!scenario_vm(c->s, name))
 			return scn_fail(c, e->line, "%s: ${%s} names no [vm] section", e->key,
 					name);
@@ -311,9 +331,13 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 		char *key;
 
 		if (strcmp(e->key, "vm") == 0) {
-			if (!scenario_vm(c->s, e->value))
-				return scn_fail(c, e->line, "vm: '%s' names no [vm] section",
+			if (probe && scenario_group(c->s, e->value))
+				return scn_fail(c, e->line,
+						"vm: '%s' is a [group] (the probe runs in one VM)",
 						e->value);
+			if (!scenario_vm(c->s, e->value) && !scenario_group(c->s, e->value))
+				return scn_fail(c, e->line, "vm: '%s' names no [vm]%s section",
+						e->value, probe ? "" : " or [group]");
 			r = scn_dup_into(&t->vm, e->value);
 			continue;
 		}
@@ -331,7 +355,9 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 			r = 0;
 			continue;
 		}
-		if (!scn_valid_name(e->key, false) || e->key[0] == '-' || e->key[0] == '.')
+		/* '_' becomes '-' below: "_x" would reach the tool as "---x" */
+		if (!scn_valid_name(e->key, false) || e->key[0] == '-' || e->key[0] == '.' ||
+		    e->key[0] == '_')
 			return scn_fail(c, e->line, "invalid option name '%s' in %s", e->key, what);
 		key = strdup(e->key);
 		if (!key)
@@ -346,6 +372,7 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 			return r;
 		}
 		t->opts[t->n_opts].key = key;
+		t->opts[t->n_opts].line = e->line;
 		t->opts[t->n_opts].value = strdup(e->value);
 		if (!t->opts[t->n_opts++].value)
 			return -ENOMEM;
@@ -358,10 +385,11 @@ static int do_tool(struct pctx *c, const struct section *sec, struct scn_tool *t
 				probe ? "[probe" : "[bomb ", probe ? "" : sec->name, "]",
 				probe ? "http or sql" : bomb_kind_names(kinds, sizeof(kinds)));
 	if (probe && strcmp(t->kind, "http") != 0 && strcmp(t->kind, "sql") != 0)
-		return scn_fail(c, sec->line, "[probe] kind '%s' (expected http or sql)", t->kind);
+		return scn_fail(c, scn_key_line(sec, "kind"),
+				"[probe] kind '%s' (expected http or sql)", t->kind);
 	if (!probe && !bomb_kind_known(t->kind))
-		return scn_fail(c, sec->line, "[bomb %s] kind '%s' (expected %s)", sec->name,
-				t->kind, bomb_kind_names(kinds, sizeof(kinds)));
+		return scn_fail(c, scn_key_line(sec, "kind"), "[bomb %s] kind '%s' (expected %s)",
+				sec->name, t->kind, bomb_kind_names(kinds, sizeof(kinds)));
 	if (!t->vm) {
 		const struct scn_vm *pv = NULL;
 
@@ -406,7 +434,7 @@ static int resolve(struct pctx *c)
 			r = do_vm(c, &c->sect[i], &s->vms[s->n_vms++]);
 			if (r == 0 && s->vms[s->n_vms - 1].role == SCN_ROLE_VICTIM) {
 				if (victims++)
-					r = scn_fail(c, c->sect[i].line,
+					r = scn_fail(c, scn_key_line(&c->sect[i], "role"),
 						     "second victim [vm %s] (expected exactly one "
 						     "victim, first [vm %s] at line %d)",
 						     c->sect[i].name, first_victim->name,
@@ -416,9 +444,13 @@ static int resolve(struct pctx *c)
 		}
 	if (r == 0 && victims == 0)
 		r = scn_fail(c, 0, "no victim (expected one [vm NAME] with role = victim)");
+	if (r == 0)
+		r = scn_do_groups(c, do_vm);
 	for (size_t i = 0; i < c->n_sect && r == 0; i++)
 		if (c->sect[i].type == SECT_BOMB)
 			r = do_tool(c, &c->sect[i], &s->bombs[s->n_bombs++], false);
+	if (r == 0)
+		r = scn_expand_group_bombs(c);
 	for (size_t i = 0; i < c->n_sect && r == 0; i++)
 		if (c->sect[i].type == SECT_PROBE) {
 			s->has_probe = true;
@@ -435,6 +467,8 @@ static int resolve(struct pctx *c)
 		r = scn_fail(c, 0, "no phases (expected at least one [phase NAME])");
 	if (r == 0)
 		r = scn_expand_phases(c, rps, n_rp);
+	if (r == 0)
+		r = scn_finish_groups(c);
 	for (size_t i = 0; i < n_rp; i++)
 		scn_phase_done(&rps[i].ph);
 	free(rps);
@@ -501,18 +535,6 @@ int scenario_load(const char *path, struct scenario **out, char *errbuf, size_t 
 	return r;
 }
 
-static void tool_done(struct scn_tool *t)
-{
-	free(t->name);
-	free(t->vm);
-	free(t->kind);
-	for (size_t i = 0; i < t->n_opts; i++) {
-		free(t->opts[i].key);
-		free(t->opts[i].value);
-	}
-	free(t->opts);
-}
-
 void scenario_free(struct scenario *s)
 {
 	if (!s)
@@ -532,12 +554,21 @@ void scenario_free(struct scenario *s)
 		free(s->vms[i].exec);
 		free(s->vms[i].target);
 		free(s->vms[i].addr);
+		free(s->vms[i].group);
+		for (size_t k = 0; k < s->vms[i].n_make; k++) {
+			free(s->vms[i].make[k].key);
+			free(s->vms[i].make[k].value);
+		}
+		free(s->vms[i].make);
 	}
 	free(s->vms);
+	for (size_t i = 0; i < s->n_groups; i++)
+		free(s->groups[i].name);
+	free(s->groups);
 	for (size_t i = 0; s->bombs && i < s->n_bombs; i++)
-		tool_done(&s->bombs[i]);
+		scn_tool_done(&s->bombs[i]);
 	free(s->bombs);
-	tool_done(&s->probe);
+	scn_tool_done(&s->probe);
 	free(s->probe_target);
 	for (size_t i = 0; i < s->n_phases; i++)
 		scn_phase_done(&s->phases[i]);
@@ -573,8 +604,15 @@ void scenario_make_quick(struct scenario *s)
 	/* a verdict needs 3 rounds: the phases get shorter, the rounds stay */
 	s->rounds = SCN_MIN_VALID_ROUNDS;
 	s->design.rounds_auto = false;
-	if (s->duration_ns > SCN_QUICK_DURATION_NS)
+	if (s->duration_ns > SCN_QUICK_DURATION_NS) {
+		/* changes during the measurement keep their place in the shorter window */
+		for (size_t i = 0; i < s->n_phases; i++)
+			for (size_t k = 0; k < s->phases[i].n_at; k++)
+				s->phases[i].at[k].t_ns =
+					(uint64_t)((double)s->phases[i].at[k].t_ns *
+						   SCN_QUICK_DURATION_NS / s->duration_ns);
 		s->duration_ns = SCN_QUICK_DURATION_NS;
+	}
 	if (s->warmup_ns > SCN_QUICK_WARMUP_NS)
 		s->warmup_ns = SCN_QUICK_WARMUP_NS;
 	if (s->cooldown_ns > SCN_QUICK_COOLDOWN_NS)

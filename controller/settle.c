@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Cooldown until the host's CPU idle share is back at its resting level. */
+/* Cooldown until the host's CPU idle share, then the victim's CPU use, is back at rest. */
 #include "settle.h"
 
 #include <errno.h>
@@ -139,5 +139,49 @@ int settle_wait(const struct settle_ops *ops, const struct settle_cfg *cfg,
 			out->waited_ns = ops->now(ops->ctx) - start;
 			return 0;
 		}
+	}
+}
+
+double settle_vm_pct(const struct settle_vm_mark *a, const struct settle_vm_mark *b)
+{
+	if (b->t_ns <= a->t_ns || b->cpu_ns < a->cpu_ns)
+		return NAN;
+	return 100.0 * (double)(b->cpu_ns - a->cpu_ns) / (double)(b->t_ns - a->t_ns);
+}
+
+int settle_vm_wait(const struct settle_vm_ops *ops, const struct settle_vm_cfg *cfg,
+		   const struct settle_vm_mark *from, struct settle_vm_result *out)
+{
+	struct settle_vm_mark a = *from, b;
+	uint64_t start = ops->now(ops->ctx), span;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	out->cpu_pct = NAN;
+	for (;;) {
+		r = ops->mark(ops->ctx, &b);
+		if (r < 0)
+			return r;
+		span = b.t_ns > a.t_ns ? b.t_ns - a.t_ns : 0;
+		out->waited_ns = ops->now(ops->ctx) - start;
+		if (span >= cfg->window_ns) {
+			double limit = cfg->rest_cpu_pct + cfg->tolerance_pct +
+				       100.0 * (double)cfg->step_ns / (double)span;
+
+			out->cpu_pct = settle_vm_pct(&a, &b);
+			/* a counter that went backwards (a restarted VM) says nothing: next span */
+			if (!isnan(out->cpu_pct) && out->cpu_pct <= limit) {
+				out->settled = true;
+				return 0;
+			}
+			a = b; /* still busy: judge a fresh span */
+			span = 0;
+		}
+		if (out->waited_ns >= cfg->max_ns || ops->stop(ops->ctx))
+			return 0;
+		/* the last span ends at the bound, so that the wait never passes it */
+		ops->sleep(ops->ctx, cfg->window_ns - span < cfg->max_ns - out->waited_ns
+					     ? cfg->window_ns - span
+					     : cfg->max_ns - out->waited_ns);
 	}
 }

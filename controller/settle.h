@@ -6,6 +6,12 @@
  * maximum. The lingering effects of a phase (page cache writeback after the
  * disk bomb, a fork bomb's reaping, softirqs after the network bombs) then
  * stay out of the next phase.
+ *
+ * The host is not the victim: a victim in its own VM can still be working off
+ * requests the probe gave up on (timed out, connection closed) after an
+ * overloaded phase, and the next phase would measure that backlog. So after
+ * the host, the victim's own CPU use (% of one CPU, the backend's vm_cpu_time)
+ * must be back near its level at rest too, bounded by the same maximum.
  */
 #pragma once
 
@@ -57,3 +63,44 @@ int settle_measure(const struct settle_ops *ops, uint64_t span_ns, double *idle_
 /* Waits until settled or max_ns; 0 or -errno (the host's counters could not be read). */
 int settle_wait(const struct settle_ops *ops, const struct settle_cfg *cfg,
 		struct settle_result *out);
+
+/* The victim VM's CPU time (all its vCPUs/threads) and when it was read. */
+struct settle_vm_mark {
+	uint64_t cpu_ns;
+	uint64_t t_ns;
+};
+
+/* How the victim's wait reads its CPU time, sleeps and stops: the backend's, or a test's. */
+struct settle_vm_ops {
+	int (*mark)(void *ctx, struct settle_vm_mark *out); /* 0 or -errno */
+	uint64_t (*now)(void *ctx);
+	void (*sleep)(void *ctx, uint64_t ns);
+	bool (*stop)(void *ctx);
+	void *ctx;
+};
+
+struct settle_vm_cfg {
+	double rest_cpu_pct;  /* the victim's CPU use at rest, % of one CPU */
+	double tolerance_pct; /* settled when its use <= rest + tolerance */
+	uint64_t window_ns;   /* its use is measured over at least this span */
+	uint64_t max_ns;      /* never wait longer (from the call) */
+	uint64_t step_ns;     /* the counter's resolution (xl list: 0.1 s), allowed on top */
+};
+
+struct settle_vm_result {
+	bool settled;	    /* false: max_ns passed (or a stop) first */
+	uint64_t waited_ns; /* from the call */
+	double cpu_pct;	    /* the victim's use over the last span, NAN: none measured */
+};
+
+/* The victim's CPU use between two marks, % of one CPU; NAN when no time passed. */
+double settle_vm_pct(const struct settle_vm_mark *a, const struct settle_vm_mark *b);
+
+/*
+ * Waits until the victim's CPU use over at least one window, counted from
+ * from (a mark taken before, e.g. when the host's wait began), is within
+ * tolerance of its rest level (plus one step of its counter), or max_ns. A victim quiet all along settles
+ * at the first mark: no wait beyond the host's. 0 or -errno (a mark failed).
+ */
+int settle_vm_wait(const struct settle_vm_ops *ops, const struct settle_vm_cfg *cfg,
+		   const struct settle_vm_mark *from, struct settle_vm_result *out);

@@ -335,9 +335,11 @@ int proc_run(const char *const argv[], const char *stdin_data, bool merge_stderr
 	struct run_io io = {
 		.out_fd = -1, .in_fd = -1, .in = stdin_data, .cap = 1024, .max = max_out
 	};
+	/* a short command the caller waits for: it dies with the caller (kill -9 too) */
 	struct proc_spawn sp = { .argv = (char *const *)argv,
 				 .fd_in = PROC_FD_NULL,
-				 .fd_err = PROC_FD_INHERIT };
+				 .fd_err = PROC_FD_INHERIT,
+				 .parent_death_sig = SIGKILL };
 	uint64_t deadline = clock_now_ns() + timeout_ns;
 	pid_t pid;
 	int r, st = 0;

@@ -71,7 +71,8 @@ void probe_config_done(struct probe_config *cfg);
 /*
  * Parses a URL list: one URL or path per line; blank lines and lines starting
  * with '#' are skipped, surrounding whitespace and a trailing CR ignored.
- * Absolute URLs ("scheme://...") are kept; "/path" is joined to base's
+ * Absolute URLs ("scheme://...") are kept, and with a base only when they
+ * have base's origin (the same scheme://host[:port]); "/path" is joined to base's
  * origin (scheme://host[:port]); any other entry ("Main_Page") is appended to
  * base, with a '/' between them unless base ends with one. Returns 0 and
  * appends malloc'd strings to *list and *n (caller frees each and the array), or

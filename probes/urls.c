@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "probe.h"
 
@@ -68,6 +69,15 @@ static bool has_space(const char *s, size_t len)
 	return false;
 }
 
+/* A control character (other than whitespace) or DEL: no URL holds one. */
+static bool has_control(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return true;
+	return false;
+}
+
 /*
  * Walks the lines of text, trimming whitespace and skipping blanks and
  * comments; calls fn for each entry. Stops on fn's error.
@@ -127,25 +137,47 @@ struct url_ctx {
 static int add_url(const char *s, size_t n, size_t lineno, void *arg)
 {
 	struct url_ctx *c = arg;
+	const char *sep;
 	size_t blen, olen;
 	char *joined;
 	int ret;
 
+	/* control characters first: the messages below quote the entry */
+	if (has_control(s, n)) {
+		snprintf(c->err, c->errlen, "line %zu: contains a control character", lineno);
+		return -EINVAL;
+	}
 	if (has_space(s, n)) {
 		snprintf(c->err, c->errlen, "line %zu: '%.*s' contains whitespace", lineno,
 			 (int)(n > 80 ? 80 : n), s);
 		return -EINVAL;
 	}
-	if (memmem(s, n, "://", 3)) {
+	/* s is a slice of the list, not NUL-terminated: mem* functions only */
+	sep = memmem(s, n, "://", 3);
+	if (sep) {
 		char *tmp = strndup(s, n);
+		bool elsewhere;
 
 		if (!tmp)
 			return -ENOMEM;
 		olen = origin_len(tmp);
+		/* with a base, the list names pages of base's origin only: a hostile
+		   victim's /urls must not turn the probe on another host */
+		elsewhere = c->base &&
+			    (olen != origin_len(c->base) || strncasecmp(tmp, c->base, olen) != 0);
 		free(tmp);
-		if (olen == 0 || olen <= (size_t)(strstr(s, "://") - s) + 3) {
+		if (olen == 0 || olen <= (size_t)(sep - s) + 3) {
 			snprintf(c->err, c->errlen, "line %zu: '%.*s' is not a URL", lineno,
 				 (int)(n > 80 ? 80 : n), s);
+			return -EINVAL;
+		}
+		if (elsewhere) {
+			snprintf(
+				c->err, c->errlen,
+				"line %zu: '%.*s' is not on --base's host %.*s (a list with a base "
+				"names its pages only)",
+				lineno, (int)(n > 80 ? 80 : n), s, (int)origin_len(c->base),
+				c->base);
 			return -EINVAL;
 		}
 		return probe_list_add(c->list, c->n, s, n);
@@ -180,7 +212,12 @@ int probe_parse_urls(const char *text, size_t len, const char *base, char ***lis
 
 	if (base) {
 		olen = origin_len(base);
-		if (olen == 0 || olen <= (size_t)(strstr(base, "://") - base) + 3) {
+		if (has_control(base, strlen(base))) {
+			snprintf(err, errlen, "--base contains a control character");
+			return -EINVAL;
+		}
+		if (olen == 0 || olen <= (size_t)(strstr(base, "://") - base) + 3 ||
+		    has_space(base, strlen(base))) {
 			snprintf(err, errlen, "--base '%s' is not an absolute URL", base);
 			return -EINVAL;
 		}

@@ -54,3 +54,14 @@ int model_load_design(struct loader *l, const json_t *root);
 int model_load_run_extras(struct loader *l, const json_t *jr, size_t idx, struct model_run *run);
 void model_run_extras_done(struct model_run *run);
 void model_design_done(struct model *m);
+
+/* model-at.c: settings changed during the measurement (phases[].at, runs[].at). */
+int model_load_phase_at(struct loader *l, const json_t *jp, const char *where,
+			struct model_phase *ph);
+int model_load_run_at(struct loader *l, const json_t *jr, const char *where, struct model_run *run);
+void model_phase_at_done(struct model_phase *ph);
+void model_run_at_done(struct model_run *run);
+
+/* model-requests.c: the per-request logs of the runs time-to-protect needs. */
+int model_load_requests(struct loader *l);
+void model_requests_done(struct model_requests *q);

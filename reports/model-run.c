@@ -405,6 +405,8 @@ int model_load_run_extras(struct loader *l, const json_t *jr, size_t idx, struct
 		r = load_sched(l, jr, idx, &run->sched);
 	if (!r)
 		r = load_achieved(l, jr, idx, run);
+	if (!r)
+		r = model_load_run_at(l, jr, where, run);
 	if (r)
 		return r;
 	r = model_strv(l, json_object_get(jr, "invalid"), "runs[].invalid", &run->invalid,
@@ -443,6 +445,7 @@ void model_run_extras_done(struct model_run *run)
 		free(run->achieved[i].unit);
 	}
 	free(run->achieved);
+	model_run_at_done(run);
 }
 
 void model_design_done(struct model *m)

@@ -131,6 +131,7 @@ static int load_phase(struct loader *l, const json_t *jp, struct model_phase *ph
 {
 	struct model *m = l->m;
 	const char *name = model_str(jp, "name");
+	char where[240];
 	json_t *sw;
 	int r;
 
@@ -158,7 +159,9 @@ static int load_phase(struct loader *l, const json_t *jp, struct model_phase *ph
 			return r;
 		ph->sweep_value = model_num_or_nan(sw, "value");
 	}
-	if (ph->is_sweep && !ph->priority && ph->sweep_key) {
+	/* a swept priority is the phase's priority; a swept intensity or load is not */
+	if (ph->is_sweep && !ph->priority && ph->sweep_key &&
+	    strncmp(ph->sweep_key, "intensity.", 10) && strcmp(ph->sweep_key, "load")) {
 		char buf[256];
 
 		snprintf(buf, sizeof(buf), "%s=%g", ph->sweep_key, ph->sweep_value);
@@ -166,7 +169,8 @@ static int load_phase(struct loader *l, const json_t *jp, struct model_phase *ph
 			return -ENOMEM;
 	}
 	weight_ratio(m, ph, jp);
-	return 0;
+	snprintf(where, sizeof(where), "phases['%.200s']", ph->name);
+	return model_load_phase_at(l, jp, where, ph);
 }
 
 static int add_phase(struct loader *l, const json_t *jp)
@@ -336,7 +340,7 @@ static int load_header(struct loader *l, const json_t *root)
 {
 	struct model *m = l->m;
 	json_t *sc = json_object_get(root, "scenario"), *host = json_object_get(root, "host");
-	json_t *be = json_object_get(root, "backend"), *pr = json_object_get(root, "probe");
+	json_t *be = json_object_get(root, "backend"), *pr = json_object_get(root, "probe"), *iw;
 	json_t *vms = json_object_get(root, "vms"), *bombs = json_object_get(root, "bombs");
 	double d;
 	size_t i;
@@ -353,6 +357,9 @@ static int load_header(struct loader *l, const json_t *root)
 	r |= model_dup(&m->scheduler, model_str(be, "scheduler"));
 	r |= model_dup(&m->probe_kind, model_str(pr, "kind"));
 	r |= model_dup(&m->probe_protection, model_str(root, "probe_protection"));
+	iw = json_object_get(json_object_get(be, "details"), "io_weight");
+	if (json_is_false(json_object_get(iw, "effective")))
+		r |= model_dup(&m->io_weight_note, model_str(iw, "note"));
 	if (r)
 		return -ENOMEM;
 	m->duration_s = model_num_or_nan(sc, "duration_s");
@@ -578,6 +585,8 @@ int model_load(const char *dir, struct model **out, char *err, size_t errlen)
 	r = load_manifest(&l);
 	if (!r)
 		r = check_partial(m);
+	if (!r)
+		r = model_load_requests(&l);
 	if (r)
 		goto out_free;
 	*out = m;
@@ -621,6 +630,7 @@ void model_free(struct model *m)
 		free(p->twin);
 		free(p->aa_of);
 		free(p->sweep_key);
+		model_phase_at_done(p);
 	}
 	free(m->phases);
 	for (i = 0; i < m->n_bomb_defs; i++) {
@@ -631,10 +641,10 @@ void model_free(struct model *m)
 	free(m->bomb_defs);
 	model_free_strv(m->warnings, m->n_warnings);
 	model_design_done(m);
-	char **strs[] = { &m->dir,	&m->run_id,    &m->status,     &m->scenario_name,
-			  &m->started,	&m->ended,     &m->hostname,   &m->kernel,
-			  &m->backend,	&m->scheduler, &m->probe_kind, &m->probe_protection,
-			  &m->victim_vm };
+	char **strs[] = { &m->dir,	 &m->run_id,	    &m->status,	    &m->scenario_name,
+			  &m->started,	 &m->ended,	    &m->hostname,   &m->kernel,
+			  &m->backend,	 &m->scheduler,	    &m->probe_kind, &m->probe_protection,
+			  &m->victim_vm, &m->io_weight_note };
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
 	free(m);

@@ -93,6 +93,31 @@ struct model_sched {
 	size_t n_start, n_end;
 };
 
+/* A setting changed part-way through the measurement (time-to-protect). */
+struct model_at {
+	double t_s; /* seconds into the measurement window */
+	char *key;  /* "weight.web", "cap.n-cpu" */
+	double value;
+};
+
+/* When a run applied it. */
+struct model_at_run {
+	double t_s;	  /* as planned */
+	double issued_s;  /* when the controller set it, NaN when unknown */
+	double applied_s; /* when the backend had it, NaN when unknown */
+	bool ok;
+	char *error;
+};
+
+/* A run's per-request log (probe-requests.csv), loaded only for time-to-protect. */
+struct model_requests {
+	bool present;
+	double *t;	   /* intended send time, s from the start of the measurement */
+	double *lat;	   /* ms from the intended send time */
+	unsigned char *ok; /* succeeded (good when also within the SLO) */
+	size_t n;
+};
+
 struct model_run {
 	unsigned round;
 	size_t phase; /* index into model.phases */
@@ -117,6 +142,9 @@ struct model_run {
 	struct model_sched sched;
 	struct model_achieved *achieved;
 	size_t n_achieved;
+	struct model_at_run *at; /* the phase's changes as applied, in its order */
+	size_t n_at;
+	struct model_requests req;
 };
 
 struct model_phase {
@@ -131,7 +159,9 @@ struct model_phase {
 	double sweep_value;
 	double weight_ratio; /* victim weight / neighbour weight; NaN if unknown */
 	bool is_baseline;
-	char *aa_of; /* the phase this one is an A/A twin of, or NULL */
+	char *aa_of;	     /* the phase this one is an A/A twin of, or NULL */
+	struct model_at *at; /* settings changed during the measurement, by time */
+	size_t n_at;
 };
 
 struct model_bomb_def {
@@ -174,6 +204,8 @@ struct model {
 	unsigned rounds_planned;
 	char *started, *ended;
 	char *hostname, *kernel, *backend, *scheduler, *probe_kind, *probe_protection;
+	/* the backend said a weight does not reach the disk here (backend.io_weight.note) */
+	char *io_weight_note;
 	unsigned host_cpus;
 	char *victim_vm;
 	struct model_bomb_def *bomb_defs;

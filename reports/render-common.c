@@ -153,3 +153,20 @@ bool render_invalid_run(const struct model *m, size_t n, char *buf, size_t len)
 	}
 	return false;
 }
+
+const char *render_io_caveat(const struct model *m, size_t phase, const char **why)
+{
+	const struct model_phase *ph = &m->phases[phase];
+
+	if (!m->io_weight_note || !ph->priority)
+		return NULL;
+	for (size_t i = 0; i < ph->n_bombs; i++)
+		for (size_t k = 0; k < m->n_bomb_defs; k++)
+			if (strcmp(ph->bombs[i], m->bomb_defs[k].name) == 0 &&
+			    m->bomb_defs[k].kind && strcmp(m->bomb_defs[k].kind, "disk") == 0) {
+				if (why)
+					*why = m->io_weight_note;
+				return "CPU weight only: no I/O weight on this host";
+			}
+	return NULL;
+}

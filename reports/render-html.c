@@ -5,12 +5,13 @@
 #include <string.h>
 
 #include "config.h"
+#include "hogs.h"
 #include "render.h"
 
 #define MAX_TIMELINES  12
 #define MAX_ROUND_COLS 30
 
-static const char css[] =
+const char render_css[] =
 	"*{box-sizing:border-box}"
 	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
 	"color:#1d1d1f;background:#f4f5f7;margin:0}"
@@ -40,6 +41,9 @@ static const char css[] =
 	".v-unaffected{color:#1b4f8a;border-color:#1b4f8a;background:#eaf0f8}"
 	".v-hurt{color:#a1261b;border-color:#a1261b;background:#fff}"
 	".v-invalid{color:#555;border-color:#555;border-style:dotted;background:#fff}"
+	".v-better{color:#1e6b2a;border-color:#1e6b2a;background:#eaf6ec}"
+	".v-worse{color:#a1261b;border-color:#a1261b;background:#fbe9e7}"
+	".v-same{color:#1b4f8a;border-color:#1b4f8a;background:#eaf0f8}"
 	"ul.glance{padding-left:20px}ul.glance li{margin:4px 0}"
 	".dnr{font-weight:700;color:#a1261b}"
 	".charts{display:flex;flex-wrap:wrap;gap:10px}"
@@ -132,6 +136,7 @@ static void header(struct sbuf *o, const struct model *m)
 static void charts(struct sbuf *o, const struct model *m, const struct stats *s)
 {
 	unsigned id = 0, shown = 0;
+	struct hogs h;
 
 	sbuf_puts(o,
 		  "<section id=\"degradation\"><h2>How much each neighbour hurt the victim</h2>");
@@ -171,6 +176,12 @@ static void charts(struct sbuf *o, const struct model *m, const struct stats *s)
 			render_chart_sweep(o, m, s, &id, k, true);
 		}
 		sbuf_puts(o, "</div></section>\n");
+	}
+	render_html_curves(o, m, s, &id);
+	render_html_protect(o, m, s, &id);
+	if (hogs_compute(m, s, &h) == 0) {
+		hogs_render_html(o, m, s, &h, &id);
+		hogs_done(&h);
 	}
 }
 
@@ -354,7 +365,7 @@ int render_html(const struct model *m, const struct stats *s, struct sbuf *o)
 		     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 		     "style-src 'unsafe-inline'; img-src data:\"><title>isolab report ");
 	esc(o, m->run_id ? m->run_id : "");
-	sbuf_printf(o, "</title><style>%s</style></head><body><main>\n", css);
+	sbuf_printf(o, "</title><style>%s</style></head><body><main>\n", render_css);
 	header(o, m);
 	render_html_verdicts(o, m, s);
 	charts(o, m, s);

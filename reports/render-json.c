@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "json.h"
+#include "hogs.h"
 #include "render.h"
 
 #define SUMMARY_SCHEMA 2
@@ -432,6 +433,7 @@ int render_json(const struct model *m, const struct stats *s, struct sbuf *out)
 {
 	struct json_writer *w = json_new(JSON_PRETTY);
 	const char *data;
+	struct hogs h;
 	size_t len;
 	int r;
 
@@ -470,6 +472,12 @@ int render_json(const struct model *m, const struct stats *s, struct sbuf *out)
 	json_arr_end(w);
 	protection(w, m, s);
 	sweeps(w, m, s);
+	render_json_curves(w, m, s);
+	render_json_protect(w, m, s);
+	if (hogs_compute(m, s, &h) == 0) {
+		hogs_render_json(w, m, s, &h);
+		hogs_done(&h);
+	}
 	runs(w, m);
 	json_obj_end(w);
 	r = json_error(w);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hogs.h"
 #include "render.h"
 
 /* Markdown table cell: pipes and line breaks would break the table. */
@@ -131,7 +132,15 @@ static void prot_table(struct sbuf *o, const struct model *m, const struct stats
 		cell_num(o, p->v.equal);
 		cell_num(o, p->v.prio);
 		cell_ci(o, p->v.recovered_pct, p->v.recovered_ci, " %");
-		cell_verdict(o, s, p->verdict, p->reason);
+		if (render_io_caveat(m, p->phase, NULL)) {
+			char r[400];
+
+			snprintf(r, sizeof(r), "%s; %s", p->reason,
+				 render_io_caveat(m, p->phase, NULL));
+			cell_verdict(o, s, p->verdict, r);
+		} else {
+			cell_verdict(o, s, p->verdict, p->reason);
+		}
 		if (isfinite(E->victim_cpu_pct) || isfinite(P->victim_cpu_pct))
 			snprintf(buf, sizeof(buf), "%.0f %% → %.0f %%", E->victim_cpu_pct,
 				 P->victim_cpu_pct);
@@ -358,6 +367,8 @@ static void per_round(struct sbuf *o, const struct model *m, const struct stats 
 
 int render_md(const struct model *m, const struct stats *s, struct sbuf *o)
 {
+	struct hogs h;
+
 	sbuf_puts(o, "# isolab report: ");
 	sbuf_puts(o, m->run_id ? m->run_id : m->dir);
 	sbuf_puts(o, "\n\n");
@@ -374,6 +385,12 @@ int render_md(const struct model *m, const struct stats *s, struct sbuf *o)
 	verdicts(o, m, s);
 	phases(o, m, s);
 	sweeps(o, m, s);
+	render_md_curves(o, m, s);
+	render_md_protect(o, m, s);
+	if (hogs_compute(m, s, &h) == 0) {
+		hogs_render_md(o, m, s, &h);
+		hogs_done(&h);
+	}
 	per_round(o, m, s, s->closed_loop ? "Good responses per second" : "Good % of offered", 2);
 	per_round(o, m, s, "p99 latency (ms)", 0);
 	per_round(o, m, s, "Success %", 1);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hogs.h"
 #include "render.h"
 
 static const char *unit(const struct stats *s)
@@ -80,6 +81,8 @@ static void prot_line(struct sbuf *o, const struct model *m, const struct stats 
 	}
 	if (verdict_undecided(p->verdict))
 		needs(o, v->rounds_needed, v->n);
+	if (render_io_caveat(m, p->phase, NULL))
+		sbuf_printf(o, " (%s)", render_io_caveat(m, p->phase, NULL));
 }
 
 /* "victim CPU 34 % -> 86 % with weight web=2048; bomb cpu at 99 % of requested" */
@@ -161,6 +164,7 @@ static void aa_line(struct sbuf *o, const struct stats *s)
 
 int render_term(const struct model *m, const struct stats *s, struct sbuf *o)
 {
+	struct hogs h;
 	bool any = false;
 
 	header(o, m, s);
@@ -183,8 +187,16 @@ int render_term(const struct model *m, const struct stats *s, struct sbuf *o)
 		sbuf_puts(o, "\n");
 	}
 	if (!any && m->baseline != SIZE_MAX)
-		sbuf_puts(o, "  no bomb phase has results yet\n");
+		sbuf_puts(o, s->curves ? "  every bomb phase is a curve point (tolerated "
+					 "interference below)\n"
+				       : "  no bomb phase has results yet\n");
+	if (hogs_compute(m, s, &h) == 0) {
+		hogs_render_term(o, m, s, &h);
+		hogs_done(&h);
+	}
 	aa_line(o, s);
+	render_term_curves(o, m, s);
+	render_term_protect(o, m, s);
 	if (s->n_invalid) {
 		char buf[400];
 

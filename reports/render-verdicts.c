@@ -258,6 +258,7 @@ static void prot_row(struct sbuf *o, const struct model *m, const struct stats *
 		     const struct stats_protection *p)
 {
 	const struct stats_phase *E = &s->phases[p->twin], *P = &s->phases[p->phase];
+	const char *io = NULL;
 	char w[160];
 
 	sbuf_puts(o, "<tr><td>");
@@ -286,6 +287,11 @@ static void prot_row(struct sbuf *o, const struct model *m, const struct stats *
 	render_badge(o, s, p->verdict);
 	sbuf_puts(o, "<br>");
 	why(o, p->reason);
+	if (render_io_caveat(m, p->phase, &io)) {
+		sbuf_puts(o, "<br><span class=\"why\">");
+		esc(o, io);
+		sbuf_puts(o, "</span>");
+	}
 	sbuf_puts(o, "</td></tr>");
 }
 

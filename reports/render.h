@@ -16,6 +16,8 @@ int render_csv(const struct model *m, const struct stats *s, struct sbuf *out);
 int render_json(const struct model *m, const struct stats *s, struct sbuf *out);
 int render_md(const struct model *m, const struct stats *s, struct sbuf *out);
 int render_html(const struct model *m, const struct stats *s, struct sbuf *out);
+/* The style sheet every isolab HTML page shares (render-html.c). */
+extern const char render_css[];
 /* report.html's verdict section and its Method (render-verdicts.c). */
 void render_html_verdicts(struct sbuf *o, const struct model *m, const struct stats *s);
 void render_html_method(struct sbuf *o, const struct stats *s);
@@ -48,6 +50,12 @@ void render_sched_text(const struct model *m, const struct stats *s, size_t phas
 		       size_t len);
 /* "round 3 cpu: reason; reason" for the n-th invalid run (0-based); false when none. */
 bool render_invalid_run(const struct model *m, size_t n, char *buf, size_t len);
+/*
+ * For a prioritised phase with a disk bomb on a host where the backend said no io weight
+ * works: "CPU weight only: no I/O weight on this host", the caveat shown beside its verdict
+ * (the backend's whole note in *why when given). NULL otherwise.
+ */
+const char *render_io_caveat(const struct model *m, size_t phase, const char **why);
 /* True when a run's probe reported figures. */
 bool render_run_reported(const struct model_run *r);
 
@@ -59,5 +67,18 @@ void render_chart_cdf(struct sbuf *o, const struct model *m, const struct stats 
 void render_chart_boxes(struct sbuf *o, const struct model *m, const struct stats *s, unsigned *id);
 void render_chart_timeline(struct sbuf *o, const struct model *m, unsigned *id, size_t run,
 			   bool failures);
+/* Sensitivity curves in each output (render-curves.c); nothing when the run has none. */
+struct json_writer;
+void render_html_curves(struct sbuf *o, const struct model *m, const struct stats *s, unsigned *id);
+void render_json_curves(struct json_writer *w, const struct model *m, const struct stats *s);
+void render_md_curves(struct sbuf *o, const struct model *m, const struct stats *s);
+void render_term_curves(struct sbuf *o, const struct model *m, const struct stats *s);
+/* Time-to-protect in each output (render-protect.c); nothing when no phase changes a setting. */
+void render_html_protect(struct sbuf *o, const struct model *m, const struct stats *s,
+			 unsigned *id);
+void render_json_protect(struct json_writer *w, const struct model *m, const struct stats *s);
+void render_md_protect(struct sbuf *o, const struct model *m, const struct stats *s);
+void render_term_protect(struct sbuf *o, const struct model *m, const struct stats *s);
+
 void render_chart_sweep(struct sbuf *o, const struct model *m, const struct stats *s, unsigned *id,
 			size_t sweep, bool success);

@@ -44,6 +44,7 @@ enum {
 	OPT_PARTIAL,
 	OPT_MIN_EFFECT,
 	OPT_CONFIDENCE,
+	OPT_SLO_TARGET,
 };
 
 static const struct option options[] = {
@@ -54,6 +55,7 @@ static const struct option options[] = {
 	{ "protected-pct", required_argument, NULL, OPT_PROTECTED },
 	{ "partial-pct", required_argument, NULL, OPT_PARTIAL },
 	{ "confidence", required_argument, NULL, OPT_CONFIDENCE },
+	{ "slo-target", required_argument, NULL, OPT_SLO_TARGET },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -76,6 +78,9 @@ static const char usage[] =
 	"                        (default 20)\n"
 	"      --confidence P    interval level in %, 50-99.9 (default 90: each verdict is a\n"
 	"                        one-sided test at 5 %)\n"
+	"      --slo-target P    sensitivity curves: the victim meets its SLO when at least\n"
+	"                        P % of its responses are good (default: within the min\n"
+	"                        effect of the reference)\n"
 	"  -q, --quiet           neither the verdicts nor the summary line\n"
 	"  -h, --help            this help\n"
 	"\n"
@@ -155,6 +160,10 @@ static int parse_args(int argc, char **argv, struct report_config *cfg)
 			break;
 		case OPT_CONFIDENCE:
 			if (parse_pct("confidence", optarg, 50, 99.9, &cfg->stats.confidence_pct))
+				return -EINVAL;
+			break;
+		case OPT_SLO_TARGET:
+			if (parse_pct("slo-target", optarg, 0, 100, &cfg->stats.slo_target_pct))
 				return -EINVAL;
 			break;
 		case 'q':

@@ -214,26 +214,64 @@ struct stats_ci stats_t_interval(double mean, double sd, size_t n, double conf_p
 	return ci;
 }
 
-struct stats_ci stats_fieller(double mean_num, double mean_den, double var_num, double var_den,
-			      double cov, size_t n, double conf_pct)
+struct stats_ci stats_fieller_se(double mean_num, double mean_den, double var_mean_num,
+				 double var_mean_den, double cov_means, double df, double conf_pct)
 {
 	struct stats_ci ci = { NAN, NAN };
-	double t2, a, b, c, disc, k = (double)n;
+	double t2, a, b, c, disc;
 
-	if (n < 2 || !isfinite(mean_num) || !isfinite(mean_den) || !isfinite(var_num) ||
-	    !isfinite(var_den) || !isfinite(cov))
+	if (!(df > 0) || !isfinite(mean_num) || !isfinite(mean_den) || !isfinite(var_mean_num) ||
+	    !isfinite(var_mean_den) || !isfinite(cov_means))
 		return ci;
-	t2 = stats_t_quantile(0.5 + conf_pct / 200.0, k - 1);
+	t2 = stats_t_quantile(0.5 + conf_pct / 200.0, df);
 	t2 *= t2;
-	/* (mn - r md)^2 <= t2 (vn - 2 r c + r^2 vd) / n, a quadratic in r */
-	a = mean_den * mean_den - t2 * var_den / k;
-	b = mean_num * mean_den - t2 * cov / k;
-	c = mean_num * mean_num - t2 * var_num / k;
+	/* (mn - r md)^2 <= t2 (vn - 2 r c + r^2 vd), a quadratic in r */
+	a = mean_den * mean_den - t2 * var_mean_den;
+	b = mean_num * mean_den - t2 * cov_means;
+	c = mean_num * mean_num - t2 * var_mean_num;
 	disc = b * b - a * c;
 	if (!(a > 0) || disc < 0)
 		return ci;
 	ci.lo = (b - sqrt(disc)) / a;
 	ci.hi = (b + sqrt(disc)) / a;
+	return ci;
+}
+
+struct stats_ci stats_fieller(double mean_num, double mean_den, double var_num, double var_den,
+			      double cov, size_t n, double conf_pct)
+{
+	double k = (double)n;
+
+	if (n < 2)
+		return (struct stats_ci){ NAN, NAN };
+	return stats_fieller_se(mean_num, mean_den, var_num / k, var_den / k, cov / k, k - 1,
+				conf_pct);
+}
+
+struct stats_ci stats_welch(double mean_a, double sd_a, size_t n_a, double mean_b, double sd_b,
+			    size_t n_b, double conf_pct, double *df)
+{
+	struct stats_ci ci = { NAN, NAN };
+	double va, vb, se, d = mean_b - mean_a, nu;
+
+	if (df)
+		*df = NAN;
+	if (n_a < 2 || n_b < 2 || !isfinite(d) || !isfinite(sd_a) || !isfinite(sd_b))
+		return ci;
+	va = sd_a * sd_a / (double)n_a;
+	vb = sd_b * sd_b / (double)n_b;
+	se = sqrt(va + vb);
+	if (se == 0) {
+		ci.lo = ci.hi = d;
+		return ci;
+	}
+	/* Welch-Satterthwaite */
+	nu = (va + vb) * (va + vb) / (va * va / (double)(n_a - 1) + vb * vb / (double)(n_b - 1));
+	if (df)
+		*df = nu;
+	se *= stats_t_quantile(0.5 + conf_pct / 200.0, nu);
+	ci.lo = d - se;
+	ci.hi = d + se;
 	return ci;
 }
 

@@ -46,6 +46,24 @@ struct stats_ci stats_fieller(double mean_num, double mean_den, double var_num, 
 			      double cov, size_t n, double conf_pct);
 
 /*
+ * Welch's interval for the difference of two independent means, b - a, from
+ * each sample's mean, sample standard deviation and size, at conf_pct %
+ * (Welch-Satterthwaite degrees of freedom, written to *df when df is not
+ * NULL). NaN when either size is below 2. Both spreads 0: [d, d].
+ */
+struct stats_ci stats_welch(double mean_a, double sd_a, size_t n_a, double mean_b, double sd_b,
+			    size_t n_b, double conf_pct, double *df);
+
+/*
+ * Fieller's interval for mean_num / mean_den from the variances of the two
+ * means (already divided by their sizes), their covariance and the degrees
+ * of freedom of the t quantile. NaN when the denominator is not clearly
+ * away from zero.
+ */
+struct stats_ci stats_fieller_se(double mean_num, double mean_den, double var_mean_num,
+				 double var_mean_den, double cov_means, double df, double conf_pct);
+
+/*
  * Rounds needed for a t-interval of half-width below gap, with the spread sd
  * seen so far: the smallest n > n_now with t(n-1) * sd / sqrt(n) < gap, or 0
  * when that takes more than STATS_MAX_ROUNDS_GUESS rounds (gap <= 0: the

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "curves.h"
 #include "hist.h"
+#include "protect.h"
 #include "stats-pair.h"
 
 const char *stats_config_check(const struct stats_config *c)
@@ -24,6 +26,8 @@ const char *stats_config_check(const struct stats_config *c)
 		return "min-effect must be within 0-100";
 	if (!(c->confidence_pct >= 50 && c->confidence_pct <= 99.9))
 		return "confidence must be within 50-99.9";
+	if (!isnan(c->slo_target_pct) && !(c->slo_target_pct >= 0 && c->slo_target_pct <= 100))
+		return "slo-target must be within 0-100";
 	return NULL;
 }
 
@@ -313,8 +317,9 @@ static int sweeps(const struct model *m, struct stats *s)
 		const struct model_phase *ph = &m->phases[i];
 		struct stats_sweep *sw;
 
-		if (!ph->is_sweep)
-			continue;
+		if (!ph->is_sweep || curves_key(ph->sweep_key) ||
+		    (ph->sweep_key && !strncmp(ph->sweep_key, "hogs.", 5)))
+			continue; /* curves (curves.c) and hogs curves (hogs.c), not weight sweeps */
 		sw = sweep_of(m, s, i);
 		if (!sw)
 			return -ENOMEM;
@@ -407,6 +412,10 @@ int stats_compute(const struct model *m, const struct stats_config *cfg, struct 
 	r = stats_pair_all(m, s);
 	if (!r)
 		r = sweeps(m, s);
+	if (!r)
+		r = curves_compute(m, s, cfg->slo_target_pct, &s->curves);
+	if (!r)
+		r = ttp_compute(m, s, &s->ttp);
 	if (r)
 		goto out_free;
 	*out = s;
@@ -434,6 +443,8 @@ void stats_free(struct stats *s)
 		free(s->sweeps[k].points);
 	free(s->sweeps);
 	free(s->prot);
+	curves_free(s->curves);
+	ttp_free(s->ttp);
 	free(s);
 }
 

@@ -17,6 +17,9 @@
 #include "stats-math.h"
 #include "verdict.h"
 
+struct curves;
+struct ttp;
+
 #define STATS_MIN_EFFECT_DEFAULT 5.0 /* when neither the user nor the scenario gives one */
 #define STATS_MIN_ROUNDS	 3   /* fewer valid rounds: indicative, no verdict */
 
@@ -25,12 +28,14 @@ struct stats_config {
 	double protected_pct;  /* margin of "protected": min(min effect, (100 - this) % of loss) */
 	double partial_pct;    /* surely recovering less than this % of the loss: not protected */
 	double confidence_pct; /* level of every interval */
+	double slo_target_pct; /* curves: "meets the SLO" = good % at least this; NaN: within
+				  the min effect of the reference (docs/curves.md) */
 };
 
 #define STATS_CONFIG_DEFAULT                                                                       \
 	{                                                                                          \
 		.min_effect_pct = NAN, .protected_pct = 80.0, .partial_pct = 20.0,                 \
-		.confidence_pct = 90.0,                                                            \
+		.confidence_pct = 90.0, .slo_target_pct = NAN,                                     \
 	}
 
 /* A ratio to the baseline over the paired rounds: geometric mean for latencies. */
@@ -125,11 +130,13 @@ struct stats {
 	size_t n_prot;
 	struct stats_sweep *sweeps;
 	size_t n_sweeps;
-	size_t aa;	  /* the A/A twin's phase, SIZE_MAX when none */
-	double aa_floor;  /* the A/A interval's largest magnitude: the noise floor */
-	bool aa_noisy;	  /* the A/A did not read "no effect" */
-	size_t n_invalid; /* invalid runs, over all phases */
-	unsigned rounds;  /* highest round in the results */
+	size_t aa;	       /* the A/A twin's phase, SIZE_MAX when none */
+	double aa_floor;       /* the A/A interval's largest magnitude: the noise floor */
+	bool aa_noisy;	       /* the A/A did not read "no effect" */
+	size_t n_invalid;      /* invalid runs, over all phases */
+	unsigned rounds;       /* highest round in the results */
+	struct curves *curves; /* sensitivity curves (curves.h), NULL when none */
+	struct ttp *ttp;       /* time-to-protect (protect.h), NULL when none */
 };
 
 /* 0, -ENOMEM or -EINVAL (bad config). Free with stats_free(). */

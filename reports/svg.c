@@ -331,6 +331,66 @@ void svg_line(struct svg_chart *c, const double *xs, const double *ys, size_t n,
 			svg_marker(c, svg_px(c, xs[i]), svg_py(c, ys[i]), s);
 }
 
+/* One finite stretch [a, b) of the band as a closed polygon. */
+static void band_piece(struct svg_chart *c, const double *xs, const double *lo, const double *hi,
+		       size_t a, size_t b, int s)
+{
+	struct sbuf *o = c->out;
+
+	if (b - a < 2)
+		return;
+	sbuf_printf(o, "<path fill=\"%s\" fill-opacity=\"0.18\" stroke=\"none\" d=\"M", colours[s]);
+	for (size_t i = a; i < b; i++)
+		sbuf_printf(o, "%s%.1f %.1f", i > a ? "L" : "", svg_px(c, xs[i]),
+			    svg_py(c, svg_clamp(&c->y, lo[i])));
+	for (size_t i = b; i-- > a;)
+		sbuf_printf(o, "L%.1f %.1f", svg_px(c, xs[i]), svg_py(c, svg_clamp(&c->y, hi[i])));
+	sbuf_puts(o, "Z\"/>");
+}
+
+void svg_band(struct svg_chart *c, const double *xs, const double *lo, const double *hi, size_t n,
+	      int s)
+{
+	size_t a = 0;
+
+	s %= SVG_STYLES;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && isfinite(xs[i]) && isfinite(lo[i]) && isfinite(hi[i]))
+			continue;
+		band_piece(c, xs, lo, hi, a, i, s);
+		a = i + 1;
+	}
+}
+
+void svg_ghost_line(struct svg_chart *c, const double *xs, const double *ys, size_t n, int s)
+{
+	struct sbuf *o = c->out;
+	bool open = false;
+
+	s %= SVG_STYLES;
+	for (size_t i = 0; i < n; i++) {
+		if (!isfinite(xs[i]) || !isfinite(ys[i]))
+			continue;
+		if (!open)
+			sbuf_printf(o,
+				    "<path fill=\"none\" stroke=\"%s\" stroke-width=\"1.2\" "
+				    "stroke-dasharray=\"2 3\" d=\"M",
+				    colours[s]);
+		else
+			sbuf_puts(o, "L");
+		sbuf_printf(o, "%.1f %.1f", svg_px(c, xs[i]), svg_py(c, ys[i]));
+		open = true;
+	}
+	if (open)
+		sbuf_puts(o, "\"/>");
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(xs[i]) && isfinite(ys[i]))
+			sbuf_printf(o,
+				    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"white\" "
+				    "stroke=\"%s\" stroke-width=\"1.2\"/>",
+				    svg_px(c, xs[i]), svg_py(c, ys[i]), colours[s]);
+}
+
 static void fill_attr(struct svg_chart *c, int s)
 {
 	s %= SVG_STYLES;
@@ -439,6 +499,20 @@ void svg_legend(struct svg_chart *c, const char *const *labels, const int *style
 			break;
 		case SVG_KEY_REF:
 			sbuf_printf(o, "<path class=\"ref\" d=\"M%.1f %.1fh24\"/>", x, y - 4);
+			break;
+		case SVG_KEY_BAND:
+			sbuf_printf(o,
+				    "<rect x=\"%.1f\" y=\"%.1f\" width=\"24\" height=\"11\" "
+				    "fill=\"%s\" fill-opacity=\"0.25\"/>",
+				    x, y - 9, colours[s]);
+			break;
+		case SVG_KEY_GHOST:
+			sbuf_printf(
+				o,
+				"<path d=\"M%.1f %.1fh24\" stroke=\"%s\" stroke-width=\"1.2\" "
+				"stroke-dasharray=\"2 3\"/><circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" "
+				"fill=\"white\" stroke=\"%s\" stroke-width=\"1.2\"/>",
+				x, y - 4, colours[s], x + 12, y - 4, colours[s]);
 			break;
 		case SVG_KEY_WHISKER:
 			sbuf_printf(o,

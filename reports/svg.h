@@ -40,6 +40,8 @@ enum svg_key {
 	SVG_KEY_AREA,	 /* shaded region */
 	SVG_KEY_REF,	 /* dashed reference line */
 	SVG_KEY_WHISKER, /* interval whisker */
+	SVG_KEY_BAND,	 /* translucent interval band in the style's colour */
+	SVG_KEY_GHOST,	 /* thin dotted line with hollow markers in the style's colour */
 };
 
 /* Opens <figure><svg>, with a title (visible) and defs. legend_h reserves rows at the bottom. */
@@ -60,6 +62,11 @@ double svg_clamp(const struct svg_axis *a, double v);
 void svg_line(struct svg_chart *c, const double *xs, const double *ys, size_t n, int s,
 	      bool markers);
 void svg_marker(struct svg_chart *c, double px, double py, int s);
+/* A translucent band between lo and hi over xs in style s's colour (NaNs split it). */
+void svg_band(struct svg_chart *c, const double *xs, const double *lo, const double *hi, size_t n,
+	      int s);
+/* A thin dotted line with hollow markers in style s's colour: the same figures elsewhere. */
+void svg_ghost_line(struct svg_chart *c, const double *xs, const double *ys, size_t n, int s);
 /* A bar from y0 to y1 (data units) at pixel x position px of width pw. */
 void svg_bar(struct svg_chart *c, double px, double pw, double y0, double y1, int s);
 /* Interval whisker (data units) at pixel x. */

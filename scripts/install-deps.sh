@@ -8,11 +8,12 @@ set -eu
 
 build_pkgs="build-essential meson ninja-build pkg-config \
 	libcurl4-openssl-dev libxml2-dev libmicrohttpd-dev libsqlite3-dev libpq-dev libjansson-dev \
+	libsystemd-dev \
 	iproute2 openssh-client procps ca-certificates"
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev valgrind \
 	stress-ng fio iperf3 wrk nginx-light postgresql sqlite3 \
 	python3 python3-os-xenapi openssl chromium \
-	qemu-system-x86 debootstrap cpio busybox-static xz-utils zstd kmod \
+	qemu-system-x86 debootstrap cpio busybox-static xz-utils zstd kmod e2fsprogs \
 	bash-completion scdoc man-db"
 package_pkgs="dpkg-dev debhelper scdoc bash-completion lintian debootstrap man-db util-linux"
 

@@ -228,12 +228,11 @@ int cg_set_io_weight(const struct cg_sys *s, const struct cg_group *g, int xen_w
 
 	if (!dir || !knob[0]) {
 		if (dir)
-			backend_errf(err, "EOPNOTSUPP", "cgroup: no io weight knob");
+			backend_errf(err, "EOPNOTSUPP", "cgroup: %s",
+				     s->io_note[0] ? s->io_note : "no io weight knob");
 		return -EOPNOTSUPP;
 	}
-	/* v2: io.weight needs io.cost; with BFQ only io.bfq.weight exists */
-	if (version == 2 && !cg_knob_exists(dir, knob) && cg_knob_exists(dir, "io.bfq.weight"))
-		knob = "io.bfq.weight";
+	/* v2: detection picked the knob that works on the disk bombs' device (cgroup-io.h) */
 	if (!cg_knob_exists(dir, knob)) {
 		backend_errf(err, "EOPNOTSUPP", "cgroup: %s has no %s: io weight unavailable", dir,
 			     knob);

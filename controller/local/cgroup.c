@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "fileio.h"
 #include "parse.h"
+#include "sdbus.h"
 
 #define CG_DEFAULT_ROOT "/sys/fs/cgroup"
 #define CG_PROCS_MAX	(1u << 20) /* cgroup.procs of one VM: far more than we allow */
@@ -34,6 +35,11 @@ void cg_set_test_hooks(const struct cg_test_hooks *hooks)
 		test_hooks = *hooks;
 	else
 		memset(&test_hooks, 0, sizeof(test_hooks));
+}
+
+const struct cg_test_hooks *cg_test_hooks(void)
+{
+	return &test_hooks;
 }
 
 static const char *const v2_names[CG_NR_CTRL] = { "cpu", "memory", "io", "pids" };
@@ -94,8 +100,7 @@ static bool is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* true when word appears as a whole word in a space/comma/newline-separated list */
-static bool list_has(const char *list, const char *word)
+bool cg_list_has(const char *list, const char *word)
 {
 	size_t wl = strlen(word);
 
@@ -176,6 +181,13 @@ bool cg_name_valid(const char *s)
 	return true;
 }
 
+bool cg_is_scope_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 7 + 6 && strncmp(name, "isolab-", 7) == 0 && strcmp(name + n - 6, ".scope") == 0;
+}
+
 static int add_hier(struct cg_sys *s, int version, const char *mount)
 {
 	struct cg_hier *h;
@@ -206,20 +218,29 @@ static void set_v1_base(struct cg_hier *h, const char *proc_cgroup, const char *
 	memcpy(h->base, p, sizeof(h->base));
 }
 
-static void detect_v2(struct cg_sys *s, const char *mount)
+/*
+ * systemd: the controllers the kernel offers are ours to use, since systemd enables them
+ * down to a scope with Delegate=yes; what its root enables today does not matter.
+ */
+static void detect_v2(struct cg_sys *s, const char *mount, bool systemd)
 {
 	char *avail = cg_knob_read(mount, "cgroup.controllers");
-	char *enabled = cg_knob_read(mount, "cgroup.subtree_control");
+	char *enabled = systemd ? NULL : cg_knob_read(mount, "cgroup.subtree_control");
 	int idx = add_hier(s, 2, mount);
 
 	if (idx < 0)
 		goto out;
+	if (systemd)
+		enabled = avail ? strdup(avail) : NULL;
+	/* only the host's root lacks cgroup.events; a container's root is a child group */
+	s->ns_root = cg_knob_exists(mount, "cgroup.events");
 	for (int c = 0; c < CG_NR_CTRL; c++) {
-		if (enabled && list_has(enabled, v2_names[c])) {
+		if (enabled && cg_list_has(enabled, v2_names[c])) {
 			s->hier[idx].ctrls |= 1u << c;
 			s->ctrl_hier[c] = idx;
-		} else if (avail && list_has(avail, v2_names[c])) {
+		} else if (avail && cg_list_has(avail, v2_names[c])) {
 			s->noted |= 1u << c;
+			s->undelegated |= 1u << c;
 			notef(s,
 			      "%s controller available but not enabled for child cgroups in "
 			      "%s/cgroup.subtree_control (echo +%s > it to enable): %s",
@@ -228,11 +249,6 @@ static void detect_v2(struct cg_sys *s, const char *mount)
 	}
 	if (s->ctrl_hier[CG_CPU] >= 0)
 		s->has_cfs = true; /* cpu.max comes with the v2 cpu controller */
-	if (s->ctrl_hier[CG_IO] >= 0) {
-		snprintf(s->io_knob, sizeof(s->io_knob), "io.weight");
-		notef(s, "io.weight takes effect only with io.cost enabled or the BFQ scheduler on "
-			 "the device");
-	}
 out:
 	free(avail);
 	free(enabled);
@@ -267,9 +283,12 @@ static void detect_v1(struct cg_sys *s, const char *proc_cgroup)
 				snprintf(s->io_knob, sizeof(s->io_knob), "blkio.weight");
 			else {
 				s->noted |= 1u << c;
-				notef(s, "no io weight: the v1 blkio controller has neither "
-					 "blkio.weight nor blkio.bfq.weight (they need the CFQ or "
-					 "BFQ I/O scheduler)");
+				snprintf(
+					s->io_note, sizeof(s->io_note),
+					"CPU weight only: no I/O weight on this host: the v1 blkio "
+					"controller has neither blkio.weight nor blkio.bfq.weight "
+					"(they need the CFQ or BFQ I/O scheduler)");
+				notef(s, "%s", s->io_note);
 				continue;
 			}
 		}
@@ -299,12 +318,13 @@ int cg_detect(const char *root, struct cg_sys *out)
 	struct cg_sys *s;
 	char *proc_cgroup = NULL;
 	char unified[CG_PATH_MAX];
-	bool any_v1 = false, any_v2 = false;
+	bool any_v1 = false, any_v2 = false, real_root;
 	int ret = 0;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	real_root = !root;
 	if (!root)
 		root = CG_DEFAULT_ROOT;
 	if (snprintf(s->root, sizeof(s->root), "%s", root) >= (int)sizeof(s->root)) {
@@ -316,11 +336,14 @@ int cg_detect(const char *root, struct cg_sys *out)
 	(void)file_read_all("/proc/self/cgroup", 64 * 1024, &proc_cgroup, NULL);
 
 	if (cg_knob_exists(root, "cgroup.controllers")) {
-		detect_v2(s, root);
+		/* the host's tree under systemd, or a fake tree with a fake systemd */
+		if (test_hooks.systemd || (real_root && sdbus_systemd_running()))
+			s->place = CG_PLACE_SYSTEMD;
+		detect_v2(s, root, s->place == CG_PLACE_SYSTEMD);
 	} else {
 		if (path_join(unified, sizeof(unified), root, "unified") == 0 &&
 		    cg_knob_exists(unified, "cgroup.controllers"))
-			detect_v2(s, unified);
+			detect_v2(s, unified, false);
 		detect_v1(s, proc_cgroup);
 	}
 	if (s->n_hier == 0) {
@@ -441,6 +464,11 @@ static int mkdir_one(const char *dir, struct backend_err *err)
 	if (test_hooks.after_mkdir)
 		test_hooks.after_mkdir(dir, test_hooks.arg);
 	return 0;
+}
+
+int cg_mkdir(const char *dir, struct backend_err *err)
+{
+	return mkdir_one(dir, err);
 }
 
 int cg_create_run(const struct cg_sys *s, const struct cg_group *run, struct backend_err *err)
@@ -694,7 +722,9 @@ static int scan(const char *dir, const char *want, int depth, bool in_run,
 		if (path_join(p, sizeof(p), dir, de->d_name) < 0 || lstat(p, &st) < 0 ||
 		    !S_ISDIR(st.st_mode))
 			continue;
-		ours = !in_run && strncmp(de->d_name, "isolab-", 7) == 0;
+		/* a run's systemd scope holds the run parent: look inside it */
+		ours = !in_run && strncmp(de->d_name, "isolab-", 7) == 0 &&
+		       !cg_is_scope_name(de->d_name);
 		if (ours && (!want || strcmp(de->d_name + 7, want) == 0)) {
 			ret = fn(p, de->d_name + 7, arg);
 			continue; /* removing it removes whatever is nested inside */

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "cgroup-scope.h"
 #include "cgroup.h"
 #include "local.h"
 
@@ -39,6 +40,8 @@ struct backend {
 	bool prepared;
 	pid_t owner; /* the process that prepared the run: only it tears down on close() */
 	struct cg_group run_group;
+	struct cg_scope scope;	    /* CG_PLACE_SYSTEMD: the run's delegated scope */
+	struct cg_scope scope_used; /* what it was, for describe() after teardown */
 	struct local_vm *vms;
 	size_t n_vms;
 	char sw_name[LOCAL_NS_MAX];

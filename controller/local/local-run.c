@@ -35,6 +35,23 @@ void local_close_fds(struct backend *b)
 	}
 }
 
+/* The run's scope last: systemd kills whatever the removal above could not. */
+static int close_scope(struct backend *b, struct backend_err *err)
+{
+	struct cg_sys *s = &b->sys;
+	int r;
+
+	if (!b->scope.unit[0])
+		return 0;
+	r = cg_scope_close(&b->scope, err);
+	if (r < 0)
+		return r;
+	for (size_t h = 0; h < s->n_hier; h++)
+		if (s->hier[h].version == 2)
+			memcpy(s->hier[h].base, s->hier[h].mount, sizeof(s->hier[h].base));
+	return 0;
+}
+
 int local_teardown_run(struct backend *b, struct backend_err *err)
 {
 	int ret = 0, r;
@@ -50,6 +67,9 @@ int local_teardown_run(struct backend *b, struct backend_err *err)
 				     b->run_group.dir[h], strerror(-r));
 		}
 	}
+	r = close_scope(b, ret < 0 ? NULL : err);
+	if (r < 0 && ret == 0)
+		ret = r;
 	if (!b->fake_root) {
 		for (size_t i = 0; i < b->n_vms; i++) {
 			r = netns_del(b->vms[i].ns_name);
@@ -142,6 +162,74 @@ static int check_leftovers(struct backend *b, const struct backend_vm *vms, size
 	return 0;
 }
 
+/*
+ * v2 without systemd: the root must enable what the run needs for its children. isolab does
+ * not change the host's root; it says how. A container's root (a child group of the host)
+ * that holds processes cannot enable anything: the kernel's "no internal processes" rule.
+ */
+static int check_delegation(const struct backend *b, const struct backend_vm *vms, size_t n,
+			    struct backend_err *err)
+{
+	const struct cg_sys *s = &b->sys;
+	unsigned need = 1u << CG_CPU;
+	char names[64] = "", plus[64] = "";
+	size_t nl = 0, pl = 0;
+	char *procs;
+
+	for (size_t i = 0; i < n; i++) {
+		if (vms[i].memory_max)
+			need |= 1u << CG_MEMORY;
+		if (vms[i].pids_max)
+			need |= 1u << CG_PIDS;
+	}
+	need &= s->place == CG_PLACE_DIRECT ? s->undelegated : 0;
+	if (!need)
+		return 0;
+	for (int c = 0; c < CG_NR_CTRL; c++) {
+		if (!(need & (1u << c)))
+			continue;
+		nl += (size_t)snprintf(names + nl, sizeof(names) - nl, "%s%s", nl ? " " : "",
+				       cg_ctrl_name(s, c));
+		pl += (size_t)snprintf(plus + pl, sizeof(plus) - pl, "%s+%s", pl ? " " : "",
+				       cg_ctrl_name(s, c));
+	}
+	procs = cg_knob_read(s->hier[0].mount, "cgroup.procs");
+	if (s->ns_root && procs && procs[0])
+		backend_errf(err, "ENOTSUP",
+			     "local backend: controllers not delegated: %s does not enable %s for "
+			     "child groups and, holding processes, cannot (no internal processes): "
+			     "move its processes into a child group (mkdir %s/init; echo each PID "
+			     "of its cgroup.procs into init/cgroup.procs), then echo '%s' > "
+			     "%s/cgroup.subtree_control",
+			     s->hier[0].mount, names, s->hier[0].mount, plus, s->hier[0].mount);
+	else
+		backend_errf(err, "ENOTSUP",
+			     "local backend: controllers not delegated: %s does not enable %s for "
+			     "child groups and isolab does not change the host's root: echo '%s' "
+			     "> %s/cgroup.subtree_control",
+			     s->hier[0].mount, names, plus, s->hier[0].mount);
+	free(procs);
+	return -ENOTSUP;
+}
+
+/* Under systemd, the run's groups go into a scope of their own: the run parent moves there. */
+static int open_scope(struct backend *b, struct backend_err *err)
+{
+	int r;
+
+	if (b->sys.place != CG_PLACE_SYSTEMD)
+		return 0;
+	r = cg_scope_open(&b->sys, b->run, &b->scope, err);
+	if (r < 0)
+		return r;
+	b->scope_used = b->scope;
+	b->scope_used.keeper = 0;
+	r = cg_run_group(&b->sys, b->run, &b->run_group);
+	if (r == -ENAMETOOLONG)
+		backend_errf(err, "ENAMETOOLONG", "local backend: cgroup path too long");
+	return r;
+}
+
 static int setup_vm(struct backend *b, struct local_vm *v, const struct backend_vm *spec,
 		    struct backend_err *err)
 {
@@ -167,7 +255,8 @@ static int setup_vm(struct backend *b, struct local_vm *v, const struct backend_
 	if (v->role == BACKEND_ROLE_PROBE || spec->io_weight > 0) {
 		int iw = v->role == BACKEND_ROLE_PROBE ? XEN_WEIGHT_MAX : spec->io_weight;
 
-		if (cg_has(s, CG_IO) && cg_set_io_weight(s, &v->g, iw, &io_err) < 0)
+		if (cg_has(s, CG_IO) && s->io_knob[0] &&
+		    cg_set_io_weight(s, &v->g, iw, &io_err) < 0)
 			local_notes_add(b, "io weight of VM %s not set: %s", v->name, io_err.msg);
 		else if (!cg_has(s, CG_IO) && v->role != BACKEND_ROLE_PROBE)
 			local_notes_add(b, "io weight of VM %s not set: no io controller", v->name);
@@ -275,8 +364,12 @@ int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_
 		return -EALREADY;
 	}
 	r = check_specs(vms, n, err);
-	if (r < 0)
+	if (r == 0)
+		r = check_delegation(b, vms, n, err);
+	if (r < 0) {
+		backend_err_usage(err); /* the scenario or the host: say what to do, exit 2 */
 		return r;
+	}
 	r = cg_run_group(&b->sys, b->run, &b->run_group);
 	if (r < 0) {
 		backend_errf(err, cg_errno_name(r), "local backend: cgroup path too long");
@@ -284,8 +377,10 @@ int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_
 	}
 	snprintf(b->sw_name, sizeof(b->sw_name), "isolab-%s-sw", b->run);
 	r = check_leftovers(b, vms, n, err);
-	if (r < 0)
+	if (r < 0) {
+		backend_err_usage(err); /* `isolab restore` first */
 		goto out_forget;
+	}
 	b->vms = calloc(n, sizeof(*b->vms));
 	if (!b->vms) {
 		backend_errf(err, "ENOMEM", "local backend: out of memory");
@@ -308,7 +403,9 @@ int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_
 	}
 	b->prepared = true; /* from here on, a failure tears down what exists */
 	b->owner = getpid();
-	r = cg_create_run(&b->sys, &b->run_group, err);
+	r = open_scope(b, err);
+	if (r == 0)
+		r = cg_create_run(&b->sys, &b->run_group, err);
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = setup_vm(b, &b->vms[i], &vms[i], err);
 	if (r == 0 && !b->fake_root)
@@ -454,6 +551,13 @@ int backend_local_cleanup_run(const char *run_id, const char *cgroup_root, struc
 				     "local backend: scanning %s failed: %s", s->hier[h].mount,
 				     strerror(-sr));
 		}
+	}
+	/* the scopes last: they hold what was just removed */
+	if (r == 0) {
+		int sr = cg_scope_cleanup(s, run_id, &removed, ret < 0 ? NULL : err);
+
+		if (sr < 0 && ret == 0)
+			ret = sr;
 	}
 	free(s);
 	if (!cgroup_root) {

@@ -31,22 +31,11 @@
 #include "cred.h"
 #include "ssh-cmd.h"
 #include "transport.h"
+#include "xapi-vm.h"
 #include "xapi.h"
+#include "xenapi-priv.h"
 #include "xenapi-opts.h"
 #include "xl.h"
-
-struct backend {
-	struct xapi_session *s;
-	char *user;
-	char *pool;
-	char *dom0;
-	struct xapi_cred *cred;
-	bool insecure;
-	char sched[32]; /* host.sched_policy of the coordinator */
-	char xen_version[32];
-	int xen_major, xen_minor;
-	int nr_cpus; /* coordinator's, -1 unknown */
-};
 
 /* ---- helpers ---- */
 
@@ -143,6 +132,7 @@ static void xenapi_close(struct backend *b)
 {
 	if (!b)
 		return;
+	xenapi_made_free(b);
 	xapi_session_free(b->s); /* logs out */
 	xapi_cred_free(b->cred);
 	free(b->user);
@@ -182,6 +172,7 @@ static int xenapi_open(const struct backend_config *cfg, struct backend **out,
 		return oom(err);
 	b->nr_cpus = -1;
 	b->xen_major = b->xen_minor = -1;
+	snprintf(b->run_id, sizeof(b->run_id), "%s", cfg->run_id ? cfg->run_id : "");
 	b->insecure = insecure;
 	b->user = strdup(scfg.user);
 	b->dom0 = dom0 ? strdup(dom0) : NULL;
@@ -332,18 +323,6 @@ out_free:
 	return rc;
 }
 
-static bool looks_like_uuid(const char *s)
-{
-	if (strlen(s) != 36)
-		return false;
-	for (int i = 0; i < 36; i++)
-		if ((i == 8 || i == 13 || i == 18 || i == 23)
-			    ? s[i] != '-'
-			    : !strchr("0123456789abcdefABCDEF", s[i]))
-			return false;
-	return true;
-}
-
 /* The guest VM called name (or with that uuid / OpaqueRef): its ref and record. */
 static int resolve(struct backend *b, const char *name, char **ref_out,
 		   struct xmlrpc_value **rec_out, struct backend_err *err)
@@ -368,7 +347,7 @@ static int resolve(struct backend *b, const char *name, char **ref_out,
 		rc = xapi_call_str(b->s, "VM.get_by_name_label", &refs, err, name, NULL);
 		if (rc)
 			return rc;
-		if (!xmlrpc_array_len(refs) && looks_like_uuid(name)) {
+		if (!xmlrpc_array_len(refs) && xapi_looks_like_uuid(name)) {
 			rc = xapi_call_str(b->s, "VM.get_by_uuid", &one, err, name, NULL);
 			if (!rc)
 				rc = xmlrpc_array_append(refs, one);
@@ -736,6 +715,21 @@ static void xenapi_describe(struct backend *b, struct json_writer *w)
 	json_kv_bool(w, "tls_verified", !b->insecure);
 }
 
+/* After a crash: open the pool as the dead run did, destroy what it noted. */
+static int xenapi_unprovision_noted(const struct backend_config *cfg, const char *run_id,
+				    const struct backend_kv *facts, size_t n,
+				    struct backend_err *err)
+{
+	struct backend *b = NULL;
+	int rc = xenapi_open(cfg, &b, err);
+
+	if (rc)
+		return rc;
+	rc = xenapi_unmake_facts(b, run_id, facts, n, err);
+	xenapi_close(b);
+	return rc;
+}
+
 const struct backend_ops backend_xenapi_ops = {
 	.name = "xenapi",
 	.summary = "XenServer / XCP-ng pools (XML-RPC)",
@@ -747,6 +741,14 @@ const struct backend_ops backend_xenapi_ops = {
 	.sched_get = xenapi_sched_get,
 	.sched_set = xenapi_sched_set,
 	.describe = xenapi_describe,
+	.vm_addr = xenapi_vm_addr,
+	.make_opts = xenapi_make_opts,
+	.provision = xenapi_provision,
+	.wait_ready = xenapi_wait_ready,
+	.unprovision = xenapi_unprovision,
+	.unprovision_noted = xenapi_unprovision_noted,
+	.check_make = xenapi_check_make,
+	.hosts = xenapi_hosts,
 	.vm_cpu_time = xenapi_vm_cpu_time,
 	.sched_details = xenapi_sched_details,
 };

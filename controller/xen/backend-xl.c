@@ -12,13 +12,8 @@
 #include "backend.h"
 #include "json.h"
 #include "ssh-cmd.h"
+#include "xl-priv.h"
 #include "xl.h"
-
-struct backend {
-	struct xl_target target;
-	char *dom0;
-	struct xl_info info;
-};
 
 static void xl_close(struct backend *b)
 {
@@ -46,6 +41,7 @@ static int xl_open(const struct backend_config *cfg, struct backend **out, struc
 		backend_errf(err, "ENOMEM", "xl: out of memory");
 		return -ENOMEM;
 	}
+	snprintf(b->run_id, sizeof(b->run_id), "%s", cfg->run_id ? cfg->run_id : "");
 	if (dom0) {
 		b->dom0 = strdup(dom0);
 		if (!b->dom0) {
@@ -293,6 +289,20 @@ static const struct backend_opt xl_opts[] = {
 	{ .key = NULL },
 };
 
+/* After a crash: destroy the domain a dead run noted (xl_open as the run did). */
+static int xl_unprovision_noted(const struct backend_config *cfg, const char *run_id,
+				const struct backend_kv *facts, size_t n, struct backend_err *err)
+{
+	struct backend *b = NULL;
+	int rc = xl_open(cfg, &b, err);
+
+	if (rc)
+		return rc;
+	rc = xl_unmake_facts(b, run_id, facts, n, err);
+	xl_close(b);
+	return rc;
+}
+
 const struct backend_ops backend_xl_ops = {
 	.name = "xl",
 	.summary = "plain Xen hosts (xl sched-credit/credit2)",
@@ -304,6 +314,13 @@ const struct backend_ops backend_xl_ops = {
 	.sched_get = xl_sched_get,
 	.sched_set = xl_sched_set,
 	.describe = xl_describe,
+	.make_opts = xl_make_opts,
+	.provision = xl_provision,
+	.wait_ready = xl_wait_ready,
+	.unprovision = xl_unprovision,
+	.unprovision_noted = xl_unprovision_noted,
+	.check_make = xl_check_make,
+	.hosts = xl_hosts,
 	.vm_cpu_time = xl_vm_cpu_time,
 	.sched_details = xl_vm_sched_details,
 };

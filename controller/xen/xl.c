@@ -25,12 +25,13 @@ static const char *env_or(const char *name, const char *dflt)
 	return v && *v ? v : dflt;
 }
 
+/* xl's first line that says something: not create's "Parsing config from FILE". */
 static void first_line(const char *s, char *buf, size_t len)
 {
 	size_t n = 0;
 
-	while (s && *s == '\n')
-		s++;
+	while (s && (*s == '\n' || strncmp(s, "Parsing config from ", 20) == 0))
+		s = *s == '\n' ? s + 1 : strchr(s, '\n') ? strchr(s, '\n') + 1 : s + strlen(s);
 	while (s && s[n] && s[n] != '\n')
 		n++;
 	snprintf(buf, len, "%.*s", (int)n, s ? s : "");
@@ -96,6 +97,12 @@ static int exit_error(const struct xl_target *t, const char *cmd, const char *te
 
 int xl_exec(const struct xl_target *t, const char *const *args, char **out, struct backend_err *err)
 {
+	return xl_exec_t(t, args, XL_TIMEOUT_NS, out, err);
+}
+
+int xl_exec_t(const struct xl_target *t, const char *const *args, uint64_t timeout_ns, char **out,
+	      struct backend_err *err)
+{
 	const char *argv[XL_MAX_ARGS + SSH_CMD_ARGV_MAX + 2];
 	char *text = NULL, cmd[160], remote[1024];
 	struct ssh_cmd c;
@@ -107,7 +114,7 @@ int xl_exec(const struct xl_target *t, const char *const *args, char **out, stru
 			     t && t->dom0 ? t->dom0 : "this host");
 		return -EINVAL;
 	}
-	rc = proc_run(argv, NULL, true, XL_TIMEOUT_NS, XL_MAX_OUT, &text, &status);
+	rc = proc_run(argv, NULL, true, timeout_ns, XL_MAX_OUT, &text, &status);
 	if (rc) {
 		backend_errf(err, rc == -ETIMEDOUT ? "ETIMEDOUT" : "EXEC", "xl%s%s%s: %s", cmd,
 			     t && t->dom0 ? " on " : "", t && t->dom0 ? t->dom0 : "",

@@ -35,6 +35,9 @@ struct xl_target {
  */
 int xl_exec(const struct xl_target *t, const char *const *args, char **out,
 	    struct backend_err *err);
+/* The same with its own timeout (xl create of a guest takes longer than 30 s when emulated). */
+int xl_exec_t(const struct xl_target *t, const char *const *args, uint64_t timeout_ns, char **out,
+	      struct backend_err *err);
 
 struct xl_info {
 	char scheduler[32];	  /* xen_scheduler: "credit", "credit2", ... */

@@ -70,7 +70,7 @@ expect_has() {
 }
 
 # commands and options, from the binary's own tables
-expect "isolab " "check deploy report restore run sched vms"
+expect "isolab " "advise check compare deploy hosts report restore run sched vms"
 expect "isolab r" "report restore run"
 expect "isolab run --no" "--no-report"
 expect "isolab run --ph" "--phases"
@@ -85,6 +85,10 @@ expect "isolab sched " "get set"
 expect "isolab check " "conf results sweep.ini"
 expect "isolab run sweep.ini -r " "conf results"
 expect "isolab report results/" "results/20261130-101500-ab12"
+expect "isolab compare results/20261130-101500-ab12 results/" "results/20261130-101500-ab12"
+expect "isolab compare --same" "--same-within"
+expect "isolab advise sweep.ini --phase c" "cpu"
+expect "isolab advise sweep.ini --max-" "--max-cap --max-time"
 # phase names: from the scenario on the command line (a sweep by its base name), or
 # from the built-in default when there is none
 expect "isolab run sweep.ini --phases " "baseline baseline~aa cpu sweep"  # with the A/A twin

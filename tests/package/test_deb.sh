@@ -118,7 +118,8 @@ tar -C "$root" -xf "$tarball"
 mkdir -p "$root/tmp/t/tests/package" "$root/tmp/t/tests/xenapi-sim" \
 	"$root/tmp/t/tests/integration/xenapi" "$root/tmp/decoy"
 cp "$src/tests/package/test_examples.py" "$root/tmp/t/tests/package/"
-cp "$src/tests/xenapi-sim/xenapi_sim.py" "$root/tmp/t/tests/xenapi-sim/"
+cp "$src/tests/xenapi-sim/xenapi_sim.py" "$src/tests/xenapi-sim/sim_lifecycle.py" \
+	"$root/tmp/t/tests/xenapi-sim/"
 cp "$src/tests/integration/xenapi/fake-xl" "$src/tests/integration/xenapi/fake-ssh" \
 	"$root/tmp/t/tests/integration/xenapi/"
 for t in isolab-bomb isolab-probe isolab-victim; do

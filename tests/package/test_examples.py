@@ -30,14 +30,15 @@ SIM = os.path.join(SRC, "tests", "xenapi-sim", "xenapi_sim.py")
 FAKE = os.path.join(SRC, "tests", "integration", "xenapi")
 EXAMPLES = os.environ.get("ISOLAB_EXAMPLES", "")
 
-# example: (phases, VMs, bombs) that check must report
+# example: (phases, VMs, bombs) that check must report; a scenario with a baseline
+# also runs its A/A twin, baseline~aa (issue 11)
 EXPECT = {
-    "local-default.ini": (15, 8, 8),
-    "weight-sweep.ini": (7, 3, 1),
-    "xenapi-pool.ini": (5, 4, 3),
-    "xl-host.ini": (4, 3, 1),
-    "postgresql.ini": (5, 3, 2),
-    "url-list.ini": (3, 3, 1),
+    "local-default.ini": (16, 8, 8),
+    "weight-sweep.ini": (8, 3, 1),
+    "xenapi-pool.ini": (6, 4, 3),
+    "xl-host.ini": (5, 3, 1),
+    "postgresql.ini": (6, 3, 2),
+    "url-list.ini": (4, 3, 1),
 }
 # the domains an xl host would have for the xl examples
 XL_DOMAINS = ["web-vm", "noisy-vm", "db-vm", "shop-vm", "batch-vm"]
@@ -120,7 +121,7 @@ def main():
         r = subprocess.run([ISOLAB, "check", "--list-phases", paths["weight-sweep.ini"]],
                            capture_output=True, text=True, timeout=60)
         want = ["baseline", "cpu"] + ["sweep[weight.web=%d]" % w
-                                      for w in (256, 512, 1024, 2048, 4096)]
+                                      for w in (256, 512, 1024, 2048, 4096)] + ["baseline~aa"]
         if r.stdout.split() != want:
             failures.append("weight-sweep phases")
             print("FAIL: weight-sweep.ini phases %r, expected %r" % (r.stdout.split(), want))

@@ -161,11 +161,11 @@ def check_scenario(isolab):
     for sect, keys in scenario_keys(isolab).items():
         doc = set()
         for line in heads.get(sect, "").splitlines():
-            m = re.match(r"^\*([a-z0-9_.]+)\*(_VM_)?$", line)
+            m = re.match(r"^\*([a-z0-9_.]+)\*(?:_([A-Z]+)_)?$", line)
             if m:
-                doc.add(m.group(1) + ("VM" if m.group(2) else ""))
+                doc.add(m.group(1) + (m.group(2) or ""))
         compare("isolab-scenario(5) [%s] keys" % sect, keys, doc, "the parser's list")
-    if set(heads) != {"global", "vm", "probe", "bomb", "phase"}:
+    if set(heads) != {"global", "vm", "group", "probe", "bomb", "phase"}:
         fail("isolab-scenario(5): sections %s" % sorted(heads))
 
 

@@ -4,11 +4,13 @@
 
 Speaks XML-RPC the way xapi does (strings as bare <value>text</value>,
 results wrapped in {Status, Value | ErrorDescription}), holds one pool with
-two hosts and a handful of VMs (plus a template, a snapshot and the control
-domain, which clients must filter out) with their VCPUs_params, and
-injects faults on demand.
+two hosts and a handful of VMs (plus templates, a snapshot and the control
+domain, which clients must filter out) with their VCPUs_params, storage
+(SRs, VDIs, VBDs), host memory, and the calls that clone, provision, start,
+stop and destroy VMs (sim_lifecycle.py), and injects faults on demand.
 
     xenapi_sim.py [--tls-cert C --tls-key K] [--member] [--user U --password P]
+                  [--host-memory BYTES] [--guest-ip-delay SECONDS]
 
 prints the port on the first line of stdout once it listens on 127.0.0.1.
 With --member it also listens on 127.0.0.2 (same port) as a pool member
@@ -25,8 +27,21 @@ sim.reset(). Fault kinds, each for the next `count` requests:
                    `arg` further session calls have been made (count unused)
   fail         answer Failure [arg] for every call (arg "CODE" or "CODE:param")
   huge         answer a well-formed 17 MiB result (over the client's 16 MiB cap)
+  method       arg "METHOD=CODE[:param[|param...]]": the next `count` calls of METHOD
+               fail with that XenAPI error, without effect
+  session_invalid_on  arg METHOD: the next `count` calls of METHOD find their
+               session gone (SESSION_INVALID), as after a coordinator restart
+  delay        arg "METHOD=SECONDS": the next `count` calls of METHOD wait
+               that long before they take effect (a slow clone, a slow boot)
+More control calls: sim.vms() (every VM with its power state, tags, host and
+disks), sim.vdis(), sim.config(key, value) with key "guest_ip_delay" (seconds
+until a started VM reports its address; -1 = never) or "guest_ip" (the
+address every guest reports; "" = one each from 10.71.0.0/16), and
+sim.calls() (the methods called, in order of arrival, at most the last 10000).
 """
 import argparse
+import collections
+import copy
 import http.server
 import socket
 import socketserver
@@ -37,6 +52,8 @@ import time
 import uuid
 import xmlrpc.client
 from xml.sax.saxutils import escape
+
+from sim_lifecycle import Lifecycle
 
 LOCK = threading.Lock()
 
@@ -74,17 +91,23 @@ def response(result):
             '</param></params></methodResponse>\n' % marshal(result)).encode()
 
 
+def public(rec):
+    """A record as xapi sends it: without the simulator's own bookkeeping."""
+    return {k: v for k, v in rec.items() if not k.startswith("_")}
+
+
 def ref(kind):
     return "OpaqueRef:%s" % uuid.uuid4()
 
 
-class Pool:
-    def __init__(self, user, password):
+class Pool(Lifecycle):
+    def __init__(self, user, password, host_memory=16 << 30, guest_ip_delay=0.0):
         self.user, self.password = user, password
         self.sessions = {}
         self.faults = {}
         self.stats = {"calls": 0, "logins": 0, "logouts": 0, "connections": 0,
                       "http_requests": 0, "originators": [], "methods": {}}
+        self.calls = collections.deque(maxlen=10000)
         self.hosts, self.vms, self.pools = {}, {}, {}
         h1, h2 = ref("host"), ref("host")
         for r, name, addr in ((h1, "xs1", "127.0.0.1"), (h2, "xs2", "127.0.0.2")):
@@ -99,26 +122,24 @@ class Pool:
         self.master = h1
         self.pools[ref("pool")] = {"uuid": str(uuid.uuid4()), "name_label": "isolab-pool",
                                    "master": h1}
-        domid = [0]
+        self.domid = 0
 
         def vm(name, state="Running", host=h1, params=None, vcpus=2, **kw):
             r = ref("VM")
             running = state in ("Running", "Paused")
-            if running:
-                domid[0] += 1
             rec = {"uuid": str(uuid.uuid4()), "name_label": name, "name_description": "",
                    "power_state": state, "is_a_template": False, "is_a_snapshot": False,
                    "is_control_domain": False, "VCPUs_at_startup": str(vcpus),
                    "VCPUs_max": str(vcpus), "VCPUs_params": dict(params or {}),
                    "resident_on": host if running else "OpaqueRef:NULL",
-                   "domid": str(domid[0]) if running else "-1",
+                   "domid": str(self.next_domid()) if running else "-1",
                    "memory_static_max": str(1 << 30), "other_config": {}}
             rec.update(kw)
             self.vms[r] = rec
             return r
         vm("Control domain on host: xs1", params={"weight": "256"}, vcpus=1,
            is_control_domain=True, domid="0")
-        domid[0] = 0
+        self.domid = 0
         vm("victim")
         vm("noisy1", params={"weight": "512", "mask": "0,1"})
         vm("noisy2", params={"cap": "50"}, host=h2)
@@ -128,6 +149,11 @@ class Pool:
         vm("twin", state="Halted")
         vm("Debian Bookworm 12", state="Halted", is_a_template=True)
         vm("victim snapshot", state="Halted", is_a_snapshot=True, is_a_template=True)
+        self._init_lifecycle(Failure, h1, h2, host_memory, guest_ip_delay)
+
+    def next_domid(self):
+        self.domid += 1
+        return self.domid
 
     # -- helpers --
     def _rec(self, table, cls, r):
@@ -150,59 +176,87 @@ class Pool:
 
     # -- dispatch --
     def call(self, method, params, member):
+        """One XenAPI call; the result is a copy, marshalled after the lock is gone."""
         with LOCK:
-            self.stats["calls"] += 1
-            self.stats["methods"][method] = self.stats["methods"].get(method, 0) + 1
-            fail = self.faults.get("fail")
-            if fail and not method.startswith("session.logout"):
-                code, _, param = fail[1].partition(":")
-                self._consume("fail")
-                raise Failure(code, *([param] if param else []))
-            if member:
-                raise Failure("HOST_IS_SLAVE", "127.0.0.1")
-            if method == "session.login_with_password":
-                if len(params) < 2:
-                    raise Failure("MESSAGE_PARAMETER_COUNT_MISMATCH", method, 2, len(params))
-                if params[0] != self.user or params[1] != self.password:
-                    raise Failure("SESSION_AUTHENTICATION_FAILED", params[0],
-                                  "Authentication failure")
-                s = ref("session")
-                self.sessions[s] = {"user": params[0]}
-                self.stats["logins"] += 1
-                self.stats["originators"].append(params[3] if len(params) > 3 else "")
-                return s
-            if not params:
-                raise Failure("MESSAGE_PARAMETER_COUNT_MISMATCH", method, 1, 0)
-            s, args = params[0], list(params[1:])
-            self._session(s)
-            if method == "session.logout":
-                self.sessions.pop(s, None)
-                self.stats["logouts"] += 1
-                return ""
-            if method == "session.get_this_host":
-                return self.master
-            cls, _, op = method.partition(".")
-            fn = getattr(self, "m_%s_%s" % (cls, op), None)
-            if fn is not None:
-                return fn(*args) if self._arity(fn, method, args) else None
-            table = {"VM": self.vms, "host": self.hosts, "pool": self.pools}.get(cls)
-            if table is not None and op == "get_all_records":
-                return table
-            if table is not None and op == "get_all":
-                return list(table)
-            if table is not None and op == "get_record" and len(args) == 1:
-                return self._rec(table, cls, args[0])
-            if table is not None and op.startswith("get_") and len(args) == 1:
-                rec = self._rec(table, cls, args[0])
-                if op[4:] in rec:
-                    return rec[op[4:]]
-            raise Failure("MESSAGE_METHOD_UNKNOWN", method)
+            return copy.deepcopy(self._dispatch(method, params, member))
+
+    def _dispatch(self, method, params, member):
+        self.stats["calls"] += 1
+        self.stats["methods"][method] = self.stats["methods"].get(method, 0) + 1
+        self.refresh()
+        fail = self.faults.get("fail")
+        if fail and not method.startswith("session.logout"):
+            code, _, param = fail[1].partition(":")
+            self._consume("fail")
+            raise Failure(code, *([param] if param else []))
+        if member:
+            raise Failure("HOST_IS_SLAVE", "127.0.0.1")
+        if method == "session.login_with_password":
+            if len(params) < 2:
+                raise Failure("MESSAGE_PARAMETER_COUNT_MISMATCH", method, 2, len(params))
+            if params[0] != self.user or params[1] != self.password:
+                raise Failure("SESSION_AUTHENTICATION_FAILED", params[0],
+                              "Authentication failure")
+            s = ref("session")
+            self.sessions[s] = {"user": params[0]}
+            self.stats["logins"] += 1
+            self.stats["originators"].append(params[3] if len(params) > 3 else "")
+            return s
+        if not params:
+            raise Failure("MESSAGE_PARAMETER_COUNT_MISMATCH", method, 1, 0)
+        s, args = params[0], list(params[1:])
+        self._session(s)
+        if self._armed("session_invalid_on", method):
+            self.sessions.pop(s, None)
+            raise Failure("SESSION_INVALID", s)
+        hit = self._armed("method", method)
+        if hit:
+            code, _, desc = hit.partition(":")
+            raise Failure(code, *(desc.split("|") if desc else []))
+        if method == "session.logout":
+            self.sessions.pop(s, None)
+            self.stats["logouts"] += 1
+            return ""
+        if method == "session.get_this_host":
+            return self.master
+        cls, _, op = method.partition(".")
+        fn = getattr(self, "m_%s_%s" % (cls, op), None)
+        if fn is not None:
+            return fn(*args) if self._arity(fn, method, args) else None
+        table = self.tables().get(cls)
+        if table is not None and op == "get_all_records":
+            return {r: public(v) for r, v in table.items()}
+        if table is not None and op == "get_all":
+            return list(table)
+        if table is not None and op == "get_record" and len(args) == 1:
+            return public(self._rec(table, cls, args[0]))
+        if table is not None and op.startswith("get_") and len(args) == 1:
+            rec = self._rec(table, cls, args[0])
+            if op[4:] in rec:
+                return rec[op[4:]]
+        raise Failure("MESSAGE_METHOD_UNKNOWN", method)
 
     def _arity(self, fn, method, args):
         want = fn.__code__.co_argcount - 1
         if len(args) != want:
             raise Failure("MESSAGE_PARAMETER_COUNT_MISMATCH", method, want + 1, len(args) + 1)
         return True
+
+    def _armed(self, kind, method):
+        """For per-method faults: the fault's value when armed for method (consumed)."""
+        f = self.faults.get(kind)
+        if not f:
+            return None
+        target, _, value = f[1].partition("=")
+        if target != method:
+            return None
+        self._consume(kind)
+        return value or True
+
+    def delay_for(self, method):
+        with LOCK:
+            d = self._armed("delay", method)
+        return float(d) if d else 0.0
 
     def _consume(self, kind):
         n, arg = self.faults[kind]
@@ -296,6 +350,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         with LOCK:
             pool.stats["http_requests"] += 1
+            pool.calls.append(method)  # on arrival: a delayed call shows while it waits
         kind, arg = pool.take_fault(("drop", "http500", "slow", "malformed", "truncated",
                                      "huge"))
         if kind == "drop":
@@ -307,6 +362,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if kind == "slow":
             time.sleep(float(arg or 2))
+        time.sleep(pool.delay_for(method))
         member = self.connection.getsockname()[0] == "127.0.0.2"
         try:
             result = {"Status": "Success", "Value": pool.call(method, params, member)}
@@ -342,6 +398,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return st
             if method == "sim.vcpus_params":
                 return {v["name_label"]: v["VCPUs_params"] for v in pool.vms.values()}
+            if method == "sim.vms":
+                pool.refresh()
+                return pool.summary()
+            if method == "sim.vdis":
+                return {r: {"name": d["name_label"], "sr": pool.srs[d["SR"]]["name_label"],
+                            "vbds": len(d["VBDs"])} for r, d in pool.vdis.items()}
+            if method == "sim.calls":
+                return list(pool.calls)
+            if method == "sim.config":
+                if params[0] == "guest_ip_delay":
+                    pool.guest_ip_delay = float(params[1])
+                elif params[0] == "guest_ip":
+                    pool.guest_ip = str(params[1])
+                elif params[0] == "host_memory":
+                    for hm in pool.host_metrics.values():
+                        hm["memory_total"] = str(int(params[1]))
+                else:
+                    return False
+                return True
         return False
 
 
@@ -361,8 +436,10 @@ def main():
     ap.add_argument("--user", default="root")
     ap.add_argument("--password", default="xenroot")
     ap.add_argument("--sched-policy", default="credit")
+    ap.add_argument("--host-memory", type=int, default=16 << 30)
+    ap.add_argument("--guest-ip-delay", type=float, default=0.0)
     a = ap.parse_args()
-    pool = Pool(a.user, a.password)
+    pool = Pool(a.user, a.password, a.host_memory, a.guest_ip_delay)
     for h in pool.hosts.values():
         h["sched_policy"] = a.sched_policy
     servers = [Server(("127.0.0.1", 0), Handler)]

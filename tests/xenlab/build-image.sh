@@ -20,100 +20,33 @@ set -Eeuo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache_root=${1:?usage: build-image.sh CACHE_ROOT}
-mirror=${XENLAB_MIRROR:-http://deb.debian.org/debian}
-suite=bookworm
+dimg_name=xenlab-image
+# shellcheck source=../qemu/debian-image.sh
+. "$here/../qemu/debian-image.sh"
 
-log() { echo "xenlab-image: $*" >&2; }
-die() { echo "xenlab-image: error: $*" >&2; exit 1; }
-
-[ "$(id -u)" = 0 ] || die "needs root (debootstrap, device nodes in the initramfs)"
-for t in apt-get apt-cache dpkg-deb debootstrap cpio busybox ssh-keygen sha256sum; do
-	command -v "$t" >/dev/null || die "missing tool: $t"
-done
+dimg_check_host busybox ssh-keygen
 
 # Which kernel: the one linux-image-amd64 points to today.
-kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-	sed -n 's/^ *Depends: \(linux-image-6\.1\.[0-9.-]*-amd64\)$/\1/p' | head -n1)
-[ -n "$kpkg" ] || die "cannot resolve linux-image-amd64 to a 6.1 kernel (apt-get update?)"
-kver=${kpkg#linux-image-}
+dimg_resolve_kernel
 xpkg=xen-hypervisor-4.17-amd64
 xver=$(apt-cache policy "$xpkg" | sed -n 's/^ *Candidate: //p')
-kpver=$(apt-cache policy "$kpkg" | sed -n 's/^ *Candidate: //p')
 [ -n "$xver" ] && [ "$xver" != "(none)" ] || die "$xpkg not available from apt"
 
-key=$( { cat "$here/build-image.sh";
+key=$( { cat "$here/build-image.sh" "$here/../qemu/debian-image.sh";
 	echo "$kpkg=$kpver $xpkg=$xver $mirror $suite"; } | sha256sum | cut -c1-16)
-img=$cache_root/img-$key
-if [ -f "$img/.complete" ]; then
-	log "cached image $img"
-	echo "$img"
-	exit 0
-fi
-
-mkdir -p "$cache_root"
-exec 9>"$cache_root/.lock"
-flock 9
-if [ -f "$img/.complete" ]; then
-	echo "$img"
-	exit 0
-fi
+dimg_begin "$cache_root" "$key"
 log "building $img ($xpkg $xver, $kpkg $kpver)"
-t0=$(date +%s)
-rm -rf "$img"
-mkdir -p "$img/tmp/dl" "$img/tmp/x"
-tmp=$img/tmp
-cleanup() {
-	# debootstrap mounts /proc etc. in the target; never rm -rf through them.
-	grep -o " $tmp/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'echo "xenlab-image: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 # 1. Xen and the kernel: download and unpack, not install.
-(cd "$tmp/dl" && apt-get download -q "$xpkg" "$kpkg" >&2) ||
-	die "apt-get download $xpkg $kpkg failed (no network to the Debian mirror?)"
-for d in "$tmp"/dl/*.deb; do dpkg-deb -x "$d" "$tmp/x"; done
+dimg_fetch "$xpkg" "$kpkg"
 xgz=$(ls "$tmp"/x/boot/xen-4.17*-amd64.gz 2>/dev/null | head -n1)
 [ -n "$xgz" ] || die "no xen-4.17*.gz in $xpkg"
 gunzip -c "$xgz" >"$img/xen.elf"
-cp "$tmp/x/boot/vmlinuz-$kver" "$img/vmlinuz"
-mods=$tmp/x/lib/modules/$kver
-
-# Copies module NAME (dashes and underscores alike) and what it depends on
-# (modinfo) into ROOT; built-in modules need nothing.
-copy_mod() {
-	local root=$1 name=$2 f dep alt
-	alt=${name//_/-}
-	f=$(find "$mods/kernel" \( -name "$name.ko*" -o -name "$alt.ko*" \) | head -n1)
-	if [ -z "$f" ]; then
-		grep -Eq "/($name|$alt)\.ko" "$mods/modules.builtin" && return 0
-		die "module $name not found in $kpkg"
-	fi
-	[ -f "$root/lib/modules/$kver/${f#$mods/}" ] && return 0
-	mkdir -p "$root/lib/modules/$kver/$(dirname "${f#$mods/}")"
-	cp "$f" "$root/lib/modules/$kver/${f#$mods/}"
-	for dep in $(/sbin/modinfo -F depends "$f" | tr , ' '); do
-		copy_mod "$root" "$dep"
-	done
-}
-install_mods() {
-	local root=$1 m
-	shift
-	mkdir -p "$root/lib/modules/$kver"
-	cp "$mods"/modules.builtin "$mods"/modules.order "$root/lib/modules/$kver/"
-	[ -f "$mods/modules.builtin.modinfo" ] && cp "$mods/modules.builtin.modinfo" "$root/lib/modules/$kver/"
-	for m in "$@"; do copy_mod "$root" "$m"; done
-	/sbin/depmod -b "$root" "$kver"
-}
+dimg_kernel
 
 # 2. dom0: debootstrapped bookworm with the toolstack.
 root=$tmp/dom0
-log "debootstrap $suite from $mirror (about a minute)"
-debootstrap --variant=minbase \
-	--include=xen-utils-4.17,busybox,iproute2,procps,kmod,openssh-client,dropbear-bin \
-	"$suite" "$root" "$mirror" >"$tmp/debootstrap.log" 2>&1 ||
-	{ tail -n 20 "$tmp/debootstrap.log" >&2; die "debootstrap failed (no network to $mirror?)"; }
+dimg_debootstrap "$root" xen-utils-4.17,busybox,iproute2,procps,kmod,openssh-client,dropbear-bin
 # debootstrap sees bookworm only; bring the toolstack to the hypervisor's
 # version (bookworm-security) so xl and Xen are one release.
 xenpkgs=$(chroot "$root" dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\n' \
@@ -134,12 +67,8 @@ fi
 # Prune what a lab dom0 never runs: every MB here is copied by the emulated
 # CPU at each boot (docs, locales, udev's hwdb, python for pygrub, the PVH
 # shim, apt's and dpkg's state).
-rm -rf "$root"/usr/share/{doc,man,info,locale,i18n,zoneinfo,perl,common-licenses} \
-	"$root"/var/cache/apt/* "$root"/var/lib/apt/lists/* "$root"/var/cache/debconf/* \
-	"$root"/usr/share/python3 "$root"/usr/lib/python3* "$root"/usr/bin/python3* \
-	"$root"/usr/lib/udev/hwdb.d "$root"/usr/lib/udev/hwdb.bin "$root"/etc/udev/hwdb.bin \
-	"$root"/usr/lib/x86_64-linux-gnu/gconv "$root"/usr/lib/xen-4.17/boot \
-	"$root"/var/lib/dpkg/info/*.md5sums "$root"/usr/lib/xen-4.17/lib/python*
+dimg_prune "$root" /usr/share/perl /usr/share/python3 '/usr/lib/python3*' '/usr/bin/python3*' \
+	/usr/lib/xen-4.17/boot '/usr/lib/xen-4.17/lib/python*'
 install_mods "$root" xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-blkback \
 	xen-netback bridge
 install -m 0755 "$here/dom0-init.sh" "$root/init"
@@ -202,25 +131,9 @@ cp -a "$root/etc/nsswitch.conf" "$du/etc/" 2>/dev/null || true
 install_mods "$du" xen-netfront
 install -m 0755 "$here/domu-init.sh" "$du/init"
 
-# 4. Pack. Uncompressed: decompressing ~130 MB under TCG costs more than
-#    reading it.
+# 4. Pack.
 log "packing initramfs images"
-(cd "$root" && find . -mount | cpio -o -H newc --quiet) >"$img/dom0.cpio"
+dimg_pack "$root" "$img/dom0.cpio"
 (cd "$du" && find . | cpio -o -H newc --quiet) >"$img/domu.cpio"
-cat >"$img/info" <<EOF
-xen=$xpkg $xver
-kernel=$kpkg $kpver
-kver=$kver
-mirror=$mirror
-built=$(date -u +%FT%TZ)
-build_seconds=$(($(date +%s) - t0))
-EOF
-rm -rf "$tmp"
-trap - EXIT
-touch "$img/.complete"
-# Keep only this image in the cache.
-for old in "$cache_root"/img-*; do
-	[ "$old" = "$img" ] || rm -rf "$old"
-done
-log "image ready in $(($(date +%s) - t0)) s: $(du -sh "$img" | cut -f1)"
-echo "$img"
+echo "xen=$xpkg $xver" >"$img/info"
+dimg_finish

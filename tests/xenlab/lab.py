@@ -23,17 +23,19 @@ Environment:
   XENLAB_KEEP=1      keep the per-boot directory (serial log, overlay)
 """
 import os
-import re
-import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SKIP = 77
+sys.path.insert(0, os.path.join(HERE, "..", "qemu"))
+import qemuboot  # noqa: E402
+from qemuboot import in_ci  # noqa: E402
+
+LabError = qemuboot.BootError
+_BootNotReady = qemuboot.BootNotReady
 
 BOOT_RETRIES = 2  # extra attempts when the toolstack never came up
 READY_TIMEOUT = int(os.environ.get("XENLAB_READY_TIMEOUT", "420"))
@@ -59,81 +61,22 @@ BINARIES = (("ISOLAB", "isolab"), ("ISOLAB_BOMB", "isolab-bomb"),
 DOMU_HOST_TOOLS = ("setsid", "dash")
 
 
-def in_ci():
-    return os.environ.get("CI") == "true"
-
-
 def cannot_run(msg):
     """The lab cannot run here: a failure in CI, a skip elsewhere."""
-    if in_ci():
-        print("xenlab: FAIL (CI=true, the lab must run): " + msg, file=sys.stderr)
-        sys.exit(1)
-    print("xenlab: SKIP: " + msg, file=sys.stderr)
-    sys.exit(SKIP)
+    qemuboot.cannot_run("xenlab", msg)
 
 
 def log(msg):
     print("xenlab: " + msg, file=sys.stderr, flush=True)
 
 
-class LabError(Exception):
-    pass
-
-
-class Result:
-    def __init__(self, rc, output, console, boot_s, total_s, attempts):
-        self.rc = rc
-        self.output = output
-        self.console = console
-        self.boot_s = boot_s
-        self.total_s = total_s
-        self.attempts = attempts
-
-    def lines(self):
-        return self.output.splitlines()
-
-    def tagged(self, tag):
-        """Lines 'TAG rest' of the output, as the rests."""
-        out = []
-        for ln in self.lines():
-            if ln.startswith(tag + " "):
-                out.append(ln[len(tag) + 1:])
-        return out
-
-
-def _ldd(path):
-    """Libraries (absolute paths, loader included) a host binary needs."""
-    try:
-        out = subprocess.run(["ldd", path], capture_output=True, text=True,
-                             check=False).stdout
-    except OSError:
-        return []
-    libs = []
-    for ln in out.splitlines():
-        m = re.search(r"=>\s+(/\S+)", ln) or re.match(r"\s+(/\S+)\s+\(", ln)
-        if m:
-            libs.append(m.group(1))
-    return libs
-
-
-def _copy(src, root, dest):
-    d = os.path.join(root, dest.lstrip("/"))
-    os.makedirs(os.path.dirname(d), exist_ok=True)
-    shutil.copy2(os.path.realpath(src), d)
-
-
 def _pack(root, out_path, mode="wb"):
-    files = subprocess.run("find . | LC_ALL=C sort", shell=True, cwd=root,
-                           capture_output=True, check=True).stdout
-    with open(out_path, mode) as out:
-        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=root,
-                       input=files, stdout=out, check=True)
+    qemuboot.pack(root, out_path, mode)
 
 
 class Lab:
     def __init__(self):
-        signal.signal(signal.SIGTERM, _on_signal)
-        signal.signal(signal.SIGINT, _on_signal)
+        qemuboot.install_signal_handlers()
         src = os.environ.get("ISOLAB_SOURCE_ROOT")
         build = os.environ.get("ISOLAB_BUILD_ROOT")
         if in_ci() and build and "XENLAB_CACHE" not in os.environ:
@@ -185,17 +128,7 @@ class Lab:
 
     # ---- per-boot overlay ----
     def _dom0_files(self):
-        lst = os.path.join(self.img, "dom0.files")
-        if not os.path.exists(lst):
-            with open(os.path.join(self.img, "dom0.cpio"), "rb") as f:
-                out = subprocess.run(["cpio", "-t", "--quiet"], stdin=f,
-                                     capture_output=True, check=True).stdout
-            tmp = lst + ".tmp"
-            with open(tmp, "wb") as f:
-                f.write(out)
-            os.replace(tmp, lst)
-        with open(lst) as f:
-            return set("/" + ln.strip().lstrip("./") for ln in f)
+        return qemuboot.cpio_files(os.path.join(self.img, "dom0.cpio"))
 
     def _overlay(self, bdir, script, files):
         dom0_files = self._dom0_files()
@@ -224,13 +157,7 @@ class Lab:
                 shutil.copy2(os.path.join(HERE, name),
                              os.path.join(du, "lab", name[len("domu-run-"):]))
         for name, path in self.bins.items():
-            _copy(path, ov, "/usr/local/bin/" + name)
-            for lib in _ldd(path):
-                # merged /usr on both sides: compare and copy by the real directory
-                lib = os.path.join(os.path.realpath(os.path.dirname(lib)),
-                                   os.path.basename(lib))
-                if lib not in dom0_files:
-                    _copy(lib, ov, lib)
+            qemuboot.copy_with_libs(path, ov, "/usr/local/bin/" + name, dom0_files)
             if name in DOMU_BINARIES:
                 # The tool itself in a directory of its own (its name, hence its
                 # process name, unchanged) behind a wrapper on PATH that sets what
@@ -239,23 +166,20 @@ class Lab:
                 # victim to ~340 MB RSS after 30 k requests (measured on the host;
                 # the run test makes about that many): in a 512 MB guest, the likely
                 # end of the victim, and so of the run, in CI's partial run.
-                _copy(path, du, DOMU_TOOL_DIR + "/" + name)
+                qemuboot.copy_with_libs(path, du, DOMU_TOOL_DIR + "/" + name,
+                                        merged_usr=False)
                 wrapper = os.path.join(du, "usr", "bin", name)
                 os.makedirs(os.path.dirname(wrapper), exist_ok=True)
                 with open(wrapper, "w") as f:
                     f.write("#!/bin/sh\nexport ASAN_OPTIONS=%s\nexec %s/%s \"$@\"\n"
                             % (DOMU_ASAN_OPTIONS, DOMU_TOOL_DIR, name))
                 os.chmod(wrapper, 0o755)
-                for lib in _ldd(path):
-                    _copy(lib, du, lib)
         # util-linux's setsid: the ssh executor runs `setsid -w`, which
         # busybox's setsid lacks.
         for tool in DOMU_HOST_TOOLS:
             path = shutil.which(tool)
             if path:
-                _copy(path, du, "/usr/bin/" + tool)
-                for lib in _ldd(path):
-                    _copy(lib, du, lib)
+                qemuboot.copy_with_libs(path, du, "/usr/bin/" + tool, merged_usr=False)
         # root's login shell in the guests is dash: busybox's ash prefers its
         # own applets (a busybox setsid without -w) over PATH.
         os.makedirs(os.path.join(du, "etc"), exist_ok=True)
@@ -311,122 +235,13 @@ class Lab:
                "-kernel", os.path.join(img, "xen.elf"), "-append", xen_args,
                "-initrd", "%s %s,%s" % (os.path.join(img, "vmlinuz"), DOM0_ARGS, initrd)]
         serial_path = os.path.join(bdir, "serial-%d.log" % attempt)
-        t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True,
-                                preexec_fn=_die_with_parent)
-        console = []
-        buf = b""
-        ready_at = None
-        begin = None
-        rc = None
-        deadline = t0 + READY_TIMEOUT
-        try:
-            with open(serial_path, "wb") as slog:
-                while True:
-                    now = time.monotonic()
-                    if now > deadline:
-                        tail = "\n".join(console[-40:])
-                        if ready_at is None:
-                            raise _BootNotReady("no READY after %d s; console:\n%s"
-                                                % (READY_TIMEOUT, tail))
-                        raise LabError("command timed out after %d s; console tail:\n%s"
-                                       % (timeout, tail))
-                    r, _, _ = select.select([proc.stdout], [], [], 1.0)
-                    if not r:
-                        if proc.poll() is not None:
-                            break
-                        continue
-                    chunk = os.read(proc.stdout.fileno(), 65536)
-                    if not chunk:
-                        break
-                    slog.write(chunk)
-                    slog.flush()
-                    buf += chunk
-                    *complete, buf = buf.split(b"\n")
-                    for raw in complete:
-                        ln = raw.decode("utf-8", "replace").rstrip("\r")
-                        console.append(ln)
-                        if "@@XENLAB:READY@@" in ln and ready_at is None:
-                            ready_at = time.monotonic()
-                            deadline = ready_at + timeout
-                            log("toolstack ready %.0f s after start" % (ready_at - t0))
-                        elif "@@XENLAB:BEGIN@@" in ln and begin is None:
-                            begin = len(console)
-                        elif "@@XENLAB:FAIL" in ln and ready_at is None:
-                            raise _BootNotReady(ln + "\n" + "\n".join(console[-30:]))
-                        elif any(f in ln for f in FATAL):
-                            # let the crash dump reach the console, then stop
-                            _drain(proc, console, slog, 3.0)
-                            tail = "\n".join(console[-40:])
-                            if ready_at is None:
-                                raise _BootNotReady("crashed while booting:\n" + tail)
-                            raise LabError("the machine crashed:\n" + tail)
-                        m = re.search(r"@@XENLAB:END rc=(\d+)@@", ln)
-                        if m and begin is not None:
-                            rc = int(m.group(1))
-                            out = "\n".join(_clean(console[begin:-1]))
-                            total = time.monotonic() - t0
-                            return Result(rc, out, console, ready_at - t0, total, 1)
-            tail = "\n".join(console[-40:])
-            if ready_at is None:
-                raise _BootNotReady("QEMU exited (status %s) before READY; console:\n%s"
-                                    % (proc.poll(), tail))
-            raise LabError("the machine stopped before the command finished "
-                           "(QEMU status %s); console tail:\n%s" % (proc.poll(), tail))
-        finally:
-            _stop(proc)
-
-
-class _BootNotReady(Exception):
-    pass
-
-
-def _die_with_parent():
-    """In QEMU's child: SIGKILL when the harness dies (prctl PR_SET_PDEATHSIG)."""
-    try:
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
-def _drain(proc, console, slog, secs):
-    end = time.monotonic() + secs
-    while time.monotonic() < end:
-        r, _, _ = select.select([proc.stdout], [], [], 0.2)
-        if not r:
-            continue
-        chunk = os.read(proc.stdout.fileno(), 65536)
-        if not chunk:
-            return
-        slog.write(chunk)
-        console.extend(chunk.decode("utf-8", "replace").splitlines())
-
-
-def _on_signal(signum, frame):
-    # meson's timeout sends SIGTERM: unwind so that QEMU is stopped.
-    raise LabError("interrupted by signal %d" % signum)
+        return qemuboot.boot(cmd, serial_path, "XENLAB", READY_TIMEOUT, timeout,
+                             fatal=FATAL, clean=_clean, log=log)
 
 
 def _clean(lines):
     """Drops the hypervisor's own messages that interleave on the console."""
     return [ln for ln in lines if not ln.startswith("(XEN)")]
-
-
-def _stop(proc):
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    if proc.stdout:
-        proc.stdout.close()
 
 
 def _default_rel(name):

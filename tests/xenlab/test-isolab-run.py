@@ -49,13 +49,16 @@ ROUNDS = int(os.environ.get("XENLAB_RUN_ROUNDS", "3"))
 WARMUP = 3
 LOAD_PCT = 80
 
+# cooldown: at most 8 s for dom0 to settle, then at most 8 s for the victim's own CPU use: an
+# overloaded phase leaves v1 up to ~10 s of abandoned requests (49 req/s offered for 12 s at a
+# capacity of ~61), which the next run would otherwise measure; a settled victim adds nothing.
 SCENARIO = """[global]
 backend = xl
 name = xenlab-credit
 duration = %(d)ds
 rounds = %(r)d
 warmup = %(w)ds
-cooldown = 2s
+cooldown = 8s
 results = /tmp/results
 victim_pages = 200
 
@@ -264,6 +267,16 @@ def main():
                 "%.2f" % x["p99"] if x["p99"] is not None else "-",
                 "%.1f" % x["share"] if x["share"] is not None else "-",
                 "%.1f" % x["xl"] if x["xl"] is not None else "-"))
+    print()
+    # the cooldown after each run, in run order: the host (dom0), then the victim (v1)
+    print("cooldown: victim at rest %s" % (design.get("cooldown") or {}).get("victim"))
+    for r in man.get("runs", []):
+        c = r.get("cooldown_after") or {}
+        print("cooldown after %s round %s: host settled %s in %s s; victim settled %s after "
+              "%s s more, %s %% of a CPU" % (r.get("phase"), r.get("round"),
+                                            c.get("host_settled"), c.get("host_waited_s"),
+                                            c.get("victim_settled"), c.get("victim_waited_s"),
+                                            c.get("victim_cpu_pct")))
     print()
 
     def mean(ph, key):

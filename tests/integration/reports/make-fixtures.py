@@ -252,18 +252,29 @@ DURATION_V2 = 10
 OFFERED = RATE * DURATION_V2
 
 
-def probe_v2(good_pct, started, closed=False, tput=None):
-    """An open-loop probe result with good_pct exactly; latencies split at the SLO."""
+def spread(n, lo, hi, distinct=50):
+    """n latencies (ns) over at most `distinct` values uniform in [lo, hi] ms."""
+    k = min(n, distinct)
+    return [(int((lo + (hi - lo) * (i + 0.5) / max(k, 1)) * 1e6), n // k + (i < n % k))
+            for i in range(k)]
+
+
+def probe_v2(good_pct, started, closed=False, tput=None, rate=RATE, coarse=False):
+    """An open-loop probe result with good_pct exactly; latencies split at the SLO.
+    coarse: at most 50 distinct latencies each side of the SLO (smaller files)."""
     if closed:
         ok = int(round(tput * DURATION_V2))
         offered, good = ok, ok
     else:
-        offered = OFFERED
-        good = int(round(good_pct * OFFERED / 100.0))
+        offered = rate * DURATION_V2
+        good = int(round(good_pct * offered / 100.0))
         ok = offered
     bad = ok - good
-    buckets = [(int((1 + 14 * (i + 0.5) / max(good, 1)) * 1e6), 1) for i in range(good)]
-    buckets += [(int((25 + 175 * (i + 0.5) / max(bad, 1)) * 1e6), 1) for i in range(bad)]
+    if coarse:
+        buckets = spread(good, 1, 15) + spread(bad, 25, 200)
+    else:
+        buckets = [(int((1 + 14 * (i + 0.5) / max(good, 1)) * 1e6), 1) for i in range(good)]
+        buckets += [(int((25 + 175 * (i + 0.5) / max(bad, 1)) * 1e6), 1) for i in range(bad)]
     s, flat = stats_of(buckets)
     met = {
         "mode": "closed" if closed else "open", "slo_ms": SLO_MS, "offered": offered,
@@ -275,11 +286,11 @@ def probe_v2(good_pct, started, closed=False, tput=None):
         "histogram": dict(hist_json(buckets), sum_sq=float(sum(v * v * c for v, c in buckets))),
     }
     if not closed:
-        met["rate_rps"] = RATE
+        met["rate_rps"] = rate
     return {"tool": "isolab-probe", "version": "0.2.0", "kind": "http", "engine": "native",
             "status": "ok", "error": None, "started": iso(started),
             "elapsed_s": DURATION_V2 + WARMUP,
-            "options": {"rate_rps": None if closed else RATE, "warmup_s": WARMUP,
+            "options": {"rate_rps": None if closed else rate, "warmup_s": WARMUP,
                         "duration_s": DURATION_V2, "slo_ms": SLO_MS},
             "metrics": met}
 
@@ -296,8 +307,12 @@ BOMB_UNIT = {"cpu": ("cpus", 2.0), "mem": ("bytes_per_s", 4.0e9), "disk": ("byte
 
 
 def build_v2(name, phases, rounds, scores, closed=False, cpu=None, invalid=None, aa=True,
-             min_effect=5.0):
-    """scores: phase -> per-round good % (or good/s when closed); None = probe DNR."""
+             min_effect=5.0, shares=None, rates=None, coarse=False):
+    """scores: phase -> per-round good % (or good/s when closed); None = probe DNR.
+    shares: phase -> the bombs' achieved share of their request (default ~97 %);
+    rates: phase -> the probe's rate (load sweeps; default RATE)."""
+    shares = shares or {}
+    rates = rates or {}
     root = os.path.join(OUT, name)
     shutil.rmtree(root, ignore_errors=True)
     invalid = invalid or {}
@@ -324,12 +339,13 @@ def build_v2(name, phases, rounds, scores, closed=False, cpu=None, invalid=None,
                 run["dnr"].append("probe")
             else:
                 write(os.path.join(root, d, "probe.json"),
-                      probe_v2(v, t, closed=closed, tput=v))
+                      probe_v2(v, t, closed=closed, tput=v, rate=rates.get(pn, RATE),
+                               coarse=coarse))
             for bomb in ph["bombs"]:
                 run["bombs"][bomb] = d + "/bomb-%s.json" % bomb
                 write(os.path.join(root, d, "bomb-%s.json" % bomb), bomb_json(bomb, t + 3))
                 unit, req = BOMB_UNIT[bomb]
-                share = invalid.get((rnd, pn), (None, 98.0 - rnd * 0.5))[1]
+                share = invalid.get((rnd, pn), (None, shares.get(pn, 98.0) - rnd * 0.5))[1]
                 run["bombs_achieved"][bomb] = {"requested": req, "achieved": req * share / 100,
                                                "share_pct": share, "unit": unit}
             if (rnd, pn) in invalid:
@@ -366,6 +382,13 @@ def build_v2(name, phases, rounds, scores, closed=False, cpu=None, invalid=None,
         "phases": phases,
         "runs": runs,
     }
+    if name == "verdicts":
+        # a host where no io weight works: the report says so beside disk+prio
+        manifest["backend"]["details"] = {"io_weight": {
+            "effective": False, "knob": None, "path": "/var/lib/isolab", "device": "vda",
+            "scheduler": "mq-deadline", "io_cost": False,
+            "note": "CPU weight only: no I/O weight on this host: vda (254:0, holding "
+                    "/var/lib/isolab, where disk bombs write) uses mq-deadline without io.cost"}}
     write(os.path.join(root, "manifest.json"), manifest)
     with open(os.path.join(root, "scenario.ini"), "w") as f:
         f.write("# fixture %s\n" % name)
@@ -431,6 +454,113 @@ def main_v2():
     exp = {"scores": scores, "invalid": [], "verdicts": {"cpu": "hurt"},
            "protection": {"cpu+prio": "protected"}}
     write(os.path.join(root, "expected.json"), exp)
+
+    main_curves()
+    main_protect()
+
+
+QUIET = [0.0, 0.5, -0.5, 1.0, -1.0]  # round-to-round scatter, points
+LOUD = [0.0, 2.0, -2.0, 3.0, -3.0]
+INTENSITY = (0, 20, 40, 60, 80, 100)
+LOADS = (10, 30, 50, 70, 90)
+CURVES = {
+    # good % of the offered load at each intensity of the cpu bomb
+    "cpu": [99.0, 98.5, 97.0, 90.0, 70.0, 50.0],
+    "cpu+prio": [99.0, 99.0, 98.5, 98.0, 96.0, 88.0],
+    # good % at each offered load, without and with the bomb
+    "idle": [99.5, 99.3, 99.0, 97.0, 80.0],
+    "busy": [98.0, 96.0, 90.0, 70.0, 40.0],
+}
+# the bomb's achieved share of its request: less under contention, less still
+# when the victim is prioritised
+SHARES = {"cpu": [0, 99.0, 98.0, 96.0, 90.0, 82.0], "cpu+prio": [0, 99.0, 97.0, 93.0, 85.0, 75.0]}
+
+
+def sweep_phase(fam, key, x, bombs, twin=None):
+    name = "%s[%s=%d]" % (fam, key, x)
+    p = phase(name, bombs, ("%s[%s=%d]" % (twin, key, x)) if twin else None,
+              2048 if twin else None, {"key": key, "value": x})
+    return name, p
+
+
+def main_curves():
+    """curves: an intensity sweep of the cpu bomb, equal and prioritised (per-value
+    twins), and a load sweep without and with the bomb; 5 rounds."""
+    phases = [phase("baseline"), aa_phase()]
+    scores = {"baseline": [99.0 + d for d in QUIET], "baseline~aa": [99.0 - d for d in QUIET]}
+    shares, rates, want = {}, {}, {}
+    for fam in ("cpu", "cpu+prio"):
+        for i, x in enumerate(INTENSITY):
+            name, p = sweep_phase(fam, "intensity.cpu", x, ["cpu"] if x else [],
+                                  "cpu" if fam == "cpu+prio" else None)
+            phases.append(p)
+            noise = QUIET if CURVES[fam][i] > 95 else LOUD
+            scores[name] = [min(100.0, CURVES[fam][i] + d) for d in noise]
+            shares[name] = SHARES[fam][i]
+    for fam in ("idle", "busy"):
+        for i, x in enumerate(LOADS):
+            name, p = sweep_phase(fam, "load", x, ["cpu"] if fam == "busy" else [])
+            phases.append(p)
+            noise = QUIET if CURVES[fam][i] > 95 else LOUD
+            scores[name] = [min(100.0, CURVES[fam][i] + d) for d in noise]
+            rates[name] = 400 * x // 100
+    root = build_v2("curves", phases, 5, scores, shares=shares, rates=rates, coarse=True)
+    write(os.path.join(root, "expected.json"),
+          {"scores": scores, "min_effect": 5.0, "intensity": list(INTENSITY),
+           "loads": list(LOADS), "shares": SHARES, "t90_df4": 2.131847})
+
+
+PROTECT_AT = 5.0
+PROTECT_APPLIED = [5.002, 5.004, 5.001, 5.003, 5.002]  # when the weight took effect
+PROTECT_RECOVER = [0.3, 0.5, 0.2, 0.4, 0.6]  # then the backlog drains: bad until then
+
+
+def request_log(phase, rnd):
+    """The probe's --log rows (t_s, latency_ms, ...) for one run: 200 req/s for 10 s."""
+    rows, good = [], 0
+    change = PROTECT_APPLIED[rnd - 1] if phase == "cpu-at" else None
+    for i in range(RATE * DURATION_V2):
+        t = i / RATE
+        if change is None:
+            ok = i % 100 != 7  # 1 % slow
+        elif t < change:
+            ok = (i * 7) % 10 >= 6  # 40 % good under the bomb, equal weights
+        elif t < change + PROTECT_RECOVER[rnd - 1]:
+            ok = (i * 7) % 10 >= 7  # the backlog: 30 % good
+        else:
+            ok = i % 100 != 7
+        lat = 1 + (i % 13) if ok else 25 + (i * 37) % 170
+        good += ok
+        rows.append("%.6f,%.3f,%.3f,200,1000,ok,,http://victim/%d" % (t, lat, lat, i))
+    return rows, 100.0 * good / (RATE * DURATION_V2)
+
+
+def main_protect():
+    """protect: a cpu bomb with equal weights until 5 s, then weight.web = 2048; the
+    per-request logs say when the victim was back within the baseline's band."""
+    at = [{"t_s": PROTECT_AT, "key": "weight.web", "value": 2048}]
+    phases = [phase("baseline"), dict(phase("cpu-at", ["cpu"]), at=at)]
+    logs, scores = {}, {"baseline": [], "cpu-at": []}
+    for pn in scores:
+        for rnd in range(1, 6):
+            logs[(pn, rnd)], g = request_log(pn, rnd)
+            scores[pn].append(g)
+    root = build_v2("protect", phases, 5, scores, aa=False, coarse=True)
+    path = os.path.join(root, "manifest.json")
+    with open(path) as f:
+        man = json.load(f)
+    for run in man["runs"]:
+        rows = logs[(run["phase"], run["round"])]
+        with open(os.path.join(root, run["dir"], "probe-requests.csv"), "w") as f:
+            f.write("t_s,latency_ms,uncorrected_ms,status,bytes,result,error,target\n")
+            f.write("\n".join(rows) + "\n")
+        if run["phase"] == "cpu-at":
+            run["at"] = [{"t_s": PROTECT_AT, "applied_s": PROTECT_APPLIED[run["round"] - 1],
+                          "ok": True, "error": None}]
+    write(path, man)
+    write(os.path.join(root, "expected.json"),
+          {"applied_s": PROTECT_APPLIED, "recover_true_s": PROTECT_RECOVER, "rate": RATE,
+           "scores": scores})
 
 
 if __name__ == "__main__":

@@ -20,13 +20,13 @@ TYPES = {
 }
 
 
-def from_doc(path):
-    """The JSON block after the line '<!-- summary.json schema -->' in a Markdown file."""
+def from_doc(path, name="summary.json"):
+    """The JSON block after the line '<!-- NAME schema -->' in a Markdown file."""
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    m = re.search(r"<!-- summary\.json schema -->\s*```json\n(.*?)\n```", text, re.S)
+    m = re.search(r"<!-- %s schema -->\s*```json\n(.*?)\n```" % re.escape(name), text, re.S)
     if not m:
-        raise ValueError("%s: no summary.json schema block" % path)
+        raise ValueError("%s: no %s schema block" % (path, name))
     return json.loads(m.group(1))
 
 

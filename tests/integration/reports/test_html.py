@@ -37,13 +37,14 @@ def fail(msg):
     sys.exit(1)
 
 
-def check(name, tmp, min_svgs, must_have, screenshot=False):
+def check(name, tmp, min_svgs, must_have, screenshot=False, cmd=None, page="report.html"):
     out = os.path.join(tmp, name)
-    p = subprocess.run([ISOLAB, "report", os.path.join(FIX, name), "--out", out, "-q",
-                        "--format", "html"], capture_output=True, text=True, timeout=60)
+    cmd = cmd or ["report", os.path.join(FIX, name)]
+    p = subprocess.run([ISOLAB, *cmd, "--out", out, "-q", "--format", "html"],
+                       capture_output=True, text=True, timeout=60)
     if p.returncode:
-        fail("report %s: %s" % (name, p.stderr))
-    html = os.path.join(out, "report.html")
+        fail("%s %s: %s" % (cmd[0], name, p.stderr))
+    html = os.path.join(out, page)
     with open(html, encoding="utf-8") as f:
         src = f.read()
     # self-contained: no script, no external reference
@@ -111,6 +112,18 @@ def main():
                                  "measured before calibration: verdicts indicative"])
         check("dnr", tmp, 5, ["DNR", "inconclusive", "invalid"])
         check("partial", tmp, 3, ["Partial run"])
+        # curves: 2 x 2 curve charts besides the A/A's degradation and box charts
+        check("curves", tmp, 4, ["Sensitivity curves", "tolerated interference",
+                                 "Victim good responses against cpu bomb intensity",
+                                 "at achieved", "interval over rounds"], screenshot=True)
+        # protect: good % and p99 around the change, every round overlaid
+        check("protect", tmp, 3, ["Time to protect", "Time to recover", "baseline's band",
+                                  "round 5"])
+        # compare: one chart per measure, the runs as series
+        check("compare", tmp, 5, ["Comparing runs", "better", "same", "not paired",
+                                  "good responses by phase"], screenshot=True,
+              cmd=["compare", os.path.join(FIX, "verdicts"), os.path.join(FIX, "noisy"),
+                   "--labels", "credit,credit2"], page="compare.html")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("ok")

@@ -259,6 +259,27 @@ class Verdicts(unittest.TestCase):
             html = f.read()
         self.assertIn("victim CPU share 34 % → 86 % with weight 2048", html)
 
+    def test_cpu_weight_only_beside_disk_prio_where_no_io_weight_works(self):
+        """The fixture's backend says no io weight works (mq-deadline, no io.cost): the
+        disk phase's protection verdict says so in every output, the CPU one does not."""
+        caveat = "CPU weight only: no I/O weight on this host"
+        out, _, _ = Rendered.get("verdicts")
+        with open(os.path.join(out, "summary.md")) as f:
+            rows = [ln for ln in f if ln.startswith("| ") and caveat in ln]
+        self.assertEqual([ln.split("|")[1].strip() for ln in rows], ["disk+prio"])
+        with open(os.path.join(out, "report.html")) as f:
+            html = f.read()
+        self.assertEqual(html.count(caveat), 1)
+        self.assertIn("uses mq-deadline without io.cost", html)
+        p = run(os.path.join(FIX, "verdicts"), "--out", tempfile.mkdtemp(
+            prefix="isolab-report-test-"), "--format", "json")
+        disk = [ln for ln in p.stdout.splitlines() if ln.startswith("  disk ")]
+        self.assertEqual(len(disk), 1, p.stdout)
+        self.assertIn("disk+prio: partly protected", disk[0])
+        self.assertIn("(" + caveat + ")", disk[0])
+        self.assertNotIn(caveat, [ln for ln in p.stdout.splitlines()
+                                  if ln.startswith("  cpu ")][0])
+
     def test_every_output_lists_the_invalid_run(self):
         out, _, _ = Rendered.get("verdicts")
         reason = "bomb mem achieved 30 % of its requested load (&lt; 50 %)"

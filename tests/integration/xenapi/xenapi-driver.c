@@ -43,7 +43,7 @@ static int fail(struct json_writer *w, const struct backend_err *err)
 static int run(const struct backend_ops *ops, struct backend *b, int argc, char **argv,
 	       struct json_writer *w)
 {
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 	const char *cmd = argv[0];
 
 	if (strcmp(cmd, "caps") == 0) {
@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 {
 	struct backend_config cfg = { .name = "xenapi" };
 	const struct backend_ops *ops;
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 	struct json_writer *w;
 	struct backend *b;
 	int c, rc;

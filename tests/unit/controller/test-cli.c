@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -162,6 +163,34 @@ static void cli_print_default_is_a_valid_scenario(void **state)
 	(void)unlink(path);
 }
 
+/* A host the local backend cannot use is bad input too: exit 2, one line saying what to do. */
+static void cli_run_on_a_host_without_cgroups_exits_2(void **state)
+{
+	char dir[] = "/tmp/isolab-test-cli-host-XXXXXX", cg[64], res[64], st[64];
+	const char *args[] = { "run", "--quick",   "--no-report", "--cgroup-root",
+			       cg,    "--results", res,		  NULL };
+	char *err = NULL, *nl;
+	int code = -1;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(cg, sizeof(cg), "%s/cg", dir); /* an empty directory: no cgroup mount */
+	snprintf(res, sizeof(res), "%s/results", dir);
+	snprintf(st, sizeof(st), "%s/state", dir);
+	assert_int_equal(mkdir(cg, 0700), 0);
+	setenv("ISOLAB_STATE_DIR", st, 1);
+	assert_int_equal(run_err(args, &err, &code), 0);
+	unsetenv("ISOLAB_STATE_DIR");
+	assert_int_equal(code, 2);
+	assert_non_null(err);
+	nl = strchr(err, '\n');
+	assert_true(nl && nl[1] == '\0');
+	assert_non_null(strstr(err, "no cgroup filesystem mounted at "));
+	assert_non_null(strstr(err, "mount -t cgroup2 none /sys/fs/cgroup"));
+	free(err);
+	assert_int_equal(file_remove_tree(dir), 0);
+}
+
 /* Is each text exactly one JSON object (the way the run reads a tool's result)? */
 static bool is_object(const char *text)
 {
@@ -209,6 +238,7 @@ int main(void)
 		cmocka_unit_test(cli_bad_input_exits_2_with_one_line),
 		cmocka_unit_test(cli_help_goes_to_stdout_with_exit_0),
 		cmocka_unit_test(cli_print_default_is_a_valid_scenario),
+		cmocka_unit_test(cli_run_on_a_host_without_cgroups_exits_2),
 		cmocka_unit_test(tool_json_accepts_objects_and_rejects_the_rest),
 	};
 

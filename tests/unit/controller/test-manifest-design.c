@@ -61,7 +61,12 @@ static void manifest_records_design_calibration_and_load(void **state)
 				   .rounds_done = 4,
 				   .stopped = "decided",
 				   .rest_idle_pct = 93.5,
-				   .cooldown = { .tolerance_pct = 10, .window_s = 1, .max_s = 5 },
+				   .cooldown = { .tolerance_pct = 10,
+						 .window_s = 1,
+						 .max_s = 5,
+						 .victim_rest_cpu_pct = 1.5,
+						 .victim_tolerance_pct = 5,
+						 .victim_source = "xl list" },
 				   .cal = { .ran = true,
 					    .ok = true,
 					    .capacity_rps = 8000,
@@ -83,7 +88,8 @@ static void manifest_records_design_calibration_and_load(void **state)
 	       "\"max_rounds\":6,\"max_time_s\":540,\"min_effect_pct\":10,\"aa\":true,"
 	       "\"min_valid_rounds\":3,\"min_bomb_share_pct\":2,");
 	has(j, "\"cooldown\":{\"rest_idle_pct\":93.5,\"tolerance_pct\":10,\"window_s\":1,"
-	       "\"max_s\":5}");
+	       "\"max_s\":5,\"victim\":{\"rest_cpu_pct\":1.5,\"tolerance_pct\":5,"
+	       "\"source\":\"xl list\"}}");
 	has(j, "\"calibration\":{\"status\":\"ok\",\"capacity_rps\":8000,\"concurrency\":32,"
 	       "\"duration_s\":3,\"p50_ms\":3.9,\"p99_ms\":null,\"victim_cpu_share_pct\":151.5,"
 	       "\"result\":"
@@ -93,12 +99,17 @@ static void manifest_records_design_calibration_and_load(void **state)
 	free(j);
 
 	/* a failed calibration says why; a load that could not be resolved is null */
+	d.cooldown.victim_rest_cpu_pct = NAN;
+	snprintf(d.cooldown.victim_source, sizeof(d.cooldown.victim_source),
+		 "unavailable: the fake backend cannot tell a VM's CPU time");
 	d.cal.ok = false;
 	snprintf(d.cal.error, sizeof(d.cal.error), "the probe did not report");
 	d.load_ok = false;
 	j = render(render_design, &(struct design_arg){ .s = s, .d = &d });
 	has(j, "\"calibration\":{\"status\":\"failed\",\"error\":\"the probe did not report\"");
 	has(j, "\"load\":null");
+	has(j, "\"victim\":{\"rest_cpu_pct\":null,\"tolerance_pct\":5,\"source\":"
+	       "\"unavailable: the fake backend cannot tell a VM's CPU time\"}");
 	free(j);
 	scenario_free(s);
 }
@@ -146,8 +157,29 @@ static void manifest_records_each_runs_validity_and_mechanism(void **state)
 	       "\"noisy\":{\"error\":\"no such VM\"}},\"end\":null,\"scheduler\":\"cgroup-v1\"");
 	has(j, "\"bombs_achieved\":{\"cpu\":{\"requested\":2,\"achieved\":0.1,\"share_pct\":5,"
 	       "\"unit\":\"cpus\"},\"sink\":{\"requested\":null,\"achieved\":null,\"share_pct\":"
-	       "null,\"unit\":\"bits/s\"}}");
+	       "null,\"unit\":\"bits/s\"}},\"cooldown_after\":null");
 	free(j);
+
+	/* the cooldown after it: the host settled, the victim did not */
+	m.cooldown_after = (struct cooldown_rec){ .taken = true,
+						  .host_settled = true,
+						  .host_waited_s = 0.25,
+						  .host_idle_pct = 88,
+						  .victim_checked = true,
+						  .victim_waited_s = 2,
+						  .victim_cpu_pct = 41 };
+	j = render(render_mech, &m);
+	has(j, "\"cooldown_after\":{\"host_settled\":true,\"host_waited_s\":0.25,"
+	       "\"host_idle_pct\":88,\"victim_settled\":false,\"victim_waited_s\":2,"
+	       "\"victim_cpu_pct\":41}");
+	free(j);
+	/* a victim whose CPU time cannot be read: null, not "settled" */
+	m.cooldown_after.victim_checked = false;
+	j = render(render_mech, &m);
+	has(j, "\"host_idle_pct\":88,\"victim_settled\":null,\"victim_waited_s\":null,"
+	       "\"victim_cpu_pct\":null}");
+	free(j);
+	m.cooldown_after.taken = false;
 
 	/* valid, and the CPU share unavailable with its reason */
 	validity_init(&m.validity);

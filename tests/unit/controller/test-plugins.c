@@ -47,6 +47,9 @@ static struct {
 	size_t n_web_weights;
 	int web_weight;
 	bool not_live; /* like XenAPI without dom0: settings stored, not applied now */
+	bool backlog;  /* the victim's CPU use rises once its rest level was read */
+	unsigned cpu_reads;
+	uint64_t cpu_t, cpu_ns;
 } fb;
 
 static const struct backend_opt fake_opts[] = {
@@ -91,15 +94,26 @@ static int fake_get(struct backend *b, const char *vm, struct sched_params *out,
 	return 0;
 }
 
-/* The victim's CPU time: half a CPU, by the clock. */
+/*
+ * The victim's CPU time: half a CPU, by the clock. With fb.backlog, 90 % of
+ * a CPU after its first two reads (the rest level): a victim that keeps
+ * working off a backlog after every run.
+ */
 static int fake_cpu_time(struct backend *b, const char *vm, uint64_t *ns, const char **source,
 			 struct backend_err *err)
 {
+	uint64_t now = clock_now_ns();
+
 	(void)b;
 	(void)err;
 	if (strcmp(vm, "web") != 0)
 		return -ENOENT;
-	*ns = clock_now_ns() / 2;
+	if (!fb.cpu_t)
+		fb.cpu_t = now;
+	fb.cpu_ns += (uint64_t)((double)(now - fb.cpu_t) *
+				(fb.backlog && ++fb.cpu_reads > 2 ? 0.9 : 0.5));
+	fb.cpu_t = now;
+	*ns = fb.cpu_ns;
 	*source = "fake clock";
 	return 0;
 }
@@ -257,6 +271,17 @@ static const char scenario_text[] = "[global]\n"
 				    "[phase cpu]\nbombs = cpu\n"
 				    "[phase cpu+prio]\nbombs = cpu\nweight.web = 1024\n";
 
+/* The same with a cooldown: the run loop waits for the host, then for the victim. */
+static const char *scenario_cooldown(void)
+{
+	static char text[sizeof(scenario_text) + 16];
+	const char *at = strstr(scenario_text, "cooldown = 0\n");
+
+	snprintf(text, sizeof(text), "%.*scooldown = 300ms\n%s", (int)(at - scenario_text),
+		 scenario_text, at + strlen("cooldown = 0\n"));
+	return text;
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -394,10 +419,22 @@ static void fake_backend_and_executor_run_a_scenario_through_the_tables(void **s
 	runs = json_object_get(m, "runs");
 	assert_int_equal(json_array_size(runs), 4);
 	check_runs(runs, true);
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < 4; i++) {
 		assert_string_equal(
 			json_string_value(json_object_get(json_array_get(runs, i), "status")),
 			"ok");
+		/* cooldown = 0: none */
+		assert_true(
+			json_is_null(json_object_get(json_array_get(runs, i), "cooldown_after")));
+	}
+	{
+		json_t *v = json_object_get(
+			json_object_get(json_object_get(m, "design"), "cooldown"), "victim");
+		double rest = json_number_value(json_object_get(v, "rest_cpu_pct"));
+
+		assert_true(rest > 35 && rest < 65); /* read around the host's rest level */
+		assert_string_equal(json_string_value(json_object_get(v, "source")), "fake clock");
+	}
 	json_decref(m);
 	bomb = load_json(dir, "runs/1-cpu/bomb-cpu.json");
 	assert_string_equal(json_string_value(json_object_get(bomb, "status")), "interrupted");
@@ -442,6 +479,49 @@ static void a_priority_stored_but_not_live_makes_its_runs_invalid(void **state)
 	fb.not_live = false;
 }
 
+static void a_victim_still_busy_after_a_run_is_waited_for_up_to_the_cooldown(void **state)
+{
+	char err[512], root[400], dir[1024];
+	const char *text = scenario_cooldown();
+	struct scenario *s = NULL;
+	struct run_opts ro = { .no_report = true };
+	json_t *m, *runs, *v;
+	double rest;
+
+	(void)state;
+	fb.web_weight = 256;
+	fb.backlog = true;
+	fb.cpu_reads = 0;
+	n_started = 0;
+	snprintf(root, sizeof(root), "%s/results-backlog", tmp);
+	assert_int_equal(scenario_parse("fake.ini", text, strlen(text), &s, err, sizeof(err)), 0);
+	ro.results_root = root;
+	assert_int_equal(run_scenario(s, text, &ro), 0);
+	run_dir(root, dir, sizeof(dir));
+	m = load_json(dir, "manifest.json");
+	v = json_object_get(json_object_get(json_object_get(m, "design"), "cooldown"), "victim");
+	rest = json_number_value(json_object_get(v, "rest_cpu_pct"));
+	assert_true(rest > 35 && rest < 65);
+	assert_true(json_number_value(json_object_get(v, "tolerance_pct")) == 5);
+	runs = json_object_get(m, "runs");
+	assert_int_equal(json_array_size(runs), 4);
+	for (size_t i = 0; i < 4; i++) {
+		json_t *c = json_object_get(json_array_get(runs, i), "cooldown_after");
+		double waited = json_number_value(json_object_get(c, "victim_waited_s"));
+		double pct = json_number_value(json_object_get(c, "victim_cpu_pct"));
+
+		assert_true(json_is_object(c));
+		/* 90 % against 50 % at rest: never settled, waited the whole bound, no more */
+		assert_true(json_is_false(json_object_get(c, "victim_settled")));
+		assert_true(waited >= 0.3 && waited < 0.45);
+		assert_true(pct > 80 && pct < 95);
+		assert_true(json_number_value(json_object_get(c, "host_waited_s")) <= 0.45);
+	}
+	json_decref(m);
+	scenario_free(s);
+	fb.backlog = false;
+}
+
 static void tables_name_registered_plugins_in_messages_and_options(void **state)
 {
 	char err[512], names[256];
@@ -473,6 +553,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fake_backend_and_executor_run_a_scenario_through_the_tables),
 		cmocka_unit_test(a_priority_stored_but_not_live_makes_its_runs_invalid),
+		cmocka_unit_test(a_victim_still_busy_after_a_run_is_waited_for_up_to_the_cooldown),
 		cmocka_unit_test(tables_name_registered_plugins_in_messages_and_options),
 	};
 

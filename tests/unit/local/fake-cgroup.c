@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "cgroup-knob.h"
+#include "cgroup-scope.h"
 
 struct fake {
 	char root[256];
@@ -67,6 +69,8 @@ static void fill_v2(const char *dir, const char *enabled)
 	if (has_word(enabled, "io")) {
 		strcat(ctrls, "io ");
 		(void)put(dir, "io.weight", "default 100\n");
+		if (fake.o.io_sched && strcmp(fake.o.io_sched, "bfq") == 0)
+			(void)put(dir, "io.bfq.weight", "default 100\n");
 	}
 	if (has_word(enabled, "memory")) {
 		strcat(ctrls, "memory ");
@@ -156,10 +160,11 @@ static void mk(const char *root, const char *rel)
 	(void)mkdir(p, 0755);
 }
 
+static struct cg_test_hooks hooks = { .after_mkdir = after_mkdir, .before_rmdir = before_rmdir };
+static struct cg_io_dev io_dev;
+
 char *fake_tree_new(enum fake_kind kind, const struct fake_opts *opts)
 {
-	static const struct cg_test_hooks hooks = { .after_mkdir = after_mkdir,
-						    .before_rmdir = before_rmdir };
 	char tmpl[] = "/tmp/isolab-fakecg-XXXXXX";
 	const char *avail, *enabled;
 	char p[1024];
@@ -200,6 +205,19 @@ char *fake_tree_new(enum fake_kind kind, const struct fake_opts *opts)
 	case FAKE_NONE:
 		break;
 	}
+	memset(&io_dev, 0, sizeof(io_dev));
+	snprintf(io_dev.path, sizeof(io_dev.path), "/var/lib/isolab");
+	if (fake.o.io_no_device) {
+		snprintf(io_dev.fs_note, sizeof(io_dev.fs_note), "not on a block device");
+	} else {
+		snprintf(io_dev.name, sizeof(io_dev.name), "vda");
+		snprintf(io_dev.dev, sizeof(io_dev.dev), "254:0");
+		snprintf(io_dev.sched, sizeof(io_dev.sched), "%s",
+			 fake.o.io_sched ? fake.o.io_sched : "none");
+		io_dev.io_cost = !fake.o.io_cost_off;
+	}
+	hooks.io_dev = &io_dev;
+	hooks.systemd = NULL;
 	cg_set_test_hooks(&hooks);
 	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
 		if (!live[i]) {
@@ -271,4 +289,88 @@ bool fake_exists(const char *root, const char *rel)
 
 	snprintf(p, sizeof(p), "%s/%s", root, rel);
 	return access(p, F_OK) == 0;
+}
+
+/* ---- a fake systemd ---------------------------------------------------------------- */
+
+static struct fake_systemd_opts sd_opts;
+static struct fake_systemd_stats sd_stats;
+
+static int sd_start(const char *unit, const char *desc, pid_t pid, struct backend_err *err)
+{
+	char slice[512], dir[1024], pidbuf[24];
+	char *avail = fake_read(fake.root, "cgroup.controllers");
+
+	(void)desc;
+	if (sd_opts.refuse) {
+		free(avail);
+		backend_errf(err, sd_opts.refuse, "systemd refused to start %s: %s", unit,
+			     sd_opts.refuse);
+		return -EPERM;
+	}
+	snprintf(slice, sizeof(slice), "%s/system.slice", fake.root);
+	if (mkdir(slice, 0755) == 0) {
+		fill_v2(slice, avail ? avail : "");
+		(void)put(slice, "cgroup.subtree_control",
+			  sd_opts.delegate ? sd_opts.delegate
+			  : avail	   ? avail
+					   : "");
+	}
+	free(avail);
+	snprintf(dir, sizeof(dir), "%s/%s", slice, unit);
+	if (mkdir(dir, 0755) < 0) {
+		backend_errf(err, "org.freedesktop.systemd1.UnitExists",
+			     "systemd refused to start %s: Unit %s was already loaded", unit, unit);
+		return -EEXIST;
+	}
+	after_mkdir(dir, NULL);
+	snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
+	(void)put(dir, "cgroup.procs", pidbuf);
+	sd_stats.started++;
+	sd_stats.last_pid = (int)pid;
+	snprintf(sd_stats.last_unit, sizeof(sd_stats.last_unit), "%s", unit);
+	return 0;
+}
+
+static int sd_stop(const char *unit, struct backend_err *err)
+{
+	char dir[1024];
+
+	(void)err;
+	snprintf(dir, sizeof(dir), "%s/system.slice/%s", fake.root, unit);
+	if (access(dir, F_OK) < 0)
+		return 0; /* NoSuchUnit */
+	sd_stats.stopped++;
+	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -EIO;
+}
+
+static int sd_pid_cgroup(pid_t pid, char *buf, size_t len)
+{
+	if ((int)pid != sd_stats.last_pid || !sd_stats.last_unit[0])
+		return -ENOENT;
+	snprintf(buf, len, "/system.slice/%s", sd_stats.last_unit);
+	return 0;
+}
+
+static const struct cg_systemd_ops fake_sd = {
+	.start_scope = sd_start,
+	.stop_unit = sd_stop,
+	.pid_cgroup = sd_pid_cgroup,
+};
+
+void fake_systemd_install(const struct fake_systemd_opts *opts)
+{
+	struct cg_test_hooks h = hooks;
+
+	memset(&sd_opts, 0, sizeof(sd_opts));
+	memset(&sd_stats, 0, sizeof(sd_stats));
+	if (opts)
+		sd_opts = *opts;
+	h.systemd = &fake_sd;
+	cg_set_test_hooks(&h);
+}
+
+const struct fake_systemd_stats *fake_systemd_stats(void)
+{
+	return &sd_stats;
 }

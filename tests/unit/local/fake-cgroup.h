@@ -23,6 +23,11 @@ struct fake_opts {
 	bool no_swap_max;	/* v2: no memory.swap.max */
 	bool no_cfs;		/* v1: no cpu.cfs_quota_us */
 	const char *blkio_knob; /* v1: "blkio.weight" (default), "blkio.bfq.weight", "" = none */
+	/* v2: the device of the disk bombs' directory, "vda" with this scheduler (default
+	 * "none") and io.cost (default on, unless io_cost_off); io_no_device: on tmpfs */
+	const char *io_sched;
+	bool io_cost_off;
+	bool io_no_device;
 };
 
 /* Builds the tree, installs the hooks; returns the root (free with fake_tree_free). */
@@ -36,3 +41,17 @@ char *fake_read(const char *root, const char *rel);
 /* Writes content to root/rel, creating it. Returns 0 or -errno. */
 int fake_write(const char *root, const char *rel, const char *content);
 bool fake_exists(const char *root, const char *rel);
+
+/* A fake systemd for a FAKE_V2 tree (cgroup-scope.h's seam): scopes in <root>/system.slice. */
+struct fake_systemd_opts {
+	const char *delegate; /* controllers a scope gets, default the root's cgroup.controllers */
+	const char *refuse;   /* start_scope fails with this D-Bus error name */
+};
+struct fake_systemd_stats {
+	int started, stopped;
+	char last_unit[96];
+	int last_pid;
+};
+/* Installs it on the current tree (call after fake_tree_new); fake_tree_free removes it. */
+void fake_systemd_install(const struct fake_systemd_opts *opts);
+const struct fake_systemd_stats *fake_systemd_stats(void);

@@ -37,6 +37,8 @@ static struct cg_sys *detect_ok(const char *root)
 
 	assert_non_null(s);
 	assert_int_equal(cg_detect(root, s), 0);
+	/* as the backend does: the io knob that works on the fake disk (io.cost: io.weight) */
+	cg_choose_io(s, "/var/lib/isolab", false);
 	return s;
 }
 

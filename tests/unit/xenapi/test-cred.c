@@ -67,7 +67,7 @@ static int get(const char *file, char *buf, size_t size, struct backend_err *err
 
 static void file_0600_read_with_newline_stripped(void **state)
 {
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 	char buf[64];
 
 	assert_int_equal(get(write_pw("s3cret & <x>\r\n", 14, 0600), buf, sizeof(buf), &err), 0);
@@ -81,7 +81,7 @@ static void file_readable_by_others_refused_table(void **state)
 	static const mode_t modes[] = { 0644, 0640, 0604, 0660, 0606, 0601 };
 
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		struct backend_err err = { "", "" };
+		struct backend_err err = { 0 };
 		char buf[64] = "untouched";
 
 		assert_int_equal(get(write_pw("pw\n", 3, modes[i]), buf, sizeof(buf), &err),
@@ -95,7 +95,7 @@ static void file_readable_by_others_refused_table(void **state)
 
 static void file_empty_missing_too_long_or_not_regular(void **state)
 {
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 	char buf[16], big[64];
 
 	assert_int_equal(get(write_pw("\n", 1, 0600), buf, sizeof(buf), &err), -EINVAL);
@@ -109,7 +109,7 @@ static void file_empty_missing_too_long_or_not_regular(void **state)
 
 static void environment_used_without_file(void **state)
 {
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 	struct xapi_cred *c;
 	char buf[64];
 

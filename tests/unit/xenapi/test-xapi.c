@@ -156,7 +156,7 @@ static const char *param_str(size_t call, size_t i)
 static void login_sends_user_password_version_originator(void **state)
 {
 	struct xapi_session *s = session("https://pool.example");
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 
 	add(0, 200, LOGIN_OK("OpaqueRef:s1"));
 	add(0, 200, OK("<value></value>"));
@@ -178,7 +178,7 @@ static void login_sends_user_password_version_originator(void **state)
 static void call_prepends_session_and_unwraps_value(void **state)
 {
 	struct xapi_session *s = session("https://pool.example");
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 	struct xmlrpc_value *res = NULL;
 
 	add(0, 200, LOGIN_OK("OpaqueRef:s1"));
@@ -199,7 +199,7 @@ static void call_prepends_session_and_unwraps_value(void **state)
 static void failure_maps_code_and_params(void **state)
 {
 	struct xapi_session *s = session("https://pool.example");
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 	struct xmlrpc_value *res = NULL;
 
 	add(0, 200, LOGIN_OK("OpaqueRef:s1"));
@@ -218,7 +218,7 @@ static void failure_maps_code_and_params(void **state)
 static void session_invalid_relogs_in_once_and_retries(void **state)
 {
 	struct xapi_session *s = session("https://pool.example");
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 	struct xmlrpc_value *res = NULL;
 	struct xapi_stats st;
 
@@ -242,7 +242,7 @@ static void session_invalid_relogs_in_once_and_retries(void **state)
 static void session_invalid_twice_fails(void **state)
 {
 	struct xapi_session *s = session("https://pool.example");
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 
 	add(0, 200, LOGIN_OK("OpaqueRef:s1"));
 	add(0, 200, FAIL("<value>SESSION_INVALID</value><value>OpaqueRef:s1</value>"));
@@ -258,7 +258,7 @@ static void session_invalid_twice_fails(void **state)
 static void host_is_slave_on_login_moves_to_coordinator(void **state)
 {
 	struct xapi_session *s = session("https://member.example:8443/");
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 
 	add(0, 200, FAIL("<value>HOST_IS_SLAVE</value><value>10.0.0.1</value>"));
 	add(0, 200, LOGIN_OK("OpaqueRef:s1"));
@@ -274,7 +274,7 @@ static void host_is_slave_on_login_moves_to_coordinator(void **state)
 static void host_is_slave_during_a_call_moves_and_logs_in_again(void **state)
 {
 	struct xapi_session *s = session("https://member.example");
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 	struct xmlrpc_value *res = NULL;
 
 	add(0, 200, LOGIN_OK("OpaqueRef:s1"));
@@ -294,7 +294,7 @@ static void host_is_slave_during_a_call_moves_and_logs_in_again(void **state)
 static void host_is_slave_ipv6_address_gets_brackets(void **state)
 {
 	struct xapi_session *s = session("https://member.example");
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 
 	add(0, 200, FAIL("<value>HOST_IS_SLAVE</value><value>fd00::1</value>"));
 	add(0, 200, LOGIN_OK("OpaqueRef:s1"));
@@ -307,7 +307,7 @@ static void host_is_slave_ipv6_address_gets_brackets(void **state)
 static void host_is_slave_loop_is_bounded(void **state)
 {
 	struct xapi_session *s = session("https://a.example");
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 
 	for (int i = 0; i < 5; i++)
 		add(0, 200, FAIL("<value>HOST_IS_SLAVE</value><value>b.example</value>"));
@@ -322,7 +322,7 @@ static void host_is_slave_loop_is_bounded(void **state)
 static void connection_errors_retried_with_backoff(void **state)
 {
 	struct xapi_session *s = session("https://pool.example");
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 
 	add(-ECONNREFUSED, 0, NULL);
 	add(-ECONNRESET, 0, NULL);
@@ -338,7 +338,7 @@ static void connection_errors_retried_with_backoff(void **state)
 static void connection_errors_give_up_after_max_retries(void **state)
 {
 	struct xapi_session *s = session("https://pool.example");
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 
 	for (int i = 0; i < 6; i++)
 		add(-ETIMEDOUT, 0, NULL);
@@ -352,7 +352,7 @@ static void connection_errors_give_up_after_max_retries(void **state)
 static void http_5xx_retried_then_reported(void **state)
 {
 	struct xapi_session *s = session("https://pool.example");
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 
 	add(0, 503, "busy");
 	add(0, 200, LOGIN_OK("OpaqueRef:s1"));
@@ -406,7 +406,7 @@ static void non_retriable_errors_fail_at_once_table(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct backend_err err = { "", "" };
+		struct backend_err err = { 0 };
 		struct xapi_session *s;
 
 		teardown(state);
@@ -426,7 +426,7 @@ static void non_retriable_errors_fail_at_once_table(void **state)
 static void password_failure_sends_nothing(void **state)
 {
 	struct xapi_session *s = session("https://pool.example");
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 
 	password_rc = -EPERM;
 	assert_int_equal(xapi_login(s, &err), -EPERM);
@@ -439,7 +439,7 @@ static void password_failure_sends_nothing(void **state)
 static void auth_failure_message_has_no_password(void **state)
 {
 	struct xapi_session *s = session("https://pool.example");
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 
 	add(0, 200,
 	    FAIL("<value>SESSION_AUTHENTICATION_FAILED</value><value>root</value>"

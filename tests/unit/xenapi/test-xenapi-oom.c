@@ -207,7 +207,7 @@ static void session_survives_every_allocation_failure(void **state)
 						   .user = "root",
 						   .get_password = pw,
 						   .no_retry = true };
-		struct backend_err err = { "", "" };
+		struct backend_err err = { 0 };
 		struct xmlrpc_value *res = NULL;
 		struct xapi_transport *t;
 		struct xapi_session *s;

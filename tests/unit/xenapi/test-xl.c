@@ -106,7 +106,7 @@ static void check_params_enforces_xen_limits_table(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sched_params p = { cases[i].weight, cases[i].cap };
-		struct backend_err err = { "", "" };
+		struct backend_err err = { 0 };
 
 		if (xl_check_params(&p, cases[i].cpus, &err) != cases[i].rc)
 			fail_msg("case %zu", i);
@@ -176,7 +176,7 @@ static void parse_pools_finds_a_domains_pool_and_its_parameters(void **state)
 static void cpu_time_reads_xl_list_for_one_domain(void **state)
 {
 	char dir[] = "/tmp/isolab-test-xl-XXXXXX", path[64];
-	struct backend_err err = { "", "" };
+	struct backend_err err = { 0 };
 	struct xl_target t = { .dom0 = NULL };
 	uint64_t ns = 0;
 	FILE *f;
