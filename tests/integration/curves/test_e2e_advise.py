@@ -40,7 +40,8 @@ the victim and the bomb, so that C moved with where the scheduler put it.
 Prints each step's victim CPU in the phase beside E(w) (below w* the victim
 is backlogged and should take all of E(w)), D, C, w*, the time and the load
 average. Needs a quiet host: another job on the VMs' CPUs takes part of C.
-ISOLAB_ADVISE_LOAD / _SLO / _DURATION change the settings for exploring.
+ISOLAB_ADVISE_LOAD / _SLO / _DURATION change the settings for exploring;
+ISOLAB_ADVISE_KEEP=1 keeps the results directories (their path is printed).
 """
 import os
 import shutil
@@ -52,7 +53,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e  # noqa: E402
 
 STEP = 2 ** 0.25
-LOAD = os.environ.get("ISOLAB_ADVISE_LOAD", "30%")
+LOAD = os.environ.get("ISOLAB_ADVISE_LOAD", "40%")
 SLO = os.environ.get("ISOLAB_ADVISE_SLO", "200ms")
 DURATION = os.environ.get("ISOLAB_ADVISE_DURATION", "5s")
 
@@ -66,14 +67,24 @@ def vm_cpus(m):
 
 
 def step_figures(st):
-    """(baseline victim CPU shares, phase victim CPU shares) of one step, in CPUs."""
+    """(manifest, baseline victim CPU, phase victim CPU, phase victim + bomb CPU) of one
+    step, in CPUs, valid runs only. The bomb's figure is its whole life's average (the
+    victim's is the probe's window): with nothing else on the VMs' CPUs the sum is C or a
+    little more, well below C when another job took part of them."""
     m = e2e.load(st["results"], "manifest.json")
-    base, phase = [], []
+    base, phase, both = [], [], []
     for r in m["runs"]:
         if not r["valid"] or r["victim_cpu_share_pct"] is None:
             continue
-        (base if r["phase"] == "baseline" else phase).append(r["victim_cpu_share_pct"] / 100)
-    return m, base, phase
+        v = r["victim_cpu_share_pct"] / 100
+        if r["phase"] == "baseline":
+            base.append(v)
+            continue
+        phase.append(v)
+        ach = (r["bombs_achieved"].get("cpu") or {}).get("achieved")
+        if ach is not None:
+            both.append(v + ach)
+    return m, base, phase, both
 
 
 def nan_if_none(x):
@@ -109,10 +120,10 @@ def main():
         for st in a["steps"]:
             left = e2e.common.leftovers(os.path.basename(st["results"]))
             assert not left, left
-            m, b, ph = step_figures(st)
+            m, b, ph, both = step_figures(st)
             first = first or m
             base += b
-            rows.append((st, mean(b), mean(ph)))
+            rows.append((st, mean(b), mean(ph), mean(both)))
         c = vm_cpus(first)
         d = mean(base)
         cal = first["calibration"]
@@ -120,11 +131,13 @@ def main():
         print("load %s of %.0f req/s = %.0f req/s, SLO %s, %s measured; victim CPU at capacity "
               "%.3f" % (LOAD, cal["capacity_rps"], a["rate_rps"], SLO, DURATION,
                         nan_if_none(cal["victim_cpu_share_pct"]) / 100))
-        print("step  weight  outcome    rounds  good   victim CPU: baseline  phase  E(w)")
-        for i, (st, b, ph) in enumerate(rows, 1):
-            print("%4d  %6d  %-9s  %6d  %5.1f  %20.3f  %5.3f  %5.3f" % (
-                i, st["value"], st["outcome"], st["rounds"], nan_if_none(st["score"]), b, ph,
-                c * st["value"] / (st["value"] + 256)))
+        print("step  weight  outcome    rounds  good % (baseline)  CPU: baseline  phase   E(w)  "
+              "phase+bomb")
+        for i, (st, b, ph, both) in enumerate(rows, 1):
+            print("%4d  %6d  %-9s  %6d  %5.1f (%5.1f)  %18.3f  %5.3f  %5.3f  %10.3f" % (
+                i, st["value"], st["outcome"], st["rounds"], nan_if_none(st["score"]),
+                nan_if_none(st["baseline"]), b, ph, c * st["value"] / (st["value"] + 256),
+                both))
         ans = a["answer"]
         lo = (ans["fails"] or 1) / STEP
         hi = (ans["meets"] or 65535) * STEP
@@ -137,7 +150,10 @@ def main():
         assert p.returncode == 0, p.returncode
         assert lo <= want <= hi, (want, ans)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if os.environ.get("ISOLAB_ADVISE_KEEP"):
+            print("kept " + tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     print("ok")
     return 0
 
