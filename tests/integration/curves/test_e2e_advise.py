@@ -7,11 +7,24 @@ against the scheduler's proportional shares. The local backend gives the probe
 the last CPU to itself and the VMs the rest (C CPUs: one on a 2-CPU host), so
 the victim and the bomb are alone on those C CPUs and the bomb keeps them busy.
 At weight w against the bomb's 256 the victim is entitled to
-E(w) = C w / (w + 256) CPUs; it needs D, its CPU in the baseline at the same
-load (the calibrated load of the first step, every step's baseline runs
-pooled). So w* = 256 D / (C - D). The advice must land within one bisection
-step of w*: w* in [fails / r, meets x r], r the resolution (2^(1/4)). Every
-step's setting is restored (nothing left).
+E(w) = C w / (w + 256) CPUs. It needs D, the calibrated load's CPU: the offered
+rate times what one request cost the victim at the calibrated capacity
+(D = rate x victim CPU at capacity / capacity; at 40 % load, 0.4 x its CPU at
+capacity). So w* = 256 D / (C - D). The advice must land within one bisection
+step of w*: w* in [fails / r, meets x r], r the resolution (2^(1/4)). And
+where a step fails, the victim took all of its entitlement: its CPU in the
+phase is E(w) within 5 % (CFS gave it its share and that was not enough).
+Every step's setting is restored (nothing left).
+
+Why D is the cost at capacity, not the victim's CPU in the baseline: a victim
+that shares its CPU with a bomb is served in slices and drains a batch of
+requests per slice, as at capacity; alone and idle at the same rate it wakes
+for every request and pays for each wake-up. Measured (2026-11-30 15:13 UTC,
+load 40 %): the baseline victim used 0.477 CPU, the calibration's cost gives
+0.396, and under the bomb the victim's CPU was E(w) within 1 % at every
+failing weight (128, 152, 166) and 0.398 at the first weight that met the
+SLO (181). The baseline's D gave w* = 233, 1.29 x the advice (181, fails
+166): outside one step; the calibrated D gave 168, inside. Both are printed.
 
 What makes the threshold the share, and the settings chosen for it:
 - a throughput SLO, not a latency one: below its entitlement the victim's
@@ -26,10 +39,9 @@ What makes the threshold the share, and the settings chosen for it:
 - a bomb that never sleeps: the cpu bomb at intensity 100 (no duty cycle), 8
   threads, so the bomb's group is always runnable and E(w) is what the victim
   can get, never more;
-- load 30 % of the calibrated capacity: D about a third of a CPU, so w* lies
-  near 100-200 where one weight step is a small change of E (at E near 1 a
-  step of E is many steps of w, and queueing near saturation, not the share,
-  decides);
+- load 40 % of the calibrated capacity: D about 0.4 CPU, so w* lies near
+  150-250 where one weight step is a small change of E (at E near 1 a step of
+  E is many steps of w, and queueing near saturation, not the share, decides);
 - the probe on its own CPU (the backend's default with 2+ CPUs): it never
   competes with the victim or the bomb, and C is the VMs' CPUs.
 What made it miss before (docs/advise.md, the runs without the probe's own
@@ -37,9 +49,10 @@ CPU): a 15 ms latency SLO, where the victim's wake-up latency behind the
 bomb's threads decided, not its share; and the probe sharing the two CPUs with
 the victim and the bomb, so that C moved with where the scheduler put it.
 
-Prints each step's victim CPU in the phase beside E(w) (below w* the victim
-is backlogged and should take all of E(w)), D, C, w*, the time and the load
-average. Needs a quiet host: another job on the VMs' CPUs takes part of C.
+Prints each step's victim CPU in the phase beside E(w), the victim and bomb
+together (about C when nothing else ran on the VMs' CPUs), D, C, w*, the time
+and the load average (the bomb's 8 threads alone add 8 while a phase runs).
+Needs a quiet host: another job on the VMs' CPUs takes part of C.
 ISOLAB_ADVISE_LOAD / _SLO / _DURATION change the settings for exploring;
 ISOLAB_ADVISE_KEEP=1 keeps the results directories (their path is printed).
 """
@@ -125,30 +138,38 @@ def main():
             base += b
             rows.append((st, mean(b), mean(ph), mean(both)))
         c = vm_cpus(first)
-        d = mean(base)
         cal = first["calibration"]
+        assert cal["victim_cpu_share_pct"] and cal["capacity_rps"], cal
+        d_base = mean(base)
+        d = a["rate_rps"] * cal["victim_cpu_share_pct"] / 100 / cal["capacity_rps"]
         want = 256 * d / (c - d) if c > d else float("inf")
+        want_base = 256 * d_base / (c - d_base) if c > d_base else float("inf")
         print("load %s of %.0f req/s = %.0f req/s, SLO %s, %s measured; victim CPU at capacity "
               "%.3f" % (LOAD, cal["capacity_rps"], a["rate_rps"], SLO, DURATION,
-                        nan_if_none(cal["victim_cpu_share_pct"]) / 100))
+                        cal["victim_cpu_share_pct"] / 100))
         print("step  weight  outcome    rounds  good % (baseline)  CPU: baseline  phase   E(w)  "
               "phase+bomb")
+        short = []
         for i, (st, b, ph, both) in enumerate(rows, 1):
+            ent = c * st["value"] / (st["value"] + 256)
             print("%4d  %6d  %-9s  %6d  %5.1f (%5.1f)  %18.3f  %5.3f  %5.3f  %10.3f" % (
                 i, st["value"], st["outcome"], st["rounds"], nan_if_none(st["score"]),
-                nan_if_none(st["baseline"]), b, ph, c * st["value"] / (st["value"] + 256),
-                both))
+                nan_if_none(st["baseline"]), b, ph, ent, both))
+            if st["outcome"] == "fails" and not abs(ph - ent) <= 0.05 * ent:
+                short.append((st["value"], ph, ent))
+        print("baseline's own D = %.3f CPU would give w* = %.0f" % (d_base, want_base))
         ans = a["answer"]
         lo = (ans["fails"] or 1) / STEP
         hi = (ans["meets"] or 65535) * STEP
-        print("victim demand D = %.3f CPU of C = %d: w* = %.0f; advice: fails %s, meets %s (%s) "
-              "-> %s; %.0f s, load average %.1f -> %.1f" % (
+        print("calibrated demand D = %.3f CPU of C = %d: w* = %.0f; advice: fails %s, meets %s "
+              "(%s) -> %s; %.0f s, load average %.1f -> %.1f" % (
                   d, c, want, ans["fails"], ans["meets"], a["end"],
                   "within one step" if lo <= want <= hi else "OUTSIDE",
                   time.monotonic() - t0, load0[0], os.getloadavg()[0]))
         assert a["end"] in ("converged", "all meet", "none meets"), (a["end"], p.stderr[-3000:])
         assert p.returncode == 0, p.returncode
         assert lo <= want <= hi, (want, ans)
+        assert not short, ("failing steps where the victim got less than its share", short)
     finally:
         if os.environ.get("ISOLAB_ADVISE_KEEP"):
             print("kept " + tmp)
