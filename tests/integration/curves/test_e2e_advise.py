@@ -80,25 +80,29 @@ def vm_cpus(m):
 
 
 def step_figures(st):
-    """(manifest, baseline victim CPU, phase victim CPU, phase victim + bomb CPU per round)
-    of one step, in CPUs, valid runs only. The bomb's figure is its whole life's average
+    """(manifest, baseline victim CPU, phase victim CPU, phase victim + bomb CPU per round,
+    baseline rounds that did not hold the rate) of one step, in CPUs, valid runs only. The bomb's figure is its whole life's average
     (the victim's is the probe's window): with nothing else on the VMs' CPUs the sum is C
     or a little more (1.00-1.03 of one CPU here), well below C when another job took part
     of them."""
     m = e2e.load(st["results"], "manifest.json")
-    base, phase, both = [], [], []
+    base, phase, both, alone_short = [], [], [], []
     for r in m["runs"]:
         if not r["valid"] or r["victim_cpu_share_pct"] is None:
             continue
         v = r["victim_cpu_share_pct"] / 100
         if r["phase"] == "baseline":
             base.append(v)
+            if r["probe"]:  # alone, the victim holds the rate unless something took its CPU
+                got = e2e.load(st["results"], r["probe"])["metrics"]["throughput_rps"]
+                if got < 0.95 * m["load"]["rate_rps"]:
+                    alone_short.append((st["value"], r["round"], round(got)))
             continue
         phase.append(v)
         ach = (r["bombs_achieved"].get("cpu") or {}).get("achieved")
         if ach is not None:
             both.append((r["round"], v + ach))
-    return m, base, phase, both
+    return m, base, phase, both, alone_short
 
 
 def nan_if_none(x):
@@ -130,11 +134,12 @@ def main():
                                                                 p.stderr[-3000:]))
         a = e2e.load(p.stdout.strip().splitlines()[-1], "advise.json")
         first = None
-        base, rows, busy = [], [], []
+        base, rows, busy, alone = [], [], [], []
         for st in a["steps"]:
             left = e2e.common.leftovers(os.path.basename(st["results"]))
             assert not left, left
-            m, b, ph, both = step_figures(st)
+            m, b, ph, both, short_alone = step_figures(st)
+            alone += short_alone
             first = first or m
             base += b
             rows.append((st, mean(b), mean(ph), mean([x for _, x in both])))
@@ -171,6 +176,9 @@ def main():
         busy = [b for b in busy if b[2] < 0.95 * c]
         assert not busy, ("another job took part of the VMs' CPUs (weight, round, victim + "
                           "bomb CPU of C = %d): the check needs a quiet host" % c, busy)
+        assert not alone, ("the victim alone did not hold the rate (weight, round, req/s of "
+                           "%.0f): another job took its CPU; the check needs a quiet host"
+                           % a["rate_rps"], alone)
         assert a["end"] in ("converged", "all meet", "none meets"), (a["end"], p.stderr[-3000:])
         assert p.returncode == 0, p.returncode
         assert lo <= want <= hi, (want, ans)
