@@ -86,7 +86,7 @@ static const char usage[] =
 	"\n"
 	"Exit: 0 written, 1 writing failed, 2 bad usage or bad input.\n";
 
-static int parse_formats(const char *s, unsigned *out)
+int report_parse_formats(const char *s, unsigned *out)
 {
 	unsigned f = 0;
 	const char *p = s;
@@ -138,7 +138,7 @@ static int parse_args(int argc, char **argv, struct report_config *cfg)
 			cfg->out_dir = optarg;
 			break;
 		case 'f':
-			if (parse_formats(optarg, &cfg->formats) < 0) {
+			if (report_parse_formats(optarg, &cfg->formats) < 0) {
 				fprintf(stderr,
 					"isolab report: --format '%s': use a comma list of "
 					"html,csv,md,json\n",

@@ -2,6 +2,7 @@
 #include "sbuf.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,44 @@ void sbuf_xml(struct sbuf *b, const char *s)
 		}
 	}
 	sbuf_putn(b, run, (size_t)(s - run));
+}
+
+void sbuf_csv(struct sbuf *b, const char *s)
+{
+	if (!s)
+		s = "";
+	if (!strpbrk(s, ",\"\r\n")) {
+		sbuf_puts(b, s);
+		return;
+	}
+	sbuf_putn(b, "\"", 1);
+	for (; *s; s++) {
+		if (*s == '"')
+			sbuf_putn(b, "\"", 1);
+		sbuf_putn(b, s, 1);
+	}
+	sbuf_putn(b, "\"", 1);
+}
+
+void sbuf_csv_num(struct sbuf *b, double v)
+{
+	sbuf_putn(b, ",", 1);
+	if (isfinite(v))
+		sbuf_printf(b, "%.6g", v);
+}
+
+void sbuf_md_cell(struct sbuf *b, const char *s)
+{
+	sbuf_puts(b, " ");
+	for (; s && *s; s++) {
+		if (*s == '|')
+			sbuf_puts(b, "\\|");
+		else if (*s == '\n' || *s == '\r')
+			sbuf_puts(b, " ");
+		else
+			sbuf_putn(b, s, 1);
+	}
+	sbuf_puts(b, " |");
 }
 
 int sbuf_write_file(const struct sbuf *b, const char *path)
