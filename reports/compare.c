@@ -137,11 +137,7 @@ static int parse_args(int argc, char **argv, struct compare_config *cfg)
 			fputs(usage, stdout);
 			return 1;
 		default:
-			if (optopt && optopt < 0x100)
-				fprintf(stderr, ME ": bad option '-%c' or missing value\n", optopt);
-			else
-				fprintf(stderr, ME ": bad option '%s' or missing value\n",
-					argv[optind - 1]);
+			report_bad_option(ME, argv);
 			return -EINVAL;
 		}
 	}

@@ -21,6 +21,11 @@ enum {
  * flags. 0, or -EINVAL (empty, an unknown name, a trailing comma).
  */
 int report_parse_formats(const char *s, unsigned *out);
+/*
+ * After getopt_long() returned '?' or ':': "ME: bad option '-x' or missing
+ * value" on stderr, naming the option as the user wrote it.
+ */
+void report_bad_option(const char *me, char **argv);
 
 /*
  * `isolab report RUN_DIR [--out DIR] [--format html,csv,md,json] ...`;
