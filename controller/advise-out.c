@@ -108,9 +108,6 @@ int advise_render_json(const struct advise_result *a, struct sbuf *out)
 {
 	struct json_writer *w = json_new(JSON_PRETTY);
 	char ans[600];
-	const char *data;
-	size_t len;
-	int r;
 
 	if (!w)
 		return -ENOMEM;
@@ -171,15 +168,7 @@ int advise_render_json(const struct advise_result *a, struct sbuf *out)
 	}
 	json_arr_end(w);
 	json_obj_end(w);
-	r = json_error(w);
-	if (!r) {
-		data = json_data(w, &len);
-		sbuf_putn(out, data, len);
-		sbuf_putn(out, "\n", 1);
-		r = sbuf_error(out);
-	}
-	json_free(w);
-	return r;
+	return sbuf_json(out, w);
 }
 
 /* ---- Markdown and the terminal ---- */

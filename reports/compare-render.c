@@ -234,9 +234,6 @@ static void json_strs(struct json_writer *w, const char *key, char *const *v, si
 int cmp_render_json(const struct cmp *c, struct sbuf *out)
 {
 	struct json_writer *w = json_new(JSON_PRETTY);
-	const char *data;
-	size_t len;
-	int r;
 
 	if (!w)
 		return -ENOMEM;
@@ -268,15 +265,7 @@ int cmp_render_json(const struct cmp *c, struct sbuf *out)
 		json_row(w, c, &c->rows[i]);
 	json_arr_end(w);
 	json_obj_end(w);
-	r = json_error(w);
-	if (!r) {
-		data = json_data(w, &len);
-		sbuf_putn(out, data, len);
-		sbuf_putn(out, "\n", 1);
-		r = sbuf_error(out);
-	}
-	json_free(w);
-	return r;
+	return sbuf_json(out, w);
 }
 
 /* ---- Markdown ---- */

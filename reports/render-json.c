@@ -411,10 +411,7 @@ static void design(struct json_writer *w, const struct model *m)
 int render_json(const struct model *m, const struct stats *s, struct sbuf *out)
 {
 	struct json_writer *w = json_new(JSON_PRETTY);
-	const char *data;
 	struct hogs h;
-	size_t len;
-	int r;
 
 	if (!w)
 		return -ENOMEM;
@@ -459,13 +456,5 @@ int render_json(const struct model *m, const struct stats *s, struct sbuf *out)
 	}
 	runs(w, m);
 	json_obj_end(w);
-	r = json_error(w);
-	if (!r) {
-		data = json_data(w, &len);
-		sbuf_putn(out, data, len);
-		sbuf_putn(out, "\n", 1);
-		r = sbuf_error(out);
-	}
-	json_free(w);
-	return r;
+	return sbuf_json(out, w);
 }

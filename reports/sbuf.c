@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "json.h"
 
 void sbuf_init(struct sbuf *b)
 {
@@ -154,6 +155,25 @@ void sbuf_md_cell(struct sbuf *b, const char *s)
 			sbuf_putn(b, s, 1);
 	}
 	sbuf_puts(b, " |");
+}
+
+int sbuf_json(struct sbuf *b, struct json_writer *w)
+{
+	const char *data;
+	size_t len;
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	r = json_error(w);
+	if (!r) {
+		data = json_data(w, &len);
+		sbuf_putn(b, data, len);
+		sbuf_putn(b, "\n", 1);
+		r = sbuf_error(b);
+	}
+	json_free(w);
+	return r;
 }
 
 int sbuf_write_file(const struct sbuf *b, const char *path)

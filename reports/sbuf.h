@@ -31,5 +31,11 @@ void sbuf_csv(struct sbuf *b, const char *s);
 void sbuf_csv_num(struct sbuf *b, double v);
 /* Appends " s |": a Markdown table cell, its pipes escaped, line breaks as spaces. */
 void sbuf_md_cell(struct sbuf *b, const char *s);
+struct json_writer;
+/*
+ * Appends w's document and a newline, then frees w (NULL: -ENOMEM). 0, or
+ * the writer's error, or the buffer's.
+ */
+int sbuf_json(struct sbuf *b, struct json_writer *w);
 /* Writes the buffer to path atomically; 0 or -errno. */
 int sbuf_write_file(const struct sbuf *b, const char *path);
