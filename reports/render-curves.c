@@ -205,7 +205,7 @@ static void curve_tables(struct sbuf *o, const struct model *m, const struct sta
 		crossing_text(f, &f->tol, false, buf, sizeof(buf));
 		sbuf_xml(o, buf);
 		sbuf_printf(o, "</b> %s</td><td>", x_unit(c));
-		sbuf_puts(o, render_num(f->tol.est_achieved, buf, sizeof(buf), "–"));
+		render_put_num(o, f->tol.est_achieved);
 		sbuf_puts(o, "</td>");
 		if (isfinite(cv->target)) {
 			crossing_text(f, &f->tol_abs, false, buf, sizeof(buf));
