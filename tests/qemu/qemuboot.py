@@ -176,6 +176,14 @@ class Result:
                 out.append(ln[len(tag) + 1:])
         return out
 
+    def keyed(self, tag):
+        """Lines 'TAG KEY VALUE...' of the output as {KEY: VALUE} (the last wins)."""
+        out = {}
+        for rest in self.tagged(tag):
+            k, _, v = rest.partition(" ")
+            out[k] = v.strip()
+        return out
+
 
 def ldd(path):
     """Libraries (absolute paths, loader included) a host binary needs."""
