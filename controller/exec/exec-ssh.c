@@ -87,10 +87,12 @@ static int ssh_signal(const struct exec_ctx *x, struct tool_proc *p, int sig)
 			 p->remote_pgid);
 		r = ssh_cmd_run(p->target, cmd, NULL, 15 * NSEC_PER_SEC, NULL, NULL);
 		/*
-		 * ssh ran (whatever it exited with: a starved guest may drop the
-		 * session after delivering the signal): the tool gets its grace
-		 * period to print its result. Killing the local client now would
-		 * lose that result and leave the remote group running.
+		 * The one-off path (a stop requested while the probe runs):
+		 * whatever ssh exited with, the tool gets its grace period to
+		 * print its result; killing the local client now would lose it
+		 * and leave the remote group running. exec_stop_all() uses
+		 * term_start(), which tells a delivered signal from a session
+		 * that failed before the kill ran (seen in the Xen lab).
 		 */
 		if ((r == 0 || r == -EIO) && sig != SIGKILL)
 			return 0;
