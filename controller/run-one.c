@@ -86,7 +86,8 @@ static struct tool_json *save_result(struct tool_proc *p, const char *path)
 	if (p->out && !p->out_overflow)
 		t = tool_json_parse(p->out, p->out_len);
 	if (!t) {
-		log_warn("%s did not report (no JSON result): DNR", p->label);
+		log_warn("%s did not report (no JSON result%s%s): DNR", p->label,
+			 p->why[0] ? ": " : "", p->why);
 		return NULL;
 	}
 	r = file_write_atomic(path, p->out, p->out_len, 0644);
@@ -180,7 +181,8 @@ static int wait_probe(struct run *R, size_t idx, struct tool_proc **all, size_t 
 static void start_bombs(struct run *R, const struct scn_phase *ph, const char *dir,
 			struct tool_proc *bombs)
 {
-	uint64_t bomb_dur = R->s->warmup_ns + R->s->duration_ns + 60 * NSEC_PER_SEC;
+	uint64_t bomb_dur = R->s->warmup_ns + R->s->duration_ns + 60 * NSEC_PER_SEC +
+			    2 * run_connect_ns(R) + BOMB_READY_NS; /* others', probe's starts */
 	char path[RUN_PATH_MAX + 512];
 
 	for (int pass = 0; pass < 2 && !sig_stop_requested(); pass++) {
@@ -225,10 +227,10 @@ static void start_bombs(struct run *R, const struct scn_phase *ph, const char *d
 				started[ns++] = &bombs[i];
 			run_args_free(&a);
 		}
-		exec_wait_ready(started, ns, clock_now_ns() + BOMB_READY_NS);
+		exec_wait_ready(started, ns, BOMB_READY_NS);
 		for (size_t i = 0; i < ns; i++)
-			if (!started[i]->ready)
-				log_warn("%s did not report ready", started[i]->label);
+			if (started[i]->ready_late)
+				log_warn("%s did not report ready in time", started[i]->label);
 	}
 }
 
@@ -263,8 +265,8 @@ static int measure(struct run *R, size_t idx, const char *dir, struct tool_proc 
 			lv = live_new(path);
 		}
 		r = wait_probe(R, idx, all, k, probe,
-			       clock_now_ns() + R->s->warmup_ns + R->s->duration_ns +
-				       60 * NSEC_PER_SEC,
+			       clock_now_ns() + run_vm_exec(pvm)->connect_ns + R->s->warmup_ns +
+				       R->s->duration_ns + 60 * NSEC_PER_SEC,
 			       lv, &wm, &at);
 		live_free(lv);
 	}
