@@ -58,7 +58,7 @@ static const char *cpus_text(const cpu_set_t *set, char *buf, size_t len)
 void local_build_protection(struct backend *b, const char *probe)
 {
 	const struct cg_sys *s = &b->sys;
-	char cpu[160] = "no cpu controller, so no CPU protection";
+	char cpu[192] = "no cpu controller, so no CPU protection";
 	char io[96] = "";
 	char vmname[LOCAL_NS_MAX + 8];
 	char pin[96] = "", pcpus[32], vcpus[48];
@@ -72,10 +72,17 @@ void local_build_protection(struct backend *b, const char *probe)
 		uint64_t top = cg_weight_from_xen(v, XEN_WEIGHT_MAX);
 		uint64_t def = cg_weight_from_xen(v, XEN_WEIGHT_DEFAULT);
 
-		snprintf(cpu, sizeof(cpu),
-			 "%s=%llu, the top of the range (%llux a default VM's %llu)",
-			 local_cpu_knob(b), (unsigned long long)top,
-			 (unsigned long long)((top + def / 2) / def), (unsigned long long)def);
+		if (b->pinned)
+			snprintf(cpu, sizeof(cpu),
+				 "%s=%llu, a default VM's (on a CPU of its own it needs no more, "
+				 "and more would draw the run's weight off the VMs' CPUs)",
+				 local_cpu_knob(b), (unsigned long long)def);
+		else
+			snprintf(cpu, sizeof(cpu),
+				 "%s=%llu, the top of the range (%llux a default VM's %llu)",
+				 local_cpu_knob(b), (unsigned long long)top,
+				 (unsigned long long)((top + def / 2) / def),
+				 (unsigned long long)def);
 	}
 	if (cg_has(s, CG_IO) && s->io_knob[0])
 		snprintf(io, sizeof(io), ", %s=%llu", s->io_knob,

@@ -246,7 +246,15 @@ static int setup_vm(struct backend *b, struct local_vm *v, const struct backend_
 	r = cg_create_vm(s, &v->g, err);
 	if (r < 0)
 		return r;
-	if (v->role == BACKEND_ROLE_PROBE && cg_has(s, CG_CPU)) {
+	/*
+	 * A probe sharing the VMs' CPUs needs the top weight to win them. A pinned one
+	 * has its CPU to itself and keeps a default VM's weight: the kernel spreads the
+	 * run parent's weight over the CPUs by its children's weights there, so the top
+	 * weight on the probe's CPU would leave the VMs' CPUs a sliver of it (1024 *
+	 * 2048 / 264188 = 8 on v1 in the cpu phase), and any other process there,
+	 * even at nice 19, would take most of the victim's CPU.
+	 */
+	if (v->role == BACKEND_ROLE_PROBE && cg_has(s, CG_CPU) && !b->pinned) {
 		r = cg_set_cpu_weight(s, &v->g, XEN_WEIGHT_MAX, err);
 		if (r < 0)
 			return r;
@@ -401,7 +409,8 @@ int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_
 		if (v->role == BACKEND_ROLE_PROBE && !probe)
 			probe = v->name;
 	}
-	b->prepared = true; /* from here on, a failure tears down what exists */
+	plan_cpus(b, probe != NULL); /* before the groups: it decides the probe's weight */
+	b->prepared = true;	     /* from here on, a failure tears down what exists */
 	b->owner = getpid();
 	r = open_scope(b, err);
 	if (r == 0)
@@ -412,7 +421,6 @@ int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_
 		r = setup_net(b, err);
 	if (r < 0)
 		goto out_teardown;
-	plan_cpus(b, probe != NULL);
 	local_build_protection(b, probe);
 	return 0;
 
