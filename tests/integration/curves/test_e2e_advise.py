@@ -25,6 +25,9 @@ load 40 %): the baseline victim used 0.477 CPU, the calibration's cost gives
 failing weight (128, 152, 166) and 0.398 at the first weight that met the
 SLO (181). The baseline's D gave w* = 233, 1.29 x the advice (181, fails
 166): outside one step; the calibrated D gave 168, inside. Both are printed.
+Three later runs (15:30-16:05 UTC) missed: other jobs on CPU 0 in some rounds
+(now a failure of its own, below), and a victim whose CPU per request moved by
+more than one weight step between calibration and search (docs/advise.md).
 
 What makes the threshold the share, and the settings chosen for it:
 - a throughput SLO, not a latency one: below its entitlement the victim's
