@@ -14,7 +14,10 @@ capacity). So w* = 256 D / (C - D). The advice must land within one bisection
 step of w*: w* in [fails / r, meets x r], r the resolution (2^(1/4)). And
 where a step fails, the victim took all of its entitlement: its CPU in the
 phase is E(w) within 5 % (CFS gave it its share and that was not enough).
-Every step's setting is restored (nothing left).
+Every step's setting is restored (nothing left). A run the host disturbed
+fails first, saying so: a phase round where the victim and the bomb together
+got under 95 % of C, or a baseline round where the victim alone served under
+95 % of the offered rate (another job took their CPU).
 
 Why D is the cost at capacity, not the victim's CPU in the baseline: a victim
 that shares its CPU with a bomb is served in slices and drains a batch of
@@ -26,7 +29,7 @@ failing weight (128, 152, 166) and 0.398 at the first weight that met the
 SLO (181). The baseline's D gave w* = 233, 1.29 x the advice (181, fails
 166): outside one step; the calibrated D gave 168, inside. Both are printed.
 Three later runs (15:30-16:05 UTC) missed: other jobs on CPU 0 in some rounds
-(now a failure of its own, below), and a victim whose CPU per request moved by
+(now a failure of its own, above), and a victim whose CPU per request moved by
 more than one weight step between calibration and search (docs/advise.md).
 
 What makes the threshold the share, and the settings chosen for it:
