@@ -12,7 +12,7 @@ system service, the same tests the v1 CI host runs, unchanged:
                            (calibration, design, validity, mechanism),
                            nothing left; its verdicts are printed, not
                            asserted (ISOLAB_QUICK_VERDICTS=0): under TCG
-                           the cpu phase hurt in only 2 of 3 boots
+                           the cpu phase hurt in only 3 of 4 boots
   test_kill_restore.py     `isolab run` killed with SIGKILL at four points,
                            `isolab restore` removes everything; SIGTERM ends
                            a run cleanly

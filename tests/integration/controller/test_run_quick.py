@@ -29,9 +29,9 @@ good in every round and cpu+prio at 98.6-99.9 %.
 ISOLAB_QUICK_RUNS=1 makes it one run (the whole quick default): the cgroup2
 guest, where one run takes minutes under emulation. ISOLAB_QUICK_VERDICTS=0
 prints the verdicts without asserting them, the contract still asserted: the
-cgroup2 guest again, where under TCG the cpu phase hurt in 2 of 3 boots
-(2026-11-30: cpu 0.0/0.0/2.7 and 0.0/0.0/44.5 % good, then 0.0/100/100 with
-the victim at 44-46 % of its vCPU; 3 rounds fit its 2 minutes).
+cgroup2 guest again, where under TCG the cpu phase hurt in 3 of 4 boots
+(2026-11-30: cpu 0.0/0.0/2.7, 0.0/0.0/44.5 and 0.0/0.0/65.9 % good, once
+0.0/100/100 with the victim at 44-46 % of its vCPU; 3 rounds fit its 2 minutes).
 """
 import json
 import os
