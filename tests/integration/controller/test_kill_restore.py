@@ -115,10 +115,17 @@ def making_group(state):
     return any(vm.startswith("noisy-") for vm, _, _ in journal_makes(state))
 
 
+def hierarchies():
+    """The cgroup v2 root, or each v1 hierarchy's."""
+    if os.path.exists("/sys/fs/cgroup/cgroup.procs"):
+        return ["/sys/fs/cgroup"]
+    return [h for h in glob.glob("/sys/fs/cgroup/*") if os.path.exists(h + "/cgroup.procs")]
+
+
 def decoy(make):
     """Creates (make=True) or lists a cgroup and a namespace named like another run's VM."""
     cgs = [os.path.join(h, "isolab-" + DECOY, "isolab-%s-noisy-1" % DECOY)
-           for h in glob.glob("/sys/fs/cgroup/*") if os.path.exists(h + "/cgroup.procs")]
+           for h in hierarchies()]
     ns = "isolab-%s-noisy-1" % DECOY
     if make:
         for d in cgs:
@@ -129,7 +136,7 @@ def decoy(make):
 
 
 def decoy_remove():
-    for h in glob.glob("/sys/fs/cgroup/*"):
+    for h in hierarchies():
         for d in (os.path.join(h, "isolab-" + DECOY, "isolab-%s-noisy-1" % DECOY),
                   os.path.join(h, "isolab-" + DECOY)):
             if os.path.isdir(d):
