@@ -162,6 +162,7 @@ def kill_while_making_group(tmp, env, state):
     p.wait()
     err = p.stderr.read().decode(errors="replace")
     p.stderr.close()
+    time.sleep(0.5)  # an `ip` it had started finishes (what it makes was journalled first)
     makes = journal_makes(state)
     if run_id is None or not making_group(state):
         return ["group: no `make` record for a member before the kill (exit %s): %s" %
