@@ -22,8 +22,10 @@ the calibration measured with the victim alone, so the victim's demand is
 what it uses in the baseline. Under emulation the victim uses ~80 % of its
 CPU at capacity (the rest of the path is dom0's), so its demand is ~65 %:
 above the 50 % that 256:256 entitles it to, below the 80 % of 1024:256.
-Asserted, per phase over the rounds, with the victim's demand measured as
-its CPU share alone (the baseline):
+Asserted, per phase over the rounds the host did not disturb (its other
+processes below HOST_BUSY_CORES during the probe window; all rounds when
+fewer than 2 were undisturbed), with the victim's demand measured as its CPU
+share alone (the baseline):
 - cpu (256:256): the victim gets min(demand, 50 %), within 10 points;
 - cpu+prio (1024:256): it gets min(demand, 80 %), within 10 points;
 - the report's verdicts follow: a demand well inside the equal share (< 40 %)
@@ -56,6 +58,11 @@ DURATION = int(os.environ.get("XENLAB_RUN_DURATION", "12"))
 ROUNDS = 3  # rounds = auto starts with these (SCN_MIN_VALID_ROUNDS) and adds more
 WARMUP = 3
 LOAD_PCT = 80
+# A probe window in which the host's other processes used this many cores or more (QEMU's
+# own excluded) is one the host disturbed: TCG has no steal time, so the victim looks slower
+# and busier (measured: ~0.45-0.6 cores beside QEMU's ~1.3 raised the victim's CPU share at the
+# same load from 62-75 % to ~87 %; undisturbed windows had <= 0.1)
+HOST_BUSY_CORES = 0.25
 
 # cooldown: at most 8 s for dom0 to settle, then at most 8 s for the victim's own CPU use: an
 # overloaded phase leaves v1 up to ~10 s of abandoned requests (49 req/s offered for 12 s at a
@@ -324,11 +331,26 @@ def main():
         expect(x["weight"] == 1024 and x["live"] is True and x["pool"] == "p1",
                "cpu+prio round %s: read back weight %s live %s in cpupool %s" % (
                    x["round"], x["weight"], x["live"], x["pool"]))
-    # credit's guarantee: a domain gets min(demand, entitlement) of the contended CPU
-    demand, s_cpu, s_prio = mean("baseline", "share"), mean("cpu", "share"), mean("cpu+prio",
-                                                                                 "share")
-    print("victim CPU share: alone (its demand at %d %% load) %s, 256:256 %s, 1024:256 %s" % (
-        LOAD_PCT, demand, s_cpu, s_prio))
+    def mean_undisturbed(ph):
+        """The phase's mean victim CPU share over the rounds the host left alone (at least
+        2 of them), else over all its rounds; and which rounds."""
+        xs = [x for x in per_phase.get(ph, []) if x["share"] is not None]
+        calm = [x for x in xs if x["host"] and x["host"][1] < HOST_BUSY_CORES]
+        use = calm if len(calm) >= 2 else xs
+        if not use:
+            return None, "no rounds"
+        return (sum(x["share"] for x in use) / len(use),
+                "rounds %s of %s%s" % (",".join(str(x["round"]) for x in use), len(xs),
+                                       "" if use is calm else " (fewer than 2 undisturbed)"))
+
+    # credit's guarantee: a domain gets min(demand, entitlement) of the contended CPU. The
+    # shares come from the rounds the host did not disturb: in a disturbed one the host's
+    # stolen time counts as the victim's (TCG), which says nothing about Xen's scheduler
+    (demand, w_d), (s_cpu, w_c), (s_prio, w_p) = (mean_undisturbed(ph) for ph in (
+        "baseline", "cpu", "cpu+prio"))
+    print("victim CPU share, rounds where the host's other processes used < %.2f cores: alone "
+          "(its demand at %d %% load) %s (%s), 256:256 %s (%s), 1024:256 %s (%s)" % (
+              HOST_BUSY_CORES, LOAD_PCT, demand, w_d, s_cpu, w_c, s_prio, w_p))
     expect(demand is not None and s_cpu is not None and
            abs(s_cpu - min(demand, 50)) <= 10,
            "256:256: the victim gets min(its demand %s, 50 %%) (got %s)" % (demand, s_cpu))
