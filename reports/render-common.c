@@ -165,6 +165,12 @@ const char *render_io_caveat(const struct model *m, size_t phase, const char **w
 {
 	const struct model_phase *ph = &m->phases[phase];
 
+	if (ph->io_caveat) {
+		/* measured: the victim's disk bombs against the neighbours' (io-share.h) */
+		if (why)
+			*why = ph->io_caveat_why;
+		return ph->io_caveat;
+	}
 	if (!m->io_weight_note || !ph->priority)
 		return NULL;
 	for (size_t i = 0; i < ph->n_bombs; i++)

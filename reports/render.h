@@ -55,7 +55,9 @@ bool render_invalid_run(const struct model *m, size_t n, char *buf, size_t len);
 /*
  * For a prioritised phase with a disk bomb on a host where the backend said no io weight
  * works: "CPU weight only: no I/O weight on this host", the caveat shown beside its verdict
- * (the backend's whole note in *why when given). NULL otherwise.
+ * (the backend's whole note in *why when given). Where an io weight works and the victim's
+ * disk share was measured (io-share.h): "I/O weight did not take effect: victim's disk share
+ * ..." or "I/O weight took effect: ...". NULL otherwise.
  */
 const char *render_io_caveat(const struct model *m, size_t phase, const char **why);
 /* True when a run's probe reported figures. */
