@@ -22,19 +22,8 @@
 
 void local_close_fds(struct backend *b)
 {
-	for (size_t i = 0; i < b->n_vms; i++) {
-		struct local_vm *v = &b->vms[i];
-
-		for (size_t h = 0; h < CG_MAX_HIER; h++)
-			if (v->procs_fd[h] >= 0) {
-				close(v->procs_fd[h]);
-				v->procs_fd[h] = -1;
-			}
-		if (v->netns_fd >= 0) {
-			close(v->netns_fd);
-			v->netns_fd = -1;
-		}
-	}
+	for (size_t i = 0; i < b->n_vms; i++)
+		local_vm_close_fds(&b->vms[i]);
 }
 
 /* The run's scope last: systemd kills whatever the removal above could not. */
