@@ -317,7 +317,8 @@ int backend_local_plan(struct backend *b, const struct backend_vm *vms, size_t n
 		r = cg_vm_group(&b->sys, b->run, b->vms[i].name, &b->vms[i].g);
 		if (r < 0)
 			backend_errf(err, cg_errno_name(r),
-				     "local backend: VM '%s': cgroup path too long", b->vms[i].name);
+				     "local backend: VM '%s': cgroup path too long",
+				     b->vms[i].name);
 	}
 	if (r == 0 && !b->fake_root)
 		r = netns_switch_add(b->sw_name, err);
