@@ -376,7 +376,8 @@ static int ready_one(struct run *R, struct run_made *md)
 			"vm %s: made on %s, but its tools run on this host (exec = %s): give ssh = "
 			"root@{addr} to run them in the copy",
 			vm->name, R->ops->name, run_vm_exec(vm)->name);
-	r = deploy_one(R, vm, deadline);
+	/* a provision_all backend's VMs are not template copies: their tools are the user's, as before */
+	r = R->ops->provision_all ? 0 : deploy_one(R, vm, deadline);
 	md->ready_s = ns_to_s(clock_now_ns() - t0);
 	if (r == 0)
 		log_msg(lvl(R), "vm %s: up%s%s after %.1f s more", vm->name, addr ? " at " : "",
