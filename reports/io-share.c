@@ -8,25 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define XEN_DEFAULT 256.0
+#include "io-weight.h"
 
-static double clampd(double v, double lo, double hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
+/* the local backend's own mapping (lib/io-weight.c), on the weight the manifest read back */
 double io_share_knob_weight(const char *knob, double xen)
 {
+	uint64_t w;
+
 	if (!knob || !isfinite(xen))
 		return NAN;
-	xen = clampd(xen, 1, 65535);
-	if (!strcmp(knob, "io.weight"))
-		return clampd(round(xen * 100 / XEN_DEFAULT), 1, 10000);
-	if (!strcmp(knob, "io.bfq.weight") || !strcmp(knob, "blkio.bfq.weight"))
-		return clampd(round(xen * 100 / XEN_DEFAULT), 1, 1000);
-	if (!strcmp(knob, "blkio.weight"))
-		return clampd(round(xen * 500 / XEN_DEFAULT), 10, 1000);
-	return NAN;
+	w = io_weight_from_xen(knob, xen < 1 ? 1 : xen > 65535 ? 65535 : lround(xen));
+	return w ? (double)w : NAN;
 }
 
 static const struct model_bomb_def *bomb_def(const struct model *m, const char *name)
