@@ -48,6 +48,10 @@ RUNS = int(os.environ.get("ISOLAB_QUICK_RUNS", "3"))
 assert RUNS in (1, 3), "ISOLAB_QUICK_RUNS is 1 or 3"
 VERDICTS = os.environ.get("ISOLAB_QUICK_VERDICTS", "1") != "0"
 VERDICT_PHASES = "baseline,cpu,cpu+prio"
+# ISOLAB_QUICK_KEEP=DIR: each run's JSON files (manifest, summary, the tools' results) are
+# copied to DIR/run-N before the results are removed, for a caller that judges them itself
+# (the cgroup2 guest: its host side reads the victim's demand and the host's load per round)
+KEEP = os.environ.get("ISOLAB_QUICK_KEEP")
 
 
 def no_dup_keys(pairs):
@@ -185,6 +189,10 @@ def one_run(env, tmp, phases, n):
     assert m["status"] == "complete", m["status"]
     left = common.leftovers(m["run_id"])
     assert not left, "left behind: %s" % left
+    if KEEP:
+        shutil.copytree(run_dir, os.path.join(KEEP, "run-%d" % n),
+                        ignore=lambda d, names: [x for x in names if not x.endswith(".json")
+                                                 and not os.path.isdir(os.path.join(d, x))])
     return run_dir, m, p.stdout, took
 
 
