@@ -33,6 +33,10 @@ import datetime
 import json
 
 HOST_BUSY_CORES = 0.25
+# the demand bands (victim CPU % beside the bomb): cpu hurt from HURT_MIN (1.3x the equal
+# share: the rounds' own demand wanders +-10 %, and a starved victim serves in batches that
+# cost less per request), cpu not hurt up to UNHURT_MAX, 8/9 covers it up to PRIO_MAX
+HURT_MIN, UNHURT_MAX, PRIO_MAX = 65, 40, 80
 PHASES = ("baseline", "baseline~aa", "cpu", "cpu+prio")
 
 # Runs in the guest after test_run_quick.py kept its JSON (ISOLAB_QUICK_KEEP): one line
@@ -188,6 +192,21 @@ def judge(q, samples, offset, vcpu=()):
                 fmt(x.get("share")), fmt(x.get("bomb"), "%.0f"), x.get("valid"),
                 fmt(v and v[0], "%.2f"), fmt(v and v[1], "%.2f"),
                 fmt(h and h[0], "%.2f"), fmt(h and h[1], "%.2f")))
+    if samples and cal.get("started"):
+        # when the host was busy, in seconds from the calibration's start: spans of samples
+        t_cal = ts(cal["started"]) + offset
+        spans = []
+        for t, _, other in samples:
+            if other < HOST_BUSY_CORES:
+                continue
+            if spans and t - spans[-1][1] <= 1.5:
+                spans[-1][1], spans[-1][2] = t, max(spans[-1][2], other)
+            else:
+                spans.append([t, t, other])
+        out.append("host's other processes >= %.2f cores, seconds from the calibration's start "
+                   "(peak): %s" % (HOST_BUSY_CORES, ", ".join(
+                       "%+.0f..%+.0f (%.2f)" % (a - t_cal, b - t_cal, m) for a, b, m in spans)
+                       or "never"))
     if samples:
         out.append("host over the boot: QEMU %.2f cores on average; other %.2f on average, "
                    "%.2f at most" % (sum(s[1] for s in samples) / len(samples),
@@ -202,10 +221,42 @@ def judge(q, samples, offset, vcpu=()):
     why = "(cpu: %s: %s; cpu+prio: %s: %s; cpu+prio vs baseline: %s; A/A: %s)" % (
         q["cpu"]["verdict"], q["cpu"]["reason"], q["prio"]["verdict"], q["prio"]["reason"],
         q["prio_vs_baseline"]["verdict"], q["aa"]["verdict"])
+    # why the demand is what it is: the victim's CPU per request at the calibration
+    # (saturated, closed loop) against the baseline's (open loop at the load)
+    rate = (q.get("load") or {}).get("rate_rps")
+    cap, cshare = cal.get("capacity_rps"), cal.get("victim_cpu_share_pct")
+    if rate and cap and cshare and d_alone:
+        c_cal, c_base = 10.0 * cshare / cap, 10.0 * d_alone / rate
+        out.append("victim CPU per request: %.2f ms saturated in the calibration, %.2f ms at the "
+                   "load alone (x%.2f): a load of %.0f %% of the capacity asks %.0f %% of a CPU "
+                   "alone, %s beside the bomb" % (c_cal, c_base, c_base / c_cal,
+                                                  100.0 * rate / cap, d_alone, fmt(d, "%.0f %%")))
     expect(d is not None, "the victim's demand beside the bomb was measured (cpu+prio shares)")
     expect(q["aa"]["verdict"] != "hurt", "the A/A twin is not hurt %s" % why)
     if d is None:
         return out, fails
+    if HURT_MIN <= d <= PRIO_MAX:
+        expect(q["cpu"]["verdict"] == "hurt" and
+               q["prio"]["verdict"] in ("protected", "partly protected"),
+               "the report: a demand of %.0f %% beside the bomb exceeds the 50 %% of equal "
+               "weights by 30 %% or more and fits the 89 %% of 2048:256: cpu hurt, cpu+prio "
+               "protected %s" % (d, why))
+    elif d <= UNHURT_MAX:
+        expect(q["cpu"]["verdict"] != "hurt",
+               "the report: a demand of %.0f %% fits the 50 %% of equal weights: cpu is not "
+               "hurt %s" % (d, why))
+    elif d > PRIO_MAX:
+        expect(q["cpu"]["verdict"] == "hurt",
+               "the report: a demand of %.0f %% far exceeds 50 %%: cpu hurt %s" % (d, why))
+    else:
+        out.append("no cpu verdict asserted: a demand of %.0f %% is within 30 %% of the 50 %% "
+                   "of equal weights, where the rounds decide %s" % (d, why))
+    if d <= PRIO_MAX:
+        expect(q["prio_vs_baseline"]["verdict"] in ("unaffected", "better") and
+               q["prio"]["verdict"] != "not protected",
+               "the report: 2048:256 gives the victim the %.0f %% it needs: cpu+prio served as "
+               "the baseline (unaffected), not 'not protected' %s" % (d, why))
+    return out, fails
     if 60 <= d <= 80:
         expect(q["cpu"]["verdict"] == "hurt" and
                q["prio"]["verdict"] in ("protected", "partly protected"),
