@@ -10,16 +10,26 @@ system service, the same tests the v1 CI host runs, unchanged:
   test_run_quick.py        `isolab run --quick` on the built-in default,
                            once (ISOLAB_QUICK_RUNS=1): the results contract
                            (calibration, design, validity, mechanism),
-                           nothing left; its verdicts are printed, not
-                           asserted (ISOLAB_QUICK_VERDICTS=0): under TCG
-                           the cpu phase hurt in only 3 of 4 boots
+                           nothing left; its verdicts are judged here, on
+                           the host (ISOLAB_QUICK_VERDICTS=0 inside), by
+                           quick_verdicts.py: against the CFS arithmetic
+                           for the victim's demand beside the bomb (its CPU
+                           share in cpu+prio over the rounds the host left
+                           alone), with the host's load and each vCPU's
+                           busy time per probe window printed
   test_kill_restore.py     `isolab run` killed with SIGKILL at four points,
                            `isolab restore` removes everything; SIGTERM ends
                            a run cleanly
 
 and after each, that no isolab cgroup (anywhere in /sys/fs/cgroup), network
 namespace or process is left. Asserted here: the machine really is systemd
-on cgroup2 only, every step passed, nothing left.
+on cgroup2 only, every step passed, nothing left, and the report's verdicts
+where the arithmetic decides them (quick_verdicts.py): a demand D of 65-80 %
+of a CPU beside the bomb (equal weights leave the victim 50 %, 2048:256 gives
+it 89 %): cpu hurt and cpu+prio protected or partly; D <= 40: cpu not hurt;
+D <= 80: cpu+prio served as the baseline (unaffected), never "not
+protected"; always: the A/A twin not hurt. Between 40 and 65 the rounds
+decide whether cpu hurts: printed, not asserted.
 """
 import json
 import os
