@@ -24,6 +24,8 @@
 #include "io-share.h"
 #include "model.h"
 #include "render.h"
+#include "sbuf.h"
+#include "stats.h"
 
 static char tmpdir[256];
 
@@ -171,6 +173,56 @@ static void io_caveat_keeps_cpu_weight_only_where_no_io_weight_works(void **stat
 	model_free(m);
 }
 
+/* The document's text, rendered by fn from m; the caller frees it. */
+static char *rendered(const struct model *m,
+		      int (*fn)(const struct model *, const struct stats *, struct sbuf *))
+{
+	struct stats_config cfg = STATS_CONFIG_DEFAULT;
+	struct stats *s = NULL;
+	struct sbuf b;
+	char *text;
+
+	assert_int_equal(stats_compute(m, &cfg, &s), 0);
+	sbuf_init(&b);
+	assert_int_equal(fn(m, s, &b), 0);
+	text = strdup(b.buf);
+	assert_non_null(text);
+	sbuf_done(&b);
+	stats_free(s);
+	return text;
+}
+
+/*
+ * A disk bomb has no requested rate, so no share of one: the bombs' load is what it moved,
+ * in its unit, in every document (summary.md printed "vio nan % (min nan %)" before).
+ */
+static void bombs_load_of_a_disk_bomb_is_its_rate_not_nan(void **state)
+{
+	struct model *m = load_with("io.bfq.weight", 2.0e6, 1.95e6, 2.1e6, 1.81e6);
+	/* summary.md's table shows the prioritised phase, the others the equal one */
+	int (*fns[])(const struct model *, const struct stats *,
+		     struct sbuf *) = { render_md, render_html, render_term };
+	const char *want[][2] = {
+		{ "disk at 1.81e+06 bytes_per_s, vio at 2.1e+06 bytes_per_s",
+		  "cpu at 96 % of requested (lowest round 96 %)" },
+		{ "bomb disk at 1.95e+06 bytes_per_s, bomb vio at 2e+06 bytes_per_s",
+		  "bomb cpu at 96 % of requested (lowest round 96 %)" },
+		{ "bomb disk at 1.95e+06 bytes_per_s; bomb vio at 2e+06 bytes_per_s",
+		  "bomb cpu at 96 % of requested" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		char *t = rendered(m, fns[i]);
+
+		assert_null(strstr(t, "nan"));
+		assert_non_null(strstr(t, want[i][0]));
+		assert_non_null(strstr(t, want[i][1]));
+		free(t);
+	}
+	model_free(m);
+}
+
 static void io_share_maps_weights_as_the_local_backend_does(void **state)
 {
 	(void)state;
@@ -194,6 +246,8 @@ int main(void)
 			io_caveat_says_weight_took_effect_when_share_follows_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			io_caveat_keeps_cpu_weight_only_where_no_io_weight_works, setup, teardown),
+		cmocka_unit_test_setup_teardown(bombs_load_of_a_disk_bomb_is_its_rate_not_nan,
+						setup, teardown),
 		cmocka_unit_test(io_share_maps_weights_as_the_local_backend_does),
 	};
 
