@@ -42,6 +42,11 @@ to 0.675 between steps (one step of w near E 0.67 is 0.035 CPU), it failed at 51
 E 0.667 below that step's own baseline 0.675, and where it met with CPU to spare it used
 0.67-0.69 under the bomb. One host-disturbed round (other load 0.29-0.46 cores) left 609
 undecided (35 % good against 85-100 % in its 4 other rounds).
+Second run (23:18-23:34 UTC, this check in): advice (512, 558], w* = 428 from D = 0.626:
+outside by 0.6 %; 512 undecided because its cpu round 1 had 0.63 cores of other host load
+(0 % good; its 4 other rounds 100 %). The victim under the bomb, where it had CPU to
+spare, used 0.681 / 0.671 (w* 546 / 521: inside one step both times; printed, not the D
+fixed beforehand).
 Printed: every step (value, outcome, rounds, good % with its interval, the difference from
 the baseline, the victim's CPU in baseline and phase, E(w), the host's other load in its
 probe windows), D, w*, the advice, the time used.
