@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The table of kinds, from the one list in lib/bomb-kinds.h. */
 #include <errno.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 
 #include "bomb.h"
 #include "clock.h"
+#include "proc.h"
 
 #define BOMB_KIND_ROW_(id, name) &bomb_##id##_ops,
 const struct bomb_ops *const bomb_kinds[] = { BOMB_KIND_LIST(BOMB_KIND_ROW_) NULL };
@@ -55,13 +55,7 @@ void *bomb_zalloc(size_t n, size_t size)
 
 unsigned bomb_cpus(void)
 {
-	cpu_set_t set;
-	int n;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return 1;
-	n = CPU_COUNT(&set);
-	return n > 0 ? (unsigned)n : 1;
+	return proc_cpus_allowed();
 }
 
 char *bomb_fmt_rate(double v, char *buf, size_t len)

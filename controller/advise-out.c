@@ -91,27 +91,6 @@ void advise_answer_text(const struct advise_result *a, char *buf, size_t len)
 
 /* ---- JSON ---- */
 
-static void kv_num(struct json_writer *w, const char *k, double v)
-{
-	if (isfinite(v))
-		json_kv_double(w, k, v);
-	else
-		json_kv_null(w, k);
-}
-
-static void kv_ci(struct json_writer *w, const char *k, double lo, double hi)
-{
-	json_key(w, k);
-	if (!isfinite(lo) || !isfinite(hi)) {
-		json_null(w);
-		return;
-	}
-	json_arr_begin(w);
-	json_double(w, lo);
-	json_double(w, hi);
-	json_arr_end(w);
-}
-
 static const char *outcome_name(enum advise_outcome o)
 {
 	return o == ADVISE_MEETS ? "meets" : o == ADVISE_FAILS ? "fails" : "undecided";
@@ -129,9 +108,6 @@ int advise_render_json(const struct advise_result *a, struct sbuf *out)
 {
 	struct json_writer *w = json_new(JSON_PRETTY);
 	char ans[600];
-	const char *data;
-	size_t len;
-	int r;
 
 	if (!w)
 		return -ENOMEM;
@@ -146,15 +122,15 @@ int advise_render_json(const struct advise_result *a, struct sbuf *out)
 	json_kv_str(w, "scale", a->search.scale == ADVISE_LOG ? "log" : "linear");
 	json_kv_str(w, "backend", a->backend);
 	json_kv_str(w, "scheduler", a->scheduler);
-	kv_num(w, "slo_ms", a->slo_ms);
-	kv_num(w, "rate_rps", a->rate_rps);
+	json_kv_double(w, "slo_ms", a->slo_ms);
+	json_kv_double(w, "rate_rps", a->rate_rps);
 	json_kv_str(w, "measure", a->measure);
 	json_key(w, "rule");
 	json_obj_begin(w);
 	json_kv_str(w, "meets",
 		    isfinite(a->target) ? "good_at_least_target" : "within_min_effect_of_baseline");
-	kv_num(w, "min_effect", a->min_effect);
-	kv_num(w, "target_pct", a->target);
+	json_kv_double(w, "min_effect", a->min_effect);
+	json_kv_double(w, "target_pct", a->target);
 	json_kv_double(w, "confidence_pct", a->confidence);
 	json_kv_double(w, "resolution", a->search.resolution);
 	json_obj_end(w);
@@ -170,7 +146,7 @@ int advise_render_json(const struct advise_result *a, struct sbuf *out)
 	json_kv_str(w, "text", ans);
 	json_obj_end(w);
 	json_kv_double(w, "elapsed_s", a->elapsed_s);
-	kv_num(w, "max_time_s", a->max_time_s);
+	json_kv_double(w, "max_time_s", a->max_time_s);
 	json_key(w, "steps");
 	json_arr_begin(w);
 	for (size_t i = 0; i < a->n_steps; i++) {
@@ -180,27 +156,19 @@ int advise_render_json(const struct advise_result *a, struct sbuf *out)
 		json_kv_int(w, "value", s->value);
 		json_kv_str(w, "outcome", outcome_name(s->outcome));
 		json_kv_uint(w, "rounds", s->rounds);
-		kv_num(w, "score", s->good);
-		kv_ci(w, "score_ci", s->good_lo, s->good_hi);
-		kv_num(w, "baseline", s->base);
-		kv_num(w, "difference", s->diff);
-		kv_ci(w, "difference_ci", s->diff_lo, s->diff_hi);
-		kv_num(w, "victim_cpu_share_pct", s->victim_cpu_pct);
+		json_kv_double(w, "score", s->good);
+		json_kv_interval(w, "score_ci", s->good_lo, s->good_hi);
+		json_kv_double(w, "baseline", s->base);
+		json_kv_double(w, "difference", s->diff);
+		json_kv_interval(w, "difference_ci", s->diff_lo, s->diff_hi);
+		json_kv_double(w, "victim_cpu_share_pct", s->victim_cpu_pct);
 		json_kv_double(w, "elapsed_s", s->elapsed_s);
 		json_kv_str(w, "results", s->run_dir);
 		json_obj_end(w);
 	}
 	json_arr_end(w);
 	json_obj_end(w);
-	r = json_error(w);
-	if (!r) {
-		data = json_data(w, &len);
-		sbuf_putn(out, data, len);
-		sbuf_putn(out, "\n", 1);
-		r = sbuf_error(out);
-	}
-	json_free(w);
-	return r;
+	return sbuf_json(out, w);
 }
 
 /* ---- Markdown and the terminal ---- */

@@ -329,43 +329,76 @@ static int list_opt(int c, const char *arg, void *data)
 	return 0;
 }
 
-int cli_cmd_vms(int argc, char **argv)
+/* A listing command's backend: its options, its scenario (with -f) and the open backend. */
+struct listing {
+	struct list_opts lo;
+	struct cli_backend cb;
+	struct backend_config cfg;
+	struct scenario *s;
+	const struct backend_ops *ops;
+	struct backend *b;
+};
+
+/*
+ * Parses a listing command's options (--json, --help, backend options) and
+ * opens its backend: true, list_close() after; false with the exit status in
+ * *status (0 after --help; the error is printed).
+ */
+static bool list_open(int argc, char **argv, const char *who, const char *help, struct listing *l,
+		      int *status)
 {
 	static const struct option own[] = {
 		{ "json", no_argument, NULL, 256 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_backend cb = { 0 };
-	struct backend_config cfg;
-	const struct backend_ops *ops;
-	struct backend *b = NULL;
+	int r;
+
+	memset(l, 0, sizeof(*l));
+	l->lo.help = help;
+	r = parse_backend_args(argc, argv, who, ":hf:", own, &l->cb, list_opt, &l->lo);
+	if (r) {
+		*status = r < 0 ? 0 : r;
+		return false;
+	}
+	if (resolve_cfg(&l->cb, who, &l->cfg, &l->s) < 0) {
+		*status = 2;
+		return false;
+	}
+	if (open_cfg(&l->cfg, who, &l->ops, &l->b) < 0) {
+		scenario_free(l->s);
+		*status = 1;
+		return false;
+	}
+	return true;
+}
+
+static void list_close(struct listing *l)
+{
+	l->ops->close(l->b);
+	scenario_free(l->s);
+}
+
+int cli_cmd_vms(int argc, char **argv)
+{
+	struct listing l;
 	struct backend_err err = { 0 };
-	struct scenario *s = NULL;
 	struct vm_info *vms = NULL;
 	size_t n = 0;
-	struct list_opts lo = { .help = vms_help };
 	int r, ret = 1;
 
-	r = parse_backend_args(argc, argv, "isolab vms", ":hf:", own, &cb, list_opt, &lo);
-	if (r)
-		return r < 0 ? 0 : r;
-	if (resolve_cfg(&cb, "isolab vms", &cfg, &s) < 0)
-		return 2;
-	if (open_cfg(&cfg, "isolab vms", &ops, &b) < 0)
-		goto out;
-	r = ops->list_vms ? ops->list_vms(b, &vms, &n, &err) : -ENOSYS;
+	if (!list_open(argc, argv, "isolab vms", vms_help, &l, &ret))
+		return ret;
+	r = l.ops->list_vms ? l.ops->list_vms(l.b, &vms, &n, &err) : -ENOSYS;
 	if (r < 0) {
 		fprintf(stderr, "isolab vms: %s\n", err.msg[0] ? err.msg : strerror(-r));
 		goto out_close;
 	}
-	if (print_vms(vms, n, lo.json) == 0)
+	if (print_vms(vms, n, l.lo.json) == 0)
 		ret = 0;
 	vm_info_array_free(vms, n);
 out_close:
-	ops->close(b);
-out:
-	scenario_free(s);
+	list_close(&l);
 	return ret;
 }
 
@@ -379,48 +412,31 @@ static const char hosts_help[] =
 
 int cli_cmd_hosts(int argc, char **argv)
 {
-	static const struct option own[] = {
-		{ "json", no_argument, NULL, 256 },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct cli_backend cb = { 0 };
-	struct backend_config cfg;
-	const struct backend_ops *ops;
-	struct backend *b = NULL;
+	struct listing l;
 	struct backend_err err = { 0 };
 	struct backend_host *h = NULL;
-	struct scenario *s = NULL;
 	size_t n = 0;
-	struct list_opts lo = { .help = hosts_help };
 	int r, ret = 1;
 
-	r = parse_backend_args(argc, argv, "isolab hosts", ":hf:", own, &cb, list_opt, &lo);
-	if (r)
-		return r < 0 ? 0 : r;
-	if (resolve_cfg(&cb, "isolab hosts", &cfg, &s) < 0)
-		return 2;
-	if (open_cfg(&cfg, "isolab hosts", &ops, &b) < 0)
-		goto out;
-	if (!ops->hosts) {
+	if (!list_open(argc, argv, "isolab hosts", hosts_help, &l, &ret))
+		return ret;
+	if (!l.ops->hosts) {
 		fprintf(stderr, "isolab hosts: backend %s has no pool of hosts (it runs on one)\n",
-			ops->name);
+			l.ops->name);
 		ret = 2;
 		goto out_close;
 	}
-	r = ops->hosts(b, &h, &n, &err);
+	r = l.ops->hosts(l.b, &h, &n, &err);
 	if (r < 0) {
 		fprintf(stderr, "isolab hosts: %s [%s]\n", err.msg[0] ? err.msg : strerror(-r),
 			err.code);
 		goto out_close;
 	}
-	if (cli_hosts_print(stdout, ops->name, h, n, lo.json) == 0)
+	if (cli_hosts_print(stdout, l.ops->name, h, n, l.lo.json) == 0)
 		ret = 0;
 	backend_hosts_free(h, n);
 out_close:
-	ops->close(b);
-out:
-	scenario_free(s);
+	list_close(&l);
 	return ret;
 }
 

@@ -45,6 +45,7 @@ static const char main_help[] =
 static const char run_help[] =
 	"Usage: isolab run [SCENARIO] [options]\n"
 	"  -q, --quick            short run (<= 2 min on 2 cores): 3 rounds of short phases\n"
+	"                         (rounds = auto: up to 6 while a verdict is undecided)\n"
 	"      --print-default    write the built-in default scenario to stdout and exit\n"
 	"  -r, --results DIR      parent of the run directory (default: results)\n"
 	"      --phases LIST      run only these phases (comma-separated names)\n"

@@ -28,7 +28,7 @@ void run_at_wait_probe(const struct scn_phase *ph, struct tool_proc *probe)
 
 	if (!ph->n_at || probe->pid <= 0)
 		return;
-	exec_wait_ready(&pp, 1, clock_now_ns() + 10 * NSEC_PER_SEC);
+	exec_wait_ready(&pp, 1, 10 * NSEC_PER_SEC);
 	if (!probe->ready)
 		log_warn("the probe did not report ready: at.TIME is timed from its start");
 }

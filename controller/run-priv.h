@@ -100,6 +100,8 @@ const struct exec_ops *run_vm_exec(const struct scn_vm *vm);
 char *run_subst(const struct run *R, const char *v); /* ${VM} -> address; caller frees */
 /* How long tools get to stop after SIGTERM: the longest any VM's executor asks for. */
 uint64_t run_stop_grace_ns(const struct run *R);
+/* The longest an executor of the run may take to reach its machine (exec_ops.connect_ns). */
+uint64_t run_connect_ns(const struct run *R);
 
 void run_arg(struct run_args *a, const char *s);
 void run_arg_own(struct run_args *a, char *s);

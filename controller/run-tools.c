@@ -62,6 +62,19 @@ const char *run_vm_addr(const struct run *R, const struct scn_vm *vm)
 	return "127.0.0.1";
 }
 
+uint64_t run_connect_ns(const struct run *R)
+{
+	uint64_t c = 0;
+
+	for (size_t i = 0; i < R->s->n_vms; i++) {
+		const struct exec_ops *x = run_vm_exec(&R->s->vms[i]);
+
+		if (x->connect_ns > c)
+			c = x->connect_ns;
+	}
+	return c;
+}
+
 uint64_t run_stop_grace_ns(const struct run *R)
 {
 	uint64_t grace = 5 * NSEC_PER_SEC;
@@ -550,7 +563,7 @@ int run_start_victim(struct run *R)
 	{
 		struct tool_proc *pp = &R->victim;
 
-		exec_wait_ready(&pp, 1, clock_now_ns() + VICTIM_READY_NS);
+		exec_wait_ready(&pp, 1, VICTIM_READY_NS);
 	}
 	if (!R->victim.ready) {
 		log_error("isolab-victim in vm %s did not become ready (see %s)", vm->name, errp);

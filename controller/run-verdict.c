@@ -590,8 +590,9 @@ void run_judge_bombs(const struct run *R, const struct scn_phase *ph, struct run
 		struct validity_bomb vb = {
 			.name = ph->bombs[i],
 			.started = bombs[i].pid > 0,
-			.ready = bombs[i].ready,
+			.ready = bombs[i].ready && !bombs[i].ready_late,
 			.reported = rec->bomb_ok[i],
+			.why = bombs[i].why,
 		};
 		json_error_t jerr;
 		json_t *j = NULL;

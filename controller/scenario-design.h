@@ -30,6 +30,9 @@ enum scn_load_mode {
 #define SCN_QUICK_DURATION_NS (1000ULL * 1000000ULL)
 #define SCN_QUICK_WARMUP_NS   (300ULL * 1000000ULL)
 #define SCN_QUICK_COOLDOWN_NS (500ULL * 1000000ULL)
+/* --quick on rounds = auto: at most this many rounds, none ending past this time */
+#define SCN_QUICK_MAX_ROUNDS  6
+#define SCN_QUICK_MAX_TIME_NS (120ULL * 1000000000ULL)
 
 struct scn_design {
 	enum scn_load_mode load_mode;

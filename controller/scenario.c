@@ -601,9 +601,18 @@ int scenario_backend_config(const struct scenario *s, struct backend_config *cfg
 
 void scenario_make_quick(struct scenario *s)
 {
-	/* a verdict needs 3 rounds: the phases get shorter, the rounds stay */
+	/*
+	 * A verdict needs 3 rounds: the phases get shorter, the rounds stay. rounds = auto
+	 * stays auto, within --quick's bounds: a verdict one noisy round left undecided
+	 * gets the rounds it needs while the 2 minutes allow; fixed rounds become 3.
+	 */
 	s->rounds = SCN_MIN_VALID_ROUNDS;
-	s->design.rounds_auto = false;
+	if (s->design.rounds_auto) {
+		if (s->design.max_rounds > SCN_QUICK_MAX_ROUNDS)
+			s->design.max_rounds = SCN_QUICK_MAX_ROUNDS;
+		if (s->design.max_time_ns > SCN_QUICK_MAX_TIME_NS)
+			s->design.max_time_ns = SCN_QUICK_MAX_TIME_NS;
+	}
 	if (s->duration_ns > SCN_QUICK_DURATION_NS) {
 		/* changes during the measurement keep their place in the shorter window */
 		for (size_t i = 0; i < s->n_phases; i++)

@@ -65,7 +65,8 @@ void validity_check_bomb(struct validity *v, const struct validity_bomb *b, doub
 	if (!b->ready)
 		validity_add(v, "bomb %s never became ready", b->name);
 	if (!b->reported) {
-		validity_add(v, "bomb %s did not report (no JSON result)", b->name);
+		validity_add(v, "bomb %s did not report (no JSON result%s%s)", b->name,
+			     b->why && *b->why ? ": " : "", b->why ? b->why : "");
 		return;
 	}
 	if (b->status && strcmp(b->status, "failed") == 0) {

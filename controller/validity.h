@@ -29,6 +29,7 @@ struct validity_bomb {
 	bool started;		      /* the executor started it */
 	bool ready;		      /* it said isolab-ready in time */
 	bool reported;		      /* it printed a JSON result */
+	const char *why;	      /* when not: what may have lost it ("" or NULL: unknown) */
 	const char *status;	      /* the result's status: ok, interrupted, failed */
 	const char *error;	      /* the result's error, when failed */
 	const struct mech_load *load; /* from mech_bomb_load(); NULL when not reported */

@@ -515,6 +515,19 @@ void json_kv_null(struct json_writer *w, const char *key)
 	json_null(w);
 }
 
+void json_kv_interval(struct json_writer *w, const char *key, double lo, double hi)
+{
+	json_key(w, key);
+	if (!isfinite(lo) || !isfinite(hi)) {
+		json_null(w);
+		return;
+	}
+	json_arr_begin(w);
+	json_double(w, lo);
+	json_double(w, hi);
+	json_arr_end(w);
+}
+
 int json_fput(const struct json_writer *w, FILE *f)
 {
 	int err = json_error(w);

@@ -68,3 +68,5 @@ void json_kv_uint(struct json_writer *w, const char *key, uint64_t v);
 void json_kv_double(struct json_writer *w, const char *key, double v);
 void json_kv_bool(struct json_writer *w, const char *key, bool v);
 void json_kv_null(struct json_writer *w, const char *key);
+/* key: [lo, hi] (a confidence interval), or null unless both ends are finite. */
+void json_kv_interval(struct json_writer *w, const char *key, double lo, double hi);

@@ -69,3 +69,6 @@ struct proc_spawn {
  * and exits 127. Returns the pid, or -errno when fork failed.
  */
 pid_t proc_spawn(const struct proc_spawn *sp);
+
+/* CPUs this process may run on (its affinity, which a cpuset or taskset narrows), >= 1. */
+unsigned proc_cpus_allowed(void);

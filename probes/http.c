@@ -20,6 +20,7 @@
 #include "h1.h"
 #include "json.h"
 #include "log.h"
+#include "proc.h"
 #include "probe.h"
 
 #define URLS_MAX_BYTES (64u << 20)
@@ -470,11 +471,10 @@ static int http_prepare(struct probe_config *cfg)
 
 static unsigned http_nworkers(const struct probe_config *cfg)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned n = cfg->threads;
 
-	if (n == 0)
-		n = cpus > 0 ? (unsigned)cpus : 1;
+	if (n == 0) /* the CPUs it may use: a pinned probe gets one thread per CPU it has */
+		n = proc_cpus_allowed();
 	return n < cfg->concurrency ? n : cfg->concurrency;
 }
 

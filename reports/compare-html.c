@@ -11,11 +11,6 @@
 
 #define MAX_BARS 48 /* phases drawn per chart */
 
-static void esc(struct sbuf *o, const char *s)
-{
-	sbuf_xml(o, s);
-}
-
 static const char *vclass(enum cmp_verdict v)
 {
 	switch (v) {
@@ -54,22 +49,22 @@ static void runs_table(struct sbuf *o, const struct cmp *c)
 		char buf[160];
 
 		sbuf_puts(o, "<tr><td>");
-		esc(o, c->runs[j].label);
+		sbuf_xml(o, c->runs[j].label);
 		if (!j)
 			sbuf_puts(o, " <span class=\"ci\">reference</span>");
 		sbuf_puts(o, "</td><td class=\"l\">");
-		esc(o, c->runs[j].dir);
+		sbuf_xml(o, c->runs[j].dir);
 		sbuf_puts(o, "</td><td class=\"l\">");
-		esc(o, m->backend ? m->backend : "–");
+		sbuf_xml(o, m->backend ? m->backend : "–");
 		sbuf_puts(o, "</td><td class=\"l\">");
-		esc(o, m->scheduler ? m->scheduler : "–");
+		sbuf_xml(o, m->scheduler ? m->scheduler : "–");
 		sbuf_puts(o, "</td><td class=\"l\">");
 		snprintf(buf, sizeof(buf), "%s, %s", m->hostname ? m->hostname : "–",
 			 m->kernel ? m->kernel : "–");
-		esc(o, buf);
+		sbuf_xml(o, buf);
 		sbuf_printf(o, "</td><td>%u</td><td class=\"l\">", c->runs[j].s->rounds);
 		cmp_load_text(m, buf, sizeof(buf));
-		esc(o, buf);
+		sbuf_xml(o, buf);
 		sbuf_puts(o, "</td><td>");
 		if (isfinite(m->load.slo_ms))
 			sbuf_printf(o, "%g ms", m->load.slo_ms);
@@ -89,16 +84,16 @@ static void verdicts(struct sbuf *o, const struct cmp *c)
 		    "<section id=\"verdicts\"><h2>At a glance</h2><p>%s of each phase; each run "
 		    "against <b>",
 		    def.title);
-	esc(o, c->runs[0].label);
+	sbuf_xml(o, c->runs[0].label);
 	sbuf_puts(o, "</b>.</p><table><thead><tr><th>phase</th>");
 	for (size_t j = 0; j < c->n_runs; j++) {
 		sbuf_puts(o, "<th>");
-		esc(o, c->runs[j].label);
+		sbuf_xml(o, c->runs[j].label);
 		sbuf_puts(o, "</th>");
 	}
 	for (size_t j = 1; j < c->n_runs; j++) {
 		sbuf_puts(o, "<th class=\"l\">");
-		esc(o, c->runs[j].label);
+		sbuf_xml(o, c->runs[j].label);
 		sbuf_puts(o, " against the reference</th>");
 	}
 	sbuf_puts(o, "</tr></thead><tbody>");
@@ -106,12 +101,12 @@ static void verdicts(struct sbuf *o, const struct cmp *c)
 		const struct cmp_row *row = &c->rows[i];
 
 		sbuf_puts(o, "<tr><td>");
-		esc(o, row->name);
+		sbuf_xml(o, row->name);
 		sbuf_puts(o, "</td>");
 		for (size_t j = 0; j < c->n_runs; j++) {
 			cmp_value_text(&row->v[j][CMP_GOOD], buf, sizeof(buf));
 			sbuf_puts(o, "<td>");
-			esc(o, row->idx[j] == SIZE_MAX ? "not in this run" : buf);
+			sbuf_xml(o, row->idx[j] == SIZE_MAX ? "not in this run" : buf);
 			sbuf_puts(o, "</td>");
 		}
 		for (size_t j = 1; j < c->n_runs; j++) {
@@ -122,9 +117,9 @@ static void verdicts(struct sbuf *o, const struct cmp *c)
 			cmp_diff_text(c, CMP_GOOD, d, buf, sizeof(buf));
 			cmp_needs_text(d, need, sizeof(need));
 			sbuf_puts(o, " ");
-			esc(o, buf);
+			sbuf_xml(o, buf);
 			sbuf_puts(o, "<span class=\"why\">");
-			esc(o, need);
+			sbuf_xml(o, need);
 			sbuf_puts(o, "</span></td>");
 		}
 		sbuf_puts(o, "</tr>");
@@ -239,12 +234,12 @@ static void detail(struct sbuf *o, const struct cmp *c, enum cmp_measure k)
 	sbuf_printf(o, "<h3>%s (%s)</h3><table><thead><tr><th>phase</th>", def.title, def.unit);
 	for (size_t j = 0; j < c->n_runs; j++) {
 		sbuf_puts(o, "<th>");
-		esc(o, c->runs[j].label);
+		sbuf_xml(o, c->runs[j].label);
 		sbuf_puts(o, " <span class=\"ci\">rounds</span></th>");
 	}
 	for (size_t j = 1; j < c->n_runs; j++) {
 		sbuf_puts(o, "<th class=\"l\">");
-		esc(o, c->runs[j].label);
+		sbuf_xml(o, c->runs[j].label);
 		sbuf_puts(o, def.scale == CMP_POINTS ? " − reference" : " / reference");
 		sbuf_puts(o, "</th>");
 	}
@@ -253,12 +248,12 @@ static void detail(struct sbuf *o, const struct cmp *c, enum cmp_measure k)
 		const struct cmp_row *row = &c->rows[i];
 
 		sbuf_puts(o, "<tr><td>");
-		esc(o, row->name);
+		sbuf_xml(o, row->name);
 		sbuf_puts(o, "</td>");
 		for (size_t j = 0; j < c->n_runs; j++) {
 			cmp_value_text(&row->v[j][k], buf, sizeof(buf));
 			sbuf_puts(o, "<td>");
-			esc(o, row->idx[j] == SIZE_MAX ? "not in this run" : buf);
+			sbuf_xml(o, row->idx[j] == SIZE_MAX ? "not in this run" : buf);
 			if (row->idx[j] != SIZE_MAX)
 				sbuf_printf(o, " <span class=\"ci\">(%zu)</span>", row->v[j][k].n);
 			sbuf_puts(o, "</td>");
@@ -271,8 +266,8 @@ static void detail(struct sbuf *o, const struct cmp *c, enum cmp_measure k)
 			cmp_diff_text(c, k, d, buf, sizeof(buf));
 			cmp_needs_text(d, need, sizeof(need));
 			sbuf_puts(o, " ");
-			esc(o, buf);
-			esc(o, need);
+			sbuf_xml(o, buf);
+			sbuf_xml(o, need);
 			sbuf_puts(o, "</td>");
 		}
 		sbuf_puts(o, "</tr>");
@@ -289,25 +284,25 @@ int cmp_render_html(const struct cmp *c, struct sbuf *o)
 		     "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
 		     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 		     "style-src 'unsafe-inline'; img-src data:\"><title>isolab compare ");
-	esc(o, c->runs[0].label);
+	sbuf_xml(o, c->runs[0].label);
 	sbuf_printf(o, "</title><style>%s</style></head><body><main>\n", render_css);
 	sbuf_puts(o, "<header><h1>Comparing runs</h1>");
 	runs_table(o, c);
 	cmp_rule_text(c, buf, sizeof(buf));
 	sbuf_puts(o, "<p>");
-	esc(o, buf);
+	sbuf_xml(o, buf);
 	sbuf_puts(o, ".</p></header>\n");
 	if (c->forced && c->n_mismatch)
 		sbuf_puts(o, "<p class=\"banner\">⚠ Compared with --force although the runs "
 			     "differ:</p>\n");
 	for (size_t i = 0; c->forced && i < c->n_mismatch; i++) {
 		sbuf_puts(o, "<p class=\"warn\">⚠ ");
-		esc(o, c->mismatch[i]);
+		sbuf_xml(o, c->mismatch[i]);
 		sbuf_puts(o, "</p>\n");
 	}
 	for (size_t i = 0; i < c->n_notes; i++) {
 		sbuf_puts(o, "<p class=\"warn\">");
-		esc(o, c->notes[i]);
+		sbuf_xml(o, c->notes[i]);
 		sbuf_puts(o, "</p>\n");
 	}
 	verdicts(o, c);

@@ -86,30 +86,6 @@ void cmp_rule_text(const struct cmp *c, char *buf, size_t len)
 
 /* ---- CSV: one row per phase x measure x run ---- */
 
-static void field(struct sbuf *o, const char *s)
-{
-	if (!s)
-		s = "";
-	if (!strpbrk(s, ",\"\r\n")) {
-		sbuf_puts(o, s);
-		return;
-	}
-	sbuf_putn(o, "\"", 1);
-	for (; *s; s++) {
-		if (*s == '"')
-			sbuf_putn(o, "\"", 1);
-		sbuf_putn(o, s, 1);
-	}
-	sbuf_putn(o, "\"", 1);
-}
-
-static void num(struct sbuf *o, double v)
-{
-	sbuf_putn(o, ",", 1);
-	if (isfinite(v))
-		sbuf_printf(o, "%.6g", v);
-}
-
 int cmp_render_csv(const struct cmp *c, struct sbuf *o)
 {
 	sbuf_puts(o, "phase,measure,unit,run,label,in_all_runs,rounds,value,ci_lo,ci_hi,reference,"
@@ -124,27 +100,27 @@ int cmp_render_csv(const struct cmp *c, struct sbuf *o)
 				const struct cmp_sample *v = &row->v[j][k];
 				const struct cmp_diff *d = &row->d[j][k];
 
-				field(o, row->name);
+				sbuf_csv(o, row->name);
 				sbuf_printf(o, ",%s,", def.key);
-				field(o, def.unit);
+				sbuf_csv(o, def.unit);
 				sbuf_printf(o, ",%zu,", j + 1);
-				field(o, c->runs[j].label);
+				sbuf_csv(o, c->runs[j].label);
 				sbuf_printf(o, ",%s,", row->common ? "true" : "false");
 				if (row->idx[j] != SIZE_MAX)
 					sbuf_printf(o, "%zu", v->n);
-				num(o, v->value);
-				num(o, v->ci.lo);
-				num(o, v->ci.hi);
+				sbuf_csv_num(o, v->value);
+				sbuf_csv_num(o, v->ci.lo);
+				sbuf_csv_num(o, v->ci.hi);
 				sbuf_putn(o, ",", 1);
-				field(o, c->runs[0].label);
+				sbuf_csv(o, c->runs[0].label);
 				if (!j) {
 					sbuf_puts(o, ",,,,,reference,\r\n");
 					continue;
 				}
-				num(o, d->est);
-				num(o, d->ci.lo);
-				num(o, d->ci.hi);
-				num(o, d->df);
+				sbuf_csv_num(o, d->est);
+				sbuf_csv_num(o, d->ci.lo);
+				sbuf_csv_num(o, d->ci.hi);
+				sbuf_csv_num(o, d->df);
 				sbuf_printf(o, ",%s,", cmp_verdict_name(d->verdict));
 				if (d->verdict == CMP_INCONCLUSIVE || d->verdict == CMP_INDICATIVE)
 					sbuf_printf(o, "%u", d->rounds_needed);
@@ -156,27 +132,6 @@ int cmp_render_csv(const struct cmp *c, struct sbuf *o)
 }
 
 /* ---- JSON ---- */
-
-static void kv_num(struct json_writer *w, const char *k, double v)
-{
-	if (isfinite(v))
-		json_kv_double(w, k, v);
-	else
-		json_kv_null(w, k);
-}
-
-static void kv_ci(struct json_writer *w, const char *k, struct stats_ci ci)
-{
-	json_key(w, k);
-	if (!isfinite(ci.lo) || !isfinite(ci.hi)) {
-		json_null(w);
-		return;
-	}
-	json_arr_begin(w);
-	json_double(w, ci.lo);
-	json_double(w, ci.hi);
-	json_arr_end(w);
-}
 
 static void json_run(struct json_writer *w, const struct cmp_run *cr)
 {
@@ -194,8 +149,8 @@ static void json_run(struct json_writer *w, const struct cmp_run *cr)
 	json_kv_str(w, "kernel", m->kernel);
 	json_kv_uint(w, "rounds", cr->s->rounds);
 	json_kv_str(w, "load", load);
-	kv_num(w, "rate_rps", m->load.rate_rps);
-	kv_num(w, "slo_ms", m->load.slo_ms);
+	json_kv_double(w, "rate_rps", m->load.rate_rps);
+	json_kv_double(w, "slo_ms", m->load.slo_ms);
 	json_kv_bool(w, "indicative", cr->s->indicative);
 	json_kv_str(w, "measure", cr->s->measure);
 	json_obj_end(w);
@@ -220,14 +175,14 @@ static void json_measure(struct json_writer *w, const struct cmp *c, const struc
 		json_obj_begin(w);
 		json_kv_str(w, "run", c->runs[j].label);
 		json_kv_uint(w, "rounds", row->idx[j] != SIZE_MAX ? v->n : 0);
-		kv_num(w, "value", v->value);
-		kv_ci(w, "ci", v->ci);
+		json_kv_double(w, "value", v->value);
+		json_kv_interval(w, "ci", v->ci.lo, v->ci.hi);
 		if (j) {
 			json_key(w, "vs_reference");
 			json_obj_begin(w);
-			kv_num(w, "estimate", d->est);
-			kv_ci(w, "ci", d->ci);
-			kv_num(w, "df", d->df);
+			json_kv_double(w, "estimate", d->est);
+			json_kv_interval(w, "ci", d->ci.lo, d->ci.hi);
+			json_kv_double(w, "df", d->df);
 			json_kv_str(w, "verdict", cmp_verdict_name(d->verdict));
 			json_kv_uint(w, "rounds_needed", d->rounds_needed);
 			json_obj_end(w);
@@ -279,9 +234,6 @@ static void json_strs(struct json_writer *w, const char *key, char *const *v, si
 int cmp_render_json(const struct cmp *c, struct sbuf *out)
 {
 	struct json_writer *w = json_new(JSON_PRETTY);
-	const char *data;
-	size_t len;
-	int r;
 
 	if (!w)
 		return -ENOMEM;
@@ -313,32 +265,10 @@ int cmp_render_json(const struct cmp *c, struct sbuf *out)
 		json_row(w, c, &c->rows[i]);
 	json_arr_end(w);
 	json_obj_end(w);
-	r = json_error(w);
-	if (!r) {
-		data = json_data(w, &len);
-		sbuf_putn(out, data, len);
-		sbuf_putn(out, "\n", 1);
-		r = sbuf_error(out);
-	}
-	json_free(w);
-	return r;
+	return sbuf_json(out, w);
 }
 
 /* ---- Markdown ---- */
-
-static void cell(struct sbuf *o, const char *s)
-{
-	sbuf_puts(o, " ");
-	for (; s && *s; s++) {
-		if (*s == '|')
-			sbuf_puts(o, "\\|");
-		else if (*s == '\n' || *s == '\r')
-			sbuf_puts(o, " ");
-		else
-			sbuf_putn(o, s, 1);
-	}
-	sbuf_puts(o, " |");
-}
 
 static void md_runs(struct sbuf *o, const struct cmp *c)
 {
@@ -349,20 +279,20 @@ static void md_runs(struct sbuf *o, const struct cmp *c)
 		char buf[160];
 
 		sbuf_puts(o, "|");
-		cell(o, c->runs[j].label);
-		cell(o, c->runs[j].dir);
-		cell(o, m->backend ? m->backend : "-");
-		cell(o, m->scheduler ? m->scheduler : "-");
-		cell(o, m->hostname ? m->hostname : "-");
+		sbuf_md_cell(o, c->runs[j].label);
+		sbuf_md_cell(o, c->runs[j].dir);
+		sbuf_md_cell(o, m->backend ? m->backend : "-");
+		sbuf_md_cell(o, m->scheduler ? m->scheduler : "-");
+		sbuf_md_cell(o, m->hostname ? m->hostname : "-");
 		snprintf(buf, sizeof(buf), "%u", c->runs[j].s->rounds);
-		cell(o, buf);
+		sbuf_md_cell(o, buf);
 		cmp_load_text(m, buf, sizeof(buf));
-		cell(o, buf);
+		sbuf_md_cell(o, buf);
 		if (isfinite(m->load.slo_ms))
 			snprintf(buf, sizeof(buf), "%g ms", m->load.slo_ms);
 		else
 			snprintf(buf, sizeof(buf), "-");
-		cell(o, buf);
+		sbuf_md_cell(o, buf);
 		sbuf_puts(o, "\n");
 	}
 }
@@ -374,11 +304,11 @@ static void md_measure(struct sbuf *o, const struct cmp *c, enum cmp_measure k)
 
 	sbuf_printf(o, "\n### %s (%s)\n\n| phase |", def.title, def.unit);
 	for (size_t j = 0; j < c->n_runs; j++)
-		cell(o, c->runs[j].label);
+		sbuf_md_cell(o, c->runs[j].label);
 	for (size_t j = 1; j < c->n_runs; j++) {
 		snprintf(buf, sizeof(buf), "%s %s %s", c->runs[j].label,
 			 def.scale == CMP_POINTS ? "−" : "/", c->runs[0].label);
-		cell(o, buf);
+		sbuf_md_cell(o, buf);
 	}
 	sbuf_puts(o, "\n|---|");
 	for (size_t j = 1; j < 2 * c->n_runs; j++)
@@ -388,10 +318,10 @@ static void md_measure(struct sbuf *o, const struct cmp *c, enum cmp_measure k)
 		const struct cmp_row *row = &c->rows[i];
 
 		sbuf_puts(o, "|");
-		cell(o, row->name);
+		sbuf_md_cell(o, row->name);
 		for (size_t j = 0; j < c->n_runs; j++) {
 			cmp_value_text(&row->v[j][k], buf, sizeof(buf));
-			cell(o, row->idx[j] == SIZE_MAX ? "not in this run" : buf);
+			sbuf_md_cell(o, row->idx[j] == SIZE_MAX ? "not in this run" : buf);
 		}
 		for (size_t j = 1; j < c->n_runs; j++) {
 			const struct cmp_diff *d = &row->d[j][k];
@@ -401,7 +331,7 @@ static void md_measure(struct sbuf *o, const struct cmp *c, enum cmp_measure k)
 			cmp_needs_text(d, need, sizeof(need));
 			snprintf(txt, sizeof(txt), "**%s** %s%s", cmp_verdict_name(d->verdict), buf,
 				 need);
-			cell(o, txt);
+			sbuf_md_cell(o, txt);
 		}
 		sbuf_puts(o, "\n");
 	}
@@ -428,21 +358,22 @@ int cmp_render_md(const struct cmp *c, struct sbuf *o)
 		md_measure(o, c, (enum cmp_measure)k);
 	sbuf_puts(o, "\n## Each run's own verdicts\n\n| phase |");
 	for (size_t j = 0; j < c->n_runs; j++)
-		cell(o, c->runs[j].label);
+		sbuf_md_cell(o, c->runs[j].label);
 	sbuf_puts(o, "\n|---|");
 	for (size_t j = 0; j < c->n_runs; j++)
 		sbuf_puts(o, "---|");
 	sbuf_puts(o, "\n");
 	for (size_t i = 0; i < c->n_rows; i++) {
 		sbuf_puts(o, "|");
-		cell(o, c->rows[i].name);
+		sbuf_md_cell(o, c->rows[i].name);
 		for (size_t j = 0; j < c->n_runs; j++) {
 			size_t p = c->rows[i].idx[j];
 			const struct stats *s = c->runs[j].s;
 
-			cell(o, p == SIZE_MAX		? "not in this run"
-				: !s->phases[p].has_cmp ? "baseline"
-							: verdict_name(s->phases[p].verdict));
+			sbuf_md_cell(o, p == SIZE_MAX ? "not in this run"
+					: !s->phases[p].has_cmp
+						? "baseline"
+						: verdict_name(s->phases[p].verdict));
 		}
 		sbuf_puts(o, "\n");
 	}

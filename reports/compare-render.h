@@ -7,14 +7,6 @@
 #include "compare-stats.h"
 #include "sbuf.h"
 
-enum {
-	CMP_OUT_HTML = 1 << 0,
-	CMP_OUT_CSV = 1 << 1,
-	CMP_OUT_MD = 1 << 2,
-	CMP_OUT_JSON = 1 << 3,
-	CMP_OUT_ALL = CMP_OUT_HTML | CMP_OUT_CSV | CMP_OUT_MD | CMP_OUT_JSON,
-};
-
 int cmp_render_csv(const struct cmp *c, struct sbuf *out);
 int cmp_render_json(const struct cmp *c, struct sbuf *out);
 int cmp_render_md(const struct cmp *c, struct sbuf *out);

@@ -20,6 +20,7 @@
 #include "fileio.h"
 #include "optlist.h"
 #include "parse.h"
+#include "report.h"
 
 #define ME "isolab compare"
 
@@ -37,10 +38,10 @@ static const struct {
 	const char *name, *file;
 	int (*render)(const struct cmp *c, struct sbuf *out);
 } outputs[] = {
-	{ CMP_OUT_CSV, "csv", "compare.csv", cmp_render_csv },
-	{ CMP_OUT_JSON, "json", "compare.json", cmp_render_json },
-	{ CMP_OUT_MD, "md", "compare.md", cmp_render_md },
-	{ CMP_OUT_HTML, "html", "compare.html", cmp_render_html },
+	{ REPORT_CSV, "csv", "compare.csv", cmp_render_csv },
+	{ REPORT_JSON, "json", "compare.json", cmp_render_json },
+	{ REPORT_MD, "md", "compare.md", cmp_render_md },
+	{ REPORT_HTML, "html", "compare.html", cmp_render_html },
 };
 
 #define N_OUTPUTS (sizeof(outputs) / sizeof(outputs[0]))
@@ -88,33 +89,6 @@ static const char usage[] =
 	"Exit: 0 written, 1 writing failed, 2 bad usage, bad input or runs that cannot be\n"
 	"compared.\n";
 
-static int parse_formats(const char *s, unsigned *out)
-{
-	unsigned f = 0;
-
-	if (!*s)
-		return -EINVAL;
-	while (*s) {
-		size_t n = strcspn(s, ","), i;
-
-		if (n == 3 && !strncmp(s, "all", 3)) {
-			f |= CMP_OUT_ALL;
-		} else {
-			for (i = 0; i < N_OUTPUTS; i++)
-				if (strlen(outputs[i].name) == n && !strncmp(s, outputs[i].name, n))
-					break;
-			if (i == N_OUTPUTS)
-				return -EINVAL;
-			f |= outputs[i].flag;
-		}
-		s += n;
-		if (*s == ',' && *++s == '\0')
-			return -EINVAL;
-	}
-	*out = f;
-	return 0;
-}
-
 static int bad_number(const char *opt, const char *arg, double min, double max)
 {
 	fprintf(stderr, ME ": --%s '%s': not a number within %g-%g\n", opt, arg, min, max);
@@ -134,7 +108,7 @@ static int parse_args(int argc, char **argv, struct compare_config *cfg)
 			cfg->out_dir = optarg;
 			break;
 		case 'f':
-			if (parse_formats(optarg, &cfg->formats) < 0) {
+			if (report_parse_formats(optarg, &cfg->formats) < 0) {
 				fprintf(stderr,
 					ME
 					": --format '%s': use a comma list of html,csv,md,json\n",
@@ -163,11 +137,7 @@ static int parse_args(int argc, char **argv, struct compare_config *cfg)
 			fputs(usage, stdout);
 			return 1;
 		default:
-			if (optopt && optopt < 0x100)
-				fprintf(stderr, ME ": bad option '-%c' or missing value\n", optopt);
-			else
-				fprintf(stderr, ME ": bad option '%s' or missing value\n",
-					argv[optind - 1]);
+			report_bad_option(ME, argv);
 			return -EINVAL;
 		}
 	}
@@ -430,7 +400,7 @@ static int write_all(const struct cmp *c, const struct compare_config *cfg)
 
 int compare_main(int argc, char **argv)
 {
-	struct compare_config cfg = { .formats = CMP_OUT_ALL, .within = NAN, .confidence = 90 };
+	struct compare_config cfg = { .formats = REPORT_ALL, .within = NAN, .confidence = 90 };
 	struct cmp c = { 0 };
 	struct sbuf t;
 	int r;

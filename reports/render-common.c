@@ -79,6 +79,13 @@ const char *render_num(double v, char *buf, size_t len, const char *dash)
 	return buf;
 }
 
+void render_put_num(struct sbuf *o, double v)
+{
+	char buf[64];
+
+	sbuf_puts(o, render_num(v, buf, sizeof(buf), "–"));
+}
+
 bool render_run_reported(const struct model_run *r)
 {
 	return r->probe.present;

@@ -37,31 +37,6 @@ static const char *const columns[] = {
 	"victim_cpu_share_pct",
 };
 
-/* RFC 4180 field: quoted when it holds a comma, quote or line break. */
-static void field(struct sbuf *o, const char *s)
-{
-	if (!s)
-		s = "";
-	if (!strpbrk(s, ",\"\r\n")) {
-		sbuf_puts(o, s);
-		return;
-	}
-	sbuf_putn(o, "\"", 1);
-	for (; *s; s++) {
-		if (*s == '"')
-			sbuf_putn(o, "\"", 1);
-		sbuf_putn(o, s, 1);
-	}
-	sbuf_putn(o, "\"", 1);
-}
-
-static void num(struct sbuf *o, double v)
-{
-	sbuf_putn(o, ",", 1);
-	if (isfinite(v))
-		sbuf_printf(o, "%.6g", v);
-}
-
 static void row(struct sbuf *o, const struct model *m, const struct model_run *r,
 		const char **bombs, size_t n_bombs)
 {
@@ -72,35 +47,35 @@ static void row(struct sbuf *o, const struct model *m, const struct model_run *r
 	size_t used = 0;
 	bool lat = p->present && l->present;
 
-	field(o, ph->name);
+	sbuf_csv(o, ph->name);
 	sbuf_printf(o, ",%u,", r->round);
 	render_phase_bombs(ph, buf, sizeof(buf));
-	field(o, buf);
+	sbuf_csv(o, buf);
 	sbuf_putn(o, ",", 1);
-	field(o, ph->priority ? ph->priority : "equal");
+	sbuf_csv(o, ph->priority ? ph->priority : "equal");
 	if (p->present)
 		sbuf_printf(o, ",%llu,%llu,%llu", (unsigned long long)p->requests,
 			    (unsigned long long)p->ok, (unsigned long long)p->failed);
 	else
 		sbuf_puts(o, ",,,");
-	num(o, p->present ? p->success_pct : NAN);
-	num(o, p->present ? p->throughput_rps : NAN);
-	num(o, lat ? l->p50 : NAN);
-	num(o, lat ? l->p90 : NAN);
-	num(o, lat ? l->p99 : NAN);
-	num(o, lat ? l->p999 : NAN);
-	num(o, lat ? l->mean : NAN);
-	num(o, lat ? l->stdev : NAN);
+	sbuf_csv_num(o, p->present ? p->success_pct : NAN);
+	sbuf_csv_num(o, p->present ? p->throughput_rps : NAN);
+	sbuf_csv_num(o, lat ? l->p50 : NAN);
+	sbuf_csv_num(o, lat ? l->p90 : NAN);
+	sbuf_csv_num(o, lat ? l->p99 : NAN);
+	sbuf_csv_num(o, lat ? l->p999 : NAN);
+	sbuf_csv_num(o, lat ? l->mean : NAN);
+	sbuf_csv_num(o, lat ? l->stdev : NAN);
 	sbuf_putn(o, ",", 1);
-	field(o, r->status ? r->status : (p->present ? "ok" : "dnr"));
+	sbuf_csv(o, r->status ? r->status : (p->present ? "ok" : "dnr"));
 	buf[0] = '\0';
 	for (size_t i = 0; i < r->n_dnr && used < sizeof(buf); i++)
 		used += snprintf(buf + used, sizeof(buf) - used, "%s%s", i ? "+" : "", r->dnr[i]);
 	if (!r->n_dnr && !p->present)
 		snprintf(buf, sizeof(buf), "probe");
 	sbuf_putn(o, ",", 1);
-	field(o, buf);
-	num(o, ph->weight_ratio);
+	sbuf_csv(o, buf);
+	sbuf_csv_num(o, ph->weight_ratio);
 	if (r->order)
 		sbuf_printf(o, ",%u", r->order);
 	else
@@ -111,22 +86,22 @@ static void row(struct sbuf *o, const struct model *m, const struct model_run *r
 	for (size_t i = 0; i < r->n_invalid && used < sizeof(buf); i++)
 		used += snprintf(buf + used, sizeof(buf) - used, "%s%s", i ? "; " : "",
 				 r->invalid[i]);
-	field(o, buf);
-	num(o, p->present && p->has_good ? p->good_pct : NAN);
+	sbuf_csv(o, buf);
+	sbuf_csv_num(o, p->present && p->has_good ? p->good_pct : NAN);
 	if (p->present && p->has_good)
 		sbuf_printf(o, ",%llu,%llu", (unsigned long long)p->offered,
 			    (unsigned long long)p->good);
 	else
 		sbuf_puts(o, ",,");
-	num(o, p->present ? p->slo_ms : NAN);
-	num(o, r->victim_cpu_pct);
+	sbuf_csv_num(o, p->present ? p->slo_ms : NAN);
+	sbuf_csv_num(o, r->victim_cpu_pct);
 	for (size_t b = 0; b < n_bombs; b++) {
 		double v = NAN;
 
 		for (size_t j = 0; j < r->n_bombs; j++)
 			if (!strcmp(r->bombs[j].name, bombs[b]) && r->bombs[j].present)
 				v = r->bombs[j].rate;
-		num(o, v);
+		sbuf_csv_num(o, v);
 	}
 	sbuf_puts(o, "\r\n");
 }

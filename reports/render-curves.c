@@ -205,7 +205,7 @@ static void curve_tables(struct sbuf *o, const struct model *m, const struct sta
 		crossing_text(f, &f->tol, false, buf, sizeof(buf));
 		sbuf_xml(o, buf);
 		sbuf_printf(o, "</b> %s</td><td>", x_unit(c));
-		sbuf_puts(o, render_num(f->tol.est_achieved, buf, sizeof(buf), "–"));
+		render_put_num(o, f->tol.est_achieved);
 		sbuf_puts(o, "</td>");
 		if (isfinite(cv->target)) {
 			crossing_text(f, &f->tol_abs, false, buf, sizeof(buf));
@@ -263,27 +263,6 @@ void render_html_curves(struct sbuf *o, const struct model *m, const struct stat
 
 /* ---- summary.json ---- */
 
-static void kv_num(struct json_writer *w, const char *k, double v)
-{
-	if (isfinite(v))
-		json_kv_double(w, k, v);
-	else
-		json_kv_null(w, k);
-}
-
-static void kv_ci(struct json_writer *w, const char *k, struct stats_ci ci)
-{
-	json_key(w, k);
-	if (!isfinite(ci.lo) || !isfinite(ci.hi)) {
-		json_null(w);
-		return;
-	}
-	json_arr_begin(w);
-	json_double(w, ci.lo);
-	json_double(w, ci.hi);
-	json_arr_end(w);
-}
-
 static void json_crossing(struct json_writer *w, const char *k, const struct curve_crossing *t)
 {
 	json_key(w, k);
@@ -292,13 +271,13 @@ static void json_crossing(struct json_writer *w, const char *k, const struct cur
 		return;
 	}
 	json_obj_begin(w);
-	kv_num(w, "x", t->est);
-	kv_num(w, "lo", t->lo_below ? NAN : t->lo);
-	kv_num(w, "hi", t->hi);
+	json_kv_double(w, "x", t->est);
+	json_kv_double(w, "lo", t->lo_below ? NAN : t->lo);
+	json_kv_double(w, "hi", t->hi);
 	json_kv_bool(w, "meets_everywhere", t->est_above);
 	json_kv_bool(w, "lo_below_first_point", t->lo_below);
 	json_kv_bool(w, "hi_above_last_point", t->hi_above);
-	kv_num(w, "x_achieved", t->est_achieved);
+	json_kv_double(w, "x_achieved", t->est_achieved);
 	json_obj_end(w);
 }
 
@@ -306,18 +285,18 @@ static void json_point(struct json_writer *w, const struct model *m, const struc
 {
 	json_obj_begin(w);
 	json_kv_str(w, "phase", m->phases[p->phase].name);
-	kv_num(w, "x", p->x);
-	kv_num(w, "x_achieved", p->x_achieved);
-	kv_num(w, "score", p->score);
-	kv_ci(w, "score_ci", p->score_ci);
-	kv_num(w, "p99_ms", p->p99);
-	kv_ci(w, "p99_ms_ci", p->p99_ci);
+	json_kv_double(w, "x", p->x);
+	json_kv_double(w, "x_achieved", p->x_achieved);
+	json_kv_double(w, "score", p->score);
+	json_kv_interval(w, "score_ci", p->score_ci.lo, p->score_ci.hi);
+	json_kv_double(w, "p99_ms", p->p99);
+	json_kv_interval(w, "p99_ms_ci", p->p99_ci.lo, p->p99_ci.hi);
 	json_key(w, "vs_reference");
 	json_obj_begin(w);
 	json_kv_str(w, "reference", p->ref != SIZE_MAX ? m->phases[p->ref].name : NULL);
 	json_kv_uint(w, "rounds", p->vs_ref.n);
-	kv_num(w, "difference", p->vs_ref.mean);
-	kv_ci(w, "ci", p->vs_ref.ci);
+	json_kv_double(w, "difference", p->vs_ref.mean);
+	json_kv_interval(w, "ci", p->vs_ref.ci.lo, p->vs_ref.ci.hi);
 	json_obj_end(w);
 	json_kv_str(w, "slo", p->meets ? "meets" : p->fails ? "fails" : "undecided");
 	json_obj_end(w);
@@ -338,7 +317,7 @@ void render_json_curves(struct json_writer *w, const struct model *m, const stru
 		json_kv_str(w, "bomb", c->bomb);
 		json_kv_str(w, "x_unit", c->is_load ? "pct_of_capacity" : "pct");
 		json_kv_double(w, "min_effect", cv->min_effect);
-		kv_num(w, "slo_target_pct", cv->target);
+		json_kv_double(w, "slo_target_pct", cv->target);
 		json_key(w, "families");
 		json_arr_begin(w);
 		for (size_t j = 0; j < c->n_fam; j++) {

@@ -67,18 +67,6 @@ const char render_css[] =
 	"h2{break-after:avoid}table{break-inside:auto}tr{break-inside:avoid}"
 	"@page{margin:14mm}}";
 
-static void esc(struct sbuf *o, const char *s)
-{
-	sbuf_xml(o, s);
-}
-
-static void num(struct sbuf *o, double v)
-{
-	char buf[64];
-
-	sbuf_puts(o, render_num(v, buf, sizeof(buf), "–"));
-}
-
 static void ci(struct sbuf *o, struct stats_ci c, const char *unit)
 {
 	char a[32], b[32];
@@ -92,7 +80,7 @@ static void ci(struct sbuf *o, struct stats_ci c, const char *unit)
 static void meta_item(struct sbuf *o, const char *k, const char *v)
 {
 	sbuf_printf(o, "<dt>%s</dt><dd>", k);
-	esc(o, v && *v ? v : "–");
+	sbuf_xml(o, v && *v ? v : "–");
 	sbuf_puts(o, "</dd>");
 }
 
@@ -101,7 +89,7 @@ static void header(struct sbuf *o, const struct model *m)
 	char buf[128];
 
 	sbuf_puts(o, "<header><h1>Isolation report</h1><p class=\"sub\">");
-	esc(o, m->run_id ? m->run_id : m->dir);
+	sbuf_xml(o, m->run_id ? m->run_id : m->dir);
 	sbuf_puts(o, "</p><dl class=\"meta\">");
 	meta_item(o, "status", m->status ? m->status : "unknown");
 	meta_item(o, "scenario", m->scenario_name);
@@ -119,7 +107,7 @@ static void header(struct sbuf *o, const struct model *m)
 	sbuf_puts(o, "</dl>");
 	if (m->probe_protection) {
 		sbuf_puts(o, "<p style=\"font-size:12px;color:#555;margin:2px 0\">Probe: ");
-		esc(o, m->probe_protection);
+		sbuf_xml(o, m->probe_protection);
 		sbuf_puts(o, "</p>");
 	}
 	sbuf_puts(o, "</header>\n");
@@ -128,7 +116,7 @@ static void header(struct sbuf *o, const struct model *m)
 			     "is in these results. Figures cover what ran.</p>\n");
 	for (size_t i = 0; i < m->n_warnings; i++) {
 		sbuf_puts(o, "<p class=\"warn\">⚠ ");
-		esc(o, m->warnings[i]);
+		sbuf_xml(o, m->warnings[i]);
 		sbuf_puts(o, "</p>\n");
 	}
 }
@@ -201,9 +189,9 @@ static void phase_table(struct sbuf *o, const struct model *m, const struct stat
 		bool l = sp->lat.present;
 
 		sbuf_puts(o, "<tr><td>");
-		esc(o, m->phases[i].name);
+		sbuf_xml(o, m->phases[i].name);
 		sbuf_puts(o, "</td><td class=\"l\">");
-		esc(o, m->phases[i].priority ? m->phases[i].priority : "equal");
+		sbuf_xml(o, m->phases[i].priority ? m->phases[i].priority : "equal");
 		sbuf_printf(o, "</td><td>%zu", sp->reported);
 		if (sp->dnr_rounds)
 			sbuf_printf(o, " <span class=\"dnr\">+%zu DNR</span>", sp->dnr_rounds);
@@ -217,26 +205,26 @@ static void phase_table(struct sbuf *o, const struct model *m, const struct stat
 			continue;
 		}
 		sbuf_printf(o, "<td>%llu</td><td>", (unsigned long long)sp->requests);
-		num(o, sp->success_pct);
+		render_put_num(o, sp->success_pct);
 		sbuf_puts(o, "</td><td>");
-		num(o, sp->throughput_rps);
+		render_put_num(o, sp->throughput_rps);
 		sbuf_puts(o, "</td><td>");
-		num(o, l ? sp->lat.p50 : NAN);
+		render_put_num(o, l ? sp->lat.p50 : NAN);
 		sbuf_puts(o, "</td><td>");
-		num(o, l ? sp->lat.p90 : NAN);
+		render_put_num(o, l ? sp->lat.p90 : NAN);
 		sbuf_puts(o, "</td><td>");
-		num(o, l ? sp->lat.p99 : NAN);
+		render_put_num(o, l ? sp->lat.p99 : NAN);
 		ci(o, sp->p99_ci, "");
 		sbuf_puts(o, "</td><td>");
-		num(o, l ? sp->lat.p999 : NAN);
+		render_put_num(o, l ? sp->lat.p999 : NAN);
 		sbuf_puts(o, "</td><td>");
-		num(o, l ? sp->lat.mean : NAN);
+		render_put_num(o, l ? sp->lat.mean : NAN);
 		ci(o, sp->mean_ci, "");
 		sbuf_puts(o, "</td><td>");
-		num(o, l ? sp->lat.stdev : NAN);
+		render_put_num(o, l ? sp->lat.stdev : NAN);
 		sbuf_puts(o, "</td><td>");
 		if (sp->has_cmp) {
-			num(o, sp->p99_ratio);
+			render_put_num(o, sp->p99_ratio);
 			sbuf_puts(o, "×");
 			ci(o, sp->p99_ratio_ci, "");
 			sbuf_puts(o, "</td><td>");
@@ -287,31 +275,29 @@ static void round_cell(struct sbuf *o, const struct stats *s, const struct model
 		sbuf_puts(o, "<span class=\"ci\">not run</span>");
 	} else if (what == RM_BOMB) {
 		for (size_t j = 0; j < r->n_bombs; j++) {
-			char buf[64];
-
 			if (j)
 				sbuf_puts(o, "<br>");
 			if (!r->bombs[j].present) {
 				sbuf_puts(o, "<span class=\"dnr\">DNR</span>");
 				continue;
 			}
-			sbuf_puts(o, render_num(r->bombs[j].rate, buf, sizeof(buf), "–"));
+			render_put_num(o, r->bombs[j].rate);
 			sbuf_puts(o, " <span class=\"ci\">");
-			esc(o, r->bombs[j].rate_key);
+			sbuf_xml(o, r->bombs[j].rate_key);
 			sbuf_puts(o, "</span>");
 		}
 		if (!r->n_bombs)
 			sbuf_puts(o, "–");
 	} else if (what == RM_GOOD) {
-		num(o, stats_run_raw(r, s->closed_loop));
+		render_put_num(o, stats_run_raw(r, s->closed_loop));
 		if (!r->probe.present)
 			sbuf_puts(o, " <span class=\"dnr\">DNR</span>");
 	} else if (!r->probe.present) {
 		sbuf_puts(o, "<span class=\"dnr\">DNR</span>");
 	} else {
-		num(o, what == RM_P99	    ? (r->probe.lat.present ? r->probe.lat.p99 : NAN)
-		       : what == RM_SUCCESS ? r->probe.success_pct
-					    : r->probe.throughput_rps);
+		render_put_num(o, what == RM_P99 ? (r->probe.lat.present ? r->probe.lat.p99 : NAN)
+				  : what == RM_SUCCESS ? r->probe.success_pct
+						       : r->probe.throughput_rps);
 		if (r->status && strcmp(r->status, "ok"))
 			sbuf_printf(o, " <span class=\"ci\">%s</span>",
 				    !strcmp(r->status, "dnr") ? "DNR" : r->status);
@@ -334,7 +320,7 @@ static void round_table(struct sbuf *o, const struct model *m, const struct stat
 		if (what == RM_BOMB && !m->phases[i].n_bombs)
 			continue;
 		sbuf_puts(o, "<tr><td>");
-		esc(o, m->phases[i].name);
+		sbuf_xml(o, m->phases[i].name);
 		sbuf_puts(o, "</td>");
 		for (unsigned r = 1; r <= rounds; r++)
 			round_cell(o, s, find_run(m, i, r), what);
@@ -364,7 +350,7 @@ int render_html(const struct model *m, const struct stats *s, struct sbuf *o)
 		     "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
 		     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 		     "style-src 'unsafe-inline'; img-src data:\"><title>isolab report ");
-	esc(o, m->run_id ? m->run_id : "");
+	sbuf_xml(o, m->run_id ? m->run_id : "");
 	sbuf_printf(o, "</title><style>%s</style></head><body><main>\n", render_css);
 	header(o, m);
 	render_html_verdicts(o, m, s);
@@ -373,7 +359,7 @@ int render_html(const struct model *m, const struct stats *s, struct sbuf *o)
 	rounds(o, m, s);
 	render_html_method(o, s);
 	sbuf_puts(o, "<footer>Generated by isolab report " ISOLAB_VERSION " from ");
-	esc(o, m->dir);
+	sbuf_xml(o, m->dir);
 	sbuf_puts(o, ".</footer></main></body></html>\n");
 	return sbuf_error(o);
 }

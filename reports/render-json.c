@@ -11,27 +11,6 @@
 
 #define SUMMARY_SCHEMA 2
 
-static void kv_num(struct json_writer *w, const char *k, double v)
-{
-	if (isfinite(v))
-		json_kv_double(w, k, v);
-	else
-		json_kv_null(w, k);
-}
-
-static void kv_ci(struct json_writer *w, const char *k, struct stats_ci ci)
-{
-	json_key(w, k);
-	if (!isfinite(ci.lo) || !isfinite(ci.hi)) {
-		json_null(w);
-		return;
-	}
-	json_arr_begin(w);
-	json_double(w, ci.lo);
-	json_double(w, ci.hi);
-	json_arr_end(w);
-}
-
 static void latency(struct json_writer *w, const struct stats_phase *sp)
 {
 	const struct model_latency *l = &sp->lat;
@@ -39,16 +18,16 @@ static void latency(struct json_writer *w, const struct stats_phase *sp)
 
 	json_key(w, "latency_ms");
 	json_obj_begin(w);
-	kv_num(w, "min", p ? l->min : NAN);
-	kv_num(w, "q1", p ? sp->q1_ms : NAN);
-	kv_num(w, "p50", p ? l->p50 : NAN);
-	kv_num(w, "q3", p ? sp->q3_ms : NAN);
-	kv_num(w, "p90", p ? l->p90 : NAN);
-	kv_num(w, "p99", p ? l->p99 : NAN);
-	kv_num(w, "p999", p ? l->p999 : NAN);
-	kv_num(w, "max", p ? l->max : NAN);
-	kv_num(w, "mean", p ? l->mean : NAN);
-	kv_num(w, "stdev", p ? l->stdev : NAN);
+	json_kv_double(w, "min", p ? l->min : NAN);
+	json_kv_double(w, "q1", p ? sp->q1_ms : NAN);
+	json_kv_double(w, "p50", p ? l->p50 : NAN);
+	json_kv_double(w, "q3", p ? sp->q3_ms : NAN);
+	json_kv_double(w, "p90", p ? l->p90 : NAN);
+	json_kv_double(w, "p99", p ? l->p99 : NAN);
+	json_kv_double(w, "p999", p ? l->p999 : NAN);
+	json_kv_double(w, "max", p ? l->max : NAN);
+	json_kv_double(w, "mean", p ? l->mean : NAN);
+	json_kv_double(w, "stdev", p ? l->stdev : NAN);
 	json_obj_end(w);
 	json_kv_str(w, "latency_source", sp->from_hist ? "histogram" : p ? "rounds" : "none");
 }
@@ -58,16 +37,16 @@ static void effect(struct json_writer *w, const char *k, const struct verdict_ef
 	json_key(w, k);
 	json_obj_begin(w);
 	json_kv_uint(w, "rounds", e->n);
-	kv_num(w, "difference", e->mean);
-	kv_ci(w, "ci", e->ci);
-	kv_num(w, "sd", e->sd);
+	json_kv_double(w, "difference", e->mean);
+	json_kv_interval(w, "ci", e->ci.lo, e->ci.hi);
+	json_kv_double(w, "sd", e->sd);
 	json_obj_end(w);
 }
 
 static void ratio(struct json_writer *w, const char *k, const char *kci, struct stats_ratio r)
 {
-	kv_num(w, k, r.ratio);
-	kv_ci(w, kci, r.ci);
+	json_kv_double(w, k, r.ratio);
+	json_kv_interval(w, kci, r.ci.lo, r.ci.hi);
 }
 
 static void vs_baseline(struct json_writer *w, const struct stats *s, const struct stats_phase *sp)
@@ -83,10 +62,10 @@ static void vs_baseline(struct json_writer *w, const struct stats *s, const stru
 	json_kv_str(w, "reason", sp->reason);
 	json_kv_uint(w, "rounds", sp->cmp.n);
 	json_kv_uint(w, "rounds_needed", sp->cmp.rounds_needed);
-	kv_num(w, "difference", sp->cmp.mean);
-	kv_ci(w, "difference_ci", sp->cmp.ci);
-	kv_num(w, "ok_change_pct", sp->ok_change_pct);
-	kv_ci(w, "ok_change_pct_ci", sp->ok_change_ci);
+	json_kv_double(w, "difference", sp->cmp.mean);
+	json_kv_interval(w, "difference_ci", sp->cmp.ci.lo, sp->cmp.ci.hi);
+	json_kv_double(w, "ok_change_pct", sp->ok_change_pct);
+	json_kv_interval(w, "ok_change_pct_ci", sp->ok_change_ci.lo, sp->ok_change_ci.hi);
 	ratio(w, "p50_ratio", "p50_ratio_ci", sp->r_p50);
 	ratio(w, "p99_ratio", "p99_ratio_ci", sp->r_p99);
 	ratio(w, "p999_ratio", "p999_ratio_ci", sp->r_p999);
@@ -102,8 +81,8 @@ static void sched_vms(struct json_writer *w, const char *k, const struct model_s
 	for (size_t i = 0; i < n; i++) {
 		json_key(w, v[i].vm);
 		json_obj_begin(w);
-		kv_num(w, "weight", v[i].weight);
-		kv_num(w, "cap", v[i].cap);
+		json_kv_double(w, "weight", v[i].weight);
+		json_kv_double(w, "cap", v[i].cap);
 		if (v[i].live < 0)
 			json_kv_null(w, "live");
 		else
@@ -117,7 +96,7 @@ static void mechanism(struct json_writer *w, const struct stats_phase *sp)
 {
 	json_key(w, "mechanism");
 	json_obj_begin(w);
-	kv_num(w, "victim_cpu_share_pct", sp->victim_cpu_pct);
+	json_kv_double(w, "victim_cpu_share_pct", sp->victim_cpu_pct);
 	json_kv_str(w, "victim_cpu_source", sp->victim_cpu_source);
 	json_key(w, "bombs_achieved");
 	json_arr_begin(w);
@@ -126,10 +105,10 @@ static void mechanism(struct json_writer *w, const struct stats_phase *sp)
 
 		json_obj_begin(w);
 		json_kv_str(w, "bomb", l->bomb);
-		kv_num(w, "requested", l->requested);
-		kv_num(w, "achieved", l->achieved);
-		kv_num(w, "share_pct", l->share_pct);
-		kv_num(w, "share_min_pct", l->share_min);
+		json_kv_double(w, "requested", l->requested);
+		json_kv_double(w, "achieved", l->achieved);
+		json_kv_double(w, "share_pct", l->share_pct);
+		json_kv_double(w, "share_min_pct", l->share_min);
 		json_kv_str(w, "unit", l->unit);
 		json_obj_end(w);
 	}
@@ -167,12 +146,12 @@ static void phase(struct json_writer *w, const struct model *m, const struct sta
 	if (ph->is_sweep) {
 		json_obj_begin(w);
 		json_kv_str(w, "key", ph->sweep_key);
-		kv_num(w, "value", ph->sweep_value);
+		json_kv_double(w, "value", ph->sweep_value);
 		json_obj_end(w);
 	} else {
 		json_null(w);
 	}
-	kv_num(w, "weight_ratio", ph->weight_ratio);
+	json_kv_double(w, "weight_ratio", ph->weight_ratio);
 	json_kv_uint(w, "rounds", sp->rounds);
 	json_kv_uint(w, "rounds_valid", sp->valid);
 	json_kv_uint(w, "rounds_invalid", sp->invalid);
@@ -183,19 +162,19 @@ static void phase(struct json_writer *w, const struct model *m, const struct sta
 	json_kv_uint(w, "requests", sp->requests);
 	json_kv_uint(w, "ok", sp->ok);
 	json_kv_uint(w, "failed", sp->failed);
-	kv_num(w, "success_pct", sp->success_pct);
-	kv_num(w, "throughput_rps", sp->throughput_rps);
-	kv_num(w, "ok_per_round", sp->ok_per_round);
-	kv_num(w, s->closed_loop ? "good_per_s" : "good_pct", sp->raw);
-	kv_num(w, "score", sp->score);
-	kv_ci(w, "score_ci", sp->score_ci);
+	json_kv_double(w, "success_pct", sp->success_pct);
+	json_kv_double(w, "throughput_rps", sp->throughput_rps);
+	json_kv_double(w, "ok_per_round", sp->ok_per_round);
+	json_kv_double(w, s->closed_loop ? "good_per_s" : "good_pct", sp->raw);
+	json_kv_double(w, "score", sp->score);
+	json_kv_interval(w, "score_ci", sp->score_ci.lo, sp->score_ci.hi);
 	latency(w, sp);
 	json_key(w, "ci");
 	json_obj_begin(w);
 	json_kv_double(w, "level_pct", s->cfg.confidence_pct);
-	kv_ci(w, "mean_ms", sp->mean_ci);
-	kv_ci(w, "p99_ms", sp->p99_ci);
-	kv_ci(w, "ok_per_round", sp->ok_ci);
+	json_kv_interval(w, "mean_ms", sp->mean_ci.lo, sp->mean_ci.hi);
+	json_kv_interval(w, "p99_ms", sp->p99_ci.lo, sp->p99_ci.hi);
+	json_kv_interval(w, "ok_per_round", sp->ok_ci.lo, sp->ok_ci.hi);
 	json_obj_end(w);
 	vs_baseline(w, s, sp);
 	json_key(w, "bomb_rates");
@@ -204,7 +183,7 @@ static void phase(struct json_writer *w, const struct model *m, const struct sta
 		json_obj_begin(w);
 		json_kv_str(w, "bomb", ph->bombs[b]);
 		json_kv_str(w, "metric", sp->bomb_rate_key[b]);
-		kv_num(w, "mean", sp->bomb_rate[b]);
+		json_kv_double(w, "mean", sp->bomb_rate[b]);
 		json_obj_end(w);
 	}
 	json_arr_end(w);
@@ -225,17 +204,17 @@ static void protection(struct json_writer *w, const struct model *m, const struc
 		json_kv_str(w, "twin", m->phases[p->twin].name);
 		json_kv_str(w, "metric", s->measure);
 		json_kv_uint(w, "rounds", v->n);
-		kv_num(w, "baseline", v->base);
-		kv_num(w, "equal", v->equal);
-		kv_num(w, "prioritised", v->prio);
-		kv_num(w, "lost", v->lost);
-		kv_num(w, "recovered", v->prio - v->equal);
-		kv_num(w, "recovered_pct", v->recovered_pct);
-		kv_ci(w, "recovered_pct_ci", v->recovered_ci);
+		json_kv_double(w, "baseline", v->base);
+		json_kv_double(w, "equal", v->equal);
+		json_kv_double(w, "prioritised", v->prio);
+		json_kv_double(w, "lost", v->lost);
+		json_kv_double(w, "recovered", v->prio - v->equal);
+		json_kv_double(w, "recovered_pct", v->recovered_pct);
+		json_kv_interval(w, "recovered_pct_ci", v->recovered_ci.lo, v->recovered_ci.hi);
 		effect(w, "equal_vs_baseline", &v->hurt);
 		effect(w, "vs_baseline", &v->vs_base);
 		effect(w, "vs_equal", &v->vs_equal);
-		kv_num(w, "margin", v->margin);
+		json_kv_double(w, "margin", v->margin);
 		json_kv_str(w, "verdict", verdict_name(p->verdict));
 		json_kv_bool(w, "indicative", s->indicative || p->verdict == VERDICT_INDICATIVE);
 		json_kv_str(w, "reason", p->reason);
@@ -263,10 +242,10 @@ static void sweeps(struct json_writer *w, const struct model *m, const struct st
 
 			json_obj_begin(w);
 			json_kv_str(w, "phase", m->phases[sw->points[k].phase].name);
-			kv_num(w, "x", sw->points[k].x);
-			kv_num(w, "p99_ms", sp->lat.present ? sp->lat.p99 : NAN);
-			kv_ci(w, "p99_ms_ci", sp->p99_ci);
-			kv_num(w, "success_pct", sp->success_pct);
+			json_kv_double(w, "x", sw->points[k].x);
+			json_kv_double(w, "p99_ms", sp->lat.present ? sp->lat.p99 : NAN);
+			json_kv_interval(w, "p99_ms_ci", sp->p99_ci.lo, sp->p99_ci.hi);
+			json_kv_double(w, "success_pct", sp->success_pct);
 			json_obj_end(w);
 		}
 		json_arr_end(w);
@@ -303,13 +282,13 @@ static void runs(struct json_writer *w, const struct model *m)
 			json_kv_null(w, "ok");
 			json_kv_null(w, "failed");
 		}
-		kv_num(w, "success_pct", p->present ? p->success_pct : NAN);
-		kv_num(w, "throughput_rps", p->present ? p->throughput_rps : NAN);
-		kv_num(w, "p50_ms", lat ? p->lat.p50 : NAN);
-		kv_num(w, "p99_ms", lat ? p->lat.p99 : NAN);
-		kv_num(w, "mean_ms", lat ? p->lat.mean : NAN);
-		kv_num(w, "good_pct", p->present && p->has_good ? p->good_pct : NAN);
-		kv_num(w, "slo_ms", p->present ? p->slo_ms : NAN);
+		json_kv_double(w, "success_pct", p->present ? p->success_pct : NAN);
+		json_kv_double(w, "throughput_rps", p->present ? p->throughput_rps : NAN);
+		json_kv_double(w, "p50_ms", lat ? p->lat.p50 : NAN);
+		json_kv_double(w, "p99_ms", lat ? p->lat.p99 : NAN);
+		json_kv_double(w, "mean_ms", lat ? p->lat.mean : NAN);
+		json_kv_double(w, "good_pct", p->present && p->has_good ? p->good_pct : NAN);
+		json_kv_double(w, "slo_ms", p->present ? p->slo_ms : NAN);
 		if (r->order)
 			json_kv_uint(w, "order", r->order);
 		else
@@ -320,7 +299,7 @@ static void runs(struct json_writer *w, const struct model *m)
 		for (size_t k = 0; k < r->n_invalid; k++)
 			json_str(w, r->invalid[k]);
 		json_arr_end(w);
-		kv_num(w, "victim_cpu_share_pct", r->victim_cpu_pct);
+		json_kv_double(w, "victim_cpu_share_pct", r->victim_cpu_pct);
 		json_obj_end(w);
 	}
 	json_arr_end(w);
@@ -339,9 +318,9 @@ static void noise(struct json_writer *w, const struct model *m, const struct sta
 	json_kv_str(w, "phase", m->phases[s->aa].name);
 	json_kv_str(w, "verdict", verdict_name(a->verdict));
 	json_kv_uint(w, "rounds", a->cmp.n);
-	kv_num(w, "difference", a->cmp.mean);
-	kv_ci(w, "difference_ci", a->cmp.ci);
-	kv_num(w, "noise_floor", s->aa_floor);
+	json_kv_double(w, "difference", a->cmp.mean);
+	json_kv_interval(w, "difference_ci", a->cmp.ci.lo, a->cmp.ci.hi);
+	json_kv_double(w, "noise_floor", s->aa_floor);
 	json_kv_bool(w, "too_noisy", s->aa_noisy);
 	json_obj_end(w);
 }
@@ -398,9 +377,9 @@ static void design(struct json_writer *w, const struct model *m)
 	} else {
 		json_obj_begin(w);
 		json_kv_str(w, "mode", m->load.mode);
-		kv_num(w, "share_pct", m->load.share_pct);
-		kv_num(w, "rate_rps", m->load.rate_rps);
-		kv_num(w, "slo_ms", m->load.slo_ms);
+		json_kv_double(w, "share_pct", m->load.share_pct);
+		json_kv_double(w, "rate_rps", m->load.rate_rps);
+		json_kv_double(w, "slo_ms", m->load.slo_ms);
 		json_kv_str(w, "slo_source", m->load.slo_source);
 		json_obj_end(w);
 	}
@@ -410,8 +389,8 @@ static void design(struct json_writer *w, const struct model *m)
 	} else {
 		json_obj_begin(w);
 		json_kv_str(w, "status", m->cal.status);
-		kv_num(w, "capacity_rps", m->cal.capacity_rps);
-		kv_num(w, "p99_ms", m->cal.p99_ms);
+		json_kv_double(w, "capacity_rps", m->cal.capacity_rps);
+		json_kv_double(w, "p99_ms", m->cal.p99_ms);
 		json_obj_end(w);
 	}
 	json_key(w, "design");
@@ -432,10 +411,7 @@ static void design(struct json_writer *w, const struct model *m)
 int render_json(const struct model *m, const struct stats *s, struct sbuf *out)
 {
 	struct json_writer *w = json_new(JSON_PRETTY);
-	const char *data;
 	struct hogs h;
-	size_t len;
-	int r;
 
 	if (!w)
 		return -ENOMEM;
@@ -449,8 +425,8 @@ int render_json(const struct model *m, const struct stats *s, struct sbuf *out)
 	json_key(w, "scenario");
 	json_obj_begin(w);
 	json_kv_str(w, "name", m->scenario_name);
-	kv_num(w, "duration_s", m->duration_s);
-	kv_num(w, "warmup_s", m->warmup_s);
+	json_kv_double(w, "duration_s", m->duration_s);
+	json_kv_double(w, "warmup_s", m->warmup_s);
 	json_kv_uint(w, "rounds_planned", m->rounds_planned);
 	json_obj_end(w);
 	json_kv_str(w, "backend", m->backend);
@@ -480,13 +456,5 @@ int render_json(const struct model *m, const struct stats *s, struct sbuf *out)
 	}
 	runs(w, m);
 	json_obj_end(w);
-	r = json_error(w);
-	if (!r) {
-		data = json_data(w, &len);
-		sbuf_putn(out, data, len);
-		sbuf_putn(out, "\n", 1);
-		r = sbuf_error(out);
-	}
-	json_free(w);
-	return r;
+	return sbuf_json(out, w);
 }

@@ -7,26 +7,11 @@
 #include "hogs.h"
 #include "render.h"
 
-/* Markdown table cell: pipes and line breaks would break the table. */
-static void cell(struct sbuf *o, const char *s)
-{
-	sbuf_puts(o, " ");
-	for (; s && *s; s++) {
-		if (*s == '|')
-			sbuf_puts(o, "\\|");
-		else if (*s == '\n' || *s == '\r')
-			sbuf_puts(o, " ");
-		else
-			sbuf_putn(o, s, 1);
-	}
-	sbuf_puts(o, " |");
-}
-
 static void cell_num(struct sbuf *o, double v)
 {
 	char buf[64];
 
-	cell(o, render_num(v, buf, sizeof(buf), "–"));
+	sbuf_md_cell(o, render_num(v, buf, sizeof(buf), "–"));
 }
 
 static void cell_ci(struct sbuf *o, double v, struct stats_ci ci, const char *suffix)
@@ -34,7 +19,7 @@ static void cell_ci(struct sbuf *o, double v, struct stats_ci ci, const char *su
 	char a[32], b[32], c[32], buf[128];
 
 	if (!isfinite(v)) {
-		cell(o, "–");
+		sbuf_md_cell(o, "–");
 		return;
 	}
 	if (isfinite(ci.lo) && ci.lo != ci.hi)
@@ -43,7 +28,7 @@ static void cell_ci(struct sbuf *o, double v, struct stats_ci ci, const char *su
 			 render_num(ci.hi, c, sizeof(c), "–"));
 	else
 		snprintf(buf, sizeof(buf), "%s%s", render_num(v, a, sizeof(a), "–"), suffix);
-	cell(o, buf);
+	sbuf_md_cell(o, buf);
 }
 
 static const char *unit(const struct stats *s)
@@ -59,7 +44,7 @@ static void cell_verdict(struct sbuf *o, const struct stats *s, enum stats_verdi
 	bool star = s->indicative && !verdict_undecided(v) && v != VERDICT_INVALID;
 
 	snprintf(buf, sizeof(buf), "**%s**%s (%s)", verdict_name(v), star ? "*" : "", reason);
-	cell(o, buf);
+	sbuf_md_cell(o, buf);
 }
 
 static void intro(struct sbuf *o, const struct model *m, const struct stats *s)
@@ -99,7 +84,7 @@ static void hurt_table(struct sbuf *o, const struct model *m, const struct stats
 		if (!stats_is_group(m, i) && i != s->aa)
 			continue;
 		sbuf_puts(o, "|");
-		cell(o, i == s->aa ? "A/A (baseline twin)" : m->phases[i].name);
+		sbuf_md_cell(o, i == s->aa ? "A/A (baseline twin)" : m->phases[i].name);
 		cell_num(o, (double)sp->cmp.n);
 		cell_num(o, sp->cmp.ref);
 		cell_num(o, sp->cmp.val);
@@ -125,9 +110,9 @@ static void prot_table(struct sbuf *o, const struct model *m, const struct stats
 		size_t used = 0;
 
 		sbuf_puts(o, "|");
-		cell(o, m->phases[p->phase].name);
+		sbuf_md_cell(o, m->phases[p->phase].name);
 		render_victim_weight(m, s, p->phase, w, sizeof(w));
-		cell(o, w);
+		sbuf_md_cell(o, w);
 		cell_num(o, p->v.base);
 		cell_num(o, p->v.equal);
 		cell_num(o, p->v.prio);
@@ -146,14 +131,14 @@ static void prot_table(struct sbuf *o, const struct model *m, const struct stats
 				 P->victim_cpu_pct);
 		else
 			snprintf(buf, sizeof(buf), "–");
-		cell(o, buf);
+		sbuf_md_cell(o, buf);
 		buf[0] = '\0';
 		for (size_t k = 0; k < P->n_loads && used < sizeof(buf); k++)
 			used += snprintf(buf + used, sizeof(buf) - used,
 					 "%s%s %.0f %% (min %.0f %%)", k ? ", " : "",
 					 P->loads[k].bomb, P->loads[k].share_pct,
 					 P->loads[k].share_min);
-		cell(o, used ? buf : "–");
+		sbuf_md_cell(o, used ? buf : "–");
 		sbuf_puts(o, "\n");
 	}
 }
@@ -234,10 +219,10 @@ static void phases(struct sbuf *o, const struct model *m, const struct stats *s)
 		bool l = sp->lat.present;
 
 		sbuf_puts(o, "|");
-		cell(o, ph->name);
+		sbuf_md_cell(o, ph->name);
 		render_phase_bombs(ph, buf, sizeof(buf));
-		cell(o, buf);
-		cell(o, ph->priority ? ph->priority : "equal");
+		sbuf_md_cell(o, buf);
+		sbuf_md_cell(o, ph->priority ? ph->priority : "equal");
 		snprintf(buf, sizeof(buf), "%zu of %zu", sp->valid, sp->rounds);
 		if (sp->dnr_rounds)
 			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " (DNR %zu)",
@@ -245,15 +230,15 @@ static void phases(struct sbuf *o, const struct model *m, const struct stats *s)
 		if (sp->invalid)
 			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " (invalid %zu)",
 				 sp->invalid);
-		cell(o, buf);
+		sbuf_md_cell(o, buf);
 		if (s->closed_loop)
 			cell_ci(o, sp->raw, (struct stats_ci){ NAN, NAN }, "/s");
 		else
 			cell_ci(o, sp->raw, sp->score_ci, " %");
 		if (sp->dnr) {
-			cell(o, "DNR");
+			sbuf_md_cell(o, "DNR");
 			for (int k = 0; k < 10; k++)
-				cell(o, "–");
+				sbuf_md_cell(o, "–");
 			sbuf_puts(o, "\n");
 			continue;
 		}
@@ -269,8 +254,8 @@ static void phases(struct sbuf *o, const struct model *m, const struct stats *s)
 			cell_ci(o, sp->p99_ratio, sp->p99_ratio_ci, "×");
 			cell_ci(o, sp->ok_change_pct, sp->ok_change_ci, " %");
 		} else {
-			cell(o, "baseline");
-			cell(o, "baseline");
+			sbuf_md_cell(o, "baseline");
+			sbuf_md_cell(o, "baseline");
 		}
 		sbuf_puts(o, "\n");
 	}
@@ -290,7 +275,7 @@ static void sweeps(struct sbuf *o, const struct model *m, const struct stats *s)
 			const struct stats_phase *sp = &s->phases[sw->points[i].phase];
 
 			sbuf_puts(o, "|");
-			cell(o, m->phases[sw->points[i].phase].name);
+			sbuf_md_cell(o, m->phases[sw->points[i].phase].name);
 			cell_num(o, sw->points[i].x);
 			cell_ci(o, sp->lat.present ? sp->lat.p99 : NAN, sp->p99_ci, "");
 			cell_num(o, sp->success_pct);
@@ -337,7 +322,7 @@ static void per_round(struct sbuf *o, const struct model *m, const struct stats 
 	sbuf_puts(o, "\n");
 	for (size_t i = 0; i < m->n_phases; i++) {
 		sbuf_puts(o, "|");
-		cell(o, m->phases[i].name);
+		sbuf_md_cell(o, m->phases[i].name);
 		for (unsigned r = 1; r <= rounds; r++) {
 			const struct model_run *run = NULL;
 
@@ -347,7 +332,7 @@ static void per_round(struct sbuf *o, const struct model *m, const struct stats 
 			char buf[96], num[32];
 
 			if (!run) {
-				cell(o, "not run");
+				sbuf_md_cell(o, "not run");
 				continue;
 			}
 			if (!run->probe.present && what != 2)
@@ -359,7 +344,7 @@ static void per_round(struct sbuf *o, const struct model *m, const struct stats 
 					 run->probe.present ? "" : " (DNR)");
 			if (!run->valid)
 				strncat(buf, " invalid", sizeof(buf) - strlen(buf) - 1);
-			cell(o, buf);
+			sbuf_md_cell(o, buf);
 		}
 		sbuf_puts(o, "\n");
 	}

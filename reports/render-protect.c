@@ -177,14 +177,6 @@ void render_html_protect(struct sbuf *o, const struct model *m, const struct sta
 	sbuf_puts(o, "</section>\n");
 }
 
-static void kv_num(struct json_writer *w, const char *k, double v)
-{
-	if (isfinite(v))
-		json_kv_double(w, k, v);
-	else
-		json_kv_null(w, k);
-}
-
 static void json_phase(struct json_writer *w, const struct model *m, const struct ttp_phase *tp)
 {
 	json_obj_begin(w);
@@ -193,14 +185,14 @@ static void json_phase(struct json_writer *w, const struct model *m, const struc
 	json_obj_begin(w);
 	json_kv_double(w, "t_s", tp->at->t_s);
 	json_kv_str(w, "key", tp->at->key);
-	kv_num(w, "value", tp->at->value);
+	json_kv_double(w, "value", tp->at->value);
 	json_obj_end(w);
 	json_kv_str(w, "error", tp->why);
 	json_kv_double(w, "interval_s", tp->bin_s);
 	json_kv_double(w, "hold_s", PROTECT_HOLD_S);
-	kv_num(w, "band_good_pct", tp->band_good);
-	kv_num(w, "band_p99_ms", tp->band_p99);
-	kv_num(w, "recover_s", tp->recover_s);
+	json_kv_double(w, "band_good_pct", tp->band_good);
+	json_kv_double(w, "band_p99_ms", tp->band_p99);
+	json_kv_double(w, "recover_s", tp->recover_s);
 	json_key(w, "recover_s_ci");
 	if (isfinite(tp->recover_ci.lo)) {
 		json_arr_begin(w);
@@ -213,8 +205,8 @@ static void json_phase(struct json_writer *w, const struct model *m, const struc
 	json_kv_uint(w, "rounds", tp->n_rounds);
 	json_kv_uint(w, "rounds_recovered", tp->n_recovered);
 	json_kv_bool(w, "nothing_to_recover", tp->nothing_to_recover);
-	kv_num(w, "good_pct_before", tp->before_good);
-	kv_num(w, "good_pct_after", tp->after_good);
+	json_kv_double(w, "good_pct_before", tp->before_good);
+	json_kv_double(w, "good_pct_after", tp->after_good);
 	json_key(w, "per_round");
 	json_arr_begin(w);
 	for (size_t k = 0; k < tp->n_rounds; k++) {
@@ -224,9 +216,9 @@ static void json_phase(struct json_writer *w, const struct model *m, const struc
 		json_kv_uint(w, "round", r->round);
 		json_kv_double(w, "change_s", r->change_s);
 		json_kv_bool(w, "recovered", r->recovered);
-		kv_num(w, "recover_s", r->recover_s);
-		kv_num(w, "good_pct_before", r->before_good);
-		kv_num(w, "good_pct_after", r->after_good);
+		json_kv_double(w, "recover_s", r->recover_s);
+		json_kv_double(w, "good_pct_before", r->before_good);
+		json_kv_double(w, "good_pct_after", r->after_good);
 		json_obj_end(w);
 	}
 	json_arr_end(w);

@@ -10,18 +10,6 @@
 
 #include "render.h"
 
-static void esc(struct sbuf *o, const char *s)
-{
-	sbuf_xml(o, s);
-}
-
-static void num(struct sbuf *o, double v)
-{
-	char buf[64];
-
-	sbuf_puts(o, render_num(v, buf, sizeof(buf), "–"));
-}
-
 static void ci(struct sbuf *o, struct stats_ci c, const char *unit)
 {
 	char a[32], b[32];
@@ -91,7 +79,7 @@ void render_badge(struct sbuf *o, const struct stats *s, enum stats_verdict v)
 static void why(struct sbuf *o, const char *reason)
 {
 	sbuf_puts(o, " <span class=\"why\">");
-	esc(o, reason);
+	sbuf_xml(o, reason);
 	sbuf_puts(o, "</span>");
 }
 
@@ -124,20 +112,20 @@ static void mechanism(struct sbuf *o, const struct model *m, const struct stats 
 		if (pp && isfinite(pp->victim_cpu_pct)) {
 			render_victim_weight(m, s, pi, w, sizeof(w));
 			sbuf_printf(o, " → %.0f %% with ", pp->victim_cpu_pct);
-			esc(o, w);
+			sbuf_xml(o, w);
 		}
 		sbuf_puts(o, "; ");
 	}
 	for (size_t k = 0; k < sp->n_loads; k++) {
 		sbuf_puts(o, "bomb ");
-		esc(o, sp->loads[k].bomb);
+		sbuf_xml(o, sp->loads[k].bomb);
 		sbuf_printf(o, " at %.0f %% of its requested load (lowest round %.0f %%)%s",
 			    sp->loads[k].share_pct, sp->loads[k].share_min,
 			    k + 1 < sp->n_loads ? ", " : "");
 	}
 	if (sc[0]) {
 		sbuf_puts(o, "; prioritised, read back: ");
-		esc(o, sc);
+		sbuf_xml(o, sc);
 	}
 	sbuf_puts(o, ".</span>");
 }
@@ -149,7 +137,7 @@ static void glance_phase(struct sbuf *o, const struct model *m, const struct sta
 	const struct stats_protection *pr = pi != SIZE_MAX ? stats_prot_of(s, pi) : NULL;
 
 	sbuf_puts(o, "<li><b>");
-	esc(o, m->phases[i].name);
+	sbuf_xml(o, m->phases[i].name);
 	sbuf_puts(o, "</b>: ");
 	render_badge(o, s, sp->verdict);
 	sbuf_puts(o, " good responses ");
@@ -158,7 +146,7 @@ static void glance_phase(struct sbuf *o, const struct model *m, const struct sta
 		sbuf_printf(o, " (%.1f → %.1f)", sp->cmp.ref, sp->cmp.val);
 	if (isfinite(sp->p99_ratio)) {
 		sbuf_puts(o, "; p99 ");
-		num(o, sp->p99_ratio);
+		render_put_num(o, sp->p99_ratio);
 		sbuf_puts(o, "× the baseline");
 		ci(o, sp->p99_ratio_ci, "×");
 	}
@@ -171,7 +159,7 @@ static void glance_phase(struct sbuf *o, const struct model *m, const struct sta
 	why(o, sp->reason);
 	if (pr) {
 		sbuf_puts(o, "<br>Prioritised (");
-		esc(o, m->phases[pi].priority);
+		sbuf_xml(o, m->phases[pi].priority);
 		sbuf_puts(o, "): ");
 		render_badge(o, s, pr->verdict);
 		if (isfinite(pr->v.recovered_pct) && pr->v.lost > s->rules.min_effect) {
@@ -195,7 +183,7 @@ static void intro(struct sbuf *o, const struct model *m, const struct stats *s)
 		sbuf_puts(o, "good responses in % of the offered load; differences in points.");
 	if (isfinite(m->load.slo_ms)) {
 		sbuf_printf(o, " SLO %g ms (", m->load.slo_ms);
-		esc(o, m->load.slo_source ? m->load.slo_source : "scenario");
+		sbuf_xml(o, m->load.slo_source ? m->load.slo_source : "scenario");
 		sbuf_puts(o, ").");
 	}
 	if (isfinite(m->load.rate_rps))
@@ -222,7 +210,7 @@ static void aa(struct sbuf *o, const struct model *m, const struct stats *s)
 		return;
 	}
 	sbuf_printf(o, "<p id=\"aa\"%s>A/A (", s->aa_noisy ? " class=\"banner\"" : "");
-	esc(o, m->phases[s->aa].name);
+	sbuf_xml(o, m->phases[s->aa].name);
 	sbuf_puts(o, " against the baseline): ");
 	render_badge(o, s, a->verdict);
 	sbuf_puts(o, " good-% difference ");
@@ -248,7 +236,7 @@ static void invalid(struct sbuf *o, const struct model *m, const struct stats *s
 	sbuf_puts(o, "<ul>");
 	for (size_t k = 0; render_invalid_run(m, k, buf, sizeof(buf)); k++) {
 		sbuf_puts(o, "<li>");
-		esc(o, buf);
+		sbuf_xml(o, buf);
 		sbuf_puts(o, "</li>");
 	}
 	sbuf_puts(o, "</ul>");
@@ -262,16 +250,16 @@ static void prot_row(struct sbuf *o, const struct model *m, const struct stats *
 	char w[160];
 
 	sbuf_puts(o, "<tr><td>");
-	esc(o, m->phases[p->phase].name);
+	sbuf_xml(o, m->phases[p->phase].name);
 	render_victim_weight(m, s, p->phase, w, sizeof(w));
 	sbuf_puts(o, "</td><td class=\"l\">");
-	esc(o, w);
+	sbuf_xml(o, w);
 	sbuf_puts(o, "</td><td>");
-	num(o, p->v.base);
+	render_put_num(o, p->v.base);
 	sbuf_puts(o, "</td><td>");
-	num(o, p->v.equal);
+	render_put_num(o, p->v.equal);
 	sbuf_puts(o, "</td><td>");
-	num(o, p->v.prio);
+	render_put_num(o, p->v.prio);
 	sbuf_puts(o, "</td><td>");
 	if (isfinite(p->v.recovered_pct)) {
 		sbuf_printf(o, "%.0f %%", p->v.recovered_pct);
@@ -280,16 +268,16 @@ static void prot_row(struct sbuf *o, const struct model *m, const struct stats *
 		sbuf_puts(o, "–");
 	}
 	sbuf_puts(o, "</td><td>");
-	num(o, E->victim_cpu_pct);
+	render_put_num(o, E->victim_cpu_pct);
 	sbuf_puts(o, " → ");
-	num(o, P->victim_cpu_pct);
+	render_put_num(o, P->victim_cpu_pct);
 	sbuf_puts(o, " %</td><td class=\"l\">");
 	render_badge(o, s, p->verdict);
 	sbuf_puts(o, "<br>");
 	why(o, p->reason);
 	if (render_io_caveat(m, p->phase, &io)) {
 		sbuf_puts(o, "<br><span class=\"why\">");
-		esc(o, io);
+		sbuf_xml(o, io);
 		sbuf_puts(o, "</span>");
 	}
 	sbuf_puts(o, "</td></tr>");

@@ -38,6 +38,8 @@ size_t render_bomb_names(const struct model *m, const char **names, size_t max);
 void render_phase_bombs(const struct model_phase *ph, char *buf, size_t len);
 /* "12.3" with sensible precision, or dash (when NaN). */
 const char *render_num(double v, char *buf, size_t len, const char *dash);
+/* Appends render_num(v), an en dash when NaN. */
+void render_put_num(struct sbuf *o, double v);
 /*
  * How the victim was prioritised in phase: its weight (and cap) read back
  * from the scheduler when the results have it ("weight 2048 read back"),

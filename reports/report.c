@@ -86,7 +86,15 @@ static const char usage[] =
 	"\n"
 	"Exit: 0 written, 1 writing failed, 2 bad usage or bad input.\n";
 
-static int parse_formats(const char *s, unsigned *out)
+void report_bad_option(const char *me, char **argv)
+{
+	if (optopt && optopt < 0x100)
+		fprintf(stderr, "%s: bad option '-%c' or missing value\n", me, optopt);
+	else
+		fprintf(stderr, "%s: bad option '%s' or missing value\n", me, argv[optind - 1]);
+}
+
+int report_parse_formats(const char *s, unsigned *out)
 {
 	unsigned f = 0;
 	const char *p = s;
@@ -138,7 +146,7 @@ static int parse_args(int argc, char **argv, struct report_config *cfg)
 			cfg->out_dir = optarg;
 			break;
 		case 'f':
-			if (parse_formats(optarg, &cfg->formats) < 0) {
+			if (report_parse_formats(optarg, &cfg->formats) < 0) {
 				fprintf(stderr,
 					"isolab report: --format '%s': use a comma list of "
 					"html,csv,md,json\n",
@@ -176,13 +184,7 @@ static int parse_args(int argc, char **argv, struct report_config *cfg)
 			printf("isolab report %s\n", ISOLAB_VERSION);
 			return 1;
 		default:
-			if (optopt && optopt < 0x100)
-				fprintf(stderr,
-					"isolab report: bad option '-%c' or missing value\n",
-					optopt);
-			else
-				fprintf(stderr, "isolab report: bad option '%s' or missing value\n",
-					argv[optind - 1]);
+			report_bad_option("isolab report", argv);
 			return -EINVAL;
 		}
 	}

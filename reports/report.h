@@ -7,6 +7,7 @@
 
 struct stats_config;
 
+/* The output formats, of `isolab report` and `isolab compare` alike. */
 enum {
 	REPORT_HTML = 1 << 0,
 	REPORT_CSV = 1 << 1,
@@ -14,6 +15,17 @@ enum {
 	REPORT_JSON = 1 << 3,
 	REPORT_ALL = REPORT_HTML | REPORT_CSV | REPORT_MD | REPORT_JSON,
 };
+
+/*
+ * A --format value: a comma list of html, csv, md, json or all, into REPORT_*
+ * flags. 0, or -EINVAL (empty, an unknown name, a trailing comma).
+ */
+int report_parse_formats(const char *s, unsigned *out);
+/*
+ * After getopt_long() returned '?' or ':': "ME: bad option '-x' or missing
+ * value" on stderr, naming the option as the user wrote it.
+ */
+void report_bad_option(const char *me, char **argv);
 
 /*
  * `isolab report RUN_DIR [--out DIR] [--format html,csv,md,json] ...`;

@@ -2,11 +2,13 @@
 #include "sbuf.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fileio.h"
+#include "json.h"
 
 void sbuf_init(struct sbuf *b)
 {
@@ -115,6 +117,63 @@ void sbuf_xml(struct sbuf *b, const char *s)
 		}
 	}
 	sbuf_putn(b, run, (size_t)(s - run));
+}
+
+void sbuf_csv(struct sbuf *b, const char *s)
+{
+	if (!s)
+		s = "";
+	if (!strpbrk(s, ",\"\r\n")) {
+		sbuf_puts(b, s);
+		return;
+	}
+	sbuf_putn(b, "\"", 1);
+	for (; *s; s++) {
+		if (*s == '"')
+			sbuf_putn(b, "\"", 1);
+		sbuf_putn(b, s, 1);
+	}
+	sbuf_putn(b, "\"", 1);
+}
+
+void sbuf_csv_num(struct sbuf *b, double v)
+{
+	sbuf_putn(b, ",", 1);
+	if (isfinite(v))
+		sbuf_printf(b, "%.6g", v);
+}
+
+void sbuf_md_cell(struct sbuf *b, const char *s)
+{
+	sbuf_puts(b, " ");
+	for (; s && *s; s++) {
+		if (*s == '|')
+			sbuf_puts(b, "\\|");
+		else if (*s == '\n' || *s == '\r')
+			sbuf_puts(b, " ");
+		else
+			sbuf_putn(b, s, 1);
+	}
+	sbuf_puts(b, " |");
+}
+
+int sbuf_json(struct sbuf *b, struct json_writer *w)
+{
+	const char *data;
+	size_t len;
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	r = json_error(w);
+	if (!r) {
+		data = json_data(w, &len);
+		sbuf_putn(b, data, len);
+		sbuf_putn(b, "\n", 1);
+		r = sbuf_error(b);
+	}
+	json_free(w);
+	return r;
 }
 
 int sbuf_write_file(const struct sbuf *b, const char *path)

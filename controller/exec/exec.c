@@ -61,6 +61,7 @@ static void scan_line(struct tool_proc *p)
 
 		if (*end == '\0' && v > 1) {
 			p->remote_pgid = v;
+			p->remote_ns = clock_now_ns();
 			if (p->journal && p->target && p->ops && p->ops->kill_remote)
 				(void)journal_remote(p->journal, p->ops->name, p->target, v);
 		}
@@ -175,44 +176,164 @@ int exec_pump(struct tool_proc **procs, size_t n, uint64_t timeout_ns)
 	return r < 0 ? -EINTR : 0;
 }
 
-void exec_wait_ready(struct tool_proc **procs, size_t n, uint64_t deadline_ns)
+/* When p's ready budget ends: counted from when it runs on its machine. */
+static uint64_t ready_deadline(const struct tool_proc *p, uint64_t budget_ns)
+{
+	if (p->remote_ns)
+		return p->remote_ns + budget_ns;
+	return p->started_ns + (p->ops ? p->ops->connect_ns : 0) + budget_ns;
+}
+
+void exec_wait_ready(struct tool_proc **procs, size_t n, uint64_t budget_ns)
 {
 	for (;;) {
-		bool waiting = false;
-		uint64_t now = clock_now_ns();
+		uint64_t now = clock_now_ns(), next = UINT64_MAX;
 
-		for (size_t i = 0; i < n; i++)
-			if (!procs[i]->ready && tool_proc_active(procs[i]) && !procs[i]->exited)
-				waiting = true;
-		if (!waiting || now >= deadline_ns || sig_stop_requested())
+		for (size_t i = 0; i < n; i++) {
+			struct tool_proc *p = procs[i];
+			uint64_t d = ready_deadline(p, budget_ns);
+
+			if (p->ready || p->ready_late || !tool_proc_active(p) || p->exited)
+				continue;
+			if (now >= d)
+				p->ready_late = true;
+			else if (d < next)
+				next = d;
+		}
+		if (next == UINT64_MAX || sig_stop_requested())
 			return;
-		(void)exec_pump(procs, n, deadline_ns - now);
+		(void)exec_pump(procs, n, next - now);
 	}
 }
 
-void exec_stop_all(const struct exec_ctx *x, struct tool_proc **procs, size_t n, uint64_t grace_ns)
+/* ---- stopping ---- */
+
+enum stop_state {
+	STOP_DONE,    /* nothing more to do: exited and read, or never started */
+	STOP_SENDING, /* the signal is on its way (helper runs) */
+	STOP_RETRY,   /* sending failed; again at .at */
+	STOP_SENT,    /* delivered at .at: the tool has its grace from then */
+	STOP_KILL,    /* its time is up: SIGKILL (why says why) */
+};
+
+struct stop {
+	struct tool_proc *p;
+	enum stop_state st;
+	pid_t helper;
+	uint64_t at;	  /* SENDING: since; RETRY: next try; SENT: delivered */
+	uint64_t give_up; /* sending ends here */
+};
+
+#define STOP_RETRY_NS (NSEC_PER_SEC)
+
+/*
+ * How long SIGTERM may take to reach p: its executor's connection bound, or
+ * three times what reaching its machine took when it was started, if longer
+ * (the guest may be busier now: its own bomb runs).
+ */
+static uint64_t term_bound(const struct tool_proc *p)
 {
-	uint64_t deadline = clock_now_ns() + grace_ns;
+	uint64_t b = p->ops ? p->ops->connect_ns : 0;
+
+	if (p->remote_ns > p->started_ns && 3 * (p->remote_ns - p->started_ns) > b)
+		b = 3 * (p->remote_ns - p->started_ns);
+	return b;
+}
+
+static void term_begin(const struct exec_ctx *x, struct stop *s, uint64_t now)
+{
+	struct tool_proc *p = s->p;
+
+	s->at = now;
+	s->st = STOP_SENT; /* a tool already gone only has its output left to read */
+	if (p->pid <= 0 || p->exited || !p->ops)
+		return;
+	if (p->ops->term_start && p->ops->term_start(x, p, &s->helper) == 0) {
+		s->st = STOP_SENDING;
+		return;
+	}
+	if (p->ops->term_start && p->remote_pgid > 1) {
+		s->st = STOP_RETRY; /* could not even start ssh: again in a moment */
+		s->at = now + STOP_RETRY_NS;
+		return;
+	}
+	/* local, or no remote group known: the executor's own signal */
+	(void)p->ops->signal(x, p, SIGTERM);
+}
+
+/* Reaps (or ends) the helper; its exit code, -1 when it still runs, -2 when ended here. */
+static int helper_poll(struct stop *s, bool end)
+{
+	int st;
+	pid_t r;
+
+	if (s->helper <= 0)
+		return -2;
+	r = waitpid(s->helper, &st, WNOHANG);
+	if (r == 0 && !end)
+		return -1;
+	if (r == 0) {
+		(void)kill(-s->helper, SIGKILL);
+		(void)kill(s->helper, SIGKILL);
+		(void)waitpid(s->helper, &st, 0);
+	}
+	s->helper = -1;
+	if (r == 0 || r < 0)
+		return -2;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -2;
+}
+
+static void stop_give_up(struct stop *s)
+{
+	s->st = STOP_KILL;
+	snprintf(s->p->why, sizeof(s->p->why),
+		 "SIGTERM could not be delivered to its process group within %.0f s",
+		 ns_to_s(term_bound(s->p)));
+}
+
+static void stop_step(const struct exec_ctx *x, struct stop *s, uint64_t now, uint64_t grace_ns)
+{
+	struct tool_proc *p = s->p;
+	bool gone = !tool_proc_active(p);
+
+	if (s->st == STOP_SENDING) {
+		int code = helper_poll(s, gone || now >= s->give_up);
+
+		if (code == 0 || code == 1) { /* delivered, or the group was gone already */
+			s->st = STOP_SENT;
+			s->at = now;
+		} else if (code != -1 && !gone && now + STOP_RETRY_NS < s->give_up) {
+			s->st = STOP_RETRY; /* the session failed (ssh's 255): again */
+			s->at = now + STOP_RETRY_NS;
+		} else if (code != -1 && !gone) {
+			stop_give_up(s);
+		}
+	}
+	if (s->st == STOP_RETRY && !gone) {
+		if (now >= s->give_up)
+			stop_give_up(s);
+		else if (now >= s->at)
+			term_begin(x, s, now);
+	}
+	if (gone) {
+		s->st = STOP_DONE; /* its helper, if any, was reaped above */
+	} else if (s->st == STOP_SENT && now >= s->at + grace_ns) {
+		s->st = STOP_KILL;
+		snprintf(p->why, sizeof(p->why), "it did not exit within %.1f s of SIGTERM",
+			 ns_to_s(grace_ns));
+	}
+}
+
+/* SIGKILL to the tools whose time is up, then what is left of their pipes goes. */
+static void stop_kill(const struct exec_ctx *x, struct stop *st, size_t n, struct tool_proc **procs)
+{
+	uint64_t deadline;
 	bool active = false;
 
 	for (size_t i = 0; i < n; i++)
-		if (procs[i]->pid > 0 && !procs[i]->exited && procs[i]->ops)
-			(void)procs[i]->ops->signal(x, procs[i], SIGTERM);
-	for (;;) {
-		active = false;
-		for (size_t i = 0; i < n; i++)
-			active |= tool_proc_active(procs[i]);
-		if (!active || clock_now_ns() >= deadline)
-			break;
-		(void)exec_pump(procs, n, deadline - clock_now_ns());
-	}
-	if (!active)
-		return;
-	for (size_t i = 0; i < n; i++)
-		if (procs[i]->pid > 0 && !procs[i]->exited && procs[i]->ops) {
-			log_warn("%s did not stop within %.1f s; killing it", procs[i]->label,
-				 ns_to_s(grace_ns));
-			(void)procs[i]->ops->signal(x, procs[i], SIGKILL);
+		if (st[i].st == STOP_KILL && st[i].p->pid > 0 && !st[i].p->exited) {
+			log_warn("%s did not stop: %s; killing it", st[i].p->label, st[i].p->why);
+			(void)st[i].p->ops->signal(x, st[i].p, SIGKILL);
 		}
 	deadline = clock_now_ns() + 3 * NSEC_PER_SEC;
 	for (;;) {
@@ -234,6 +355,41 @@ void exec_stop_all(const struct exec_ctx *x, struct tool_proc **procs, size_t n,
 			procs[i]->err_fd = -1;
 		}
 	}
+}
+
+#define STOP_CHUNK 32 /* exec_pump() reads the pipes of this many at once */
+
+static void stop_chunk(const struct exec_ctx *x, struct tool_proc **procs, size_t n,
+		       uint64_t grace_ns)
+{
+	struct stop st[STOP_CHUNK];
+	uint64_t now = clock_now_ns();
+	bool pending = true, kill_any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		st[i] = (struct stop){ .p = procs[i], .helper = -1 };
+		st[i].give_up = now + term_bound(procs[i]);
+		term_begin(x, &st[i], now);
+	}
+	while (pending) {
+		(void)exec_pump(procs, n, 100 * NSEC_PER_MSEC);
+		now = clock_now_ns();
+		pending = false;
+		for (size_t i = 0; i < n; i++) {
+			stop_step(x, &st[i], now, grace_ns);
+			pending |= st[i].st != STOP_DONE && st[i].st != STOP_KILL;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		kill_any |= st[i].st == STOP_KILL;
+	if (kill_any)
+		stop_kill(x, st, n, procs);
+}
+
+void exec_stop_all(const struct exec_ctx *x, struct tool_proc **procs, size_t n, uint64_t grace_ns)
+{
+	for (size_t off = 0; off < n; off += STOP_CHUNK)
+		stop_chunk(x, procs + off, n - off < STOP_CHUNK ? n - off : STOP_CHUNK, grace_ns);
 }
 
 static bool is_exec(const char *path)
@@ -318,6 +474,7 @@ int exec_spawn(const struct exec_ctx *x, struct proc_spawn *sp, const char *stde
 	close(outp[1]);
 	close(errp[1]);
 	p->pid = pid;
+	p->started_ns = clock_now_ns();
 	p->out_fd = outp[0];
 	p->err_fd = errp[0];
 	p->journal = x->journal;

@@ -34,13 +34,17 @@ struct tool_proc {
 	bool out_overflow;
 	char line[512]; /* current stderr line being scanned */
 	size_t line_len;
-	bool ready; /* saw "isolab-ready" */
+	bool ready;	 /* saw "isolab-ready" */
+	bool ready_late; /* exec_wait_ready() gave up on it before it said so */
 	bool exited;
 	int status;		    /* wait status once exited */
 	long remote_pgid;	    /* the remote process group ("isolab-pgid N"), 0 until known */
 	const char *target;	    /* the executor's target (ssh destination), NULL when none */
 	const struct exec_ops *ops; /* the executor that started it */
 	struct journal *journal;
+	uint64_t started_ns; /* monotonic: when start() spawned it */
+	uint64_t remote_ns;  /* when its remote shell said "isolab-pgid": it runs there */
+	char why[200];	     /* why it may have lost its result (stop not delivered...), "" */
 };
 
 /* What executors get from the run. */
@@ -56,6 +60,12 @@ struct exec_ops {
 	const char *target_hint; /* what target_key expects, for messages: "[user@]host" */
 	bool remote;		 /* the tool's files live on another machine */
 	uint64_t stop_grace_ns;	 /* how long a tool gets between SIGTERM and SIGKILL */
+	/*
+	 * How long reaching the machine may take before a tool runs there (an ssh
+	 * login on a starved guest): tools' ready budgets count from when they run,
+	 * this bounds the wait before that. 0 for the local executor.
+	 */
+	uint64_t connect_ns;
 	/* Whether target is acceptable (NULL member: any non-empty value). */
 	bool (*target_valid)(const char *target);
 	/* The address of target's machine ("user@host" -> "host") into buf, or NULL. */
@@ -73,8 +83,16 @@ struct exec_ops {
 	 */
 	int (*oneshot)(const struct exec_ctx *x, const char *vm, const char *target,
 		       const char *cmd, const char *stdin_data, uint64_t timeout_ns);
-	/* Sends sig to the tool's whole process group. */
+	/* Sends sig to the tool's whole process group (waits until it is sent). */
 	int (*signal)(const struct exec_ctx *x, struct tool_proc *p, int sig);
+	/*
+	 * Starts sending SIGTERM to the tool's group without waiting: *helper gets
+	 * the pid of a child (this process's) whose exit status 0 says it was
+	 * delivered, 1 that the group was gone already, other: not delivered (try
+	 * again). NULL member: signal() is used. Never ends what carries the
+	 * tool's output (exec_stop_all() does that, when the tool's time is up).
+	 */
+	int (*term_start)(const struct exec_ctx *x, struct tool_proc *p, pid_t *helper);
 	/*
 	 * After a crash, from the journal: SIGKILL to the process group pgid at
 	 * target (remote groups only; NULL when the executor has none).
@@ -100,12 +118,21 @@ bool tool_proc_active(const struct tool_proc *p);
  */
 int exec_pump(struct tool_proc **procs, size_t n, uint64_t timeout_ns);
 
-/* Waits until every proc is ready or inactive, or the deadline passes / a stop is requested. */
-void exec_wait_ready(struct tool_proc **procs, size_t n, uint64_t deadline_ns);
+/*
+ * Waits until every proc is ready or inactive, or a stop is requested, giving
+ * each budget_ns counted from when it runs on its machine (its remote shell's
+ * "isolab-pgid" line; until that came, its executor's connect_ns more). Those
+ * that ran out get ready_late.
+ */
+void exec_wait_ready(struct tool_proc **procs, size_t n, uint64_t budget_ns);
 
 /*
- * Stops the tools: SIGTERM to each group, waits up to grace_ns for them to
- * exit (they print their JSON), then SIGKILL.
+ * Stops the tools: SIGTERM to every group at once (over ssh: one session
+ * each, in parallel, retried until it is delivered or the executor's
+ * connect_ns and three times the tool's own start latency are spent), reading
+ * their output all along; each tool gets grace_ns from when its signal was
+ * delivered to exit (they print their JSON). Then SIGKILL to what is left,
+ * with the reason in why.
  */
 void exec_stop_all(const struct exec_ctx *x, struct tool_proc **procs, size_t n, uint64_t grace_ns);
 

@@ -128,6 +128,7 @@ static int local_open(const struct backend_config *cfg, struct backend **out,
 		goto out_free;
 	}
 	b->fake_root = root != NULL;
+	b->share_cpu = cfg && backend_cfg_flag(cfg, LOCAL_OPT_SHARE_CPU);
 	/* local disk bombs write into the state directory: its device decides the io knob */
 	cg_choose_io(&b->sys, journal_state_dir(), !b->fake_root);
 	if (run)
@@ -660,6 +661,14 @@ static const struct backend_opt local_opts[] = {
 		.help = "local: cgroup mount to use (tests)",
 		.env = "ISOLAB_CGROUP_ROOT",
 		.flags = BOPT_NO_SCENARIO,
+	},
+	{
+		.key = LOCAL_OPT_SHARE_CPU,
+		.type = BOPT_BOOL,
+		.cli = "share-probe-cpu",
+		.help = "local: let the probe VM share the CPUs of the VMs it measures (default: "
+			"with 2+ CPUs it gets the last CPU to itself)",
+		.manifest = "share_probe_cpu",
 	},
 	{ .key = NULL },
 };

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -19,7 +20,8 @@
 #define LOCAL_PROBE_OOM_ADJ   "-500"
 #define LOCAL_MAX_LIST	      4096
 #define LOCAL_NS_MAX	      (2 * CG_NAME_MAX + 16)
-#define LOCAL_OPT_CGROUP_ROOT "cgroup_root" /* the option naming a test tree */
+#define LOCAL_OPT_CGROUP_ROOT "cgroup_root"	/* the option naming a test tree */
+#define LOCAL_OPT_SHARE_CPU   "share_probe_cpu" /* the probe may share the VMs' CPUs */
 
 struct local_vm {
 	char name[CG_NAME_MAX + 1];
@@ -44,7 +46,15 @@ struct backend {
 	size_t n_vms;
 	char sw_name[LOCAL_NS_MAX];
 	char notes[1024];
-	char protection[512];
+	char protection[640];
+	/*
+	 * The probe's own CPU: with two or more CPUs, the probe VM runs on the last
+	 * one the controller may use and every other VM on the rest, so that the
+	 * measurement never competes with what it measures (set at prepare).
+	 */
+	bool share_cpu; /* share_probe_cpu = yes: no pinning */
+	bool pinned;
+	cpu_set_t probe_cpus, vm_cpus;
 };
 
 /* local-info.c */

@@ -246,7 +246,15 @@ static int setup_vm(struct backend *b, struct local_vm *v, const struct backend_
 	r = cg_create_vm(s, &v->g, err);
 	if (r < 0)
 		return r;
-	if (v->role == BACKEND_ROLE_PROBE && cg_has(s, CG_CPU)) {
+	/*
+	 * A probe sharing the VMs' CPUs needs the top weight to win them. A pinned one
+	 * has its CPU to itself and keeps a default VM's weight: the kernel spreads the
+	 * run parent's weight over the CPUs by its children's weights there, so the top
+	 * weight on the probe's CPU would leave the VMs' CPUs a sliver of it (1024 *
+	 * 2048 / 264188 = 8 on v1 in the cpu phase), and any other process there,
+	 * even at nice 19, would take most of the victim's CPU.
+	 */
+	if (v->role == BACKEND_ROLE_PROBE && cg_has(s, CG_CPU) && !b->pinned) {
 		r = cg_set_cpu_weight(s, &v->g, XEN_WEIGHT_MAX, err);
 		if (r < 0)
 			return r;
@@ -318,6 +326,33 @@ out:
 	return r;
 }
 
+/*
+ * The probe's own CPU. On a host where the probe shares the CPUs of the VMs it
+ * measures, where the scheduler happens to place it against the victim moves the
+ * victim's throughput by 2-5x from one second to the next: the calibration and
+ * every phase would measure that lottery. With two or more CPUs the probe VM gets
+ * the last CPU this process may use and the other VMs the rest, as a load
+ * generator on its own cores does (share_probe_cpu = yes turns it off).
+ */
+static void plan_cpus(struct backend *b, bool has_probe)
+{
+	cpu_set_t allowed;
+	int last = -1;
+
+	b->pinned = false;
+	if (b->share_cpu || !has_probe || b->n_vms < 2 ||
+	    sched_getaffinity(0, sizeof(allowed), &allowed) < 0 || CPU_COUNT(&allowed) < 2)
+		return;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &allowed))
+			last = c;
+	CPU_ZERO(&b->probe_cpus);
+	CPU_SET(last, &b->probe_cpus);
+	b->vm_cpus = allowed;
+	CPU_CLR(last, &b->vm_cpus);
+	b->pinned = true;
+}
+
 int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_t n,
 			  struct backend_err *err)
 {
@@ -374,7 +409,8 @@ int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_
 		if (v->role == BACKEND_ROLE_PROBE && !probe)
 			probe = v->name;
 	}
-	b->prepared = true; /* from here on, a failure tears down what exists */
+	plan_cpus(b, probe != NULL); /* before the groups: it decides the probe's weight */
+	b->prepared = true;	     /* from here on, a failure tears down what exists */
 	b->owner = getpid();
 	r = open_scope(b, err);
 	if (r == 0)
@@ -418,6 +454,12 @@ int backend_local_enter(struct backend *b, const char *vm)
 		return r;
 	if (v->netns_fd >= 0 && setns(v->netns_fd, CLONE_NEWNET) < 0)
 		return -errno;
+	if (b->pinned) {
+		const cpu_set_t *set = v->role == BACKEND_ROLE_PROBE ? &b->probe_cpus : &b->vm_cpus;
+
+		if (sched_setaffinity(0, sizeof(*set), set) < 0)
+			return -errno;
+	}
 	if (v->role == BACKEND_ROLE_PROBE) {
 		fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 		if (fd >= 0) {

@@ -446,10 +446,17 @@ static int decode_value(struct dec *d, xmlNodePtr val, int depth, struct xmlrpc_
 	return decode_scalar(d, el, out);
 }
 
-static int read_doc(struct dec *d, const char *buf, size_t len, size_t max_len, xmlDocPtr *out)
+/*
+ * Parses buf (why cleared first) into a document whose root element is
+ * root_name; *out and *root only on success (the caller frees *out).
+ */
+static int read_doc(struct dec *d, const char *buf, size_t len, size_t max_len,
+		    const char *root_name, xmlDocPtr *out, xmlNodePtr *root)
 {
 	xmlDocPtr doc = NULL;
 
+	if (d->why && d->why_len)
+		d->why[0] = '\0';
 	if (len > max_len || len > XMLRPC_MAX_INPUT)
 		return -EFBIG;
 	if (len > INT_MAX)
@@ -463,7 +470,12 @@ static int read_doc(struct dec *d, const char *buf, size_t len, size_t max_len, 
 		xmlFreeDoc(doc);
 		return bad(d, "a DTD is not allowed");
 	}
+	if (!is_name(xmlDocGetRootElement(doc), root_name)) {
+		xmlFreeDoc(doc);
+		return bad(d, "root is not <%s>", root_name);
+	}
 	*out = doc;
+	*root = xmlDocGetRootElement(doc);
 	return 0;
 }
 
@@ -495,16 +507,9 @@ int xmlrpc_parse_response(const char *buf, size_t len, size_t max_len, struct xm
 	bool is_fault;
 	int rc;
 
-	if (why && why_len)
-		why[0] = '\0';
-	rc = read_doc(&d, buf, len, max_len, &doc);
+	rc = read_doc(&d, buf, len, max_len, "methodResponse", &doc, &root);
 	if (rc)
 		return rc;
-	root = xmlDocGetRootElement(doc);
-	if (!is_name(root, "methodResponse")) {
-		rc = bad(&d, "root is not <methodResponse>");
-		goto out_free_doc;
-	}
 	rc = next_elem(&d, root->children, &body);
 	if (!rc && !body)
 		rc = bad(&d, "empty <methodResponse>");
@@ -554,16 +559,9 @@ int xmlrpc_parse_call(const char *buf, size_t len, size_t max_len, char **method
 	size_t mlen;
 	int rc;
 
-	if (why && why_len)
-		why[0] = '\0';
-	rc = read_doc(&d, buf, len, max_len, &doc);
+	rc = read_doc(&d, buf, len, max_len, "methodCall", &doc, &root);
 	if (rc)
 		return rc;
-	root = xmlDocGetRootElement(doc);
-	if (!is_name(root, "methodCall")) {
-		rc = bad(&d, "root is not <methodCall>");
-		goto out_free_doc;
-	}
 	rc = next_elem(&d, root->children, &name);
 	if (!rc && !is_name(name, "methodName"))
 		rc = bad(&d, "<methodCall> without <methodName>");

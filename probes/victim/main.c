@@ -22,6 +22,7 @@
 #include "config.h"
 #include "clock.h"
 #include "log.h"
+#include "proc.h"
 #include "optlist.h"
 #include "parse.h"
 #include "sig.h"
@@ -397,7 +398,6 @@ int main(int argc, char **argv)
 	struct MHD_Daemon *d;
 	char *made_dir = NULL;
 	int ret, status = 1;
-	long cpus;
 
 	log_init("isolab-victim", LOG_LVL_INFO);
 	if (optlist_requested(argc, argv, options))
@@ -409,10 +409,8 @@ int main(int argc, char **argv)
 		log_set_level(LOG_LVL_ERROR);
 	if (resolve_listen(cfg.listen, &addr, &addrlen))
 		return 2;
-	if (!cfg.threads) {
-		cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		cfg.threads = cpus > 0 ? (unsigned)cpus : 1;
-	}
+	if (!cfg.threads)
+		cfg.threads = proc_cpus_allowed(); /* one per CPU it may use */
 	if (sig_install_stop() < 0) {
 		log_error("cannot install signal handlers");
 		return 1;

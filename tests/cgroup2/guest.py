@@ -30,13 +30,11 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "qemu"))
 import qemuboot  # noqa: E402
-from qemuboot import BootError, in_ci  # noqa: E402,F401 (tests catch guest.BootError)
+from qemuboot import BootError  # noqa: E402,F401 (tests catch guest.BootError)
 
 TAG = "CG2"
 BOOT_RETRIES = 2
@@ -76,10 +74,8 @@ class Guest:
         qemuboot.install_signal_handlers()
         self.src = os.environ.get("ISOLAB_SOURCE_ROOT", os.path.join(HERE, "..", ".."))
         self.build = os.environ.get("ISOLAB_BUILD_ROOT")
-        if in_ci() and self.build and "CG2_CACHE" not in os.environ:
-            self.cache = os.path.join(self.build, "cgroup2-cache")
-        else:
-            self.cache = os.environ.get("CG2_CACHE", os.path.join(HERE, "cache"))
+        self.cache = qemuboot.cache_dir("CG2_CACHE", self.build, "cgroup2-cache",
+                                        os.path.join(HERE, "cache"))
         self.work = os.environ.get("CG2_WORK", os.path.join(HERE, "work"))
         self.bins = {}
         for env, rel in BINARIES.items():
@@ -90,13 +86,9 @@ class Guest:
         self.qemu = shutil.which("qemu-system-x86_64")
 
     def check_host(self):
-        if not self.qemu:
-            cannot_run("qemu-system-x86_64 not found (apt-get install qemu-system-x86)")
-        if os.geteuid() != 0:
-            cannot_run("needs root (debootstrap and device nodes for the image)")
-        for t in ("debootstrap", "cpio", "dpkg-deb", "apt-get", "mkfs.ext4"):
-            if not shutil.which(t):
-                cannot_run(t + " not found (scripts/install-deps.sh --test)")
+        qemuboot.check_host("cgroup2", self.qemu,
+                            ("debootstrap", "cpio", "dpkg-deb", "apt-get", "mkfs.ext4"),
+                            " (scripts/install-deps.sh --test)")
         missing = [b for b in BINARIES if b not in self.bins]
         if missing:
             cannot_run("binaries not built or not given: " + ", ".join(missing))
@@ -105,15 +97,8 @@ class Guest:
         if self.img:
             return self.img
         self.check_host()
-        t0 = time.monotonic()
-        p = subprocess.run([os.path.join(HERE, "build-image.sh"), self.cache],
-                           stdout=subprocess.PIPE, text=True, check=False)
-        if p.returncode != 0 or not p.stdout.strip():
-            cannot_run("building the image failed (see messages above; "
-                       "is the Debian mirror reachable?)")
-        self.img = p.stdout.strip().splitlines()[-1]
-        self.image_s = time.monotonic() - t0
-        log("image %s ready after %.0f s" % (self.img, self.image_s))
+        self.img, self.image_s = qemuboot.build_image(
+            "cgroup2", os.path.join(HERE, "build-image.sh"), self.cache, "the image", log)
         return self.img
 
     def _guest_path(self, host_path):
@@ -180,67 +165,40 @@ class Guest:
         for the script. Returns a qemuboot.Result; raises BootError when the
         machine hangs or crashes, with the console's last lines."""
         img = self.image()
-        os.makedirs(self.work, exist_ok=True)
-        bdir = tempfile.mkdtemp(prefix=name + "-", dir=self.work)
-        try:
-            initrd = self._overlay(bdir, script, env)
-            last = None
-            for attempt in range(1 + BOOT_RETRIES):
-                disk = self._disk(bdir, disk_mb)
-                drive = "file=%s,if=virtio,format=raw,cache=unsafe" % disk
-                if disk_opts:
-                    drive += "," + disk_opts
-                cmd = [self.qemu, "-accel", "tcg,thread=multi", "-cpu", "max",
-                       "-m", str(mem), "-smp", str(cpus), "-nic", "none",
-                       "-display", "none", "-monitor", "none", "-no-reboot",
-                       "-serial", "stdio", "-drive", drive,
-                       "-kernel", os.path.join(img, "vmlinuz"), "-initrd", initrd,
-                       "-append", KERNEL_ARGS]
-                serial = os.path.join(bdir, "serial-%d.log" % attempt)
-                try:
-                    res = qemuboot.boot(cmd, serial, TAG, READY_TIMEOUT, timeout,
-                                        fatal=FATAL, log=log)
-                    res.attempts = attempt + 1
-                    return res
-                except qemuboot.BootNotReady as e:
-                    if str(e).startswith("@@%s:FAIL" % TAG):
-                        # boot.sh's own checks (the scratch disk): a retry ends the same
-                        raise BootError("the guest came up broken: %s" % e)
-                    last = e
-                    log("boot attempt %d did not come up: %s" % (attempt + 1, e))
-            raise BootError("the guest never came up after %d boots: %s"
-                            % (1 + BOOT_RETRIES, last))
-        finally:
-            if os.environ.get("CG2_KEEP") != "1":
-                shutil.rmtree(bdir, ignore_errors=True)
-            else:
-                log("kept " + bdir)
+
+        def attempt(bdir, initrd, i):
+            disk = self._disk(bdir, disk_mb)
+            drive = "file=%s,if=virtio,format=raw,cache=unsafe" % disk
+            if disk_opts:
+                drive += "," + disk_opts
+            cmd = qemuboot.qemu_cmd(self.qemu, mem, cpus) + [
+                "-drive", drive, "-kernel", os.path.join(img, "vmlinuz"),
+                "-initrd", initrd, "-append", KERNEL_ARGS]
+            serial = os.path.join(bdir, "serial-%d.log" % i)
+            return qemuboot.boot(cmd, serial, TAG, READY_TIMEOUT, timeout, fatal=FATAL,
+                                 log=log)
+
+        def no_retry(e):
+            # boot.sh's own checks (the scratch disk): a retry ends the same
+            if str(e).startswith("@@%s:FAIL" % TAG):
+                return "the guest came up broken: %s" % e
+            return None
+
+        return qemuboot.boot_retrying(self.work, name, os.environ.get("CG2_KEEP") == "1", log,
+                                      lambda bdir: self._overlay(bdir, script, env), attempt,
+                                      BOOT_RETRIES, "come up", "the guest never came up",
+                                      no_retry)
 
 
 def main(argv):
     """guest.py [--timeout S] SCRIPT|-  : ad-hoc runs; --image-only builds the image."""
-    import argparse
-    ap = argparse.ArgumentParser(description="boot the cgroup2 guest and run a script")
-    ap.add_argument("--timeout", type=int, default=600)
-    ap.add_argument("--image-only", action="store_true")
-    ap.add_argument("--disk-opts", default="", help="extra -drive options for the scratch disk")
-    ap.add_argument("script", nargs="?")
-    a = ap.parse_args(argv)
-    g = Guest()
-    if a.image_only:
-        print(g.image())
-        return 0
-    if not a.script:
-        ap.error("SCRIPT required")
-    body = sys.stdin.read() if a.script == "-" else open(a.script).read()
-    try:
-        res = g.run(body, timeout=a.timeout, disk_opts=a.disk_opts)
-    except BootError as e:
-        log(str(e))
-        return 1
-    print(res.output)
-    log("rc=%d boot=%.0fs total=%.0fs" % (res.rc, res.boot_s, res.total_s))
-    return res.rc
+    def add_args(ap):
+        ap.add_argument("--disk-opts", default="",
+                        help="extra -drive options for the scratch disk")
+
+    return qemuboot.adhoc_main(argv, "boot the cgroup2 guest and run a script", Guest, log,
+                               timeout=600, add_args=add_args,
+                               run_args=lambda a: {"disk_opts": a.disk_opts})
 
 
 if __name__ == "__main__":

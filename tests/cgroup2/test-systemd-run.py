@@ -7,10 +7,11 @@ system service, the same tests the v1 CI host runs, unchanged:
   integration-local-real   the local backend on the real kernel (cgroups,
                            namespaces, weights and caps sharing a CPU,
                            memory and pids limits, teardown, crash cleanup)
-  test_run_quick.py        `isolab run --quick` on the built-in default:
-                           the results contract (calibration, design,
-                           validity, mechanism), nothing left (its verdict
-                           checks run in suite long, not here)
+  test_run_quick.py        `isolab run --quick` on the built-in default,
+                           once (ISOLAB_QUICK_RUNS=1): the results contract
+                           (calibration, design, validity, mechanism), the
+                           report's verdicts (cpu hurts, cpu+prio protects),
+                           nothing left
   test_kill_restore.py     `isolab run` killed with SIGKILL at four points,
                            `isolab restore` removes everything; SIGTERM ends
                            a run cleanly
@@ -57,7 +58,7 @@ step() {
 	dmesg -C
 }
 step local-real 600 "$ISOLAB_LOCAL_REAL"
-step run-quick 1500 python3 "$T/test_run_quick.py"
+step run-quick 1500 env ISOLAB_QUICK_RUNS=1 python3 "$T/test_run_quick.py"
 step kill-restore 1200 python3 "$T/test_kill_restore.py"
 info done
 """.replace("@SCALE@", TIME_SCALE)
@@ -71,10 +72,7 @@ def main():
         print("FAIL: " + str(e))
         return 1
     print(res.output)
-    checks = {}
-    for rest in res.tagged("CHECK"):
-        k, _, v = rest.partition(" ")
-        checks[k] = v.strip()
+    checks = res.keyed("CHECK")
     fails = []
 
     def expect(cond, what):

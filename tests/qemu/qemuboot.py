@@ -1,14 +1,17 @@
 # SPDX-License-Identifier: MIT
-"""What the QEMU labs (tests/xenlab, tests/cgroup2) share: boot a machine
-under QEMU with a hard deadline, read its serial console, and take the
-test's output and exit status from console markers; and build the per-boot
-initramfs overlay that carries host binaries with the libraries they need.
+"""What the QEMU labs (tests/xenlab, tests/cgroup2) share: the host check,
+the image build and its cache, the per-boot scratch directory and its
+retries, the QEMU command line, booting a machine under QEMU with a hard
+deadline, reading its serial console and taking the test's output and exit
+status from console markers, the per-boot initramfs overlay that carries
+host binaries with the libraries they need, and the ad-hoc command line.
 
 The guest prints, on the serial console (TAG is the lab's, e.g. XENLAB):
     @@TAG:READY@@                  the machine is up (boot deadline met)
     @@TAG:BEGIN@@ ... @@TAG:END rc=N@@   the test's output and status
     @@TAG:FAIL why@@               (before READY) this boot is lost
 """
+import argparse
 import os
 import re
 import select
@@ -16,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 SKIP = 77
@@ -32,6 +36,116 @@ def cannot_run(lab, msg):
         sys.exit(1)
     print("%s: SKIP: %s" % (lab, msg), file=sys.stderr)
     sys.exit(SKIP)
+
+
+def check_host(lab, qemu, tools, hint=""):
+    """QEMU (qemu: its path or None), root, and each of tools on PATH; else
+    cannot_run (hint follows the name of a missing tool)."""
+    if not qemu:
+        cannot_run(lab, "qemu-system-x86_64 not found (apt-get install qemu-system-x86)")
+    if os.geteuid() != 0:
+        cannot_run(lab, "needs root (debootstrap and device nodes for the image)")
+    for t in tools:
+        if not shutil.which(t):
+            cannot_run(lab, t + " not found" + hint)
+
+
+def cache_dir(env_var, build, ci_name, default):
+    """Where the image is cached: env_var when set; else in CI (which builds
+    the image from scratch) ci_name inside the build tree; else default."""
+    if in_ci() and build and env_var not in os.environ:
+        return os.path.join(build, ci_name)
+    return os.environ.get(env_var, default)
+
+
+def build_image(lab, script, cache, what, log):
+    """Runs the lab's build-image.sh on cache (it reuses what is there); its
+    last line on stdout is the image directory. Returns (directory, seconds)."""
+    t0 = time.monotonic()
+    p = subprocess.run([script, cache], stdout=subprocess.PIPE, text=True, check=False)
+    if p.returncode != 0 or not p.stdout.strip():
+        cannot_run(lab, "building %s failed (see messages above; "
+                   "is the Debian mirror reachable?)" % what)
+    img = p.stdout.strip().splitlines()[-1]
+    secs = time.monotonic() - t0
+    log("image %s ready after %.0f s" % (img, secs))
+    return img, secs
+
+
+def qemu_cmd(qemu, mem, cpus):
+    """The labs' QEMU command line before the kernel: TCG on every host CPU
+    model feature, no network, no display or monitor, the serial console on
+    stdout, no reboot (a guest that panics ends the boot)."""
+    return [qemu, "-accel", "tcg,thread=multi", "-cpu", "max",
+            "-m", str(mem), "-smp", str(cpus), "-nic", "none",
+            "-display", "none", "-monitor", "none", "-no-reboot",
+            "-serial", "stdio"]
+
+
+def boot_retrying(work, name, keep, log, overlay, attempt, retries, up, never,
+                  no_retry=None):
+    """The boots of one command in a scratch directory of its own under work
+    (removed afterwards unless keep): initrd = overlay(bdir) once, then
+    attempt(bdir, initrd, i) until a boot comes up, at most 1 + retries
+    times. Returns attempt's Result with its attempts set. A boot that did
+    not come up is logged ("did not " + up) and retried, unless no_retry(e)
+    gives a message: then BootError(message) at once. After the last,
+    BootError(never + " after N boots: ...")."""
+    os.makedirs(work, exist_ok=True)
+    bdir = tempfile.mkdtemp(prefix=name + "-", dir=work)
+    try:
+        initrd = overlay(bdir)
+        last = None
+        for i in range(1 + retries):
+            try:
+                res = attempt(bdir, initrd, i)
+                res.attempts = i + 1
+                return res
+            except BootNotReady as e:
+                msg = no_retry(e) if no_retry else None
+                if msg:
+                    raise BootError(msg)
+                last = e
+                log("boot attempt %d did not %s: %s" % (i + 1, up, e))
+        raise BootError("%s after %d boots: %s" % (never, 1 + retries, last))
+    finally:
+        if not keep:
+            shutil.rmtree(bdir, ignore_errors=True)
+        else:
+            log("kept " + bdir)
+
+
+def adhoc_main(argv, description, make, log, timeout=300, add_args=None, run_args=None):
+    """A lab's command line for ad-hoc runs: [--timeout S] [--image-only]
+    [the lab's own options, add_args(parser)] SCRIPT|-. make() gives the lab
+    (image() and run(script, timeout=, **run_args(options))). Returns the
+    exit status: the script's, 1 when the machine failed."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--timeout", type=int, default=timeout)
+    ap.add_argument("--image-only", action="store_true")
+    if add_args:
+        add_args(ap)
+    ap.add_argument("script", nargs="?")
+    a = ap.parse_args(argv)
+    lab = make()
+    if a.image_only:
+        print(lab.image())
+        return 0
+    if not a.script:
+        ap.error("SCRIPT required")
+    if a.script == "-":
+        body = sys.stdin.read()
+    else:
+        with open(a.script) as f:
+            body = f.read()
+    try:
+        res = lab.run(body, timeout=a.timeout, **(run_args(a) if run_args else {}))
+    except BootError as e:
+        log(str(e))
+        return 1
+    print(res.output)
+    log("rc=%d boot=%.0fs total=%.0fs" % (res.rc, res.boot_s, res.total_s))
+    return res.rc
 
 
 class BootError(Exception):
@@ -60,6 +174,14 @@ class Result:
         for ln in self.lines():
             if ln.startswith(tag + " "):
                 out.append(ln[len(tag) + 1:])
+        return out
+
+    def keyed(self, tag):
+        """Lines 'TAG KEY VALUE...' of the output as {KEY: VALUE} (the last wins)."""
+        out = {}
+        for rest in self.tagged(tag):
+            k, _, v = rest.partition(" ")
+            out[k] = v.strip()
         return out
 
 

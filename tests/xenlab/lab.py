@@ -24,18 +24,13 @@ Environment:
 """
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "qemu"))
 import qemuboot  # noqa: E402
-from qemuboot import in_ci  # noqa: E402
 
 LabError = qemuboot.BootError
-_BootNotReady = qemuboot.BootNotReady
 
 BOOT_RETRIES = 2  # extra attempts when the toolstack never came up
 READY_TIMEOUT = int(os.environ.get("XENLAB_READY_TIMEOUT", "420"))
@@ -70,20 +65,13 @@ def log(msg):
     print("xenlab: " + msg, file=sys.stderr, flush=True)
 
 
-def _pack(root, out_path, mode="wb"):
-    qemuboot.pack(root, out_path, mode)
-
-
 class Lab:
     def __init__(self):
         qemuboot.install_signal_handlers()
         src = os.environ.get("ISOLAB_SOURCE_ROOT")
         build = os.environ.get("ISOLAB_BUILD_ROOT")
-        if in_ci() and build and "XENLAB_CACHE" not in os.environ:
-            # CI builds the image from scratch: a cache inside this build tree.
-            self.cache = os.path.join(build, "xenlab-cache")
-        else:
-            self.cache = os.environ.get("XENLAB_CACHE", os.path.join(HERE, "cache"))
+        self.cache = qemuboot.cache_dir("XENLAB_CACHE", build, "xenlab-cache",
+                                        os.path.join(HERE, "cache"))
         self.work = os.environ.get("XENLAB_WORK", os.path.join(HERE, "work"))
         self.bins = {}
         for env, name in BINARIES:
@@ -98,26 +86,14 @@ class Lab:
 
     # ---- preconditions and image ----
     def check_host(self):
-        if not self.qemu:
-            cannot_run("qemu-system-x86_64 not found (apt-get install qemu-system-x86)")
-        if os.geteuid() != 0:
-            cannot_run("needs root (debootstrap and device nodes for the image)")
-        for t in ("debootstrap", "cpio", "dpkg-deb", "apt-get"):
-            if not shutil.which(t):
-                cannot_run(t + " not found")
+        qemuboot.check_host("xenlab", self.qemu, ("debootstrap", "cpio", "dpkg-deb", "apt-get"))
 
     def image(self):
         if self.img:
             return self.img
         self.check_host()
-        t0 = time.monotonic()
-        p = subprocess.run([os.path.join(HERE, "build-image.sh"), self.cache],
-                           stdout=subprocess.PIPE, text=True, check=False)
-        if p.returncode != 0 or not p.stdout.strip():
-            cannot_run("building the lab image failed (see messages above; "
-                       "is the Debian mirror reachable?)")
-        self.img = p.stdout.strip().splitlines()[-1]
-        log("image %s ready after %.0f s" % (self.img, time.monotonic() - t0))
+        self.img, _ = qemuboot.build_image("xenlab", os.path.join(HERE, "build-image.sh"),
+                                           self.cache, "the lab image", log)
         return self.img
 
     def need(self, *names):
@@ -190,10 +166,10 @@ class Lab:
         # The guests' image: base + this overlay, as one concatenated cpio.
         domu = os.path.join(ov, "lab", "domu.cpio")
         shutil.copyfile(os.path.join(self.img, "domu.cpio"), domu)
-        _pack(du, domu, "ab")
+        qemuboot.pack(du, domu, "ab")
         initrd = os.path.join(bdir, "initrd.cpio")
         shutil.copyfile(os.path.join(self.img, "dom0.cpio"), initrd)
-        _pack(ov, initrd, "ab")
+        qemuboot.pack(ov, initrd, "ab")
         return initrd
 
     # ---- boot ----
@@ -205,39 +181,20 @@ class Lab:
         itself has READY_TIMEOUT. Returns a Result; raises LabError when
         the machine hangs or crashes, with the console's last lines."""
         img = self.image()
-        os.makedirs(self.work, exist_ok=True)
-        bdir = tempfile.mkdtemp(prefix=name + "-", dir=self.work)
-        try:
-            initrd = self._overlay(bdir, script, files or {})
-            last = None
-            for attempt in range(1 + BOOT_RETRIES):
-                try:
-                    res = self._boot(img, initrd, bdir, timeout, sched, cpus, mem, attempt)
-                    res.attempts = attempt + 1
-                    return res
-                except _BootNotReady as e:
-                    last = e
-                    log("boot attempt %d did not reach the toolstack: %s" % (attempt + 1, e))
-            raise LabError("Xen never reached a working toolstack after %d boots: %s"
-                           % (1 + BOOT_RETRIES, last))
-        finally:
-            if os.environ.get("XENLAB_KEEP") != "1":
-                shutil.rmtree(bdir, ignore_errors=True)
-            else:
-                log("kept " + bdir)
+        return qemuboot.boot_retrying(
+            self.work, name, os.environ.get("XENLAB_KEEP") == "1", log,
+            lambda bdir: self._overlay(bdir, script, files or {}),
+            lambda bdir, initrd, i: self._boot(img, initrd, bdir, timeout, sched, cpus, mem, i),
+            BOOT_RETRIES, "reach the toolstack", "Xen never reached a working toolstack")
 
     def _boot(self, img, initrd, bdir, timeout, sched, cpus, mem, attempt):
         xen_args = XEN_ARGS + " sched=" + sched
-        cmd = [self.qemu, "-accel", "tcg,thread=multi", "-cpu", "max",
-               "-m", str(mem), "-smp", str(cpus), "-nic", "none",
-               "-display", "none", "-monitor", "none", "-no-reboot",
-               "-serial", "stdio",
-               "-kernel", os.path.join(img, "xen.elf"), "-append", xen_args,
-               "-initrd", "%s %s,%s" % (os.path.join(img, "vmlinuz"), DOM0_ARGS, initrd)]
+        cmd = qemuboot.qemu_cmd(self.qemu, mem, cpus) + [
+            "-kernel", os.path.join(img, "xen.elf"), "-append", xen_args,
+            "-initrd", "%s %s,%s" % (os.path.join(img, "vmlinuz"), DOM0_ARGS, initrd)]
         serial_path = os.path.join(bdir, "serial-%d.log" % attempt)
         return qemuboot.boot(cmd, serial_path, "XENLAB", READY_TIMEOUT, timeout,
                              fatal=FATAL, clean=_clean, log=log)
-
 
 def _clean(lines):
     """Drops the hypervisor's own messages that interleave on the console."""
@@ -252,29 +209,12 @@ def _default_rel(name):
 
 def main(argv):
     """lab.py [--timeout S] [--sched credit|credit2] SCRIPT|-  : ad-hoc runs."""
-    import argparse
-    ap = argparse.ArgumentParser(description="boot the xenlab and run a dom0 script")
-    ap.add_argument("--timeout", type=int, default=300)
-    ap.add_argument("--sched", default="credit2", choices=("credit", "credit2"))
-    ap.add_argument("--image-only", action="store_true")
-    ap.add_argument("script", nargs="?")
-    a = ap.parse_args(argv)
-    lab = Lab()
-    if a.image_only:
-        print(lab.image())
-        return 0
-    if not a.script:
-        ap.error("SCRIPT required")
-    body = sys.stdin.read() if a.script == "-" else open(a.script).read()
-    try:
-        res = lab.run(body, timeout=a.timeout, sched=a.sched)
-    except LabError as e:
-        log(str(e))
-        return 1
-    print(res.output)
-    log("rc=%d boot=%.0fs total=%.0fs" % (res.rc, res.boot_s, res.total_s))
-    return res.rc
+    def add_args(ap):
+        ap.add_argument("--sched", default="credit2", choices=("credit", "credit2"))
 
+    return qemuboot.adhoc_main(argv, "boot the xenlab and run a dom0 script", Lab, log,
+                               timeout=300, add_args=add_args,
+                               run_args=lambda a: {"sched": a.sched})
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -149,10 +149,7 @@ def main():
         print("FAIL: " + str(e))
         return 1
     print(res.output)
-    checks = {}
-    for rest in res.tagged("CHECK"):
-        k, _, v = rest.partition(" ")
-        checks[k] = v.strip()
+    checks = res.keyed("CHECK")
     fails = []
 
     def expect(cond, what):

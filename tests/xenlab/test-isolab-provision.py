@@ -98,8 +98,11 @@ echo "RUN check rc=$?"; sed 's/^/OUT check /' /tmp/check.out | head -n 10
 isolab run --no-report /lab/scenario.ini >/tmp/run.out 2>/tmp/run.err
 echo "RUN run rc=$?"
 info run done
-sed 's/^/OUT runlog /' /tmp/run.err | grep -v 'warning: ' | head -n 60
+sed 's/^/OUT runlog /' /tmp/run.err | head -n 400
 dir=$(tail -n 1 /tmp/run.out)
+for f in "$dir"/*.stderr "$dir"/runs/*/*.stderr; do
+	[ -s "$f" ] && sed "s|^|OUT stderr ${f#$dir/}: |" "$f" | head -n 15
+done
 echo "FILE manifest.json $(tr -d '\n' <"$dir/manifest.json")"
 for f in "$dir"/runs/*/bomb-*.json; do
 	# the status and CPU time alone: the whole result is long for a serial line

@@ -117,17 +117,14 @@ info journal checks done
 
 
 def parse(res):
-    runs, outs, checks = {}, {}, {}
+    runs, outs = {}, {}
     for rest in res.tagged("RUN"):
         name, _, rc = rest.partition(" rc=")
         runs[name] = int(rc)
     for rest in res.tagged("OUT"):
         name, _, line = rest.partition(" ")
         outs.setdefault(name, []).append(line)
-    for rest in res.tagged("CHECK"):
-        k, _, v = rest.partition(" ")
-        checks[k] = v.strip()
-    return runs, outs, checks
+    return runs, outs, res.keyed("CHECK")
 
 
 def jget(outs, name):

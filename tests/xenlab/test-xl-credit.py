@@ -65,10 +65,7 @@ def main():
     fails = []
     if res.rc != 0:
         fails.append("dom0 script exited %d" % res.rc)
-    checks = {}
-    for rest in res.tagged("CHECK"):
-        k, _, v = rest.partition(" ")
-        checks[k] = v.strip()
+    checks = res.keyed("CHECK")
     shares = {}
     for rest in res.tagged("SHARE"):
         f = rest.split()

@@ -19,12 +19,36 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 
 BIN = os.environ["ISOLAB_BIN"]
-# seconds after start: while preparing / starting the victim, during the calibration,
-# during the prio phase (weights changed), during the bomb phase (later on a slower
-# machine). SEED makes round 1 run cpu+prio first (the rounds' phase orders are
-# shuffled from the seed).
-KILL_AT = [t * common.time_scale() for t in (0.3, 2.5, 5.4, 7.6)]
-SEED = "3"
+SEED = "3"  # round 1 runs cpu+prio first (the rounds' phase orders come from the seed)
+
+
+def results_has(tmp, pattern):
+    return lambda state: bool(glob.glob(os.path.join(tmp, "results", "*", "runs", pattern)))
+
+
+def kill_points(tmp):
+    """(what, when): seconds after start while preparing / starting the victim and
+    during the calibration; then by the run's own progress, so that a faster or
+    slower machine (the cgroup2 guest under emulation) still kills where meant: in
+    the prio phase once its weight is journalled, in the cpu phase once its bomb
+    has started."""
+    return [("%.1f s" % t, t) for t in (0.3 * common.time_scale(), 2.5 * common.time_scale())] + [
+        ("the cpu+prio phase, weights journalled", journalled_sched),
+        ("the cpu phase, its bomb started", results_has(tmp, "*-cpu/bomb-cpu.stderr"))]
+
+
+def wait_for(p, state, when):
+    """Sleeps until `when` (seconds, or a condition on the state dir) holds; False when
+    the run ended first or the bound passed."""
+    if not callable(when):
+        time.sleep(when)
+        return p.poll() is None
+    deadline = time.monotonic() + 120 * common.time_scale()
+    while time.monotonic() < deadline and p.poll() is None:
+        if when(state):
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def run_id_of(state):
@@ -52,42 +76,48 @@ def main():
     env = dict(os.environ, ISOLAB_STATE_DIR=state)
     failures = []
     try:
-        for at in KILL_AT:
+        points = kill_points(tmp)
+        for at, when in points:
+            shutil.rmtree(os.path.join(tmp, "results"), ignore_errors=True)
             p = subprocess.Popen([BIN, "run", "--quick", "--no-report", "--phases",
                                   "cpu+prio,cpu", "--seed", SEED, "--results",
                                   os.path.join(tmp, "results")],
                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            time.sleep(at)
+            if not wait_for(p, state, when):
+                failures.append("the run ended or stalled before %s (exit %s)" % (at, p.poll()))
             run_id = run_id_of(state)
             os.kill(p.pid, signal.SIGKILL)  # only the controller; its tools stay orphaned
             p.wait()
             p.stderr.close()
             if run_id is None:
-                print("kill at %.1f s: no journal yet, nothing to restore" % at)
+                print("kill at %s: no journal yet, nothing to restore" % at)
                 continue
             time.sleep(0.2)
-            print("kill at %.1f s: run %s, before restore: %d leftovers" %
+            print("kill at %s: run %s, before restore: %d leftovers" %
                   (at, run_id, len(common.leftovers(run_id))))
             r = common.run([BIN, "restore"], env, timeout=60)
             sys.stderr.write(r.stderr)
             left = common.leftovers(run_id)
             if r.returncode != 0:
-                failures.append("restore exited %d after kill at %.1f s" % (r.returncode, at))
+                failures.append("restore exited %d after kill at %s" % (r.returncode, at))
             if left:
-                failures.append("after kill at %.1f s left behind: %s" % (at, left))
+                failures.append("after kill at %s left behind: %s" % (at, left))
             if glob.glob(os.path.join(state, "run-*")):
-                failures.append("journal or scratch dir kept after kill at %.1f s: %s" %
+                failures.append("journal or scratch dir kept after kill at %s: %s" %
                                 (at, os.listdir(state)))
             r2 = common.run([BIN, "restore"], env, timeout=60)
             if r2.returncode != 0 or "0 run(s) restored" not in r2.stderr:
                 failures.append("second restore not idle: %s" % r2.stderr.strip())
         # SIGTERM: the controller itself stops the tools, restores, tears down, keeps
         # what it measured (partial) and removes its journal
+        shutil.rmtree(os.path.join(tmp, "results"), ignore_errors=True)
         p = subprocess.Popen([BIN, "run", "--quick", "--no-report", "--phases",
                               "cpu+prio,cpu", "--seed", SEED, "--results",
                               os.path.join(tmp, "results")],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(7.0 * common.time_scale())  # after the calibration and the first run
+        # after the calibration and the first run: in round 1's cpu phase
+        if not wait_for(p, state, results_has(tmp, "*-cpu/bomb-cpu.stderr")):
+            failures.append("SIGTERM: the run ended or stalled before its cpu phase")
         run_id = run_id_of(state)
         p.send_signal(signal.SIGTERM)
         out, err = p.communicate(timeout=30 * common.time_scale())
@@ -113,7 +143,7 @@ def main():
     if failures:
         print("FAIL:\n  " + "\n  ".join(failures))
         sys.exit(1)
-    print("ok: restore left nothing behind after %d kills; SIGTERM ended cleanly" % len(KILL_AT))
+    print("ok: restore left nothing behind after %d kills; SIGTERM ended cleanly" % len(points))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """`isolab run --quick` end to end on the local backend, three times in a row.
 
-Run 1 is the whole quick default (16 phases x 3 rounds); runs 2 and 3 take the
+Run 1 is the whole quick default (16 phases x 3 rounds, up to 6 while a
+verdict is undecided); runs 2 and 3 take the
 phases the verdicts below need (baseline, its A/A twin, cpu, cpu+prio). Each
 must give the verdicts a QoS engineer expects of a CPU bomb against a victim
 loaded open loop at 70 % of its calibrated capacity (more than the half of the
@@ -16,11 +17,17 @@ the design (seed, shuffled rounds, the A/A twin), each run's validity and
 mechanism, the probe's good-response fields, the verdict table printed before
 the results directory line, nothing left on the host.
 
-The verdicts are asserted only with ISOLAB_QUICK_VERDICTS=1 (suite `long`,
-test long-controller-run-quick-verdicts): on the 2-vCPU development host they
-failed 3 of 3 (the cpu phase often "unaffected" or "inconclusive", the
-baseline swinging 0-100 % good with no bomb), so issue 11's criterion is not
-met yet; the default integration suite runs run 1 and checks the contract.
+The probe has a CPU of its own (the local backend pins it to the last CPU and
+the other VMs to the rest), so on 2 CPUs the victim and the bomb share one:
+equal weights leave the victim half of it, less than the 70 % it needs, and
+weight 2048 gives it 8/9. Before the probe had its own CPU these verdicts
+failed 3 of 3 on the 2-vCPU development host (the calibration and the
+baseline moved with where the scheduler placed the probe); pinned, on the
+quiet host (2026-11-30 14:33 UTC), 3 of 3 passed with the cpu phase at 0 %
+good in every round and cpu+prio at 98.6-99.9 %.
+
+ISOLAB_QUICK_RUNS=1 makes it one run (the whole quick default, verdicts and
+contract): the cgroup2 guest, where one run takes minutes under emulation.
 """
 import json
 import os
@@ -33,7 +40,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 
 BIN = os.environ["ISOLAB_BIN"]
-VERDICTS = os.environ.get("ISOLAB_QUICK_VERDICTS") == "1"
+RUNS = int(os.environ.get("ISOLAB_QUICK_RUNS", "3"))
+assert RUNS in (1, 3), "ISOLAB_QUICK_RUNS is 1 or 3"
 VERDICT_PHASES = "baseline,cpu,cpu+prio"
 
 
@@ -56,7 +64,9 @@ def check_contract(run_dir, m, stdout):
     assert phases["baseline~aa"]["bombs"] == [] and phases["baseline~aa"]["priority"] is None
     assert phases["cpu+prio"]["twin"] == "cpu"
     d = m["design"]
-    assert d["rounds_mode"] == "fixed" and d["rounds_done"] == 3 and d["stopped"] == "fixed", d
+    # rounds = auto: 3, and up to 6 while a verdict is undecided and the 2 minutes allow
+    assert d["rounds_mode"] == "auto" and 3 <= d["rounds_done"] <= 6, d
+    assert d["stopped"] in ("decided", "max_rounds", "max_time"), d
     assert d["order"] == "shuffled" and 0 <= d["seed"] < 2 ** 53 and d["aa"] is True, d
     assert d["min_valid_rounds"] == 3 and d["min_bomb_share_pct"] > 0, d
     cal = m["calibration"]
@@ -68,7 +78,7 @@ def check_contract(run_dir, m, stdout):
     assert ld["mode"] == "open" and ld["share_pct"] == 70, ld
     assert abs(ld["rate_rps"] - cal["capacity_rps"] * 0.7) < 0.01 * ld["rate_rps"], (ld, cal)
     assert ld["slo_ms"] >= 10 and ld["slo_source"].startswith("derived: "), ld
-    assert len(m["runs"]) == len(phases) * 3, len(m["runs"])
+    assert len(m["runs"]) == len(phases) * d["rounds_done"], len(m["runs"])
     orders = {}
     for r in m["runs"]:
         assert r["status"] in ("ok", "dnr"), r
@@ -100,6 +110,23 @@ def check_contract(run_dir, m, stdout):
     assert any(ln.startswith("Verdicts:") for ln in lines[:-1]), stdout[-2000:]
     assert any(ln.split() and ln.split()[0] == "cpu" for ln in lines[:-1]), stdout[-2000:]
     assert any(ln.split() and ln.split()[0] == "A/A" for ln in lines[:-1]), stdout[-2000:]
+
+
+def check_pinned(m):
+    """With 2+ CPUs the probe has the last one to itself, the VMs the rest: the manifest
+    says so, and no run's victim used more CPU than the VMs' CPUs hold."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return
+    rest = cpus[:-1]
+    span = "%d" % rest[0] if len(rest) == 1 else "%d-%d" % (rest[0], rest[-1])
+    want = " on CPU %d (the other VMs on CPUs %s)" % (cpus[-1], span)
+    assert want in m["probe_protection"], (want, m["probe_protection"])
+    for r in m["runs"]:
+        share = r["victim_cpu_share_pct"]
+        assert share <= 100.0 * len(rest) + 5, ("victim off its CPUs", r["phase"], share)
+    share = m["calibration"]["victim_cpu_share_pct"]
+    assert share <= 100.0 * len(rest) + 5, ("victim off its CPUs in the calibration", share)
 
 
 def rounds_table(run_dir, names):
@@ -163,7 +190,7 @@ def main():
     env = dict(os.environ, ISOLAB_STATE_DIR=os.path.join(tmp, "state"))
     got = []
     try:
-        plan = ((1, ""), (2, VERDICT_PHASES), (3, VERDICT_PHASES)) if VERDICTS else ((1, ""),)
+        plan = ((1, ""), (2, VERDICT_PHASES), (3, VERDICT_PHASES))[:RUNS]
         for n, phases in plan:
             run_dir, m, out, took = one_run(env, tmp, phases, n)
             if n == 1:
@@ -171,6 +198,7 @@ def main():
                 for f in ("report.html", "summary.csv", "summary.md", "summary.json"):
                     assert os.path.isfile(os.path.join(run_dir, f)), "no %s" % f
                 assert m["probe_protection"], "manifest says how the probe is protected"
+                check_pinned(m)
             hurt, prot, why = verdicts(run_dir)
             print("run %d (%.0f s, %d runs, seed %d): %s" % (n, took, len(m["runs"]),
                                                            m["design"]["seed"], why))
@@ -178,15 +206,11 @@ def main():
             got.append((hurt, prot, why))
         state = os.listdir(env["ISOLAB_STATE_DIR"])
         assert not state, "state dir not empty: %s" % state
-        if not VERDICTS:
-            print("ok: the quick run's contract (verdicts asserted by "
-                  "long-controller-run-quick-verdicts)")
-            return
         bad = [g[2] for g in got
                if g[0] != "hurt" or g[1] not in ("protected", "partly protected")]
-        assert not bad, "%d of 3 runs without 'cpu hurt, cpu+prio protected or partly': %s" % (
-            len(bad), "; ".join(bad))
-        print("ok: 3 of 3 runs: cpu hurt, cpu+prio protected or partly protected")
+        assert not bad, "%d of %d runs without 'cpu hurt, cpu+prio protected or partly': %s" % (
+            len(bad), RUNS, "; ".join(bad))
+        print("ok: %d of %d runs: cpu hurt, cpu+prio protected or partly protected" % (RUNS, RUNS))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -316,7 +316,10 @@ static void real_sched_set_reads_back(void **state)
 	assert_int_equal(ops->open(&cfg, &op, &err), 0);
 	snprintf(full, sizeof(full), "isolab-%s-client", run1);
 	assert_int_equal(backend_local_sched_get_exact(op, full, &got, &exact, &err), 0);
-	assert_true(got.weight > 256 * 20); /* the probe's protection */
+	if (strstr(backend_local_probe_protection(b), " on CPU ")) /* its own CPU */
+		assert_int_equal(got.weight, 256); /* a default VM's weight: see local-run.c */
+	else
+		assert_true(got.weight > 256 * 20); /* sharing CPUs: the top weight */
 	assert_int_equal(got.cap, 0);
 	ops->close(op);
 	p = (struct sched_params){ .weight = 256, .cap = 0 };
@@ -530,6 +533,8 @@ static void real_teardown_leaves_nothing(void **state)
 
 static void real_cleanup_after_crash_leaves_nothing(void **state)
 {
+	struct backend_caps caps;
+	bool scoped;
 	int pfd[2], st, n;
 	pid_t crash, sleeper = 0;
 	char name[96];
@@ -576,15 +581,19 @@ static void real_cleanup_after_crash_leaves_nothing(void **state)
 	snprintf(name, sizeof(name), "isolab-%s-web", run2);
 	assert_true(cgroup_dir_exists(name));
 	assert_true(netns_present(name));
+	scoped = ops->caps(b, &caps, NULL) == 0 && strstr(caps.notes, "transient scope") != NULL;
 
 	t0 = clock_now_ns();
 	n = backend_local_cleanup_run(run2, NULL, &err);
 	fprintf(stderr, "# cleanup_run removed %d objects in %.1f ms\n", n,
 		ns_to_ms(clock_now_ns() - t0));
-	assert_true(n >= 4 + 3 + 1); /* the sleeper, 4 cgroups per hierarchy, 4 namespaces */
+	/* the sleeper, 4 cgroups per hierarchy, 4 namespaces; under systemd the run's scope
+	   is stopped as one unit (systemd ends the sleeper, SIGTERM first, and removes the
+	   groups): the assertions below check that each is gone */
+	assert_true(n >= (scoped ? 1 + 4 : 4 + 3 + 1));
 	assert_int_equal(waitpid(sleeper, &st, 0), sleeper); /* reparented to us */
 	assert_true(WIFSIGNALED(st));
-	assert_int_equal(WTERMSIG(st), SIGKILL);
+	assert_true(WTERMSIG(st) == SIGKILL || (scoped && WTERMSIG(st) == SIGTERM));
 	snprintf(name, sizeof(name), "isolab-%s", run2);
 	assert_false(cgroup_dir_exists(name));
 	snprintf(name, sizeof(name), "isolab-%s-web", run2);

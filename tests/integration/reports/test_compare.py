@@ -17,16 +17,15 @@ import json
 import math
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from isolab_cmd import compare  # noqa: E402
 import schema  # noqa: E402
 
-ISOLAB = os.environ.get("ISOLAB", "isolab")
 ROOT = os.environ.get("ISOLAB_SOURCE_ROOT", os.path.join(HERE, "..", "..", ".."))
 T95 = {8: 1.859548, 4: 2.131847, 6: 1.943180}  # Student t, 0.95 quantile
 
@@ -75,16 +74,6 @@ def build(tmp, name, scores, **manifest):
         with open(path, "w") as f:
             json.dump(m, f)
     return root
-
-
-def compare(*args):
-    env = dict(os.environ, UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
-    p = subprocess.run([ISOLAB, "compare", *args], capture_output=True, text=True,
-                       timeout=60, env=env)
-    for bad in ("runtime error", "AddressSanitizer", "LeakSanitizer"):
-        if bad in p.stderr:
-            raise AssertionError("%r: sanitizer report:\n%s" % (args, p.stderr))
-    return p
 
 
 def mean_sd(v):

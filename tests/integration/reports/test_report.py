@@ -9,31 +9,20 @@ import json
 import math
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from isolab_cmd import report as run  # noqa: E402
 import schema  # noqa: E402
 
-ISOLAB = os.environ.get("ISOLAB", "isolab")
 ROOT = os.environ.get("ISOLAB_SOURCE_ROOT", os.path.join(HERE, "..", "..", ".."))
 FIX = os.path.join(HERE, "fixtures")
 CSV_COLUMNS = ["phase", "round", "bombs", "priority", "requests", "ok", "failed", "success_pct",
                "throughput_rps", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "mean_ms", "stdev_ms"]
 HIST_TOL = 0.005  # the histogram keeps values within 0.1 %; allow 0.5 %
-
-
-def run(*args):
-    env = dict(os.environ, UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
-    p = subprocess.run([ISOLAB, "report", *args], capture_output=True, text=True, timeout=60,
-                       env=env)
-    for bad in ("runtime error", "AddressSanitizer", "LeakSanitizer"):
-        if bad in p.stderr:
-            raise AssertionError("%r: sanitizer report:\n%s" % (args, p.stderr))
-    return p
 
 
 class Rendered:

@@ -473,9 +473,12 @@ static void default_scenarios_parse_and_fit_their_budget(void **state)
 			if (strstr(s->phases[i].name, "+prio"))
 				assert_non_null(s->phases[i].twin);
 		if (quick) {
-			/* 3 rounds of short phases, in 2 minutes */
-			assert_false(s->design.rounds_auto);
+			/* 3 rounds of short phases in 2 minutes, up to 6 while a verdict is
+			   undecided, none ending past 2 minutes */
+			assert_true(s->design.rounds_auto);
 			assert_int_equal(s->rounds, 3);
+			assert_int_equal(s->design.max_rounds, 6);
+			assert_true(s->design.max_time_ns == 120 * NSEC_PER_SEC);
 			assert_true(scenario_estimate_s(s) <= 120.0);
 		} else {
 			/* rounds = auto: 3 rounds at least, no round starts that would end
@@ -505,6 +508,26 @@ static void quick_shortens_any_scenario(void **state)
 	assert_false(s->design.rounds_auto);
 	assert_int_equal(s->duration_ns, NSEC_PER_SEC);
 	assert_int_equal(s->warmup_ns, 300 * NSEC_PER_MSEC);
+	scenario_free(s);
+	/* rounds = auto stays auto, within --quick's 6 rounds and 2 minutes */
+	assert_int_equal(parse("[global]\nrounds = auto\nmax_rounds = 12\nmax_time = 1h\n" HEAD
+			       "[phase a]\n",
+			       &s, err, sizeof(err)),
+			 0);
+	scenario_make_quick(s);
+	assert_true(s->design.rounds_auto);
+	assert_int_equal(s->rounds, 3);
+	assert_int_equal(s->design.max_rounds, 6);
+	assert_true(s->design.max_time_ns == 120 * NSEC_PER_SEC);
+	scenario_free(s);
+	/* and never raises a lower bound */
+	assert_int_equal(parse("[global]\nrounds = auto\nmax_rounds = 4\nmax_time = 1m\n" HEAD
+			       "[phase a]\n",
+			       &s, err, sizeof(err)),
+			 0);
+	scenario_make_quick(s);
+	assert_int_equal(s->design.max_rounds, 4);
+	assert_true(s->design.max_time_ns == 60 * NSEC_PER_SEC);
 	scenario_free(s);
 }
 

@@ -79,6 +79,22 @@ static void json_writes_nan_and_inf_as_null(void **state)
 	json_free(w);
 }
 
+static void json_kv_interval_is_a_pair_or_null(void **state)
+{
+	struct json_writer *w = json_new(0);
+
+	json_obj_begin(w);
+	json_kv_interval(w, "ci", -1.5, 2.25);
+	json_kv_interval(w, "lo_nan", NAN, 2);
+	json_kv_interval(w, "hi_inf", 1, INFINITY);
+	json_kv_double(w, "nan", NAN);
+	json_obj_end(w);
+	assert_int_equal(json_error(w), 0);
+	assert_string_equal(text(w),
+			    "{\"ci\":[-1.5,2.25],\"lo_nan\":null,\"hi_inf\":null,\"nan\":null}");
+	json_free(w);
+}
+
 static void json_flags_misuse(void **state)
 {
 	struct json_writer *w = json_new(0);
@@ -238,6 +254,7 @@ int main(void)
 		cmocka_unit_test(json_writes_nested_compact),
 		cmocka_unit_test(json_escapes_controls_quotes_and_bad_utf8),
 		cmocka_unit_test(json_writes_nan_and_inf_as_null),
+		cmocka_unit_test(json_kv_interval_is_a_pair_or_null),
 		cmocka_unit_test(json_flags_misuse),
 		cmocka_unit_test(json_refuses_too_deep_nesting),
 		cmocka_unit_test(json_pretty_indents),

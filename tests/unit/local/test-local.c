@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +33,14 @@ static const struct backend_vm three[] = {
 	{ .name = "client", .role = BACKEND_ROLE_PROBE },
 };
 
+/* The probe shares the VMs' CPUs (the behaviour on one CPU): its weight protects it. */
 static struct backend *open_ok(const char *root, const char *run)
 {
-	struct backend_config cfg = {
-		.name = "local", .run_id = run, .opts = { { "cgroup_root", root } }, .n_opts = 1
-	};
+	struct backend_config cfg = { .name = "local",
+				      .run_id = run,
+				      .opts = { { "cgroup_root", root },
+						{ "share_probe_cpu", "yes" } },
+				      .n_opts = 2 };
 	struct backend_err err = { 0 };
 	struct backend *b = NULL;
 
@@ -172,6 +176,36 @@ static void prepare_v2_creates_vms_with_limits_and_probe_priority(void **state)
 	assert_null(backend_local_vm_addr(b, "web")); /* fake tree: no network */
 	ops->close(b);
 	assert_false(fake_exists(root, "isolab-r1")); /* close tore the run down */
+	fake_tree_free(root);
+}
+
+/*
+ * With 2+ CPUs and no share_probe_cpu the probe has the last CPU to itself: it keeps a
+ * default VM's CPU weight (the top one would draw the run parent's weight off the VMs'
+ * CPUs) and the top io weight; the manifest's sentence says where each runs.
+ */
+static void prepare_pinned_probe_keeps_a_default_cpu_weight(void **state)
+{
+	char *root = fake_tree_new(FAKE_V2, NULL);
+	struct backend_config cfg = {
+		.name = "local", .run_id = "r1", .opts = { { "cgroup_root", root } }, .n_opts = 1
+	};
+	struct backend_err err = { 0 };
+	struct backend *b = NULL;
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0 || CPU_COUNT(&set) < 2) {
+		fake_tree_free(root);
+		skip(); /* one CPU: nothing to pin */
+	}
+	assert_int_equal(ops->open(&cfg, &b, &err), 0);
+	assert_int_equal(backend_local_prepare(b, three, 3, &err), 0);
+	expect(root, "isolab-r1/isolab-r1-client/cpu.weight", "100\n"); /* untouched default */
+	expect(root, "isolab-r1/isolab-r1-client/io.weight", "10000");
+	assert_non_null(strstr(backend_local_probe_protection(b), " on CPU "));
+	assert_non_null(
+		strstr(backend_local_probe_protection(b), "cpu.weight=100, a default VM's"));
+	ops->close(b);
 	fake_tree_free(root);
 }
 
@@ -524,6 +558,7 @@ int main(void)
 		cmocka_unit_test(caps_v1_say_scheduler_mapping_and_what_is_missing),
 		cmocka_unit_test(caps_v2_without_cpu_controller_offer_no_weight),
 		cmocka_unit_test(prepare_v2_creates_vms_with_limits_and_probe_priority),
+		cmocka_unit_test(prepare_pinned_probe_keeps_a_default_cpu_weight),
 		cmocka_unit_test(prepare_v1_writes_every_hierarchy),
 		cmocka_unit_test(prepare_rejects_bad_specs_and_creates_nothing),
 		cmocka_unit_test(prepare_refuses_memory_limit_without_memory_controller),

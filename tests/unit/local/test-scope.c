@@ -41,9 +41,13 @@ static const struct fake_opts systemd_root = { .v2_enabled = "memory pids" };
 
 static struct backend *open_ok(const char *root, const char *run)
 {
-	struct backend_config cfg = {
-		.name = "local", .run_id = run, .opts = { { "cgroup_root", root } }, .n_opts = 1
-	};
+	/* the probe shares the VMs' CPUs: the top weight is what protects it (test-local.c
+	 * checks the pinned probe) */
+	struct backend_config cfg = { .name = "local",
+				      .run_id = run,
+				      .opts = { { "cgroup_root", root },
+						{ "share_probe_cpu", "yes" } },
+				      .n_opts = 2 };
 	struct backend_err err = { 0 };
 	struct backend *b = NULL;
 

@@ -277,6 +277,36 @@ static void xml_escaping_covers_markup_and_control_bytes(void **state)
 	sbuf_done(&b);
 }
 
+static void csv_fields_quote_commas_quotes_and_line_breaks(void **state)
+{
+	struct sbuf b;
+
+	(void)state;
+	sbuf_init(&b);
+	sbuf_csv(&b, "plain");
+	sbuf_csv(&b, NULL);
+	sbuf_puts(&b, ",");
+	sbuf_csv(&b, "a,b \"c\"\r\nd");
+	sbuf_csv_num(&b, 1.5e-7);
+	sbuf_csv_num(&b, NAN);
+	sbuf_csv_num(&b, 12345678);
+	assert_string_equal(b.buf, "plain,\"a,b \"\"c\"\"\r\nd\",1.5e-07,,1.23457e+07");
+	sbuf_done(&b);
+}
+
+static void md_cells_escape_pipes_and_flatten_line_breaks(void **state)
+{
+	struct sbuf b;
+
+	(void)state;
+	sbuf_init(&b);
+	sbuf_puts(&b, "|");
+	sbuf_md_cell(&b, "a|b\nc\rd");
+	sbuf_md_cell(&b, NULL);
+	assert_string_equal(b.buf, "| a\\|b c d |  |");
+	sbuf_done(&b);
+}
+
 /* Renders every format of m into buffers; returns the first error. */
 static int render_all(const struct model *m)
 {
@@ -398,6 +428,8 @@ int main(void)
 		cmocka_unit_test(load_tolerates_missing_fields_and_extra_ones),
 		cmocka_unit_test(probe_null_in_manifest_means_dnr),
 		cmocka_unit_test(xml_escaping_covers_markup_and_control_bytes),
+		cmocka_unit_test(csv_fields_quote_commas_quotes_and_line_breaks),
+		cmocka_unit_test(md_cells_escape_pipes_and_flatten_line_breaks),
 		cmocka_unit_test(csv_quotes_hostile_phase_names),
 		cmocka_unit_test(mutated_results_never_crash),
 	};

@@ -19,51 +19,11 @@
 #include <cmocka.h>
 
 #include "backend.h"
+#include "oom-wrap.h"
 #include "fake-xapi.h"
 #include "xapi-vm.h"
 #include "xapi.h"
 #include "xmlrpc.h"
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-char *__wrap_strdup(const char *s);
-
-static volatile long fail_at = -1, count;
-static volatile bool failed;
-
-static bool inject(void)
-{
-	if (fail_at >= 0 && count++ == fail_at) {
-		failed = true;
-		return true;
-	}
-	return false;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return inject() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-	return inject() ? NULL : __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return inject() ? NULL : __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-	return inject() ? NULL : __real_strdup(s);
-}
 
 #define VM_REC(name)                                                                               \
 	OK(STRUCT(MEMBER("name_label", S(name)) MEMBER("uuid", S("u"))                             \
@@ -140,13 +100,11 @@ static void every_allocation_failure_is_clean(void **state)
 
 		assert_non_null(s);
 		queue_script();
-		fail_at = k;
-		count = 0;
-		failed = false;
+		oom_arm(k);
 		rc = script(s);
-		fail_at = -1;
+		oom_disarm();
 		fake_done(s);
-		if (!failed) {
+		if (!oom_failed()) {
 			assert_int_equal(rc, 0);
 			break;
 		}

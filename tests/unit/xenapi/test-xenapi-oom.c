@@ -17,63 +17,10 @@
 #include <cmocka.h>
 
 #include "backend.h"
+#include "oom-wrap.h"
 #include "transport.h"
 #include "xapi.h"
 #include "xmlrpc.h"
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-char *__wrap_strdup(const char *s);
-
-/* volatile: the compiler assumes malloc() leaves globals alone and would cache them */
-static volatile long fail_at = -1, count;
-static volatile bool failed;
-
-static bool inject(void)
-{
-	if (fail_at >= 0 && count++ == fail_at) {
-		failed = true;
-		return true;
-	}
-	return false;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return inject() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-	return inject() ? NULL : __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return inject() ? NULL : __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-	return inject() ? NULL : __real_strdup(s);
-}
-
-static void arm(long k)
-{
-	fail_at = k;
-	count = 0;
-	failed = false;
-}
-
-static void disarm(void)
-{
-	fail_at = -1;
-}
 
 static const char rich[] =
 	"<methodResponse><params><param><value><struct>"
@@ -102,15 +49,15 @@ static void parse_survives_every_allocation_failure(void **state)
 		bool fault;
 		int rc;
 
-		arm(k);
+		oom_arm(k);
 		rc = xmlrpc_parse_response(rich, strlen(rich), 1 << 20, &v, &fault, NULL, 0);
 		if (!rc)
 			rc = xmlrpc_encode_response(v, false, &text, &len);
 		if (!rc)
 			rc = xmlrpc_parse_call(call, strlen(call), 1 << 20, &method, &params, NULL,
 					       0);
-		disarm();
-		if (failed)
+		oom_disarm();
+		if (oom_failed())
 			assert_int_equal(rc, -ENOMEM);
 		else
 			assert_int_equal(rc, 0);
@@ -118,7 +65,7 @@ static void parse_survives_every_allocation_failure(void **state)
 		xmlrpc_free(params);
 		free(text);
 		free(method);
-		if (!failed)
+		if (!oom_failed())
 			break;
 	}
 	assert_true(k > 10); /* the loop really went through many allocations */
@@ -148,7 +95,7 @@ static void build_and_encode_survive_every_allocation_failure(void **state)
 		size_t len;
 		int rc = -ENOMEM;
 
-		arm(k);
+		oom_arm(k);
 		t = build_tree();
 		if (t) {
 			const struct xmlrpc_value *p = t;
@@ -159,12 +106,12 @@ static void build_and_encode_survive_every_allocation_failure(void **state)
 				rc = d ? 0 : -ENOMEM;
 			}
 		}
-		disarm();
-		assert_int_equal(rc, failed ? -ENOMEM : 0);
+		oom_disarm();
+		assert_int_equal(rc, oom_failed() ? -ENOMEM : 0);
 		xmlrpc_free(t);
 		xmlrpc_free(d);
 		free(text);
-		if (!failed)
+		if (!oom_failed())
 			break;
 	}
 }
@@ -214,7 +161,7 @@ static void session_survives_every_allocation_failure(void **state)
 		int rc = -ENOMEM;
 		bool in_call;
 
-		arm(k);
+		oom_arm(k);
 		t = calloc(1, sizeof(*t));
 		if (t) {
 			t->post = oom_post;
@@ -223,14 +170,14 @@ static void session_survives_every_allocation_failure(void **state)
 		s = t ? xapi_session_new(&cfg, t) : NULL;
 		if (s)
 			rc = xapi_call_str(s, "VM.get_by_name_label", &res, &err, "victim", NULL);
-		in_call = failed;
+		in_call = oom_failed();
 		xapi_session_free(s); /* a failure in its logout is ignored */
-		disarm();
+		oom_disarm();
 		if (rc && !in_call)
 			fail_msg("k=%ld rc=%d %s: %s", k, rc, err.code, err.msg);
 		assert_int_equal(rc, in_call ? -ENOMEM : 0);
 		xmlrpc_free(res);
-		if (!failed)
+		if (!oom_failed())
 			break;
 	}
 }
