@@ -26,8 +26,12 @@ baseline moved with where the scheduler placed the probe); pinned, on the
 quiet host (2026-11-30 14:33 UTC), 3 of 3 passed with the cpu phase at 0 %
 good in every round and cpu+prio at 98.6-99.9 %.
 
-ISOLAB_QUICK_RUNS=1 makes it one run (the whole quick default, verdicts and
-contract): the cgroup2 guest, where one run takes minutes under emulation.
+ISOLAB_QUICK_RUNS=1 makes it one run (the whole quick default): the cgroup2
+guest, where one run takes minutes under emulation. ISOLAB_QUICK_VERDICTS=0
+prints the verdicts without asserting them, the contract still asserted: the
+cgroup2 guest again, where under TCG the cpu phase hurt in 3 of 4 boots
+(2026-11-30: cpu 0.0/0.0/2.7, 0.0/0.0/44.5 and 0.0/0.0/65.9 % good, once
+0.0/100/100 with the victim at 44-46 % of its vCPU; 3 rounds fit its 2 minutes).
 """
 import json
 import os
@@ -42,6 +46,7 @@ import common  # noqa: E402
 BIN = os.environ["ISOLAB_BIN"]
 RUNS = int(os.environ.get("ISOLAB_QUICK_RUNS", "3"))
 assert RUNS in (1, 3), "ISOLAB_QUICK_RUNS is 1 or 3"
+VERDICTS = os.environ.get("ISOLAB_QUICK_VERDICTS", "1") != "0"
 VERDICT_PHASES = "baseline,cpu,cpu+prio"
 
 
@@ -206,6 +211,10 @@ def main():
             got.append((hurt, prot, why))
         state = os.listdir(env["ISOLAB_STATE_DIR"])
         assert not state, "state dir not empty: %s" % state
+        if not VERDICTS:
+            print("ok: the quick run's contract (verdicts printed, not asserted: "
+                  "ISOLAB_QUICK_VERDICTS=0)")
+            return
         bad = [g[2] for g in got
                if g[0] != "hurt" or g[1] not in ("protected", "partly protected")]
         assert not bad, "%d of %d runs without 'cpu hurt, cpu+prio protected or partly': %s" % (

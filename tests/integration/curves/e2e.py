@@ -32,7 +32,7 @@ role = neighbor
 vm = client
 kind = http
 target = victim
-rate = {rate}
+{offer}
 slo = {slo}
 [bomb cpu]
 vm = n-cpu
@@ -43,10 +43,12 @@ bombs = none
 """
 
 
-def scenario(tmp, name, phases, duration="2s", rounds=3, rate=400, slo="20ms"):
+def scenario(tmp, name, phases, duration="2s", rounds=3, rate=400, slo="20ms", load=None):
+    """load: a share of the calibrated capacity ("30%") instead of a fixed rate."""
     path = os.path.join(tmp, name + ".ini")
+    offer = "load = %s" % load if load else "rate = %s" % rate
     with open(path, "w") as f:
-        f.write(HEAD.format(name=name, duration=duration, rounds=rounds, rate=rate, slo=slo))
+        f.write(HEAD.format(name=name, duration=duration, rounds=rounds, offer=offer, slo=slo))
         f.write(phases)
     return path
 
