@@ -158,6 +158,7 @@ struct backend_vm {
  */
 struct backend_make {
 	const char *name;	       /* the scenario's VM name, "noisy-3" */
+	const char *ident;	       /* its identity as the scenario gives it (vm = ...) */
 	const char *run_id;	       /* the run making it */
 	const struct backend_kv *keys; /* its provisioning keys, as given */
 	size_t n_keys;
@@ -254,6 +255,12 @@ struct backend_ops {
 	 * (template, config, ...), ending with a row whose key is NULL.
 	 */
 	const struct backend_opt *make_opts;
+	/*
+	 * Every VM of a run is made by provision() after prepare() planned them
+	 * (the local backend: each VM a cgroup and a namespace), not only those
+	 * with provisioning keys; they go with unprovision() before teardown().
+	 */
+	bool provision_all;
 	/*
 	 * Makes one VM and starts it. First writes its identity into id (len
 	 * bytes) and notes it; then notes each step before taking it. On failure

@@ -11,7 +11,9 @@
  * before anything is made; make each VM; wait until each is up with an
  * address; copy the tools to the ones reached over ssh. Any failure destroys
  * every VM made so far. Strict on purpose: a group that lost members would
- * measure fewer hogs than the scenario says.
+ * measure fewer hogs than the scenario says. A backend with provision_all
+ * (local) makes every VM of the scenario this way, after its prepare()
+ * planned them: the same journal records and the same restore path.
  */
 #include "run-provision.h"
 
@@ -129,6 +131,7 @@ int run_make_spec(const struct scenario *s, const struct scn_vm *vm, const char 
 	}
 	memset(m, 0, sizeof(*m));
 	m->name = vm->name;
+	m->ident = vm->ident;
 	m->run_id = run_id;
 	m->keys = kv;
 	m->n_keys = vm->n_make;
@@ -226,6 +229,17 @@ static uint64_t ready_timeout(const struct scn_vm *vm)
 	return READY_DEFAULT_NS;
 }
 
+static enum log_level lvl(const struct run *R)
+{
+	return R->ops->provision_all ? LOG_LVL_DEBUG : LOG_LVL_INFO;
+}
+
+/* The backend makes this VM for the run: it has provisioning keys, or the backend makes all. */
+static bool to_make(const struct run *R, const struct scn_vm *vm)
+{
+	return vm->n_make > 0 || (R->ops->provision_all && R->ops->provision);
+}
+
 static int make_one(struct run *R, size_t vi, struct run_made *md)
 {
 	struct scn_vm *vm = &R->s->vms[vi];
@@ -241,7 +255,8 @@ static int make_one(struct run *R, size_t vi, struct run_made *md)
 		return r;
 	m.note = note;
 	m.note_arg = R;
-	log_info("vm %s: making it (%s backend)", vm->name, R->ops->name);
+	/* a backend that makes every VM (local) says so per VM at debug level only */
+	log_msg(lvl(R), "vm %s: making it (%s backend)", vm->name, R->ops->name);
 	r = R->ops->provision(R->b, &m, md->id, sizeof(md->id), &err);
 	md->made = md->id[0] != '\0'; /* something may exist: unprovision looks */
 	md->provision_s = ns_to_s(clock_now_ns() - t0);
@@ -250,7 +265,7 @@ static int make_one(struct run *R, size_t vi, struct run_made *md)
 			  err.code);
 		return input_code(err.code) ? -EINVAL : r;
 	}
-	log_info("vm %s: made as %s in %.1f s", vm->name, md->id, md->provision_s);
+	log_msg(lvl(R), "vm %s: made as %s in %.1f s", vm->name, md->id, md->provision_s);
 	return 0;
 }
 
@@ -356,7 +371,7 @@ static int ready_one(struct run *R, struct run_made *md)
 		free(vm->target);
 		vm->target = target;
 	}
-	if (!run_vm_exec(vm)->remote)
+	if (!run_vm_exec(vm)->remote && !R->ops->provision_all)
 		log_warn(
 			"vm %s: made on %s, but its tools run on this host (exec = %s): give ssh = "
 			"root@{addr} to run them in the copy",
@@ -364,8 +379,8 @@ static int ready_one(struct run *R, struct run_made *md)
 	r = deploy_one(R, vm, deadline);
 	md->ready_s = ns_to_s(clock_now_ns() - t0);
 	if (r == 0)
-		log_info("vm %s: up%s%s after %.1f s more", vm->name, addr ? " at " : "",
-			 addr ? addr : "", md->ready_s);
+		log_msg(lvl(R), "vm %s: up%s%s after %.1f s more", vm->name, addr ? " at " : "",
+			addr ? addr : "", md->ready_s);
 	return r;
 }
 
@@ -376,7 +391,7 @@ int run_provision(struct run *R)
 	int r;
 
 	for (size_t i = 0; i < R->s->n_vms; i++)
-		n += R->s->vms[i].n_make > 0;
+		n += to_make(R, &R->s->vms[i]);
 	if (!n)
 		return 0;
 	if (run_make_validate(R->s, R->ops, err, sizeof(err)) < 0) {
@@ -390,7 +405,7 @@ int run_provision(struct run *R)
 	if (!R->made)
 		return -ENOMEM;
 	for (size_t i = 0; i < R->s->n_vms && !sig_stop_requested(); i++) {
-		if (!R->s->vms[i].n_make)
+		if (!to_make(R, &R->s->vms[i]))
 			continue;
 		r = make_one(R, i, &R->made[R->n_made++]);
 		if (r < 0)
@@ -428,7 +443,7 @@ bool run_unprovision(struct run *R)
 		md->destroy_s = ns_to_s(clock_now_ns() - t0);
 		if (R->j && journal_unmade(R->j, vm->name) < 0)
 			log_warn("vm %s: cannot journal that it is gone", vm->name);
-		log_info("vm %s: destroyed (%s)", vm->name, md->id);
+		log_msg(lvl(R), "vm %s: destroyed (%s)", vm->name, md->id);
 	}
 	return ok;
 }

@@ -310,12 +310,13 @@ static bool undo_host(struct run *R)
 	run_stop_victim(R);
 	if (run_restore_prio(R) < 0)
 		ok = false;
+	/* each VM the run made, then what prepare() made around them */
+	if (R->b && !run_unprovision(R))
+		ok = false;
 	if (R->b && R->ops->teardown && R->ops->teardown(R->b, &err) < 0) {
 		log_error("%s backend teardown: %s", R->ops->name, err.msg);
 		ok = false;
 	}
-	if (R->b && !run_unprovision(R))
-		ok = false;
 	return ok;
 }
 
@@ -362,13 +363,14 @@ int run_scenario(struct scenario *s, const char *text, const struct run_opts *o)
 		ret = R.host_unfit ? 2 : 1;
 		goto out_manifest;
 	}
+	/* the plan first (local: the run's parent group), then each VM through provision */
+	if (prepare_backend(&R) < 0) {
+		ret = R.host_unfit ? 2 : 1;
+		goto out_undo;
+	}
 	r = run_provision(&R);
 	if (r < 0) {
 		ret = r == -EINVAL ? 2 : 1;
-		goto out_undo;
-	}
-	if (prepare_backend(&R) < 0) {
-		ret = R.host_unfit ? 2 : 1;
 		goto out_undo;
 	}
 	if (preflight(&R) < 0) {

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private to the local backend: the backend's state, shared by
- * backend-local.c (the ops), local-run.c (a run's VMs from prepare to
- * cleanup) and local-info.c (notes, protection), in that order of layers.
+ * backend-local.c (the ops), local-run.c (a run from prepare to cleanup),
+ * local-make.c (one VM: provision, wait_ready, unprovision) and local-info.c
+ * (notes, protection), in that order of layers.
  */
 #pragma once
 
 #include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "cgroup-scope.h"
@@ -31,6 +33,8 @@ struct local_vm {
 	int netns_fd;
 	char ns_name[LOCAL_NS_MAX];
 	char addr[16];
+	struct backend_vm spec; /* what prepare() was asked for; spec.name is name */
+	bool made;		/* provision() made its cgroups and namespace */
 };
 
 struct backend {
@@ -67,3 +71,29 @@ void local_build_protection(struct backend *b, const char *probe);
 void local_close_fds(struct backend *b);
 /* Removes what prepare() made, as far as it got; closes the VMs' fds. */
 int local_teardown_run(struct backend *b, struct backend_err *err);
+
+/* local-make.c */
+/* The planned VM named vm (its name or namespace name), NULL when none. */
+struct local_vm *local_find_vm(struct backend *b, const char *vm);
+/*
+ * Makes planned VM v: its cgroups with their limits, then its namespace linked to the
+ * switch. m (may be NULL) notes each object in the journal before it is made. On failure
+ * what exists of it stays for local_unmake_vm() (or the run's teardown).
+ */
+int local_make_vm(struct backend *b, struct local_vm *v, const struct backend_make *m,
+		  struct backend_err *err);
+/* Kills what runs in v, removes its cgroups and namespace. Gone already = done. */
+int local_unmake_vm(struct backend *b, struct local_vm *v, struct backend_err *err);
+/* backend_ops.provision, wait_ready, unprovision, unprovision_noted */
+int backend_local_provision(struct backend *b, const struct backend_make *m, char *id, size_t len,
+			    struct backend_err *err);
+int backend_local_wait_ready(struct backend *b, const char *id, uint64_t deadline_ns,
+			     struct backend_err *err);
+int backend_local_unprovision(struct backend *b, const char *id, struct backend_err *err);
+int backend_local_unprovision_noted(const struct backend_config *cfg, const char *run_id,
+				    const struct backend_kv *facts, size_t n,
+				    struct backend_err *err);
+/* local-run.c: backend_ops.prepare: checks and plans the VMs, makes the run's parent
+ * group and switch namespace; each VM is made by provision(). */
+int backend_local_plan(struct backend *b, const struct backend_vm *vms, size_t n,
+		       struct backend_err *err);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * A local run's VMs: prepare() makes every VM's cgroups and namespace,
- * enter() puts a forked child inside one, teardown() and cleanup_run()
- * remove them again (the latter by name, for a run that crashed).
+ * A local run: prepare() checks and plans its VMs and makes the run's parent
+ * group and switch namespace (each VM is then made by provision(),
+ * local-make.c), enter() puts a forked child inside a VM, teardown() and
+ * cleanup_run() remove what is left (the latter by name, for a run that
+ * crashed).
  */
 #include "local-priv.h"
 
@@ -230,102 +232,6 @@ static int open_scope(struct backend *b, struct backend_err *err)
 	return r;
 }
 
-static int setup_vm(struct backend *b, struct local_vm *v, const struct backend_vm *spec,
-		    struct backend_err *err)
-{
-	const struct cg_sys *s = &b->sys;
-	struct backend_err io_err;
-	int r;
-
-	r = cg_vm_group(s, b->run, v->name, &v->g);
-	if (r < 0) {
-		backend_errf(err, cg_errno_name(r), "local backend: VM '%s': cgroup path too long",
-			     v->name);
-		return r;
-	}
-	r = cg_create_vm(s, &v->g, err);
-	if (r < 0)
-		return r;
-	/*
-	 * A probe sharing the VMs' CPUs needs the top weight to win them. A pinned one
-	 * has its CPU to itself and keeps a default VM's weight: the kernel spreads the
-	 * run parent's weight over the CPUs by its children's weights there, so the top
-	 * weight on the probe's CPU would leave the VMs' CPUs a sliver of it (1024 *
-	 * 2048 / 264188 = 8 on v1 in the cpu phase), and any other process there,
-	 * even at nice 19, would take most of the victim's CPU.
-	 */
-	if (v->role == BACKEND_ROLE_PROBE && cg_has(s, CG_CPU) && !b->pinned) {
-		r = cg_set_cpu_weight(s, &v->g, XEN_WEIGHT_MAX, err);
-		if (r < 0)
-			return r;
-	}
-	/* io weight is a priority, not a safety bound: without it the run goes on, noted */
-	if (v->role == BACKEND_ROLE_PROBE || spec->io_weight > 0) {
-		int iw = v->role == BACKEND_ROLE_PROBE ? XEN_WEIGHT_MAX : spec->io_weight;
-
-		if (cg_has(s, CG_IO) && s->io_knob[0] &&
-		    cg_set_io_weight(s, &v->g, iw, &io_err) < 0)
-			local_notes_add(b, "io weight of VM %s not set: %s", v->name, io_err.msg);
-		else if (!cg_has(s, CG_IO) && v->role != BACKEND_ROLE_PROBE)
-			local_notes_add(b, "io weight of VM %s not set: no io controller", v->name);
-	}
-	/* memory and pids limits bound the bombs: without them, refuse to run */
-	if (spec->memory_max) {
-		r = cg_set_memory_max(s, &v->g, spec->memory_max, err);
-		if (r < 0)
-			return r;
-	}
-	if (spec->pids_max) {
-		r = cg_set_pids_max(s, &v->g, spec->pids_max, err);
-		if (r < 0)
-			return r;
-	}
-	if (spec->cpu_max_pct) {
-		r = cg_set_cap(s, &v->g, (int)spec->cpu_max_pct, err);
-		if (r < 0)
-			return r;
-	}
-	r = cg_open_procs(s, &v->g, v->procs_fd);
-	if (r < 0)
-		backend_errf(err, cg_errno_name(r),
-			     "local backend: VM '%s': cannot open cgroup.procs: %s", v->name,
-			     strerror(-r));
-	return r;
-}
-
-static int setup_net(struct backend *b, struct backend_err *err)
-{
-	const char **names = calloc(b->n_vms, sizeof(*names));
-	const char **cidrs = calloc(b->n_vms, sizeof(*cidrs));
-	char(*cidr_buf)[24] = calloc(b->n_vms, sizeof(*cidr_buf));
-	int r = -ENOMEM;
-
-	if (!names || !cidrs || !cidr_buf) {
-		backend_errf(err, "ENOMEM", "local backend: out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < b->n_vms; i++) {
-		snprintf(cidr_buf[i], sizeof(cidr_buf[i]), "%s/24", b->vms[i].addr);
-		names[i] = b->vms[i].ns_name;
-		cidrs[i] = cidr_buf[i];
-	}
-	r = netns_build(b->sw_name, names, cidrs, b->n_vms, err);
-	for (size_t i = 0; r == 0 && i < b->n_vms; i++) {
-		b->vms[i].netns_fd = netns_open(b->vms[i].ns_name);
-		if (b->vms[i].netns_fd < 0) {
-			r = b->vms[i].netns_fd;
-			backend_errf(err, cg_errno_name(r),
-				     "local backend: cannot open netns %s: %s", b->vms[i].ns_name,
-				     strerror(-r));
-		}
-	}
-out:
-	free(names);
-	free(cidrs);
-	free(cidr_buf);
-	return r;
-}
-
 /*
  * The probe's own CPU. On a host where the probe shares the CPUs of the VMs it
  * measures, where the scheduler happens to place it against the victim moves the
@@ -353,8 +259,8 @@ static void plan_cpus(struct backend *b, bool has_probe)
 	b->pinned = true;
 }
 
-int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_t n,
-			  struct backend_err *err)
+int backend_local_plan(struct backend *b, const struct backend_vm *vms, size_t n,
+		       struct backend_err *err)
 {
 	const char *probe = NULL;
 	int r;
@@ -401,6 +307,8 @@ int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_
 
 		snprintf(v->name, sizeof(v->name), "%s", vms[i].name);
 		v->role = vms[i].role;
+		v->spec = vms[i];
+		v->spec.name = v->name;
 		snprintf(v->ns_name, sizeof(v->ns_name), "isolab-%s-%s", b->run, v->name);
 		snprintf(v->addr, sizeof(v->addr), "%s.%zu", LOCAL_SUBNET, i + 1);
 		v->netns_fd = -1;
@@ -415,10 +323,15 @@ int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_
 	r = open_scope(b, err);
 	if (r == 0)
 		r = cg_create_run(&b->sys, &b->run_group, err);
-	for (size_t i = 0; r == 0 && i < n; i++)
-		r = setup_vm(b, &b->vms[i], &vms[i], err);
+	/* the VMs' groups are inside the run's, which the scope may have moved */
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		r = cg_vm_group(&b->sys, b->run, b->vms[i].name, &b->vms[i].g);
+		if (r < 0)
+			backend_errf(err, cg_errno_name(r),
+				     "local backend: VM '%s': cgroup path too long", b->vms[i].name);
+	}
 	if (r == 0 && !b->fake_root)
-		r = setup_net(b, err);
+		r = netns_switch_add(b->sw_name, err);
 	if (r < 0)
 		goto out_teardown;
 	local_build_protection(b, probe);
@@ -436,17 +349,36 @@ out_forget:
 	return r;
 }
 
+int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_t n,
+			  struct backend_err *err)
+{
+	int r = backend_local_plan(b, vms, n, err);
+
+	if (r < 0)
+		return r; /* nothing of this call's exists */
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = local_make_vm(b, &b->vms[i], NULL, err);
+	if (r < 0) {
+		(void)local_teardown_run(b, NULL);
+		b->prepared = false;
+		free(b->vms);
+		b->vms = NULL;
+		b->n_vms = 0;
+		memset(&b->run_group, 0, sizeof(b->run_group));
+		b->sw_name[0] = '\0';
+	}
+	return r;
+}
+
 int backend_local_enter(struct backend *b, const char *vm)
 {
-	struct local_vm *v = NULL;
+	struct local_vm *v;
 	int r, fd;
 
 	if (!b || !vm)
 		return -EINVAL;
-	for (size_t i = 0; i < b->n_vms && !v; i++)
-		if (strcmp(b->vms[i].name, vm) == 0 || strcmp(b->vms[i].ns_name, vm) == 0)
-			v = &b->vms[i];
-	if (!v || !b->prepared)
+	v = local_find_vm(b, vm);
+	if (!v || !v->made || !b->prepared)
 		return -ENOENT;
 	/* cgroups first, so that anything the tool forks is born inside them */
 	r = cg_enter_fds(v->procs_fd);
@@ -475,12 +407,9 @@ int backend_local_enter(struct backend *b, const char *vm)
 
 const char *backend_local_vm_addr(struct backend *b, const char *vm)
 {
-	if (!b || !vm || !b->prepared || b->fake_root)
-		return NULL;
-	for (size_t i = 0; i < b->n_vms; i++)
-		if (strcmp(b->vms[i].name, vm) == 0 || strcmp(b->vms[i].ns_name, vm) == 0)
-			return b->vms[i].addr;
-	return NULL;
+	struct local_vm *v = b && !b->fake_root && b->prepared ? local_find_vm(b, vm) : NULL;
+
+	return v && v->made ? v->addr : NULL;
 }
 
 int backend_local_teardown(struct backend *b, struct backend_err *err)

@@ -6,8 +6,9 @@
  * one bridge that lives in a switch namespace isolab-<run>-sw (nothing is
  * added to the host's own network namespace). The local executor uses
  * backend_local_enter() (backend_ops.enter) in a forked child to place a tool
- * inside a VM. prepare, enter, vm_addr, teardown, cleanup and the probe
- * protection are backend_local_ops' lifecycle members too.
+ * inside a VM. prepare (the plan), provision / wait_ready / unprovision (one
+ * VM), enter, vm_addr, teardown, cleanup and the probe protection are
+ * backend_local_ops' lifecycle members too.
  */
 #pragma once
 
@@ -19,9 +20,12 @@
 
 /*
  * Creates every VM's cgroups and namespace and the links between them, for
- * the run id given in backend_config.run_id. On failure, what was created is
- * removed again. Safe to call once per backend. With backend_config.cgroup_root
- * set (a test tree) no network namespaces are made and vm_addr() is NULL.
+ * the run id given in backend_config.run_id: backend_ops.prepare (the plan and
+ * the run's parent group and switch) followed by every VM's provision, without
+ * a journal. On failure, what was created is removed again. Safe to call once
+ * per backend. With backend_config.cgroup_root set (a test tree) no network
+ * namespaces are made and vm_addr() is NULL. `isolab run` goes through the ops
+ * instead, so that the journal names each VM's objects before they exist.
  */
 int backend_local_prepare(struct backend *b, const struct backend_vm *vms, size_t n,
 			  struct backend_err *err);

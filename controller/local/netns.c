@@ -135,59 +135,60 @@ static int line_add(char *buf, size_t cap, size_t *len, const char *fmt, ...)
 	return 0;
 }
 
-int netns_build(const char *sw, const char *const *names, const char *const *cidrs, size_t n,
-		struct backend_err *err)
+int netns_switch_add(const char *sw, struct backend_err *err)
+{
+	char buf[256];
+	int r;
+
+	snprintf(buf, sizeof(buf), "netns add %s\n", sw);
+	r = ip_batch(NULL, buf, err);
+	if (r < 0)
+		return r;
+	snprintf(buf, sizeof(buf), "link add %s type bridge\nlink set %s up\n", NETNS_BRIDGE,
+		 NETNS_BRIDGE);
+	r = ip_batch(sw, buf, err);
+	if (r < 0)
+		(void)netns_del(sw);
+	return r;
+}
+
+int netns_attach(const char *sw, const char *name, size_t idx, const char *cidr,
+		 struct backend_err *err)
 {
 	char *buf = malloc(BATCH_MAX);
 	size_t len = 0;
-	int r = 0;
+	int r;
 
 	if (!buf) {
 		backend_errf(err, "ENOMEM", "netns: out of memory");
 		return -ENOMEM;
 	}
-	/* 1. every namespace, in one ip process */
-	r = line_add(buf, BATCH_MAX, &len, "netns add %s\n", sw);
-	for (size_t i = 0; r == 0 && i < n; i++)
-		r = line_add(buf, BATCH_MAX, &len, "netns add %s\n", names[i]);
+	r = line_add(buf, BATCH_MAX, &len, "netns add %s\n", name);
 	if (r == 0)
 		r = ip_batch(NULL, buf, err);
 	if (r < 0)
-		goto out_undo;
-
-	/* 2. the switch: a bridge and one veth per VM, the peer landing in the VM as eth0 */
+		goto out;
+	/* the switch side: a veth whose peer lands in the VM as eth0 */
 	len = 0;
-	r = line_add(buf, BATCH_MAX, &len, "link add %s type bridge\nlink set %s up\n",
-		     NETNS_BRIDGE, NETNS_BRIDGE);
-	for (size_t i = 0; r == 0 && i < n; i++)
-		r = line_add(buf, BATCH_MAX, &len,
-			     "link add vm%zu type veth peer name eth0 netns %s\n"
-			     "link set vm%zu master %s up\n",
-			     i, names[i], i, NETNS_BRIDGE);
+	r = line_add(buf, BATCH_MAX, &len,
+		     "link add vm%zu type veth peer name eth0 netns %s\n"
+		     "link set vm%zu master %s up\n",
+		     idx, name, idx, NETNS_BRIDGE);
 	if (r == 0)
 		r = ip_batch(sw, buf, err);
 	if (r < 0)
-		goto out_undo;
-
-	/* 3. each VM: its address, eth0 and lo up; no route beyond the bridge's subnet */
-	for (size_t i = 0; i < n; i++) {
-		len = 0;
-		r = line_add(buf, BATCH_MAX, &len,
-			     "link set lo up\naddr add %s dev eth0\nlink set eth0 up\n", cidrs[i]);
-		if (r == 0)
-			r = ip_batch(names[i], buf, err);
-		if (r < 0)
-			goto out_undo;
-	}
-	free(buf);
-	return 0;
-
-out_undo:
+		goto out;
+	/* the VM: its address, eth0 and lo up; no route beyond the bridge's subnet */
+	len = 0;
+	r = line_add(buf, BATCH_MAX, &len,
+		     "link set lo up\naddr add %s dev eth0\nlink set eth0 up\n", cidr);
+	if (r == 0)
+		r = ip_batch(name, buf, err);
+out:
 	if (r == -E2BIG)
-		backend_errf(err, "E2BIG", "netns: too many VMs for one ip batch");
-	for (size_t i = 0; i < n; i++)
-		(void)netns_del(names[i]);
-	(void)netns_del(sw);
+		backend_errf(err, "E2BIG", "netns: names too long for one ip batch");
+	if (r < 0)
+		(void)netns_del(name); /* its veth end goes with it, and the peer with that */
 	free(buf);
 	return r;
 }

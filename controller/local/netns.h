@@ -25,10 +25,11 @@ int netns_del(const char *name);
 /* Removes every namespace whose name starts with prefix; *removed grows by the count. */
 int netns_remove_prefix(const char *prefix, int *removed);
 
+/* Creates the switch namespace sw with bridge br0 up; on failure removes sw again. */
+int netns_switch_add(const char *sw, struct backend_err *err);
 /*
- * Creates the switch namespace sw with bridge br0, and for each i the namespace names[i]
- * with lo up and eth0 = cidrs[i] (e.g. "198.18.0.1/24") bridged to the others. On failure,
- * removes every namespace it created.
+ * Creates namespace name with lo up and eth0 = cidr (e.g. "198.18.0.1/24"), linked to sw's
+ * bridge by the veth vm<idx>. On failure removes name again (and the veth with it).
  */
-int netns_build(const char *sw, const char *const *names, const char *const *cidrs, size_t n,
-		struct backend_err *err);
+int netns_attach(const char *sw, const char *name, size_t idx, const char *cidr,
+		 struct backend_err *err);

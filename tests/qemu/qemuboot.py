@@ -6,6 +6,13 @@ deadline, reading its serial console and taking the test's output and exit
 status from console markers, the per-boot initramfs overlay that carries
 host binaries with the libraries they need, and the ad-hoc command line.
 
+QEMU runs in a cpu cgroup of its own at the default weight (removed after
+the boot) and the host's CPU use is sampled every second (Result.host_cpu):
+on a shared host whose other sessions' autogroups are reniced to 19 (weight
+15), a QEMU left in its own autogroup weighs the same 15 as one compile, so
+one compile halved the emulated machine's speed; the guest cannot see that
+(TCG has no steal time: Xen charges the lost time to the running domain).
+
 The guest prints, on the serial console (TAG is the lab's, e.g. XENLAB):
     @@TAG:READY@@                  the machine is up (boot deadline met)
     @@TAG:BEGIN@@ ... @@TAG:END rc=N@@   the test's output and status
@@ -164,6 +171,8 @@ class Result:
         self.boot_s = boot_s
         self.total_s = total_s
         self.attempts = attempts
+        self.host_cpu = []  # boot(): (wall time, QEMU cores, other cores) per second
+        self.cpu_group = None  # boot(): the cpu cgroup QEMU ran in, if any
 
     def lines(self):
         return self.output.splitlines()
@@ -254,6 +263,119 @@ def install_signal_handlers():
     signal.signal(signal.SIGINT, on_signal)
 
 
+CPU_GROUP_PREFIX = "qemulab-"
+
+
+def _cpu_group_root():
+    """Where a cpu cgroup can be made: the v1 cpu hierarchy, or v2's root when
+    its cpu controller is enabled for children; None otherwise."""
+    if os.path.isfile("/sys/fs/cgroup/cpu/cpu.shares"):
+        return "/sys/fs/cgroup/cpu"
+    try:
+        with open("/sys/fs/cgroup/cgroup.subtree_control") as f:
+            if "cpu" in f.read().split():
+                return "/sys/fs/cgroup"
+    except OSError:
+        pass
+    return None
+
+
+def _make_cpu_group(log):
+    """A cpu cgroup for this harness's QEMU (default weight), or None when the
+    host has none to give (not root, no cpu controller): then QEMU runs where
+    the harness runs, as before, and the log says so."""
+    root = _cpu_group_root()
+    if root is None or os.geteuid() != 0:
+        if log:
+            log("no cpu cgroup for QEMU here: it shares its session's CPU weight")
+        return None
+    for n in os.listdir(root):  # empty ones a killed harness left (QEMU died with it)
+        pid = n[len(CPU_GROUP_PREFIX):]
+        if n.startswith(CPU_GROUP_PREFIX) and pid.isdigit() and \
+                not os.path.exists("/proc/" + pid):
+            try:
+                os.rmdir(os.path.join(root, n))
+            except OSError:
+                pass
+    path = os.path.join(root, CPU_GROUP_PREFIX + str(os.getpid()))
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        if log:
+            log("cannot make the cpu cgroup %s (%s): QEMU shares its session's weight"
+                % (path, e))
+        return None
+    return path
+
+
+def _remove_cpu_group(path):
+    for _ in range(20):  # the reaped QEMU leaves it at once; a moment for the kernel
+        try:
+            os.rmdir(path)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
+def _qemu_child(group):
+    """In QEMU's child before exec: into its cpu cgroup (before any thread
+    exists), and SIGKILL when the harness dies."""
+    def setup():
+        if group:
+            try:
+                with open(os.path.join(group, "cgroup.procs"), "w") as f:
+                    f.write(str(os.getpid()))
+            except OSError:
+                pass
+        _die_with_parent()
+    return setup
+
+
+class _HostCpu:
+    """The host's CPU use every second: QEMU's (its process, all threads) and
+    everything else's, in cores."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.tck = os.sysconf("SC_CLK_TCK")
+        self.samples = []  # (wall time mid-interval, QEMU cores, other cores)
+        self.last = self._read()
+
+    def _read(self):
+        try:
+            with open("/proc/stat") as f:
+                v = [int(x) for x in f.readline().split()[1:]]
+            with open("/proc/%d/stat" % self.pid) as f:
+                st = f.read().rsplit(")", 1)[1].split()
+            return (time.time(), time.monotonic(), sum(v) - v[3] - v[4],
+                    int(st[11]) + int(st[12]))
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def poll(self):
+        if self.last is None or time.monotonic() - self.last[1] < 1.0:
+            return
+        cur = self._read()
+        if cur is None:
+            return
+        dt = cur[1] - self.last[1]
+        qemu = (cur[3] - self.last[3]) / self.tck / dt
+        busy = (cur[2] - self.last[2]) / self.tck / dt
+        self.samples.append(((cur[0] + self.last[0]) / 2, qemu, max(0.0, busy - qemu)))
+        self.last = cur
+
+
+def host_cpu_between(samples, t0, t1):
+    """Mean (QEMU cores, other cores) of the host samples inside wall-clock
+    [t0, t1], or None."""
+    inside = [s for s in samples if t0 <= s[0] <= t1]
+    if not inside:
+        return None
+    return (sum(s[1] for s in inside) / len(inside), sum(s[2] for s in inside) / len(inside))
+
+
 def boot(cmd, serial_path, tag, ready_timeout, timeout, fatal=(), clean=None, log=None):
     """Runs QEMU (cmd) and follows its serial console on stdout.
 
@@ -264,9 +386,16 @@ def boot(cmd, serial_path, tag, ready_timeout, timeout, fatal=(), clean=None, lo
     it hung or crashed after. A line containing one of fatal ends the boot
     at once. QEMU runs in its own process group and dies with the harness."""
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True,
-                            preexec_fn=_die_with_parent)
+    group = _make_cpu_group(log)
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=_qemu_child(group))
+    except OSError:
+        if group:
+            _remove_cpu_group(group)
+        raise
+    host = _HostCpu(proc.pid)
     console = []
     buf = b""
     ready_at = None
@@ -284,6 +413,7 @@ def boot(cmd, serial_path, tag, ready_timeout, timeout, fatal=(), clean=None, lo
                     raise BootError("command timed out after %d s; console tail:\n%s"
                                     % (timeout, tail))
                 r, _, _ = select.select([proc.stdout], [], [], 1.0)
+                host.poll()
                 if not r:
                     if proc.poll() is not None:
                         break
@@ -319,8 +449,11 @@ def boot(cmd, serial_path, tag, ready_timeout, timeout, fatal=(), clean=None, lo
                         out = console[begin:-1]
                         if clean:
                             out = clean(out)
-                        return Result(int(m.group(1)), "\n".join(out), console,
-                                      ready_at - t0, time.monotonic() - t0, 1)
+                        res = Result(int(m.group(1)), "\n".join(out), console,
+                                     ready_at - t0, time.monotonic() - t0, 1)
+                        res.host_cpu = host.samples
+                        res.cpu_group = group
+                        return res
         tail = "\n".join(console[-40:])
         if ready_at is None:
             raise BootNotReady("QEMU exited (status %s) before READY; console:\n%s"
@@ -329,6 +462,8 @@ def boot(cmd, serial_path, tag, ready_timeout, timeout, fatal=(), clean=None, lo
                         "(QEMU status %s); console tail:\n%s" % (proc.poll(), tail))
     finally:
         _stop(proc)
+        if group:
+            _remove_cpu_group(group)
 
 
 def _die_with_parent():

@@ -5,6 +5,11 @@
 After each kill the run's cgroups, namespaces and processes may still be there;
 `isolab restore` must remove every one of them and the journal, and a second
 `isolab restore` must find nothing left to do.
+
+Then a scenario with a [group] of 16 neighbours, killed while the local backend
+makes them: every cgroup and namespace of the run that exists at the kill is
+named by a `make` record of the journal (journalled before it was made), and
+restore removes them all while a decoy of another run's name stays untouched.
 """
 import glob
 import os
@@ -20,6 +25,31 @@ import common  # noqa: E402
 
 BIN = os.environ["ISOLAB_BIN"]
 SEED = "3"  # round 1 runs cpu+prio first (the rounds' phase orders come from the seed)
+GROUP = 16
+DECOY = "19700101-000000-dec0"  # another run's tag: restore of ours must not touch it
+
+GROUP_SCENARIO = """[global]
+duration = 2s
+warmup = 500ms
+rounds = 1
+[vm web]
+role = victim
+[vm client]
+role = probe
+[group noisy]
+count = %d
+[probe]
+vm = client
+kind = http
+target = victim
+[bomb cpu]
+vm = noisy
+kind = cpu
+[phase baseline]
+bombs = none
+[phase cpu]
+bombs = cpu
+""" % GROUP
 
 
 def results_has(tmp, pattern):
@@ -66,6 +96,103 @@ def journalled_sched(state):
         except OSError:
             pass
     return False
+
+
+def journal_makes(state):
+    """The (vm, key, value) of every `make` record of the run's journal."""
+    out = []
+    for j in glob.glob(os.path.join(state, "run-*.journal")):
+        with open(j) as f:
+            for ln in f:
+                w = ln.split()
+                if len(w) == 4 and w[0] == "make":
+                    out.append(tuple(w[1:]))
+    return out
+
+
+def making_group(state):
+    """True once the journal names a group member's first object."""
+    return any(vm.startswith("noisy-") for vm, _, _ in journal_makes(state))
+
+
+def hierarchies():
+    """The cgroup v2 root, or each v1 hierarchy's."""
+    if os.path.exists("/sys/fs/cgroup/cgroup.procs"):
+        return ["/sys/fs/cgroup"]
+    return [h for h in glob.glob("/sys/fs/cgroup/*") if os.path.exists(h + "/cgroup.procs")]
+
+
+def decoy(make):
+    """Creates (make=True) or lists a cgroup and a namespace named like another run's VM."""
+    cgs = [os.path.join(h, "isolab-" + DECOY, "isolab-%s-noisy-1" % DECOY)
+           for h in hierarchies()]
+    ns = "isolab-%s-noisy-1" % DECOY
+    if make:
+        for d in cgs:
+            os.makedirs(d, exist_ok=True)
+        subprocess.run(["ip", "netns", "add", ns], check=True)
+    return [d for d in cgs if os.path.isdir(d)] + \
+        [ns for ns in [ns] if os.path.exists("/run/netns/" + ns)]
+
+
+def decoy_remove():
+    for h in hierarchies():
+        for d in (os.path.join(h, "isolab-" + DECOY, "isolab-%s-noisy-1" % DECOY),
+                  os.path.join(h, "isolab-" + DECOY)):
+            if os.path.isdir(d):
+                os.rmdir(d)
+    subprocess.run(["ip", "netns", "del", "isolab-%s-noisy-1" % DECOY],
+                   stderr=subprocess.DEVNULL)
+
+
+def kill_while_making_group(tmp, env, state):
+    """Kills the run while it makes the group; the failures found."""
+    failures = []
+    scn = os.path.join(tmp, "group.ini")
+    with open(scn, "w") as f:
+        f.write(GROUP_SCENARIO)
+    before = decoy(True)
+    p = subprocess.Popen([BIN, "run", "--no-report", "--results", os.path.join(tmp, "results"),
+                          scn], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60 * common.time_scale()
+    while p.poll() is None and time.monotonic() < deadline and not making_group(state):
+        time.sleep(0.005)
+    run_id = run_id_of(state)
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    err = p.stderr.read().decode(errors="replace")
+    p.stderr.close()
+    time.sleep(0.5)  # an `ip` it had started finishes (what it makes was journalled first)
+    makes = journal_makes(state)
+    if run_id is None or not making_group(state):
+        return ["group: no `make` record for a member before the kill (exit %s): %s" %
+                (p.returncode, err[-1500:])]
+    # what exists now must be either the run's own parent/switch/scope or journalled
+    noted = {v for _, k, v in makes if k in ("cgroup", "netns")}
+    pat = "isolab-" + run_id
+    for obj in common.leftovers(run_id):
+        kind, path = obj.split(" ", 1)
+        leaf = os.path.basename(path)
+        if kind == "process" or leaf in (pat, pat + "-sw", pat + ".scope"):
+            continue
+        if (path if kind == "cgroup" else leaf) not in noted:
+            failures.append("group: %s exists but no `make` record names it" % obj)
+    members = sorted({vm for vm, k, _ in makes if vm.startswith("noisy-") and k == "name"})
+    print("kill while making the group: run %s, %d of %d members begun, %d leftovers" %
+          (run_id, len(members), GROUP, len(common.leftovers(run_id))))
+    r = common.run([BIN, "restore"], env, timeout=60)
+    sys.stderr.write(r.stderr)
+    if r.returncode != 0:
+        failures.append("group: restore exited %d" % r.returncode)
+    if common.leftovers(run_id):
+        failures.append("group: left behind: %s" % common.leftovers(run_id))
+    for vm in members:
+        if "VM %s of run %s destroyed" % (vm, run_id) not in r.stderr:
+            failures.append("group: restore did not go through %s's make records" % vm)
+    if decoy(False) != before:
+        failures.append("group: restore touched another run's objects: %s, now %s" %
+                        (before, decoy(False)))
+    return failures
 
 
 def main():
@@ -135,7 +262,9 @@ def main():
             failures.append("SIGTERM left behind: %s" % common.leftovers(run_id))
         if glob.glob(os.path.join(state, "run-*")):
             failures.append("SIGTERM kept the journal: %s" % os.listdir(state))
+        failures += kill_while_making_group(tmp, env, state)
     finally:
+        decoy_remove()
         # never leave anything behind, even when an assertion failed
         subprocess.run([BIN, "restore"], env=env, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, timeout=60)

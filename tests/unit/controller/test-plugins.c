@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 
 #include "backend-table.h"
 #include "backend.h"
@@ -50,7 +51,16 @@ static struct {
 	bool backlog;  /* the victim's CPU use rises once its rest level was read */
 	unsigned cpu_reads;
 	uint64_t cpu_t, cpu_ns;
+	char events[512]; /* the lifecycle calls, in order */
 } fb;
+
+static void event(const char *what, const char *vm)
+{
+	size_t n = strlen(fb.events);
+
+	snprintf(fb.events + n, sizeof(fb.events) - n, "%s%s%s%s", n ? " " : "", what,
+		 vm ? ":" : "", vm ? vm : "");
+}
 
 static const struct backend_opt fake_opts[] = {
 	{ .key = "fake_zone",
@@ -137,6 +147,7 @@ static int fake_prepare(struct backend *b, const struct backend_vm *vms, size_t 
 	(void)b;
 	(void)err;
 	fb.prepares++;
+	event("prepare", NULL);
 	fb.n_vms = n;
 	for (size_t i = 0; i < n && i < 8; i++)
 		fb.roles[i] = vms[i].role;
@@ -169,6 +180,57 @@ static int fake_teardown(struct backend *b, struct backend_err *err)
 	(void)b;
 	(void)err;
 	fb.teardowns++;
+	event("teardown", NULL);
+	return 0;
+}
+
+/* Whether the run's journal (in $ISOLAB_STATE_DIR) holds line. */
+static bool journal_has(const char *line)
+{
+	const char *dir = getenv("ISOLAB_STATE_DIR");
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *e;
+	bool found = false;
+
+	while (d && !found && (e = readdir(d))) {
+		char p[600], *text = NULL;
+		size_t len = 0;
+
+		if (strncmp(e->d_name, "run-", 4) != 0 || !strstr(e->d_name, ".journal"))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		if (file_read_all(p, 1 << 20, &text, &len) == 0)
+			found = strstr(text, line) != NULL;
+		free(text);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* Like the local backend: every VM made by provision(), journalled before it is made. */
+static int fake_provision(struct backend *b, const struct backend_make *m, char *id, size_t len,
+			  struct backend_err *err)
+{
+	char line[128];
+
+	(void)b;
+	snprintf(id, len, "%s", m->ident);
+	assert_int_equal(m->note(m->note_arg, m->name, "name", m->ident), 0);
+	snprintf(line, sizeof(line), "make %s name %s\n", m->name, m->ident);
+	if (!journal_has(line)) {
+		backend_errf(err, "EIO", "not journalled before it was made: %s", line);
+		return -EIO;
+	}
+	event("provision", m->ident);
+	return 0;
+}
+
+static int fake_unprovision(struct backend *b, const char *id, struct backend_err *err)
+{
+	(void)b;
+	(void)err;
+	event("unprovision", id);
 	return 0;
 }
 
@@ -185,6 +247,9 @@ static const struct backend_ops fake_backend_ops = {
 	.enter = fake_enter,
 	.vm_addr = fake_vm_addr,
 	.teardown = fake_teardown,
+	.provision_all = true,
+	.provision = fake_provision,
+	.unprovision = fake_unprovision,
 };
 
 /* ---- the fake executor: sh scripts that act as the tools ---- */
@@ -370,6 +435,7 @@ static void fake_backend_and_executor_run_a_scenario_through_the_tables(void **s
 
 	(void)state;
 	fb.web_weight = 256;
+	fb.events[0] = '\0';
 	snprintf(root, sizeof(root), "%s/results", tmp);
 	snprintf(state_dir, sizeof(state_dir), "%s/state", tmp);
 	setenv("ISOLAB_STATE_DIR", state_dir, 1);
@@ -384,6 +450,10 @@ static void fake_backend_and_executor_run_a_scenario_through_the_tables(void **s
 	assert_int_equal(fb.closes, 1);
 	assert_int_equal(fb.prepares, 1);
 	assert_int_equal(fb.teardowns, 1);
+	/* the plan, each VM made (journalled first), each destroyed in reverse, then teardown */
+	assert_string_equal(fb.events, "prepare provision:web provision:noisy provision:client "
+				       "unprovision:client unprovision:noisy unprovision:web "
+				       "teardown");
 	assert_string_equal(fb.zone, "z1"); /* [global] fake_zone, by the option table */
 	assert_int_equal(fb.n_vms, 3);
 	assert_int_equal(fb.roles[0], BACKEND_ROLE_VICTIM);
@@ -419,6 +489,14 @@ static void fake_backend_and_executor_run_a_scenario_through_the_tables(void **s
 	runs = json_object_get(m, "runs");
 	assert_int_equal(json_array_size(runs), 4);
 	check_runs(runs, true);
+	{
+		json_t *made = json_object_get(m, "made");
+
+		assert_int_equal(json_array_size(made), 3);
+		for (size_t i = 0; i < 3; i++)
+			assert_true(json_is_true(
+				json_object_get(json_array_get(made, i), "destroyed")));
+	}
 	for (size_t i = 0; i < 4; i++) {
 		assert_string_equal(
 			json_string_value(json_object_get(json_array_get(runs, i), "status")),

@@ -550,6 +550,117 @@ static void close_in_a_forked_child_leaves_the_run(void **state)
 	fake_tree_free(root);
 }
 
+/* What a run's journal would hold: each fact, and whether its object existed when noted. */
+struct noted {
+	char key[16][16];
+	char val[16][512];
+	size_t n;
+	size_t existed;
+};
+
+static int note_fact(void *arg, const char *vm, const char *key, const char *value)
+{
+	struct noted *j = arg;
+
+	(void)vm;
+	assert_true(j->n < 16);
+	snprintf(j->key[j->n], sizeof(j->key[0]), "%s", key);
+	snprintf(j->val[j->n], sizeof(j->val[0]), "%s", value);
+	j->n++;
+	if (strcmp(key, "cgroup") == 0 && access(value, F_OK) == 0)
+		j->existed++;
+	return 0;
+}
+
+static void provision_vm(struct backend *b, const char *vm, struct noted *j)
+{
+	struct backend_make m = { .name = vm, .ident = vm, .run_id = "r1" };
+	struct backend_err err = { 0 };
+	char id[BACKEND_ID_MAX];
+
+	m.note = note_fact;
+	m.note_arg = j;
+	if (ops->provision(b, &m, id, sizeof(id), &err) != 0)
+		fail_msg("provision %s: %s: %s", vm, err.code, err.msg);
+	assert_string_equal(id, vm);
+	assert_int_equal(ops->wait_ready(b, id, 0, &err), 0);
+}
+
+static void provision_journals_each_vm_before_making_it(void **state)
+{
+	char *root = fake_tree_new(FAKE_V2, NULL);
+	struct backend *b = open_ok(root, "r1");
+	struct backend_err err = { 0 };
+	struct noted j = { 0 };
+
+	assert_int_equal(ops->prepare(b, three, 3, &err), 0);
+	/* the plan makes the run's parent only: each VM is provision()'s */
+	assert_true(fake_exists(root, "isolab-r1"));
+	assert_false(fake_exists(root, "isolab-r1/isolab-r1-noisy"));
+	assert_int_equal(ops->wait_ready(b, "noisy", 0, &err), -ENOENT);
+	assert_int_equal(ops->enter(b, "noisy"), -ENOENT);
+	provision_vm(b, "noisy", &j);
+	assert_int_equal(j.n, 2);
+	assert_string_equal(j.key[0], "name");
+	assert_string_equal(j.val[0], "noisy");
+	assert_string_equal(j.key[1], "cgroup");
+	assert_int_equal(j.existed, 0); /* noted before it was made */
+	assert_int_equal(access(j.val[1], F_OK), 0);
+	assert_non_null(strstr(j.val[1], "/isolab-r1/isolab-r1-noisy"));
+	expect(root, "isolab-r1/isolab-r1-noisy/memory.max", "33554432");
+	expect(root, "isolab-r1/isolab-r1-noisy/pids.max", "64");
+	provision_vm(b, "web", &j);
+	provision_vm(b, "client", &j);
+	assert_int_equal(ops->provision(b, &(struct backend_make){ .name = "web", .ident = "web" },
+					j.val[0], sizeof(j.val[0]), &err),
+			 -EALREADY);
+	/* one VM goes, the others stay */
+	assert_int_equal(ops->unprovision(b, "noisy", &err), 0);
+	assert_false(fake_exists(root, "isolab-r1/isolab-r1-noisy"));
+	assert_true(fake_exists(root, "isolab-r1/isolab-r1-web"));
+	assert_int_equal(ops->wait_ready(b, "noisy", 0, &err), -ENOENT);
+	assert_int_equal(ops->unprovision(b, "noisy", &err), 0); /* gone already: done */
+	assert_int_equal(ops->teardown(b, &err), 0);
+	assert_false(fake_exists(root, "isolab-r1"));
+	ops->close(b);
+	fake_tree_free(root);
+}
+
+static void unprovision_noted_removes_only_the_runs_tagged_objects(void **state)
+{
+	char *root = fake_tree_new(FAKE_V2, NULL);
+	struct backend *b = open_ok(root, "r1"), *other = prepared(root, "r2");
+	struct backend_config cfg = { .name = "local" };
+	struct backend_err err = { 0 };
+	struct noted j = { 0 };
+	char path[600], dotdot[700];
+	struct backend_kv facts[1];
+
+	assert_int_equal(ops->prepare(b, three, 3, &err), 0);
+	provision_vm(b, "web", &j);
+	/* a restore after a crash: the run's own noted objects go */
+	facts[0] = (struct backend_kv){ j.key[1], j.val[1] };
+	assert_int_equal(ops->unprovision_noted(&cfg, "r1", facts, 1, &err), 0);
+	assert_false(fake_exists(root, "isolab-r1/isolab-r1-web"));
+	assert_int_equal(ops->unprovision_noted(&cfg, "r1", facts, 1, &err), 0); /* idempotent */
+	/* another run's, or a path that only looks like ours: left alone, said so */
+	snprintf(path, sizeof(path), "%s/isolab-r2/isolab-r2-web", root);
+	snprintf(dotdot, sizeof(dotdot), "%s/isolab-r1/../isolab-r2/isolab-r2-web", root);
+	facts[0] = (struct backend_kv){ "cgroup", path };
+	assert_int_equal(ops->unprovision_noted(&cfg, "r1", facts, 1, &err), -EPERM);
+	assert_non_null(strstr(err.msg, "left alone"));
+	facts[0] = (struct backend_kv){ "cgroup", dotdot };
+	assert_int_equal(ops->unprovision_noted(&cfg, "r1", facts, 1, &err), -EPERM);
+	facts[0] = (struct backend_kv){ "netns", "isolab-r2-web" };
+	assert_int_equal(ops->unprovision_noted(&cfg, "r1", facts, 1, &err), -EPERM);
+	facts[0] = (struct backend_kv){ "cgroup", "isolab-r1/isolab-r1-web" }; /* relative */
+	assert_int_equal(ops->unprovision_noted(&cfg, "r1", facts, 1, &err), -EPERM);
+	assert_true(fake_exists(root, "isolab-r2/isolab-r2-web"));
+	ops->close(b);
+	ops->close(other);
+	fake_tree_free(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -572,6 +683,8 @@ int main(void)
 		cmocka_unit_test(enter_in_child_joins_every_cgroup),
 		cmocka_unit_test(cleanup_run_removes_a_crashed_run_by_name),
 		cmocka_unit_test(close_in_a_forked_child_leaves_the_run),
+		cmocka_unit_test(provision_journals_each_vm_before_making_it),
+		cmocka_unit_test(unprovision_noted_removes_only_the_runs_tagged_objects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, fake_cleanup_all);
