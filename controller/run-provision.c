@@ -343,6 +343,7 @@ static int ready_one(struct run *R, struct run_made *md)
 	struct backend_err err = { 0 };
 	const char *addr = NULL;
 	char *id, *target = NULL;
+	bool copy;
 	int r = 0;
 
 	if (R->ops->wait_ready)
@@ -371,12 +372,14 @@ static int ready_one(struct run *R, struct run_made *md)
 		free(vm->target);
 		vm->target = target;
 	}
-	if (!run_vm_exec(vm)->remote && !R->ops->provision_all)
+	/* a template's copy gets the tools; a provision_all backend's VMs keep the user's */
+	copy = !R->ops->provision_all;
+	if (copy && !run_vm_exec(vm)->remote)
 		log_warn(
 			"vm %s: made on %s, but its tools run on this host (exec = %s): give ssh = "
 			"root@{addr} to run them in the copy",
 			vm->name, R->ops->name, run_vm_exec(vm)->name);
-	r = deploy_one(R, vm, deadline);
+	r = copy ? deploy_one(R, vm, deadline) : 0;
 	md->ready_s = ns_to_s(clock_now_ns() - t0);
 	if (r == 0)
 		log_msg(lvl(R), "vm %s: up%s%s after %.1f s more", vm->name, addr ? " at " : "",

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "io-share.h"
 #include "model-priv.h"
 
 double model_parse_time(const char *s)
@@ -360,6 +361,8 @@ static int load_header(struct loader *l, const json_t *root)
 	iw = json_object_get(json_object_get(be, "details"), "io_weight");
 	if (json_is_false(json_object_get(iw, "effective")))
 		r |= model_dup(&m->io_weight_note, model_str(iw, "note"));
+	else if (json_is_true(json_object_get(iw, "effective")))
+		r |= model_dup(&m->io_weight_knob, model_str(iw, "knob"));
 	if (r)
 		return -ENOMEM;
 	m->duration_s = model_num_or_nan(sc, "duration_s");
@@ -586,6 +589,8 @@ int model_load(const char *dir, struct model **out, char *err, size_t errlen)
 	if (!r)
 		r = check_partial(m);
 	if (!r)
+		r = io_share_judge(m);
+	if (!r)
 		r = model_load_requests(&l);
 	if (r)
 		goto out_free;
@@ -630,6 +635,8 @@ void model_free(struct model *m)
 		free(p->twin);
 		free(p->aa_of);
 		free(p->sweep_key);
+		free(p->io_caveat);
+		free(p->io_caveat_why);
 		model_phase_at_done(p);
 	}
 	free(m->phases);
@@ -641,10 +648,11 @@ void model_free(struct model *m)
 	free(m->bomb_defs);
 	model_free_strv(m->warnings, m->n_warnings);
 	model_design_done(m);
-	char **strs[] = { &m->dir,	 &m->run_id,	    &m->status,	    &m->scenario_name,
-			  &m->started,	 &m->ended,	    &m->hostname,   &m->kernel,
-			  &m->backend,	 &m->scheduler,	    &m->probe_kind, &m->probe_protection,
-			  &m->victim_vm, &m->io_weight_note };
+	char **strs[] = { &m->dir,	     &m->run_id,	 &m->status,
+			  &m->scenario_name, &m->started,	 &m->ended,
+			  &m->hostname,	     &m->kernel,	 &m->backend,
+			  &m->scheduler,     &m->probe_kind,	 &m->probe_protection,
+			  &m->victim_vm,     &m->io_weight_note, &m->io_weight_knob };
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
 	free(m);

@@ -162,6 +162,14 @@ struct model_phase {
 	char *aa_of;	     /* the phase this one is an A/A twin of, or NULL */
 	struct model_at *at; /* settings changed during the measurement, by time */
 	size_t n_at;
+	/*
+	 * The victim's share of the disk (io-share.h), % of the bytes its and the
+	 * neighbours' disk bombs moved, mean over valid runs; NaN when not measurable.
+	 * io_caveat: what the report says beside the phase, NULL when nothing;
+	 * io_caveat_why: the same with how it was measured (HTML).
+	 */
+	double io_share_pct, io_share_equal_pct, io_share_weights_pct;
+	char *io_caveat, *io_caveat_why;
 };
 
 struct model_bomb_def {
@@ -206,6 +214,8 @@ struct model {
 	char *hostname, *kernel, *backend, *scheduler, *probe_kind, *probe_protection;
 	/* the backend said a weight does not reach the disk here (backend.io_weight.note) */
 	char *io_weight_note;
+	/* the io weight knob the backend set where one works (backend.io_weight.knob), or NULL */
+	char *io_weight_knob;
 	unsigned host_cpus;
 	char *victim_vm;
 	struct model_bomb_def *bomb_defs;

@@ -86,6 +86,19 @@ void render_put_num(struct sbuf *o, double v)
 	sbuf_puts(o, render_num(v, buf, sizeof(buf), "–"));
 }
 
+void render_load_text(const struct stats_load *l, bool lowest, char *buf, size_t len)
+{
+	if (isfinite(l->share_pct) && lowest && isfinite(l->share_min))
+		snprintf(buf, len, "%s at %.0f %% of requested (lowest round %.0f %%)", l->bomb,
+			 l->share_pct, l->share_min);
+	else if (isfinite(l->share_pct))
+		snprintf(buf, len, "%s at %.0f %% of requested", l->bomb, l->share_pct);
+	else if (isfinite(l->achieved))
+		snprintf(buf, len, "%s at %.3g %s", l->bomb, l->achieved, l->unit ? l->unit : "");
+	else
+		snprintf(buf, len, "%s: not reported", l->bomb);
+}
+
 bool render_run_reported(const struct model_run *r)
 {
 	return r->probe.present;
@@ -165,6 +178,12 @@ const char *render_io_caveat(const struct model *m, size_t phase, const char **w
 {
 	const struct model_phase *ph = &m->phases[phase];
 
+	if (ph->io_caveat) {
+		/* measured: the victim's disk bombs against the neighbours' (io-share.h) */
+		if (why)
+			*why = ph->io_caveat_why;
+		return ph->io_caveat;
+	}
 	if (!m->io_weight_note || !ph->priority)
 		return NULL;
 	for (size_t i = 0; i < ph->n_bombs; i++)

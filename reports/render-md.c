@@ -14,6 +14,15 @@ static void cell_num(struct sbuf *o, double v)
 	sbuf_md_cell(o, render_num(v, buf, sizeof(buf), "–"));
 }
 
+/* "34 %", or an en dash when not measured. */
+static const char *pct(double v, char *buf, size_t len)
+{
+	if (!isfinite(v))
+		return "–";
+	snprintf(buf, len, "%.0f %%", v);
+	return buf;
+}
+
 static void cell_ci(struct sbuf *o, double v, struct stats_ci ci, const char *suffix)
 {
 	char a[32], b[32], c[32], buf[128];
@@ -106,7 +115,7 @@ static void prot_table(struct sbuf *o, const struct model *m, const struct stats
 	for (size_t i = 0; i < s->n_prot; i++) {
 		const struct stats_protection *p = &s->prot[i];
 		const struct stats_phase *E = &s->phases[p->twin], *P = &s->phases[p->phase];
-		char buf[256], w[160];
+		char buf[400], w[160], a[32], b[32];
 		size_t used = 0;
 
 		sbuf_puts(o, "|");
@@ -127,17 +136,18 @@ static void prot_table(struct sbuf *o, const struct model *m, const struct stats
 			cell_verdict(o, s, p->verdict, p->reason);
 		}
 		if (isfinite(E->victim_cpu_pct) || isfinite(P->victim_cpu_pct))
-			snprintf(buf, sizeof(buf), "%.0f %% → %.0f %%", E->victim_cpu_pct,
-				 P->victim_cpu_pct);
+			snprintf(buf, sizeof(buf), "%s → %s", pct(E->victim_cpu_pct, a, sizeof(a)),
+				 pct(P->victim_cpu_pct, b, sizeof(b)));
 		else
 			snprintf(buf, sizeof(buf), "–");
 		sbuf_md_cell(o, buf);
 		buf[0] = '\0';
-		for (size_t k = 0; k < P->n_loads && used < sizeof(buf); k++)
-			used += snprintf(buf + used, sizeof(buf) - used,
-					 "%s%s %.0f %% (min %.0f %%)", k ? ", " : "",
-					 P->loads[k].bomb, P->loads[k].share_pct,
-					 P->loads[k].share_min);
+		for (size_t k = 0; k < P->n_loads && used < sizeof(buf); k++) {
+			char t[160];
+
+			render_load_text(&P->loads[k], true, t, sizeof(t));
+			used += snprintf(buf + used, sizeof(buf) - used, "%s%s", k ? ", " : "", t);
+		}
 		sbuf_md_cell(o, used ? buf : "–");
 		sbuf_puts(o, "\n");
 	}

@@ -103,16 +103,11 @@ static void mechanism(struct sbuf *o, const struct model *m, const struct stats 
 		}
 	}
 	for (size_t k = 0; k < sp->n_loads && used < sizeof(line); k++) {
-		const struct stats_load *l = &sp->loads[k];
+		char t[160];
 
-		if (isfinite(l->share_pct))
-			used += snprintf(line + used, sizeof(line) - used,
-					 "%sbomb %s at %.0f %% of requested", used ? "; " : "",
-					 l->bomb, l->share_pct);
-		else if (isfinite(l->achieved)) /* no target (disk, net): what it did */
-			used += snprintf(line + used, sizeof(line) - used, "%sbomb %s at %.3g %s",
-					 used ? "; " : "", l->bomb, l->achieved,
-					 l->unit ? l->unit : "");
+		render_load_text(&sp->loads[k], false, t, sizeof(t));
+		used += snprintf(line + used, sizeof(line) - used, "%sbomb %s", used ? "; " : "",
+				 t);
 	}
 	if (used)
 		sbuf_printf(o, "\n               %s", line);

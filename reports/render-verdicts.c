@@ -117,11 +117,12 @@ static void mechanism(struct sbuf *o, const struct model *m, const struct stats 
 		sbuf_puts(o, "; ");
 	}
 	for (size_t k = 0; k < sp->n_loads; k++) {
+		char t[160];
+
+		render_load_text(&sp->loads[k], true, t, sizeof(t));
 		sbuf_puts(o, "bomb ");
-		sbuf_xml(o, sp->loads[k].bomb);
-		sbuf_printf(o, " at %.0f %% of its requested load (lowest round %.0f %%)%s",
-			    sp->loads[k].share_pct, sp->loads[k].share_min,
-			    k + 1 < sp->n_loads ? ", " : "");
+		sbuf_xml(o, t);
+		sbuf_puts(o, k + 1 < sp->n_loads ? ", " : "");
 	}
 	if (sc[0]) {
 		sbuf_puts(o, "; prioritised, read back: ");

@@ -55,9 +55,17 @@ bool render_invalid_run(const struct model *m, size_t n, char *buf, size_t len);
 /*
  * For a prioritised phase with a disk bomb on a host where the backend said no io weight
  * works: "CPU weight only: no I/O weight on this host", the caveat shown beside its verdict
- * (the backend's whole note in *why when given). NULL otherwise.
+ * (the backend's whole note in *why when given). Where an io weight works and the victim's
+ * disk share was measured (io-share.h): "I/O weight did not take effect: victim's disk share
+ * ..." or "I/O weight took effect: ...". NULL otherwise.
  */
 const char *render_io_caveat(const struct model *m, size_t phase, const char **why);
+/*
+ * One bomb's achieved load over a phase's valid rounds: "cpu at 96 % of requested" (with
+ * lowest: " (lowest round 90 %)"), or for a bomb with no requested rate (disk, net) what it
+ * did, "disk at 12.3 MiB/s"; "disk: not reported" when it gave neither.
+ */
+void render_load_text(const struct stats_load *l, bool lowest, char *buf, size_t len);
 /* True when a run's probe reported figures. */
 bool render_run_reported(const struct model_run *r);
 

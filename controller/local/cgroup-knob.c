@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "io-weight.h"
 #include "parse.h"
 
 /* Reads the first number of a knob; "max" and "-1" read as *is_max = true. */
@@ -239,7 +240,7 @@ int cg_set_io_weight(const struct cg_sys *s, const struct cg_group *g, int xen_w
 		return -EOPNOTSUPP;
 	}
 	snprintf(val, sizeof(val), "%llu",
-		 (unsigned long long)cg_io_weight_from_xen(knob, xen_weight));
+		 (unsigned long long)io_weight_from_xen(knob, xen_weight));
 	return cg_knob_write(dir, knob, val, err);
 }
 
@@ -279,16 +280,6 @@ int cg_weight_to_xen(int version, uint64_t w, bool *exact)
 	if (exact)
 		*exact = cg_weight_from_xen(version, (int)x) == w;
 	return (int)x;
-}
-
-uint64_t cg_io_weight_from_xen(const char *knob, int xen)
-{
-	if (strcmp(knob, "io.weight") == 0)
-		return scale_from_xen(xen, 100, 1, 10000);
-	if (strcmp(knob, "blkio.weight") == 0)
-		return scale_from_xen(xen, 500, 10, 1000);
-	/* io.bfq.weight, blkio.bfq.weight */
-	return scale_from_xen(xen, 100, 1, 1000);
 }
 
 uint64_t cg_cap_to_quota(int cap_pct)

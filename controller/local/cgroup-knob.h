@@ -32,9 +32,7 @@ int cg_get_sched(const struct cg_sys *s, const struct cg_group *g, int *xen_weig
 /* Pure mappings (exported for tests). version is 1 or 2. */
 uint64_t cg_weight_from_xen(int version, int xen);
 int cg_weight_to_xen(int version, uint64_t w, bool *exact);
-/* io: v2 io.weight / io.bfq.weight (1..10000 / 1..1000, default 100), v1 blkio.weight
- * (10..1000, default 500), v1 blkio.bfq.weight (1..1000, default 100). */
-uint64_t cg_io_weight_from_xen(const char *knob, int xen);
+/* io weights: io_weight_from_xen() in lib/io-weight.h (the report uses it too). */
 /* cap percent -> quota in us for period CG_CFS_PERIOD; 0 -> 0 (meaning "max"). */
 uint64_t cg_cap_to_quota(int cap_pct);
 /* quota/period (us) -> percent, rounded; quota 0 = none -> 0. exact false when rounded. */

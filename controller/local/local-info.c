@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cgroup-knob.h"
+#include "io-weight.h"
 
 void local_notes_add(struct backend *b, const char *fmt, ...)
 {
@@ -86,7 +87,7 @@ void local_build_protection(struct backend *b, const char *probe)
 	}
 	if (cg_has(s, CG_IO) && s->io_knob[0])
 		snprintf(io, sizeof(io), ", %s=%llu", s->io_knob,
-			 (unsigned long long)cg_io_weight_from_xen(s->io_knob, XEN_WEIGHT_MAX));
+			 (unsigned long long)io_weight_from_xen(s->io_knob, XEN_WEIGHT_MAX));
 	if (b->pinned)
 		snprintf(pin, sizeof(pin), " on CPU %s (the other VMs on CPUs %s)",
 			 cpus_text(&b->probe_cpus, pcpus, sizeof(pcpus)),

@@ -129,10 +129,9 @@ int local_make_vm(struct backend *b, struct local_vm *v, const struct backend_ma
 	return r;
 }
 
-int local_unmake_vm(struct backend *b, struct local_vm *v, struct backend_err *err)
+/* Closes the VM's cgroup.procs and namespace descriptors; its objects stay. */
+void local_vm_close_fds(struct local_vm *v)
 {
-	int ret = 0, r;
-
 	for (size_t h = 0; h < CG_MAX_HIER; h++)
 		if (v->procs_fd[h] >= 0) {
 			close(v->procs_fd[h]);
@@ -142,6 +141,13 @@ int local_unmake_vm(struct backend *b, struct local_vm *v, struct backend_err *e
 		close(v->netns_fd);
 		v->netns_fd = -1;
 	}
+}
+
+int local_unmake_vm(struct backend *b, struct local_vm *v, struct backend_err *err)
+{
+	int ret = 0, r;
+
+	local_vm_close_fds(v);
 	for (size_t h = 0; h < b->sys.n_hier; h++) {
 		r = v->g.dir[h][0] ? cg_remove_tree(v->g.dir[h], NULL) : 0;
 		if (r < 0 && ret == 0) {

@@ -68,6 +68,7 @@ const char *local_cpu_knob(const struct backend *b);
 /* The probe_protection sentence; probe = the probe VM's name or NULL before prepare(). */
 void local_build_protection(struct backend *b, const char *probe);
 /* local-run.c: closes the VMs' cgroup.procs and netns fds. */
+void local_vm_close_fds(struct local_vm *v);
 void local_close_fds(struct backend *b);
 /* Removes what prepare() made, as far as it got; closes the VMs' fds. */
 int local_teardown_run(struct backend *b, struct backend_err *err);

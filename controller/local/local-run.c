@@ -22,19 +22,8 @@
 
 void local_close_fds(struct backend *b)
 {
-	for (size_t i = 0; i < b->n_vms; i++) {
-		struct local_vm *v = &b->vms[i];
-
-		for (size_t h = 0; h < CG_MAX_HIER; h++)
-			if (v->procs_fd[h] >= 0) {
-				close(v->procs_fd[h]);
-				v->procs_fd[h] = -1;
-			}
-		if (v->netns_fd >= 0) {
-			close(v->netns_fd);
-			v->netns_fd = -1;
-		}
-	}
+	for (size_t i = 0; i < b->n_vms; i++)
+		local_vm_close_fds(&b->vms[i]);
 }
 
 /* The run's scope last: systemd kills whatever the removal above could not. */
@@ -328,7 +317,8 @@ int backend_local_plan(struct backend *b, const struct backend_vm *vms, size_t n
 		r = cg_vm_group(&b->sys, b->run, b->vms[i].name, &b->vms[i].g);
 		if (r < 0)
 			backend_errf(err, cg_errno_name(r),
-				     "local backend: VM '%s': cgroup path too long", b->vms[i].name);
+				     "local backend: VM '%s': cgroup path too long",
+				     b->vms[i].name);
 	}
 	if (r == 0 && !b->fake_root)
 		r = netns_switch_add(b->sw_name, err);

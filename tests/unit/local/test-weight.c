@@ -11,6 +11,7 @@
 
 #include "backend.h"
 #include "cgroup-knob.h"
+#include "io-weight.h"
 
 struct w_case {
 	int version;
@@ -144,7 +145,7 @@ static void io_weight_from_xen_maps_each_knob(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		uint64_t got = cg_io_weight_from_xen(cases[i].knob, cases[i].xen);
+		uint64_t got = io_weight_from_xen(cases[i].knob, cases[i].xen);
 
 		if (got != cases[i].cg)
 			fail_msg("%s xen %d: want %llu got %llu", cases[i].knob, cases[i].xen,
