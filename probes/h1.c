@@ -13,6 +13,8 @@
  * answer that fits the buffer, one recv(); the epoll registration never
  * changes on a kept-alive connection. Responses are parsed just enough to
  * find their end (h1-parse.c); targets are prepared once (h1-target.c).
+ * An answer is timed by the kernel's receive time of its last segment
+ * (h1-rx.c), not by when the worker got round to read it.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -29,6 +31,7 @@
 
 #include "clock.h"
 #include "h1-parse.h"
+#include "h1-rx.h"
 #include "h1-target.h"
 #include "h1.h"
 #include "probe.h"
@@ -103,6 +106,7 @@ struct h1_conn {
 	uint64_t sent_ns;
 	uint64_t deadline_ns;
 	uint64_t resume_ns;
+	uint64_t rx_ns; /* the kernel's receive time of the answer so far (REALTIME), 0: none */
 	unsigned consecutive_failures;
 	struct h1_resp resp;
 	size_t off, blen; /* unparsed bytes are buf[off, blen) */
@@ -125,6 +129,7 @@ struct h1_worker {
 	size_t next_target;
 	uint64_t last_scan_ns;
 	uint64_t completed; /* requests finished, to notice ones that failed at once */
+	struct h1_rx_clock rxc;
 	struct h1_spin {
 		unsigned tried, caught; /* in the current trial */
 		unsigned off_left;	/* waits left without polling */
@@ -177,10 +182,11 @@ static void conn_close(struct h1_conn *c)
 	c->events = 0;
 }
 
-static void finish(struct h1_worker *hw, struct h1_conn *c, enum probe_fail fail, const char *error)
+/* Records c's request as ended at now (CLOCK_MONOTONIC) and frees c. */
+static void finish_at(struct h1_worker *hw, struct h1_conn *c, enum probe_fail fail,
+		      const char *error, uint64_t now)
 {
 	struct probe_sample s = { 0 };
-	uint64_t now = clock_now_ns();
 	long status = c->resp.status;
 
 	s.intended_ns = c->intended_ns;
@@ -211,6 +217,11 @@ static void finish(struct h1_worker *hw, struct h1_conn *c, enum probe_fail fail
 		c->consecutive_failures++;
 		c->resume_ns = now + sched_backoff_ns(c->consecutive_failures);
 	}
+}
+
+static void finish(struct h1_worker *hw, struct h1_conn *c, enum probe_fail fail, const char *error)
+{
+	finish_at(hw, c, fail, error, clock_now_ns());
 }
 
 static void connect_and_send(struct h1_worker *hw, struct h1_conn *c);
@@ -276,6 +287,7 @@ static void conn_open(struct h1_worker *hw, struct h1_conn *c)
 		return;
 	}
 	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	(void)h1_rx_enable(c->fd); /* without it, answers are timed when read */
 	if (epoll_ctl(hw->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
 		finish(hw, c, PROBE_FAIL_OTHER, strerror(errno));
 		return;
@@ -294,6 +306,7 @@ static void connect_and_send(struct h1_worker *hw, struct h1_conn *c)
 	c->wpos = 0;
 	c->off = c->blen = 0;
 	c->got_any = false;
+	c->rx_ns = 0;
 	h1_resp_init(&c->resp);
 	if (c->fd >= 0 && c->addr == targets.t[c->target].addr) {
 		c->reused = true;
@@ -316,31 +329,38 @@ static void start(struct h1_worker *hw, struct h1_conn *c, uint64_t intended_ns,
 	connect_and_send(hw, c);
 }
 
-/* Hands the bytes that arrived to the parser; true when the request finished. */
+/*
+ * Hands the bytes that arrived to the parser; true when the request finished,
+ * timed when its last segment arrived (h1-rx.h).
+ */
 static bool feed(struct h1_worker *hw, struct h1_conn *c)
 {
 	size_t used = 0;
 	int ret = h1_parse(&c->resp, c->buf + c->off, c->blen - c->off, &used);
+	uint64_t done;
 
 	c->off += used;
 	if (c->off == c->blen)
 		c->off = c->blen = 0;
-	if (ret < 0) {
-		finish(hw, c, PROBE_FAIL_READ,
-		       ret == -E2BIG ? "response headers over 16 KiB" : "not an HTTP response");
-		return true;
-	}
 	if (ret == H1_PARSE_MORE)
 		return false;
+	done = h1_rx_mono(&hw->rxc, c->rx_ns, c->sent_ns, clock_now_ns());
+	if (ret < 0) {
+		finish_at(hw, c, PROBE_FAIL_READ,
+			  ret == -E2BIG ? "response headers over 16 KiB" : "not an HTTP response",
+			  done);
+		return true;
+	}
 	if (c->blen) /* bytes after the response: the stream is out of step */
 		c->resp.keep_alive = false;
-	finish(hw, c, PROBE_OK, NULL);
+	finish_at(hw, c, PROBE_OK, NULL, done);
 	return true;
 }
 
 static void do_read(struct h1_worker *hw, struct h1_conn *c)
 {
 	for (;;) {
+		uint64_t rx;
 		ssize_t n;
 
 		if (c->blen == H1_BUF && c->off) { /* an incomplete line at the end: move it */
@@ -348,7 +368,7 @@ static void do_read(struct h1_worker *hw, struct h1_conn *c)
 			c->blen -= c->off;
 			c->off = 0;
 		}
-		n = recv(c->fd, c->buf + c->blen, H1_BUF - c->blen, 0);
+		n = h1_rx_recv(c->fd, c->buf + c->blen, H1_BUF - c->blen, &rx);
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
@@ -363,6 +383,8 @@ static void do_read(struct h1_worker *hw, struct h1_conn *c)
 			return;
 		}
 		c->got_any = true;
+		if (rx)
+			c->rx_ns = rx;
 		c->blen += (size_t)n;
 		if (feed(hw, c))
 			return;
@@ -500,6 +522,7 @@ static int worker_init(struct h1_worker *hw, struct probe_worker *w)
 		hw->idle[i] = hw->nconns - 1 - i;
 	}
 	hw->nidle = hw->nconns;
+	h1_rx_clock_sync(&hw->rxc, clock_now_ns());
 	return 0;
 }
 
@@ -566,10 +589,12 @@ static void spin_judge(struct h1_spin *sp, bool caught)
  * that wakeup (0.5-1 us a request, its throughput falls ~6 %). While the
  * worker naps it waits on no socket, so an answer only queues; the nap is
  * sized to find about half the requests answered, so the server always has
- * work left. The cost: an answer that comes during a nap is timestamped when
- * the nap ends, up to one nap late (the answers of one wakeup are timed late
- * in a blocking wait too). The open loop never naps: there the timestamps
- * are the measurement. In this VM a nap shorter than ~20 us does not sleep
+ * work left. An answer that comes during a nap is read when the nap ends,
+ * up to one nap late, but timed when it arrived (h1-rx.h), as the answers
+ * of one wakeup of a blocking wait are; the open loop still never naps (a
+ * late read there would delay its next intended sends). The closed loop's
+ * next request leaves that much later: its pace is the probe's, as wrk's is.
+ * In this VM a nap shorter than ~20 us does not sleep
  * (it costs ~30 us of CPU, as polling does) and a real one lasts ~30 us more
  * than asked, hence NAP_MIN_NS (picked from 12/18/24/30 us at -c 16).
  */
@@ -708,6 +733,7 @@ void h1_work(struct probe_worker *w)
 				(void)issue(&hw, clock_now_ns());
 		}
 		now = clock_now_ns();
+		h1_rx_clock_tick(&hw.rxc, now);
 		cost_window(&hw, now);
 		scan_deadlines(&hw, now);
 		probe_stats_tick(run, &w->st, now);
