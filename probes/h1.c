@@ -607,6 +607,12 @@ static int nap(struct h1_worker *hw, struct epoll_event *evs, int ms)
 
 	if (hw->cfg->rate > 0 || hw->busy < NAP_BUSY)
 		return epoll_wait(hw->epfd, evs, H1_MAX_EVENTS, ms);
+	/* answers that came while the last batch was handled go first: a nap
+	   starts only when none is ready, with the server's queue as full as it
+	   gets (napping at once left nginx idle ~13 % of the time at -c 16) */
+	n = epoll_wait(hw->epfd, evs, H1_MAX_EVENTS, 0);
+	if (n)
+		return n;
 	(void)clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
 	n = epoll_wait(hw->epfd, evs, H1_MAX_EVENTS, 0);
 	got = n > 0 ? (unsigned)n : 0;
