@@ -173,6 +173,7 @@ class Result:
         self.attempts = attempts
         self.host_cpu = []  # boot(): (wall time, QEMU cores, other cores) per second
         self.cpu_group = None  # boot(): the cpu cgroup QEMU ran in, if any
+        self.ready_wall = None  # boot(): the host's wall clock when READY was read
 
     def lines(self):
         return self.output.splitlines()
@@ -398,7 +399,7 @@ def boot(cmd, serial_path, tag, ready_timeout, timeout, fatal=(), clean=None, lo
     host = _HostCpu(proc.pid)
     console = []
     buf = b""
-    ready_at = None
+    ready_at = ready_wall = None
     begin = None
     deadline = t0 + ready_timeout
     end_re = re.compile(r"@@%s:END rc=(\d+)@@" % re.escape(tag))
@@ -430,6 +431,7 @@ def boot(cmd, serial_path, tag, ready_timeout, timeout, fatal=(), clean=None, lo
                     console.append(ln)
                     if "@@%s:READY@@" % tag in ln and ready_at is None:
                         ready_at = time.monotonic()
+                        ready_wall = time.time()
                         deadline = ready_at + timeout
                         if log:
                             log("machine ready %.0f s after start" % (ready_at - t0))
@@ -453,6 +455,7 @@ def boot(cmd, serial_path, tag, ready_timeout, timeout, fatal=(), clean=None, lo
                                      ready_at - t0, time.monotonic() - t0, 1)
                         res.host_cpu = host.samples
                         res.cpu_group = group
+                        res.ready_wall = ready_wall
                         return res
         tail = "\n".join(console[-40:])
         if ready_at is None:
