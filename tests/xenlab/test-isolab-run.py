@@ -232,7 +232,7 @@ def main():
             xl_share = victim_share(samples, t0, t1)
             # dom0's clock (set from the host's at boot) against the host's samples
             host = qemuboot.host_cpu_between(res.host_cpu, t0, t1)
-        except TypeError:  # no window: no probe.json
+        except (TypeError, KeyError, ValueError):  # no window (no probe.json) or no samples
             pass
         start = ((r.get("sched") or {}).get("start") or {}).get("web") or {}
         per_phase.setdefault(r["phase"], []).append({
