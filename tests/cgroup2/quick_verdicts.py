@@ -25,13 +25,14 @@ at 0.62 cores during the calibration, the victim's CPU per request there
 71 %).
 
 Asserted on the report's verdicts (summary.json), by the demand D:
-- 60 <= D <= 80: equal weights leave the victim 50 of the >= 60 it needs,
+- 65 <= D <= 80: equal weights leave the victim 50 of the >= 65 it needs,
   so `cpu` is hurt, and 8/9 covers it, so `cpu+prio` is protected (fully or
   partly);
 - D <= 40: 50 covers it: `cpu` is not hurt;
 - in between (the entitlement's edge: the rounds decide) no cpu verdict is
-  asserted, only what holds at any D <= 80: cpu+prio against the baseline is
-  not hurt, and its protection is not "not protected";
+  asserted;
+- D <= 80: cpu+prio against the baseline is unaffected (or better), and its
+  protection is not "not protected";
 - D > 80 (8/9's edge): cpu is hurt;
 - always: the A/A twin is not hurt (the same phase twice).
 """
@@ -267,26 +268,4 @@ def judge(q, samples, offset, vcpu=()):
                q["prio"]["verdict"] != "not protected",
                "the report: 2048:256 gives the victim the %.0f %% it needs: cpu+prio served as "
                "the baseline (unaffected), not 'not protected' %s" % (d, why))
-    return out, fails
-    if 60 <= d <= 80:
-        expect(q["cpu"]["verdict"] == "hurt" and
-               q["prio"]["verdict"] in ("protected", "partly protected"),
-               "the report: a demand of %.0f %% beside the bomb exceeds the 50 %% of equal "
-               "weights and fits the 89 %% of 2048:256: cpu hurt, cpu+prio protected %s"
-               % (d, why))
-    elif d <= 40:
-        expect(q["cpu"]["verdict"] != "hurt",
-               "the report: a demand of %.0f %% fits the 50 %% of equal weights: cpu is not "
-               "hurt %s" % (d, why))
-    elif d > 80:
-        expect(q["cpu"]["verdict"] == "hurt",
-               "the report: a demand of %.0f %% far exceeds 50 %%: cpu hurt %s" % (d, why))
-    else:
-        out.append("no cpu verdict asserted: a demand of %.0f %% sits at the 50 %% of equal "
-                   "weights %s" % (d, why))
-    if d <= 80:
-        expect(q["prio_vs_baseline"]["verdict"] != "hurt" and
-               q["prio"]["verdict"] != "not protected",
-               "the report: 2048:256 gives the victim the %.0f %% it needs: cpu+prio not hurt "
-               "against the baseline, not 'not protected' %s" % (d, why))
     return out, fails

@@ -45,13 +45,12 @@ Measured under emulation: the victim uses only ~25 % of its CPU even at
 capacity (the rest of the path, dom0's netback and the probe, is the
 bottleneck), so its demand fits the equal share at any load: unaffected.
 """
-import datetime
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab  # noqa: E402
+import labout  # noqa: E402
 import qemuboot  # noqa: E402
 
 DURATION = int(os.environ.get("XENLAB_RUN_DURATION", "12"))
@@ -160,24 +159,14 @@ for f in "$dir"/*.stderr "$dir"/runs/*/*.stderr; do
 done
 echo "FILE manifest.json $(tr -d '\n' <"$dir/manifest.json")"
 for f in "$dir"/runs/*/probe.json "$dir"/runs/*/bomb-*.json; do
-	[ -f "$f" ] || continue
-	# the histogram buckets are long and not needed here
-	echo "FILE ${f#$dir/} $(tr -d '\n' <"$f" | sed 's/"histogram":{[^}]*}/"histogram":null/')"
+	emit_json "${f#$dir/}" "$f"
 done
-echo "FILE calibration/probe.json $(tr -d '\n' <"$dir/calibration/probe.json" | sed 's/"histogram":{[^}]*}/"histogram":null/')"
+emit_json calibration/probe.json "$dir/calibration/probe.json"
 [ -f "$dir/summary.md" ] && sed 's/^/SUMMARY /' "$dir/summary.md"
 [ -f "$dir/summary.json" ] && echo "FILE summary.json $(tr -d '\n' <"$dir/summary.json")"
 sed -n '/^Verdicts:/,$p' /tmp/run.out | sed 's/^/VERDICTS /'
 echo "CHECK sched-after $(xl sched-credit -d v1 | awk 'NR == 2 { print $3, $4 }')"
 """
-
-
-def ts(s):
-    """ISO 8601 UTC (…Z) to epoch seconds."""
-    s = s.rstrip("Z")
-    fmt = "%Y-%m-%dT%H:%M:%S.%f" if "." in s else "%Y-%m-%dT%H:%M:%S"
-    return datetime.datetime.strptime(s, fmt).replace(
-        tzinfo=datetime.timezone.utc).timestamp()
 
 
 def victim_share(samples, t0, t1):
@@ -206,29 +195,8 @@ def main():
     except lab.LabError as e:
         print("FAIL: " + str(e))
         return 1
-    runs, checks, files, samples = {}, {}, {}, []
-    for ln in res.lines():
-        tag, _, rest = ln.partition(" ")
-        if tag == "RUN":
-            name, _, rc = rest.partition(" rc=")
-            runs[name] = int(rc)
-        elif tag == "CHECK":
-            k, _, v = rest.partition(" ")
-            checks[k] = v.strip()
-        elif tag == "FILE":
-            name, _, body = rest.partition(" ")
-            try:
-                files[name] = json.loads(body)
-            except ValueError:
-                files[name] = None
-        elif tag == "SAMPLE":
-            try:
-                t0, t1, v = (float(x) for x in rest.split())
-                samples.append(((t0 + t1) / 2, v))  # xl read it in between
-            except ValueError:
-                pass
-        if tag not in ("SAMPLE", "FILE"):
-            print(ln)
+    out = labout.parse(res)
+    runs, checks, files, samples = out.runs, out.checks, out.files, out.samples
     fails = []
 
     def expect(cond, what):
@@ -260,11 +228,11 @@ def main():
         xl_share = host = None
         try:
             # the measurement window: after the probe's warmup, for its duration
-            t0 = ts(probe["started"]) + float(probe["options"]["warmup_s"])
-            xl_share = victim_share(samples, t0, t0 + DURATION)
+            t0, t1 = labout.probe_window(probe, DURATION)
+            xl_share = victim_share(samples, t0, t1)
             # dom0's clock (set from the host's at boot) against the host's samples
-            host = qemuboot.host_cpu_between(res.host_cpu, t0, t0 + DURATION)
-        except (TypeError, KeyError, ValueError):
+            host = qemuboot.host_cpu_between(res.host_cpu, t0, t1)
+        except (TypeError, KeyError, ValueError):  # no window (no probe.json) or no samples
             pass
         start = ((r.get("sched") or {}).get("start") or {}).get("web") or {}
         per_phase.setdefault(r["phase"], []).append({
@@ -290,12 +258,7 @@ def main():
                 "%.1f" % x["xl"] if x["xl"] is not None else "-",
                 "%.2f" % x["host"][0] if x["host"] else "-",
                 "%.2f" % x["host"][1] if x["host"] else "-"))
-    if res.host_cpu:
-        print("host over the whole boot: QEMU %.2f cores on average; everything else %.2f "
-              "on average, %.2f at most (1 s samples)" % (
-                  sum(h[1] for h in res.host_cpu) / len(res.host_cpu),
-                  sum(h[2] for h in res.host_cpu) / len(res.host_cpu),
-                  max(h[2] for h in res.host_cpu)))
+    print(labout.host_summary(res))
     print()
     # the cooldown after each run, in run order: the host (dom0), then the victim (v1)
     print("cooldown: victim at rest %s" % (design.get("cooldown") or {}).get("victim"))
