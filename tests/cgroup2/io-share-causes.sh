@@ -10,8 +10,8 @@
 # POSIX_FADV_DONTNEED of the whole file, then 1 MiB reads over 4 or 32 MiB), bomb4 /
 # bomb32 / bomb4d (isolab-bomb disk --mode read --size 4M / 32M / 4M --direct, as in
 # test-io-weight.py), bomb4r (the same restarted every 8 s). Burner: a CPU spinner in a,
-# everything pinned to CPU 0. IO_SET picks the conditions (1, 3, 4: the three boots of
-# 2026-11-30 18:06 and 18:17; 4 not run yet; all by default). On the host:
+# everything pinned to CPU 0. IO_SET picks the conditions (1, 3, 4: the boots of
+# 2026-11-30 18:06, 18:17 and 23:34; all by default). On the host:
 #   (echo IO_SET=3; cat tests/cgroup2/io-share-causes.sh) | ISOLAB_BUILD_ROOT=$PWD/build \
 #       /work/coord/lockq nice -n 10 python3 tests/cgroup2/guest.py --timeout 900 \
 #       --disk-opts throttling.bps-total=4194304 -
