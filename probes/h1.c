@@ -13,8 +13,6 @@
  * answer that fits the buffer, one recv(); the epoll registration never
  * changes on a kept-alive connection. Responses are parsed just enough to
  * find their end (h1-parse.c); targets are prepared once (h1-target.c).
- * An answer is timed by the kernel's receive time of its last segment
- * (h1-rx.c), not by when the worker got round to read it.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -23,15 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "h1-parse.h"
-#include "h1-rx.h"
 #include "h1-target.h"
 #include "h1.h"
 #include "probe.h"
@@ -53,35 +48,11 @@
  * slow server, or a server that needs this very CPU to answer) polling only
  * burns CPU, so it is switched off while fewer than half the polls catch an
  * answer, for longer each time it fails again.
- *
- * Catching answers is not enough: with many requests in flight against a
- * server that is the bottleneck, every poll catches one answer after a few
- * microseconds of empty polls, and those add up to more than the sleeps they
- * save. nginx on one vCPU, the probe on the other (2026-11-30, quiet):
- * polling, 9-12 empty epoll_waits and 6.9-7.3 us of CPU per request at
- * -c 16, 64 and 256 (wrk: 5.9-6.4); sleeping, 0.10-0.14 sleeps and 4.6-5.4
- * us. So the worker also measures what it is optimising: its own CPU time
- * per finished request (CLOCK_THREAD_CPUTIME_ID, once per window of a few
- * ms), in windows that poll and windows that do not, in the order ABBA so
- * that a drift hits both alike, and keeps the cheaper way for a while before
- * it measures again.
  */
 #define SPIN_NS	     (20 * NSEC_PER_USEC)
 #define SPIN_TRIAL   32	 /* polls judged together */
 #define SPIN_OFF_MIN 256 /* waits without polling after a failed trial, doubling */
 #define SPIN_OFF_MAX 65536
-#define COST_WIN_NS  (4 * NSEC_PER_MSEC) /* a window of the cost comparison */
-#define COST_WIN_MIN 16			 /* requests a window needs to count */
-#define COST_KEEP    64			 /* windows the choice holds before it is retried */
-
-/*
- * Napping (see nap()): a timed sleep instead of a wait the server must end,
- * while at least NAP_BUSY requests are in flight in a closed loop.
- */
-#define NAP_BUSY     8
-#define NAP_MIN_NS   (24 * NSEC_PER_USEC)
-#define NAP_MAX_NS   (500 * NSEC_PER_USEC)
-#define NAP_SLACK_NS 1000 /* the thread's timer slack (the default 50 us would double a nap) */
 
 static struct h1_targets targets;
 
@@ -106,7 +77,6 @@ struct h1_conn {
 	uint64_t sent_ns;
 	uint64_t deadline_ns;
 	uint64_t resume_ns;
-	uint64_t rx_ns; /* the kernel's receive time of the answer so far (REALTIME), 0: none */
 	unsigned consecutive_failures;
 	struct h1_resp resp;
 	size_t off, blen; /* unparsed bytes are buf[off, blen) */
@@ -129,16 +99,10 @@ struct h1_worker {
 	size_t next_target;
 	uint64_t last_scan_ns;
 	uint64_t completed; /* requests finished, to notice ones that failed at once */
-	struct h1_rx_clock rxc;
 	struct h1_spin {
 		unsigned tried, caught; /* in the current trial */
 		unsigned off_left;	/* waits left without polling */
 		unsigned off_len;	/* the next pause */
-		bool polling;		/* this window polls (the cost comparison's choice) */
-		unsigned step;		/* in the comparison's schedule, see cost_window() */
-		uint64_t win_end_ns, win_cpu_ns, win_done;
-		uint64_t cpu_ns[2], done[2]; /* per way, [1] polling, while comparing */
-		uint64_t nap_ns;	     /* the next nap's length */
 	} spin;
 };
 
@@ -182,11 +146,10 @@ static void conn_close(struct h1_conn *c)
 	c->events = 0;
 }
 
-/* Records c's request as ended at now (CLOCK_MONOTONIC) and frees c. */
-static void finish_at(struct h1_worker *hw, struct h1_conn *c, enum probe_fail fail,
-		      const char *error, uint64_t now)
+static void finish(struct h1_worker *hw, struct h1_conn *c, enum probe_fail fail, const char *error)
 {
 	struct probe_sample s = { 0 };
+	uint64_t now = clock_now_ns();
 	long status = c->resp.status;
 
 	s.intended_ns = c->intended_ns;
@@ -217,11 +180,6 @@ static void finish_at(struct h1_worker *hw, struct h1_conn *c, enum probe_fail f
 		c->consecutive_failures++;
 		c->resume_ns = now + sched_backoff_ns(c->consecutive_failures);
 	}
-}
-
-static void finish(struct h1_worker *hw, struct h1_conn *c, enum probe_fail fail, const char *error)
-{
-	finish_at(hw, c, fail, error, clock_now_ns());
 }
 
 static void connect_and_send(struct h1_worker *hw, struct h1_conn *c);
@@ -287,7 +245,6 @@ static void conn_open(struct h1_worker *hw, struct h1_conn *c)
 		return;
 	}
 	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	(void)h1_rx_enable(c->fd); /* without it, answers are timed when read */
 	if (epoll_ctl(hw->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
 		finish(hw, c, PROBE_FAIL_OTHER, strerror(errno));
 		return;
@@ -306,7 +263,6 @@ static void connect_and_send(struct h1_worker *hw, struct h1_conn *c)
 	c->wpos = 0;
 	c->off = c->blen = 0;
 	c->got_any = false;
-	c->rx_ns = 0;
 	h1_resp_init(&c->resp);
 	if (c->fd >= 0 && c->addr == targets.t[c->target].addr) {
 		c->reused = true;
@@ -329,38 +285,31 @@ static void start(struct h1_worker *hw, struct h1_conn *c, uint64_t intended_ns,
 	connect_and_send(hw, c);
 }
 
-/*
- * Hands the bytes that arrived to the parser; true when the request finished,
- * timed when its last segment arrived (h1-rx.h).
- */
+/* Hands the bytes that arrived to the parser; true when the request finished. */
 static bool feed(struct h1_worker *hw, struct h1_conn *c)
 {
 	size_t used = 0;
 	int ret = h1_parse(&c->resp, c->buf + c->off, c->blen - c->off, &used);
-	uint64_t done;
 
 	c->off += used;
 	if (c->off == c->blen)
 		c->off = c->blen = 0;
-	if (ret == H1_PARSE_MORE)
-		return false;
-	done = h1_rx_mono(&hw->rxc, c->rx_ns, c->sent_ns, clock_now_ns());
 	if (ret < 0) {
-		finish_at(hw, c, PROBE_FAIL_READ,
-			  ret == -E2BIG ? "response headers over 16 KiB" : "not an HTTP response",
-			  done);
+		finish(hw, c, PROBE_FAIL_READ,
+		       ret == -E2BIG ? "response headers over 16 KiB" : "not an HTTP response");
 		return true;
 	}
+	if (ret == H1_PARSE_MORE)
+		return false;
 	if (c->blen) /* bytes after the response: the stream is out of step */
 		c->resp.keep_alive = false;
-	finish_at(hw, c, PROBE_OK, NULL, done);
+	finish(hw, c, PROBE_OK, NULL);
 	return true;
 }
 
 static void do_read(struct h1_worker *hw, struct h1_conn *c)
 {
 	for (;;) {
-		uint64_t rx;
 		ssize_t n;
 
 		if (c->blen == H1_BUF && c->off) { /* an incomplete line at the end: move it */
@@ -368,7 +317,7 @@ static void do_read(struct h1_worker *hw, struct h1_conn *c)
 			c->blen -= c->off;
 			c->off = 0;
 		}
-		n = h1_rx_recv(c->fd, c->buf + c->blen, H1_BUF - c->blen, &rx);
+		n = recv(c->fd, c->buf + c->blen, H1_BUF - c->blen, 0);
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
@@ -383,8 +332,6 @@ static void do_read(struct h1_worker *hw, struct h1_conn *c)
 			return;
 		}
 		c->got_any = true;
-		if (rx)
-			c->rx_ns = rx;
 		c->blen += (size_t)n;
 		if (feed(hw, c))
 			return;
@@ -522,7 +469,6 @@ static int worker_init(struct h1_worker *hw, struct probe_worker *w)
 		hw->idle[i] = hw->nconns - 1 - i;
 	}
 	hw->nidle = hw->nconns;
-	h1_rx_clock_sync(&hw->rxc, clock_now_ns());
 	return 0;
 }
 
@@ -582,48 +528,6 @@ static void spin_judge(struct h1_spin *sp, bool caught)
 	sp->tried = sp->caught = 0;
 }
 
-/*
- * A way to wait that does not poll, for many requests in flight in a closed
- * loop: a timed sleep, then a look at what is ready. Blocked in epoll_wait,
- * the worker must be woken by the server's side of the loopback: nginx pays
- * that wakeup (0.5-1 us a request, its throughput falls ~6 %). While the
- * worker naps it waits on no socket, so an answer only queues; the nap is
- * sized to find about half the requests answered, so the server always has
- * work left. An answer that comes during a nap is read when the nap ends,
- * up to one nap late, but timed when it arrived (h1-rx.h), as the answers
- * of one wakeup of a blocking wait are; the open loop still never naps (a
- * late read there would delay its next intended sends). The closed loop's
- * next request leaves that much later: its pace is the probe's, as wrk's is.
- * In this VM a nap shorter than ~20 us does not sleep
- * (it costs ~30 us of CPU, as polling does) and a real one lasts ~30 us more
- * than asked, hence NAP_MIN_NS (picked from 12/18/24/30 us at -c 16).
- */
-static int nap(struct h1_worker *hw, struct epoll_event *evs, int ms)
-{
-	struct h1_spin *sp = &hw->spin;
-	struct timespec ts = { .tv_nsec = (long)sp->nap_ns };
-	unsigned got;
-	int n;
-
-	if (hw->cfg->rate > 0 || hw->busy < NAP_BUSY)
-		return epoll_wait(hw->epfd, evs, H1_MAX_EVENTS, ms);
-	/* answers that came while the last batch was handled go first: a nap
-	   starts only when none is ready, with the server's queue as full as it
-	   gets (napping at once left nginx idle ~13 % of the time at -c 16) */
-	n = epoll_wait(hw->epfd, evs, H1_MAX_EVENTS, 0);
-	if (n)
-		return n;
-	(void)clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
-	n = epoll_wait(hw->epfd, evs, H1_MAX_EVENTS, 0);
-	got = n > 0 ? (unsigned)n : 0;
-	if (got * 4 < hw->busy && sp->nap_ns < NAP_MAX_NS)
-		sp->nap_ns += sp->nap_ns / 4;
-	else if (got * 2 > hw->busy && sp->nap_ns > NAP_MIN_NS)
-		sp->nap_ns = sp->nap_ns - sp->nap_ns / 4 > NAP_MIN_NS ? sp->nap_ns - sp->nap_ns / 4
-								      : NAP_MIN_NS;
-	return n ? n : epoll_wait(hw->epfd, evs, H1_MAX_EVENTS, ms);
-}
-
 /* epoll_wait, polling for up to SPIN_NS first while that pays (see SPIN_NS). */
 static int wait_events(struct h1_worker *hw, struct epoll_event *evs, int ms)
 {
@@ -633,8 +537,6 @@ static int wait_events(struct h1_worker *hw, struct epoll_event *evs, int ms)
 
 	if (ms == 0 || hw->busy == 0)
 		return epoll_wait(hw->epfd, evs, H1_MAX_EVENTS, ms);
-	if (!sp->polling)
-		return nap(hw, evs, ms);
 	if (sp->off_left) {
 		sp->off_left--;
 		return epoll_wait(hw->epfd, evs, H1_MAX_EVENTS, ms);
@@ -647,62 +549,13 @@ static int wait_events(struct h1_worker *hw, struct epoll_event *evs, int ms)
 	return n ? n : epoll_wait(hw->epfd, evs, H1_MAX_EVENTS, ms);
 }
 
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-/*
- * Ends a window of the cost comparison when it is due (see SPIN_NS). The
- * schedule: step 0 is a window that only warms up (connections open), steps
- * 1-4 poll, sleep, sleep, poll, then the cheaper way per request holds for
- * COST_KEEP windows and the schedule starts again at step 1.
- */
-static void cost_window(struct h1_worker *hw, uint64_t now)
-{
-	static const bool ways[] = { true, true, false, false, true };
-	struct h1_spin *sp = &hw->spin;
-	uint64_t cpu, done = hw->completed - sp->win_done;
-
-	if (sp->win_end_ns && (now < sp->win_end_ns || done < COST_WIN_MIN))
-		return;
-	cpu = thread_cpu_ns();
-	if (!sp->win_end_ns) /* the first call starts the warm-up window */
-		goto out_next_window;
-	if (sp->step >= 1 && sp->step <= 4) {
-		sp->cpu_ns[sp->polling] += cpu - sp->win_cpu_ns;
-		sp->done[sp->polling] += done;
-	}
-	if (sp->step == 4) /* polling wins ties: it answers the server sooner */
-		sp->polling = sp->cpu_ns[1] * sp->done[0] <= sp->cpu_ns[0] * sp->done[1];
-	sp->step = sp->step == 4 + COST_KEEP ? 1 : sp->step + 1;
-	if (sp->step <= 4) {
-		sp->polling = ways[sp->step];
-		if (sp->step == 1)
-			sp->cpu_ns[0] = sp->cpu_ns[1] = sp->done[0] = sp->done[1] = 0;
-	}
-out_next_window:
-	sp->win_end_ns = now + COST_WIN_NS;
-	sp->win_cpu_ns = cpu;
-	sp->win_done = hw->completed;
-}
-
 void h1_work(struct probe_worker *w)
 {
-	struct h1_worker hw = {
-		.epfd = -1,
-		.timer_fd = -1,
-		.spin = { .off_len = SPIN_OFF_MIN, .polling = true, .nap_ns = 2 * NAP_MIN_NS }
-	};
+	struct h1_worker hw = { .epfd = -1, .timer_fd = -1, .spin.off_len = SPIN_OFF_MIN };
 	struct epoll_event evs[H1_MAX_EVENTS];
 	struct probe_run *run = w->run;
 	int ret;
 
-	(void)prctl(PR_SET_TIMERSLACK, NAP_SLACK_NS, 0, 0, 0);
 	ret = worker_init(&hw, w);
 	if (ret < 0) {
 		w->error = ret;
@@ -732,15 +585,8 @@ void h1_work(struct probe_worker *w)
 				continue;
 			}
 			on_event(&hw, evs[i].data.ptr);
-			/* closed loop: the connection's next request goes out now, as
-			   wrk's does, not after the whole batch: the server's queue
-			   stays as long as --concurrency */
-			if (hw.nidle && hw.cfg->rate <= 0)
-				(void)issue(&hw, clock_now_ns());
 		}
 		now = clock_now_ns();
-		h1_rx_clock_tick(&hw.rxc, now);
-		cost_window(&hw, now);
 		scan_deadlines(&hw, now);
 		probe_stats_tick(run, &w->st, now);
 	}
