@@ -38,8 +38,13 @@ Asserted on the report's verdicts (summary.json), by the demand D:
 """
 import datetime
 import json
+import os
+import sys
 
-HOST_BUSY_CORES = 0.25
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
+import qemuboot  # noqa: E402
+
+HOST_BUSY_CORES = qemuboot.HOST_BUSY_CORES
 # the demand bands (victim CPU % beside the bomb): cpu hurt from HURT_MIN (1.3x the equal
 # share: the rounds' own demand wanders +-10 %, and a starved victim serves in batches that
 # cost less per request), cpu not hurt up to UNHURT_MAX, 8/9 covers it up to PRIO_MAX
@@ -146,15 +151,9 @@ def vcpu_busy(vs, x):
 
 
 def demand(xs):
-    """Mean victim share over the rounds the host left alone (>= 2), else over all."""
-    xs = [x for x in xs if x.get("share") is not None]
-    calm = [x for x in xs if x.get("host") and x["host"][1] < HOST_BUSY_CORES]
-    use = calm if len(calm) >= 2 else xs
-    if not use:
-        return None, "no rounds"
-    return (sum(x["share"] for x in use) / len(use),
-            "rounds %s of %d%s" % (",".join(str(x["round"]) for x in use), len(xs),
-                                   "" if use is calm else ", fewer than 2 undisturbed"))
+    """Mean victim share over the rounds the host left alone (qemuboot.calm_mean)."""
+    return qemuboot.calm_mean(xs, lambda x: x.get("share"),
+                              lambda x: x["host"][1] if x.get("host") else None)
 
 
 def fmt(v, f="%.1f"):

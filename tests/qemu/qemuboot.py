@@ -377,6 +377,27 @@ def host_cpu_between(samples, t0, t1):
     return (sum(s[1] for s in inside) / len(inside), sum(s[2] for s in inside) / len(inside))
 
 
+# A probe window in which the host's other processes (QEMU's own excluded) used this many
+# cores or more is one the host disturbed: TCG has no steal time, so the guest looks slower
+# and busier (the Xen lab: ~0.45-0.6 cores beside QEMU's ~1.3 raised the victim's CPU share
+# at the same load from 62-75 % to ~87 %; undisturbed windows had <= 0.1).
+HOST_BUSY_CORES = 0.25
+
+
+def calm_mean(rows, value, other):
+    """The mean of value(row) over the rows the host left alone (other(row), the host's other
+    cores in the row's window, below HOST_BUSY_CORES), when at least 2 are; else over every
+    row with a value. Returns (mean or None, which rounds: "rounds 1,3 of 3")."""
+    xs = [x for x in rows if value(x) is not None]
+    calm = [x for x in xs if other(x) is not None and other(x) < HOST_BUSY_CORES]
+    use = calm if len(calm) >= 2 else xs
+    if not use:
+        return None, "no rounds"
+    return (sum(value(x) for x in use) / len(use),
+            "rounds %s of %d%s" % (",".join(str(x.get("round")) for x in use), len(xs),
+                                   "" if use is calm else " (fewer than 2 undisturbed: all)"))
+
+
 def boot(cmd, serial_path, tag, ready_timeout, timeout, fatal=(), clean=None, log=None):
     """Runs QEMU (cmd) and follows its serial console on stdout.
 
