@@ -57,6 +57,13 @@ wait_ssh() {
 	return 1
 }
 
+# need_ssh NAME IP: wait_ssh for up to 300 s, else the guest's last console lines and die.
+need_ssh() {
+	wait_ssh "$2" 300 && return 0
+	tail -n 30 "/var/log/xen/console/guest-$1.log"
+	die "no ssh to $1"
+}
+
 # wait_console NAME PATTERN [TIMEOUT_S]: until the guest's console log shows PATTERN.
 wait_console() {
 	local i f=/var/log/xen/console/guest-$1.log

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""What the xenlab tests read back from a boot's output (shared by the run and advise tests).
+"""What the xenlab tests share: the scenario of the one-CPU credit pool, what they read back
+from a boot's output, and how they end (the run and advise tests).
 
 dom0's script prints tagged lines: "RUN NAME rc=N", "CHECK KEY VALUE", "FILE NAME {json}"
 (lab-lib.sh's emit_json), "SAMPLE T0 T1 CPU_S" (the victim's CPU time from xl, stamped
@@ -70,3 +71,67 @@ def host_summary(res):
             "on average, %.2f at most (1 s samples)" % (
                 sum(h[1] for h in res.host_cpu) / n, sum(h[2] for h in res.host_cpu) / n,
                 max(h[2] for h in res.host_cpu)))
+
+
+def credit_scenario(name, duration, warmup, load_pct, extra_global="", extra_phases=""):
+    """The scenario of the credit-pool tests: victim v1 (web) and CPU-bomb v2 (noisy) in the
+    one-CPU pool p1, the probe in dom0 at load_pct % of the calibrated capacity, open loop;
+    phases baseline and cpu, then extra_phases. The cooldown: at most 8 s for dom0 to settle,
+    then for the victim's own CPU use (an overloaded phase leaves v1 seconds of abandoned
+    requests, which the next run would otherwise measure)."""
+    return """[global]
+backend = xl
+name = %(name)s
+duration = %(d)ds
+%(extra)swarmup = %(w)ds
+cooldown = 8s
+results = /tmp/results
+victim_pages = 200
+
+[vm web]
+role = victim
+name = v1
+ssh = root@10.9.0.11
+
+[vm noisy]
+role = neighbor
+name = v2
+ssh = root@10.9.0.12
+
+[vm client]
+role = probe
+
+[probe]
+vm = client
+kind = http
+target = victim
+concurrency = 16
+load = %(load)d%%
+timeout = 10s
+
+[bomb cpu]
+vm = noisy
+kind = cpu
+
+[phase baseline]
+bombs = none
+
+[phase cpu]
+bombs = cpu
+%(phases)s""" % {"name": name, "d": duration, "w": warmup, "load": load_pct,
+                  "extra": extra_global, "phases": extra_phases}
+
+
+def finish(res, fails):
+    """The boot's timing, then FAILED N checks (exit status 1) or PASS (0)."""
+    print(timing(res))
+    if fails:
+        print("FAILED %d checks" % len(fails))
+        return 1
+    print("PASS")
+    return 0
+
+
+def timing(res):
+    return "timing: boot %.0f s, total %.0f s, attempts %d" % (res.boot_s, res.total_s,
+                                                               res.attempts)

@@ -68,49 +68,10 @@ WARMUP = 3
 LOAD_PCT = 80
 STEP_ROUNDS = 5
 MAX_TIME = os.environ.get("XENLAB_ADVISE_MAX_TIME", "34m")
-HOST_BUSY_CORES = 0.25  # other host processes in a probe window: disturbed (run test)
+HOST_BUSY_CORES = qemuboot.HOST_BUSY_CORES
 BOMB_WEIGHT = 256
 
-SCENARIO = """[global]
-backend = xl
-name = xenlab-advise
-duration = %(d)ds
-warmup = %(w)ds
-cooldown = 8s
-results = /tmp/results
-victim_pages = 200
-
-[vm web]
-role = victim
-name = v1
-ssh = root@10.9.0.11
-
-[vm noisy]
-role = neighbor
-name = v2
-ssh = root@10.9.0.12
-
-[vm client]
-role = probe
-
-[probe]
-vm = client
-kind = http
-target = victim
-concurrency = 16
-load = %(load)d%%
-timeout = 10s
-
-[bomb cpu]
-vm = noisy
-kind = cpu
-
-[phase baseline]
-bombs = none
-
-[phase cpu]
-bombs = cpu
-""" % {"d": DURATION, "w": WARMUP, "load": LOAD_PCT}
+SCENARIO = labout.credit_scenario("xenlab-advise", DURATION, WARMUP, LOAD_PCT)
 
 SCRIPT = r"""
 . /lab/lib.sh
@@ -119,8 +80,8 @@ export ISOLAB_STATE_DIR=/run/isolab-state
 mkdomu v1 p1 10.9.0.11 "" 512
 mkdomu v2 p1 10.9.0.12 "" 256
 wait_domu v1 v2
-wait_ssh 10.9.0.11 300 || { tail -n 30 /var/log/xen/console/guest-v1.log; die "no ssh to v1"; }
-wait_ssh 10.9.0.12 300 || { tail -n 30 /var/log/xen/console/guest-v2.log; die "no ssh to v2"; }
+need_ssh v1 10.9.0.11
+need_ssh v2 10.9.0.12
 info ssh up
 isolab check /lab/scenario.ini >/tmp/check.out 2>&1
 echo "RUN check rc=$?"; sed 's/^/OUT check /' /tmp/check.out | head -n 10
@@ -179,13 +140,8 @@ def step_rounds(out, step, res):
 
 
 def calm_mean(rows):
-    """The mean victim CPU over the rows the host left alone (at least 2), else over all;
-    and how many were used of how many."""
-    xs = [x for x in rows if x["cpu"] is not None]
-    calm = [x for x in xs if x["other"] is not None and x["other"] < HOST_BUSY_CORES]
-    use = calm if len(calm) >= 2 else xs
-    return mean([x["cpu"] for x in use]), "%d of %d rounds%s" % (
-        len(use), len(xs), "" if use is calm else " (fewer than 2 undisturbed: all)")
+    """The mean victim CPU over the rows the host left alone (qemuboot.calm_mean)."""
+    return qemuboot.calm_mean(rows, lambda x: x["cpu"], lambda x: x["other"])
 
 
 def main():
@@ -305,13 +261,7 @@ def main():
            "every setting restored: v1 and v2 back at 256/0 (%s)" % out.checks.get("sched-after"))
     expect(out.checks.get("journals-after") == "0", "no journal left (%s)"
            % out.checks.get("journals-after"))
-    print("timing: boot %.0f s, total %.0f s, attempts %d" % (res.boot_s, res.total_s,
-                                                                res.attempts))
-    if fails:
-        print("FAILED %d checks" % len(fails))
-        return 1
-    print("PASS")
-    return 0
+    return labout.finish(res, fails)
 
 
 if __name__ == "__main__":

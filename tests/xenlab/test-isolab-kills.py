@@ -24,6 +24,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab  # noqa: E402
+import labout  # noqa: E402
 
 KILLS = 5
 
@@ -180,8 +181,7 @@ def main():
     # a kill after the journal closed proves nothing: most must land in a live run
     expect(alive >= KILLS - 1, "%d of %d kills hit a live run holding its journal" %
            (alive, KILLS))
-    print("timing: boot %.0f s, total %.0f s, attempts %d" % (res.boot_s, res.total_s,
-                                                                res.attempts))
+    print(labout.timing(res))
     if fails:
         print("FAILED %d checks (seed %d)" % (len(fails), seed))
         return 1

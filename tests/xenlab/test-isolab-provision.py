@@ -73,7 +73,7 @@ set -u
 export ISOLAB_STATE_DIR=/run/isolab-state
 mkdomu v1 p1 10.9.0.11 "" 256
 wait_domu v1
-wait_ssh 10.9.0.11 300 || { tail -n 30 /var/log/xen/console/guest-v1.log; die "no ssh to v1"; }
+need_ssh v1 10.9.0.11
 cat >/etc/xen/neighbour.cfg <<EOF
 name = "neighbour"
 type = "pv"

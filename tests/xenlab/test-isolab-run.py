@@ -57,60 +57,14 @@ DURATION = int(os.environ.get("XENLAB_RUN_DURATION", "12"))
 ROUNDS = 3  # rounds = auto starts with these (SCN_MIN_VALID_ROUNDS) and adds more
 WARMUP = 3
 LOAD_PCT = 80
-# A probe window in which the host's other processes used this many cores or more (QEMU's
-# own excluded) is one the host disturbed: TCG has no steal time, so the victim looks slower
-# and busier (measured: ~0.45-0.6 cores beside QEMU's ~1.3 raised the victim's CPU share at the
-# same load from 62-75 % to ~87 %; undisturbed windows had <= 0.1)
-HOST_BUSY_CORES = 0.25
+HOST_BUSY_CORES = qemuboot.HOST_BUSY_CORES
 
-# cooldown: at most 8 s for dom0 to settle, then at most 8 s for the victim's own CPU use: an
-# overloaded phase leaves v1 up to ~10 s of abandoned requests (49 req/s offered for 12 s at a
-# capacity of ~61), which the next run would otherwise measure; a settled victim adds nothing.
-SCENARIO = """[global]
-backend = xl
-name = xenlab-credit
-duration = %(d)ds
-rounds = auto
-warmup = %(w)ds
-cooldown = 8s
-results = /tmp/results
-victim_pages = 200
-
-[vm web]
-role = victim
-name = v1
-ssh = root@10.9.0.11
-
-[vm noisy]
-role = neighbor
-name = v2
-ssh = root@10.9.0.12
-
-[vm client]
-role = probe
-
-[probe]
-vm = client
-kind = http
-target = victim
-concurrency = 16
-load = %(load)d%%
-timeout = 10s
-
-[bomb cpu]
-vm = noisy
-kind = cpu
-
-[phase baseline]
-bombs = none
-
-[phase cpu]
-bombs = cpu
-
-[phase cpu+prio]
-bombs = cpu
-weight.web = 1024
-""" % {"d": DURATION, "w": WARMUP, "load": LOAD_PCT}
+# cooldown (labout.credit_scenario): an overloaded phase leaves v1 up to ~10 s of abandoned
+# requests (49 req/s offered for 12 s at a capacity of ~61), which the next run would otherwise
+# measure; a settled victim adds nothing.
+SCENARIO = labout.credit_scenario("xenlab-credit", DURATION, WARMUP, LOAD_PCT,
+                                  extra_global="rounds = auto\n",
+                                  extra_phases="\n[phase cpu+prio]\nbombs = cpu\nweight.web = 1024\n")
 
 SCRIPT = r"""
 . /lab/lib.sh
@@ -120,8 +74,8 @@ mkdomu v1 p1 10.9.0.11 "" 512
 mkdomu v2 p1 10.9.0.12 "" 256
 wait_domu v1 v2
 info domains created
-wait_ssh 10.9.0.11 300 || { tail -n 30 /var/log/xen/console/guest-v1.log; die "no ssh to v1"; }
-wait_ssh 10.9.0.12 300 || { tail -n 30 /var/log/xen/console/guest-v2.log; die "no ssh to v2"; }
+need_ssh v1 10.9.0.11
+need_ssh v2 10.9.0.12
 info ssh up
 echo "CHECK ping $(busybox ping -c 1 -W 5 10.9.0.11 >/dev/null 2>&1 && echo ok || echo fail)"
 echo "CHECK remote-tool $(ssh -o BatchMode=yes root@10.9.0.11 'isolab-victim --version' 2>&1 | head -n1)"
@@ -295,16 +249,8 @@ def main():
                "cpu+prio round %s: read back weight %s live %s in cpupool %s" % (
                    x["round"], x["weight"], x["live"], x["pool"]))
     def mean_undisturbed(ph):
-        """The phase's mean victim CPU share over the rounds the host left alone (at least
-        2 of them), else over all its rounds; and which rounds."""
-        xs = [x for x in per_phase.get(ph, []) if x["share"] is not None]
-        calm = [x for x in xs if x["host"] and x["host"][1] < HOST_BUSY_CORES]
-        use = calm if len(calm) >= 2 else xs
-        if not use:
-            return None, "no rounds"
-        return (sum(x["share"] for x in use) / len(use),
-                "rounds %s of %s%s" % (",".join(str(x["round"]) for x in use), len(xs),
-                                       "" if use is calm else " (fewer than 2 undisturbed)"))
+        return qemuboot.calm_mean(per_phase.get(ph, []), lambda x: x["share"],
+                                  lambda x: x["host"][1] if x["host"] else None)
 
     # credit's guarantee: a domain gets min(demand, entitlement) of the contended CPU. The
     # shares come from the rounds the host did not disturb: in a disturbed one the host's
@@ -342,13 +288,7 @@ def main():
         print("no verdict asserted: a demand of %s %% sits at an entitlement's edge %s"
               % (demand, why))
     expect(checks.get("sched-after") == "256 0", "the run restored v1 to 256/0 at the end")
-    print("timing: boot %.0f s, total %.0f s, attempts %d" % (res.boot_s, res.total_s,
-                                                                res.attempts))
-    if fails:
-        print("FAILED %d checks" % len(fails))
-        return 1
-    print("PASS")
-    return 0
+    return labout.finish(res, fails)
 
 
 if __name__ == "__main__":

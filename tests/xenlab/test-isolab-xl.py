@@ -17,6 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab  # noqa: E402
+import labout  # noqa: E402
 
 SCRIPT = r"""
 . /lab/lib.sh
@@ -207,13 +208,7 @@ def main():
     expect(checks.get("leftover-after") == "0", "no isolab tool left running after restore")
     expect(checks.get("journals-after") == "0", "restore removed the journal")
     expect(runs.get("restore-again") == 0, "a second restore is a no-op")
-    print("timing: boot %.0f s, total %.0f s, attempts %d" % (res.boot_s, res.total_s,
-                                                                res.attempts))
-    if fails:
-        print("FAILED %d checks" % len(fails))
-        return 1
-    print("PASS")
-    return 0
+    return labout.finish(res, fails)
 
 
 if __name__ == "__main__":

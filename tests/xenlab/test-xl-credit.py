@@ -12,6 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab  # noqa: E402
+import labout  # noqa: E402
 
 WINDOW = int(os.environ.get("XENLAB_WINDOW", "12"))
 
@@ -100,8 +101,7 @@ def main():
         if tag != "cap10":
             busy = float(s["total"]) / float(s["window"])
             expect(busy > 0.7, "%s: the contended CPU was busy only %.0f %%" % (tag, busy * 100))
-    print("timing: boot %.0f s, total %.0f s, attempts %d" % (res.boot_s, res.total_s,
-                                                                res.attempts))
+    print(labout.timing(res))
     for tag in ("equal", "w1024", "cap10"):
         if tag in shares:
             print("RESULT %s d1=%s%% d2=%s%%" % (tag, shares[tag]["d1"], shares[tag]["d2"]))
